@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { LIMITS } from "./constants.js";
+
+const boundedString = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const nonEmpty = (max: number) => boundedString(max).min(1, "must not be empty");
+
+/** `mcp:<method>`, `mcpsight:<name>` or `mcpcat:<name>`. */
+export const eventTypeSchema = nonEmpty(LIMITS.eventTypeLength).regex(
+  /^(mcp|mcpsight|mcpcat):[A-Za-z0-9_./-]+$/,
+  'must look like "mcp:tools/call" or "mcpsight:identify"',
+);
+
+export const errorDataSchema = z.object({
+  message: boundedString(LIMITS.errorMessageLength),
+  type: boundedString(LIMITS.nameLength).optional(),
+  stack: boundedString(LIMITS.errorStackLength).optional(),
+});
+
+const tagKey = z
+  .string()
+  .min(1)
+  .max(LIMITS.tagKeyLength)
+  .regex(/^[A-Za-z0-9$_.:\- ]+$/, "tag keys may use letters, digits, spaces and $_.:-");
+const tagValue = boundedString(LIMITS.tagValueLength).regex(/^[^\r\n]*$/, "tag values must be one line");
+
+export const tagsSchema = z
+  .record(tagKey, tagValue)
+  .refine((tags) => Object.keys(tags).length <= LIMITS.tagCount, `at most ${LIMITS.tagCount} tags`);
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/**
+ * One analytics event. Field names follow the MCPcat event so the two formats stay convertible.
+ * Unknown fields are stripped, so newer SDKs can add fields without breaking older collectors.
+ */
+export const eventSchema = z
+  .object({
+    /** Client-generated unique id; a retried batch reuses it, so the collector can deduplicate. */
+    id: nonEmpty(LIMITS.idLength),
+    projectId: nonEmpty(LIMITS.projectIdLength),
+    /** Absent for stateless requests, which the collector groups into sessions itself. */
+    sessionId: nonEmpty(LIMITS.sessionIdLength).optional(),
+    eventType: eventTypeSchema,
+    /** ISO 8601 with offset, e.g. `2026-11-27T10:00:00.000Z`. */
+    timestamp: z.string().datetime({ offset: true, message: "must be an ISO 8601 date-time" }),
+    /** Milliseconds the request took. */
+    duration: z.number().finite().nonnegative().optional(),
+    /** Tool name, resource URI or prompt name. */
+    resourceName: boundedString(LIMITS.nameLength).optional(),
+    parameters: z.unknown().optional(),
+    response: z.unknown().optional(),
+    /** What the agent said it was trying to do (the injected `context` argument). */
+    userIntent: boundedString(LIMITS.userIntentLength).optional(),
+    isError: z.boolean().optional(),
+    error: errorDataSchema.optional(),
+    identifyActorGivenId: nonEmpty(LIMITS.nameLength).optional(),
+    identifyActorName: boundedString(LIMITS.nameLength).optional(),
+    identifyActorData: jsonObject.optional(),
+    clientName: boundedString(LIMITS.nameLength).optional(),
+    clientVersion: boundedString(LIMITS.nameLength).optional(),
+    serverName: boundedString(LIMITS.nameLength).optional(),
+    serverVersion: boundedString(LIMITS.nameLength).optional(),
+    sdkLanguage: boundedString(LIMITS.nameLength).optional(),
+    sdkVersion: boundedString(LIMITS.nameLength).optional(),
+    tags: tagsSchema.optional(),
+    properties: jsonObject.optional(),
+    /** True when the request came from a stateless server (no transport session). */
+    stateless: z.boolean().optional(),
+    /** Optional grouping hint for anonymous stateless events (e.g. a client-supplied trace id). */
+    correlationId: nonEmpty(LIMITS.sessionIdLength).optional(),
+  })
+  .superRefine((event, ctx) => {
+    if (!event.stateless && event.sessionId === undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["sessionId"],
+        message: "is required unless stateless is true",
+      });
+    }
+    if (event.identifyActorName !== undefined || event.identifyActorData !== undefined) {
+      if (event.identifyActorGivenId === undefined) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["identifyActorGivenId"],
+          message: "is required when identifyActorName or identifyActorData is set",
+        });
+      }
+    }
+  });
+
+export const batchSchema = z.object({
+  events: z
+    .array(z.unknown())
+    .min(1, "must contain at least one event")
+    .max(LIMITS.batchEvents, `must contain at most ${LIMITS.batchEvents} events`),
+  /** Events the SDK dropped (queue full) since its previous successful batch. */
+  droppedEvents: z.number().int().nonnegative().optional(),
+});
+
+export type Event = z.infer<typeof eventSchema>;
+export type EventInput = z.input<typeof eventSchema>;
+export type ErrorData = z.infer<typeof errorDataSchema>;
+export type Batch = { events: Event[]; droppedEvents?: number };
