@@ -1,0 +1,87 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+import type { Event } from "@mcpsight/protocol";
+
+/** One request the sink received, decoded. */
+export interface ReceivedBatch {
+  path: string;
+  headers: IncomingMessage["headers"];
+  gzip: boolean;
+  body: { events: Event[]; droppedEvents?: number };
+}
+
+type Behaviour = (request: IncomingMessage, response: ServerResponse, attempt: number) => boolean;
+
+/**
+ * A real HTTP server on 127.0.0.1 that records what an SDK sends. `respondWith` lets a test make
+ * it fail, hang or answer slowly; by default it answers 200 like the collector.
+ */
+export class Sink {
+  readonly batches: ReceivedBatch[] = [];
+  private server: Server | undefined;
+  private behaviour: Behaviour | undefined;
+  private attempts = 0;
+
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error("sink not started");
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** Every event received, in arrival order, without duplicates by id. */
+  get events(): Event[] {
+    const seen = new Map<string, Event>();
+    for (const batch of this.batches) for (const event of batch.body.events) seen.set(event.id, event);
+    return [...seen.values()];
+  }
+
+  /** Makes the next requests behave differently; return true when the behaviour answered. */
+  respondWith(behaviour: Behaviour | undefined): void {
+    this.behaviour = behaviour;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        this.attempts += 1;
+        if (this.behaviour?.(request, response, this.attempts)) return;
+        const raw = Buffer.concat(chunks);
+        const gzip = request.headers["content-encoding"] === "gzip";
+        try {
+          const body = JSON.parse((gzip ? gunzipSync(raw) : raw).toString("utf8"));
+          this.batches.push({ path: request.url ?? "", headers: request.headers, gzip, body });
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(JSON.stringify({ accepted: body.events?.length ?? 0, duplicates: 0 }));
+        } catch (error) {
+          response.writeHead(400, { "content-type": "application/json" });
+          response.end(JSON.stringify({ error: { code: "bad_json", message: String(error) } }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    return this;
+  }
+
+  /** Resolves once at least `count` distinct events arrived, or rejects after `timeoutMs`. */
+  async waitForEvents(count: number, timeoutMs = 10_000): Promise<Event[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.events.length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`sink received ${this.events.length} events, expected at least ${count}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.events;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.server = undefined;
+  }
+}
