@@ -1,6 +1,7 @@
-// Interface contract between the tracking pipeline and delivery. Implementation pending.
+// Delivery: the in-memory queue and batched, retried POSTs to the collector.
 import type { Event } from "@mcpsight/protocol";
 import type { Logger } from "../log.js";
+import { BatchDelivery } from "./batch-delivery.js";
 
 export interface DeliveryOptions {
   /** Collector base URL, e.g. http://127.0.0.1:4747 (no trailing /v1/batch). */
@@ -16,13 +17,25 @@ export interface DeliveryOptions {
   logger: Logger;
   /** Sent as X-MCPSight-SDK, e.g. "typescript/0.1.0". */
   sdkHeader: string;
+  /** Per-request timeout in ms. Default 10,000. */
+  requestTimeoutMs?: number;
+  /** First retry waits up to this many ms (full jitter, doubling per failure). Default 500. */
+  retryBaseMs?: number;
+  /** Longest backoff between retries in ms. Default 30,000. */
+  retryMaxMs?: number;
 }
 
 export interface DeliveryStats {
+  /** Events waiting in the queue. */
   queued: number;
+  /** Events in batches being sent or waiting to be retried (they count toward maxQueueSize). */
+  inFlight: number;
   sent: number;
   dropped: number;
+  /** Batches given up on: rejected by the collector, evicted while awaiting retry, or abandoned. */
   failedBatches: number;
+  /** Times a batch was sent again after a retryable failure. */
+  retriedBatches: number;
 }
 
 /** Accepts finished, redacted events and delivers them in batches. Never throws. */
@@ -33,4 +46,20 @@ export interface Delivery {
   /** Flushes with a deadline, then stops timers and refuses new events. Never rejects. */
   shutdown(timeoutMs?: number): Promise<void>;
   stats(): DeliveryStats;
+}
+
+/**
+ * Creates the batched delivery pipeline. Enqueue is synchronous and O(1); sending happens in the
+ * background, and a slow or failing collector never reaches the caller.
+ *
+ * @example
+ * const delivery = createDelivery({
+ *   endpoint: "http://127.0.0.1:4747", maxQueueSize: 10_000, maxBatchSize: 500,
+ *   flushIntervalMs: 1000, maxConcurrency: 4, logger, sdkHeader: "typescript/0.1.0",
+ * });
+ * delivery.enqueue(event);
+ * await delivery.shutdown(5000);
+ */
+export function createDelivery(options: DeliveryOptions): Delivery {
+  return new BatchDelivery(options);
 }
