@@ -19,9 +19,11 @@ type Behaviour = (request: IncomingMessage, response: ServerResponse, attempt: n
  */
 export class Sink {
   readonly batches: ReceivedBatch[] = [];
+  /** Every decodable request, including ones a `respondWith` behaviour failed (retries show up here). */
+  readonly attempts: ReceivedBatch[] = [];
   private server: Server | undefined;
   private behaviour: Behaviour | undefined;
-  private attempts = 0;
+  private attemptCount = 0;
 
   get url(): string {
     const address = this.server?.address() as AddressInfo | null;
@@ -46,10 +48,14 @@ export class Sink {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => {
-        this.attempts += 1;
-        if (this.behaviour?.(request, response, this.attempts)) return;
+        this.attemptCount += 1;
         const raw = Buffer.concat(chunks);
         const gzip = request.headers["content-encoding"] === "gzip";
+        const decoded = decode(raw, gzip);
+        if (decoded !== undefined) {
+          this.attempts.push({ path: request.url ?? "", headers: request.headers, gzip, body: decoded });
+        }
+        if (this.behaviour?.(request, response, this.attemptCount)) return;
         try {
           const body = JSON.parse((gzip ? gunzipSync(raw) : raw).toString("utf8"));
           this.batches.push({ path: request.url ?? "", headers: request.headers, gzip, body });
@@ -83,5 +89,13 @@ export class Sink {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     this.server = undefined;
+  }
+}
+
+function decode(raw: Buffer, gzip: boolean): ReceivedBatch["body"] | undefined {
+  try {
+    return JSON.parse((gzip ? gunzipSync(raw) : raw).toString("utf8"));
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { RingQueue } from "./ring-queue.js";
+
+describe("RingQueue", () => {
+  it("keeps FIFO order across wrap-around", () => {
+    const queue = new RingQueue<number>(3);
+    queue.push(1);
+    queue.push(2);
+    expect(queue.shift()).toBe(1);
+    queue.push(3);
+    queue.push(4);
+    expect(queue.push(5)).toBe(false);
+    expect(queue.take(10)).toEqual([2, 3, 4]);
+    expect(queue.length).toBe(0);
+    expect(queue.shift()).toBeUndefined();
+  });
+
+  it("takes at most the requested count", () => {
+    const queue = new RingQueue<number>(5);
+    for (const n of [1, 2, 3, 4]) queue.push(n);
+    expect(queue.take(2)).toEqual([1, 2]);
+    expect(queue.length).toBe(2);
+  });
+});
