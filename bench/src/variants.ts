@@ -1,0 +1,84 @@
+// One MCP server + client pair per variant, connected in memory, so only tracking differs.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import type { SinkProcess } from "./sink.js";
+
+export type Variant = "untracked" | "mcpsight" | "mcpcat";
+
+export interface Connected {
+  variant: Variant;
+  client: Client;
+  /** Waits until the variant's background delivery has caught up (no-op when untracked). */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type TrackFn = (server: McpServer, projectId: string, options: Record<string, unknown>) => unknown;
+
+interface McpsightModule {
+  track: TrackFn;
+  flush?: (timeoutMs?: number) => Promise<void>;
+  shutdown?: (timeoutMs?: number) => Promise<void>;
+}
+
+/** mcpsight's track(), or undefined while the SDK entry point does not export it yet. */
+export async function loadMcpsight(): Promise<McpsightModule | undefined> {
+  try {
+    const sdk = (await import("mcpsight")) as Partial<McpsightModule>;
+    return typeof sdk.track === "function" ? (sdk as McpsightModule) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function createServer(): McpServer {
+  const server = new McpServer({ name: "bench-server", version: "1.0.0" });
+  server.registerTool(
+    "echo",
+    { description: "Echoes its input", inputSchema: { text: z.string() } },
+    async ({ text }) => ({ content: [{ type: "text", text }] }),
+  );
+  return server;
+}
+
+export async function connect(
+  variant: Variant,
+  sink: SinkProcess,
+  mcpsight: McpsightModule | undefined,
+): Promise<Connected> {
+  const server = createServer();
+  let settle = async () => {};
+  if (variant === "mcpsight") {
+    if (!mcpsight) throw new Error("mcpsight track() is not available");
+    mcpsight.track(server, "proj_bench", { apiBaseUrl: sink.url });
+    settle = async () => {
+      await mcpsight.flush?.(10_000);
+    };
+  } else if (variant === "mcpcat") {
+    const mcpcat = await import("mcpcat");
+    mcpcat.track(server, "proj_bench", { apiBaseUrl: sink.url, disableDiagnostics: true });
+    settle = async () => {
+      await sink.waitQuiet(30_000);
+    };
+  }
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  const client = new Client({ name: "bench-client", version: "1.0.0" });
+  await client.connect(clientTransport);
+  return {
+    variant,
+    client,
+    settle: () => settle(),
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+/** One tools/call round trip. */
+export async function callEcho(client: Client, index: number): Promise<void> {
+  await client.callTool({ name: "echo", arguments: { text: `hello ${index}` } });
+}
