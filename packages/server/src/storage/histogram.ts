@@ -1,0 +1,46 @@
+/**
+ * Fixed log-scale duration histogram used by the per-tool-per-hour rollups. Bucket i holds
+ * durations in (2^((i-1)/4), 2^(i/4)] ms; bucket 0 holds ≤ 1 ms. Fixed buckets make hourly
+ * histograms mergeable by addition, so percentiles over any range come from the rollups alone.
+ */
+export type Histogram = Record<number, number>;
+
+const STEPS_PER_DOUBLING = 4;
+const MAX_BUCKET = 120; // 2^30 ms ≈ 12 days
+
+export function bucketOf(durationMs: number): number {
+  if (!(durationMs > 1)) return 0;
+  return Math.min(MAX_BUCKET, Math.ceil(Math.log2(durationMs) * STEPS_PER_DOUBLING));
+}
+
+/** Representative value of a bucket: the geometric middle of its bounds (within ±10%). */
+export function representativeOf(bucket: number): number {
+  if (bucket === 0) return 1;
+  return 2 ** ((bucket - 0.5) / STEPS_PER_DOUBLING);
+}
+
+export function addTo(target: Histogram, source: Histogram, sign = 1): Histogram {
+  for (const [key, count] of Object.entries(source)) {
+    const bucket = Number(key);
+    const next = (target[bucket] ?? 0) + sign * count;
+    if (next > 0) target[bucket] = next;
+    else delete target[bucket];
+  }
+  return target;
+}
+
+/** The q-quantile (0..1) of a histogram, rounded to 0.1 ms, or null when it is empty. */
+export function quantile(histogram: Histogram, q: number): number | null {
+  const buckets = Object.entries(histogram)
+    .map(([key, count]) => [Number(key), count] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const total = buckets.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (const [bucket, count] of buckets) {
+    seen += count;
+    if (seen >= rank) return Math.round(representativeOf(bucket) * 10) / 10;
+  }
+  return null;
+}

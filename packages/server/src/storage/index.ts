@@ -1,0 +1,114 @@
+import type {
+  Account,
+  AccountWithSecret,
+  Bucket,
+  ClientStats,
+  ErasureResult,
+  ErrorGroup,
+  Event,
+  IngestResult,
+  IntentItem,
+  IntentListQuery,
+  Overview,
+  Page,
+  PageRequest,
+  Project,
+  RetentionResult,
+  Role,
+  SessionListQuery,
+  SessionSummary,
+  StoredEvent,
+  TimeRange,
+  ToolStats,
+  UserListQuery,
+  UserProfile,
+  UserSummary,
+} from "./types.js";
+
+export type * from "./types.js";
+
+/**
+ * Everything the collector persists goes through this interface. Backends live in one folder each
+ * (`sqlite/`, later `postgres/`) and all run `test/storage.suite.ts`. Methods are async so that
+ * network databases fit; ids are the public string ids, never backend keys.
+ */
+export interface Storage {
+  close(): Promise<void>;
+
+  // settings (first-start marker and similar)
+  getSetting(key: string): Promise<string | null>;
+  setSetting(key: string, value: string): Promise<void>;
+
+  // projects
+  createProject(input: { id: string; name: string }): Promise<Project>;
+  getProject(projectId: string): Promise<Project | null>;
+  /** All projects, or only those in `ids`, oldest first. */
+  listProjects(ids?: string[]): Promise<Project[]>;
+
+  // accounts and access
+  createAccount(input: { username: string; passwordHash: string; role: Role }): Promise<Account>;
+  getAccountByUsername(username: string): Promise<AccountWithSecret | null>;
+  setAccountPassword(accountId: string, passwordHash: string): Promise<void>;
+  addMembership(accountId: string, projectId: string): Promise<void>;
+  listMemberships(accountId: string): Promise<string[]>;
+  /** Stores a token by its hash; `replace` removes the account's other tokens of the same name. */
+  createApiToken(input: {
+    accountId: string;
+    tokenHash: string;
+    name: string;
+    replace?: boolean;
+  }): Promise<void>;
+  getAccountByTokenHash(tokenHash: string): Promise<Account | null>;
+  createAuthSession(input: { idHash: string; accountId: string; expiresAt: number }): Promise<void>;
+  /** The account of an unexpired login session. */
+  getAccountByAuthSession(idHash: string, now: number): Promise<Account | null>;
+  deleteAuthSession(idHash: string): Promise<void>;
+
+  // ingest
+  /**
+   * Stores validated events of one project atomically (all or nothing) and updates the derived
+   * users, sessions and rollups. Events whose id is already stored are skipped and counted.
+   */
+  ingestEvents(projectId: string, events: Event[], droppedEvents?: number): Promise<IngestResult>;
+
+  // queries
+  getOverview(projectId: string, range: TimeRange, bucket: Bucket): Promise<Overview>;
+  listUsers(projectId: string, query: UserListQuery): Promise<Page<UserSummary>>;
+  countAnonymousSessions(projectId: string, range: TimeRange): Promise<number>;
+  getUserProfile(projectId: string, userId: string, range: TimeRange): Promise<UserProfile | null>;
+  listSessions(projectId: string, query: SessionListQuery): Promise<Page<SessionSummary>>;
+  getSessionTimeline(
+    projectId: string,
+    sessionId: string,
+    page: PageRequest,
+  ): Promise<{ session: SessionSummary; events: StoredEvent[]; nextCursor: string | null } | null>;
+  listToolStats(projectId: string, range: TimeRange, bucket: Bucket): Promise<ToolStats[]>;
+  listClientStats(projectId: string, range: TimeRange): Promise<ClientStats[]>;
+  listErrorGroups(projectId: string, range: TimeRange, page: PageRequest): Promise<Page<ErrorGroup>>;
+  listIntents(projectId: string, query: IntentListQuery): Promise<Page<IntentItem>>;
+
+  // erasure and retention
+  deleteUser(projectId: string, userId: string): Promise<ErasureResult | null>;
+  /** Deletes events older than `cutoff` (epoch ms) and what only they kept alive. */
+  deleteOlderThan(cutoff: number): Promise<RetentionResult>;
+}
+
+export interface StorageOptions {
+  /** Directory for the embedded database (SQLite), created if missing. */
+  dataDir: string;
+  /** A database URL selecting another backend (e.g. `postgres://…`); unset = SQLite in dataDir. */
+  databaseUrl?: string | undefined;
+}
+
+/** Opens the backend selected by the options. */
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  const url = options.databaseUrl;
+  if (url && !url.startsWith("sqlite:") && !url.startsWith("file:")) {
+    throw new Error(
+      `Unsupported database URL scheme in "${url.split(":")[0]}:…"; this build supports SQLite only (leave --database-url unset or use sqlite:<path>).`,
+    );
+  }
+  const { openSqliteStorage } = await import("./sqlite/index.js");
+  const path = url ? url.replace(/^(sqlite|file):(\/\/)?/, "") : undefined;
+  return openSqliteStorage({ dataDir: options.dataDir, path });
+}

@@ -1,0 +1,36 @@
+import type { Database, Statement } from "better-sqlite3";
+
+export type Db = Database;
+export type Row = Record<string, unknown>;
+
+const caches = new WeakMap<Database, Map<string, Statement>>();
+
+/** A prepared statement for `sql`, prepared once per connection and reused. */
+export function stmt(db: Database, sql: string): Statement {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new Map();
+    caches.set(db, cache);
+  }
+  let prepared = cache.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
+  return prepared;
+}
+
+export const all = <T>(db: Database, sql: string, ...params: unknown[]): T[] =>
+  stmt(db, sql).all(...params) as T[];
+export const get = <T>(db: Database, sql: string, ...params: unknown[]): T | undefined =>
+  stmt(db, sql).get(...params) as T | undefined;
+export const run = (db: Database, sql: string, ...params: unknown[]) => stmt(db, sql).run(...params);
+
+export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+export const fromJson = <T>(text: string | null): T | null =>
+  text === null ? null : (JSON.parse(text) as T);
+
+/** The integer key of a project, or undefined when it does not exist. */
+export function projectPk(db: Database, projectId: string): number | undefined {
+  return get<{ pk: number }>(db, "SELECT pk FROM projects WHERE id = ?", projectId)?.pk;
+}

@@ -1,0 +1,252 @@
+import { floorTo, HOUR_MS } from "../../time.js";
+import type { JsonObject } from "../../types.js";
+import { type Db, fromJson, get, run } from "../db.js";
+
+/** A session row loaded into memory for the duration of one batch. */
+export interface SessionState {
+  pk: number;
+  sessionId: string;
+  userPk: number | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  serverName: string | null;
+  serverVersion: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  events: number;
+  toolCalls: number;
+  errors: number;
+  stateless: boolean;
+  groupKey: string | null;
+  /** What this session contributed to the hourly session/client rollups when loaded. */
+  original: RollupKey | null;
+}
+
+export interface RollupKey {
+  hour: number;
+  identified: boolean;
+  clientName: string;
+  clientVersion: string;
+}
+
+export interface UserState {
+  pk: number;
+  userId: string;
+  userName: string | null;
+  userData: JsonObject | null;
+  profileAt: number;
+  firstSeen: number;
+  lastSeen: number;
+  sessions: number;
+  toolCalls: number;
+  errors: number;
+  events: number;
+}
+
+interface SessionRow {
+  pk: number;
+  session_id: string;
+  user_pk: number | null;
+  client_name: string | null;
+  client_version: string | null;
+  server_name: string | null;
+  server_version: string | null;
+  first_seen: number;
+  last_seen: number;
+  events: number;
+  tool_calls: number;
+  errors: number;
+  stateless: number;
+  group_key: string | null;
+}
+
+export const rollupKeyOf = (s: SessionState): RollupKey => ({
+  hour: floorTo(s.firstSeen, HOUR_MS),
+  identified: s.userPk !== null,
+  clientName: s.clientName ?? "",
+  clientVersion: s.clientVersion ?? "",
+});
+
+export function sessionFromRow(row: SessionRow): SessionState {
+  const state: SessionState = {
+    pk: row.pk,
+    sessionId: row.session_id,
+    userPk: row.user_pk,
+    clientName: row.client_name,
+    clientVersion: row.client_version,
+    serverName: row.server_name,
+    serverVersion: row.server_version,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    events: row.events,
+    toolCalls: row.tool_calls,
+    errors: row.errors,
+    stateless: row.stateless === 1,
+    groupKey: row.group_key,
+    original: null,
+  };
+  state.original = rollupKeyOf(state);
+  return state;
+}
+
+export function loadSessionById(db: Db, projectPk: number, sessionId: string): SessionState | null {
+  const row = get<SessionRow>(
+    db,
+    "SELECT * FROM sessions WHERE project_pk = ? AND session_id = ?",
+    projectPk,
+    sessionId,
+  );
+  return row ? sessionFromRow(row) : null;
+}
+
+export function findGroupSession(
+  db: Db,
+  projectPk: number,
+  groupKey: string,
+  earliestLast: number,
+  latestFirst: number,
+): SessionState | null {
+  const row = get<SessionRow>(
+    db,
+    `SELECT * FROM sessions WHERE project_pk = ? AND group_key = ? AND last_seen >= ? AND first_seen <= ?
+     ORDER BY last_seen DESC LIMIT 1`,
+    projectPk,
+    groupKey,
+    earliestLast,
+    latestFirst,
+  );
+  return row ? sessionFromRow(row) : null;
+}
+
+export function insertSession(
+  db: Db,
+  projectPk: number,
+  init: Omit<SessionState, "pk" | "original" | "events" | "toolCalls" | "errors">,
+): SessionState {
+  const result = run(
+    db,
+    `INSERT INTO sessions (project_pk, session_id, user_pk, client_name, client_version, server_name,
+       server_version, first_seen, last_seen, stateless, group_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    projectPk,
+    init.sessionId,
+    init.userPk,
+    init.clientName,
+    init.clientVersion,
+    init.serverName,
+    init.serverVersion,
+    init.firstSeen,
+    init.lastSeen,
+    init.stateless ? 1 : 0,
+    init.groupKey,
+  );
+  return { ...init, pk: Number(result.lastInsertRowid), events: 0, toolCalls: 0, errors: 0, original: null };
+}
+
+export function saveSession(db: Db, s: SessionState): void {
+  run(
+    db,
+    `UPDATE sessions SET user_pk = ?, client_name = ?, client_version = ?, server_name = ?, server_version = ?,
+       first_seen = ?, last_seen = ?, events = ?, tool_calls = ?, errors = ? WHERE pk = ?`,
+    s.userPk,
+    s.clientName,
+    s.clientVersion,
+    s.serverName,
+    s.serverVersion,
+    s.firstSeen,
+    s.lastSeen,
+    s.events,
+    s.toolCalls,
+    s.errors,
+    s.pk,
+  );
+}
+
+interface UserRow {
+  pk: number;
+  user_id: string;
+  user_name: string | null;
+  user_data: string | null;
+  profile_at: number;
+  first_seen: number;
+  last_seen: number;
+  sessions: number;
+  tool_calls: number;
+  errors: number;
+  events: number;
+}
+
+const userFromRow = (row: UserRow): UserState => ({
+  pk: row.pk,
+  userId: row.user_id,
+  userName: row.user_name,
+  userData: fromJson<JsonObject>(row.user_data),
+  profileAt: row.profile_at,
+  firstSeen: row.first_seen,
+  lastSeen: row.last_seen,
+  sessions: row.sessions,
+  toolCalls: row.tool_calls,
+  errors: row.errors,
+  events: row.events,
+});
+
+/** Loads a user, creating the row when the id is new. */
+export function loadOrCreateUser(db: Db, projectPk: number, userId: string, ts: number): UserState {
+  run(
+    db,
+    `INSERT INTO users (project_pk, user_id, profile_at, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (project_pk, user_id) DO NOTHING`,
+    projectPk,
+    userId,
+    ts,
+    ts,
+    ts,
+  );
+  return userFromRow(
+    get<UserRow>(
+      db,
+      "SELECT * FROM users WHERE project_pk = ? AND user_id = ?",
+      projectPk,
+      userId,
+    ) as UserRow,
+  );
+}
+
+export function loadUserByPk(db: Db, pk: number): UserState {
+  return userFromRow(get<UserRow>(db, "SELECT * FROM users WHERE pk = ?", pk) as UserRow);
+}
+
+export function saveUser(db: Db, u: UserState): void {
+  run(
+    db,
+    `UPDATE users SET user_name = ?, user_data = ?, profile_at = ?, first_seen = ?, last_seen = ?,
+       sessions = ?, tool_calls = ?, errors = ?, events = ? WHERE pk = ?`,
+    u.userName,
+    u.userData === null ? null : JSON.stringify(u.userData),
+    u.profileAt,
+    u.firstSeen,
+    u.lastSeen,
+    u.sessions,
+    u.toolCalls,
+    u.errors,
+    u.events,
+    u.pk,
+  );
+}
+
+/**
+ * The profile merge rule: a non-empty name from a newer (by event timestamp) event replaces the
+ * stored one; data objects are merged key by key, the newer event's values winning.
+ */
+export function mergeProfile(
+  user: UserState,
+  ts: number,
+  name: string | undefined,
+  data: JsonObject | undefined,
+): void {
+  const newer = ts >= user.profileAt;
+  if (name && (newer || user.userName === null)) user.userName = name;
+  if (data)
+    user.userData = newer ? { ...(user.userData ?? {}), ...data } : { ...data, ...(user.userData ?? {}) };
+  if (newer && (name || data)) user.profileAt = ts;
+}

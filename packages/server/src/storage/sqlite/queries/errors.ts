@@ -1,0 +1,104 @@
+import { decodeCursor, encodeCursor } from "../../cursor.js";
+import { iso } from "../../time.js";
+import type { ErrorGroup, IntentItem, IntentListQuery, Page, PageRequest, TimeRange } from "../../types.js";
+import { all, type Db, get } from "../db.js";
+import { hourBounds } from "./overview.js";
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  INTENT_COLUMNS,
+  type IntentRow,
+  toIntent,
+  toStoredEvent,
+} from "./rows.js";
+
+interface GroupRow {
+  pk: number;
+  tool: string;
+  message: string;
+  first_seen: number;
+  last_seen: number;
+  users: number;
+  sessions: number;
+  sample_event_pk: number | null;
+  count: number;
+}
+
+export function listErrorGroups(
+  db: Db,
+  projectPk: number,
+  range: TimeRange,
+  page: PageRequest,
+): Page<ErrorGroup> {
+  const params: unknown[] = [projectPk, ...hourBounds(range)];
+  let after = "";
+  if (page.cursor) {
+    const [count, pk] = decodeCursor(page.cursor, 2);
+    after = "WHERE count < ? OR (count = ? AND pk > ?)";
+    params.push(count, count, pk);
+  }
+  const rows = all<GroupRow>(
+    db,
+    `SELECT * FROM (
+       SELECT g.*, sum(h.count) AS count FROM error_hours h JOIN error_groups g ON g.pk = h.group_pk
+       WHERE h.project_pk = ? AND h.hour >= ? AND h.hour < ? GROUP BY h.group_pk HAVING sum(h.count) > 0
+     ) ${after} ORDER BY count DESC, pk LIMIT ?`,
+    ...params,
+    page.limit + 1,
+  );
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((row) => ({
+      tool: row.tool,
+      message: row.message,
+      count: row.count,
+      users: row.users,
+      sessions: row.sessions,
+      firstSeen: iso(row.first_seen),
+      lastSeen: iso(row.last_seen),
+      sample: row.sample_event_pk === null ? null : sampleEvent(db, row.sample_event_pk),
+    })),
+    nextCursor: rows.length > page.limit && last ? encodeCursor([last.count, last.pk]) : null,
+  };
+}
+
+function sampleEvent(db: Db, eventPk: number): ErrorGroup["sample"] {
+  const row = get<EventRow & { session_id: string; session_start: number }>(
+    db,
+    `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM events e
+     JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk WHERE e.pk = ?`,
+    eventPk,
+  );
+  return row ? { ...toStoredEvent(row, row.session_start), sessionId: row.session_id } : null;
+}
+
+export function listIntents(db: Db, projectPk: number, query: IntentListQuery): Page<IntentItem> {
+  const where = [
+    "e.project_pk = ?",
+    "(e.user_intent IS NOT NULL OR e.resource_name = 'get_more_tools')",
+    "e.ts >= ?",
+    "e.ts < ?",
+  ];
+  const params: unknown[] = [projectPk, query.range.from, query.range.to];
+  if (query.type === "intent") where.push("e.resource_name IS NOT 'get_more_tools'");
+  if (query.type === "missing_tool") where.push("e.resource_name = 'get_more_tools'");
+  if (query.cursor) {
+    const [ts, pk] = decodeCursor(query.cursor, 2);
+    where.push("(e.ts < ? OR (e.ts = ? AND e.pk < ?))");
+    params.push(ts, ts, pk);
+  }
+  const rows = all<IntentRow & { pk: number }>(
+    db,
+    `SELECT ${INTENT_COLUMNS}, e.pk FROM events e INDEXED BY events_intents JOIN sessions s ON s.pk = e.session_pk
+     LEFT JOIN users u ON u.pk = e.user_pk WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.pk DESC LIMIT ?`,
+    ...params,
+    query.limit + 1,
+  );
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(toIntent),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.ts, last.pk]) : null,
+  };
+}

@@ -1,0 +1,130 @@
+import { decodeCursor, encodeCursor } from "../../cursor.js";
+import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
+import type { Page, TimeRange, UserListQuery, UserProfile, UserSummary } from "../../types.js";
+import { all, type Db, get } from "../db.js";
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  INTENT_COLUMNS,
+  type IntentRow,
+  SESSION_COLUMNS,
+  type SessionRow,
+  toIntent,
+  toSessionSummary,
+  toStoredEvent,
+  toUserSummary,
+  type UserRow,
+} from "./rows.js";
+
+const SORT_COLUMNS = {
+  lastSeen: "last_seen",
+  sessions: "sessions",
+  toolCalls: "tool_calls",
+  errors: "errors",
+};
+
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page<UserSummary> {
+  const column = SORT_COLUMNS[query.sort];
+  const where = ["project_pk = ?", "last_seen >= ?", "first_seen < ?"];
+  const params: unknown[] = [projectPk, query.range.from, query.range.to];
+  if (query.search) {
+    where.push("(user_id LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\')");
+    const pattern = `%${escapeLike(query.search)}%`;
+    params.push(pattern, pattern);
+  }
+  if (query.cursor) {
+    const [value, userId] = decodeCursor(query.cursor, 2);
+    where.push(`(${column} < ? OR (${column} = ? AND user_id > ?))`);
+    params.push(value, value, userId);
+  }
+  const rows = all<UserRow & Record<string, number>>(
+    db,
+    `SELECT * FROM users WHERE ${where.join(" AND ")} ORDER BY ${column} DESC, user_id LIMIT ?`,
+    ...params,
+    query.limit + 1,
+  );
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toUserSummary),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last[column] ?? 0, last.user_id]) : null,
+  };
+}
+
+export function getUserProfile(
+  db: Db,
+  projectPk: number,
+  userId: string,
+  range: TimeRange,
+): UserProfile | null {
+  const user = get<UserRow>(
+    db,
+    "SELECT * FROM users WHERE project_pk = ? AND user_id = ?",
+    projectPk,
+    userId,
+  );
+  if (!user) return null;
+  const inRange = [range.from, range.to];
+  const clients = all<{ client_name: string; client_version: string; first_at: number; last_at: number }>(
+    db,
+    "SELECT * FROM user_clients WHERE user_pk = ? ORDER BY last_at DESC",
+    user.pk,
+  ).map((row) => ({
+    name: row.client_name || null,
+    version: row.client_version || null,
+    firstSeen: iso(row.first_at),
+    lastSeen: iso(row.last_at),
+  }));
+  const days = new Map(
+    all<{ day: number; toolCalls: number; errors: number }>(
+      db,
+      `SELECT (ts / ${DAY_MS}) * ${DAY_MS} AS day, sum(event_type = 'mcp:tools/call') AS toolCalls,
+         sum(event_type = 'mcp:tools/call' AND is_error = 1) AS errors
+       FROM events WHERE user_pk = ? AND ts >= ? AND ts < ? GROUP BY day`,
+      user.pk,
+      ...inRange,
+    ).map((row) => [row.day, { toolCalls: row.toolCalls, errors: row.errors }] as const),
+  );
+  const sessions = all<SessionRow>(
+    db,
+    `SELECT ${SESSION_COLUMNS} FROM sessions s LEFT JOIN users u ON u.pk = s.user_pk
+     WHERE s.user_pk = ? AND s.last_seen >= ? AND s.first_seen < ? ORDER BY s.last_seen DESC, s.pk DESC LIMIT 20`,
+    user.pk,
+    ...inRange,
+  ).map(toSessionSummary);
+  const topTools = all<{ tool: string; calls: number; errors: number; last_at: number }>(
+    db,
+    "SELECT tool, calls, errors, last_at FROM user_tools WHERE user_pk = ? ORDER BY calls DESC, tool LIMIT 10",
+    user.pk,
+  ).map((row) => ({ name: row.tool, calls: row.calls, errors: row.errors, lastUsed: iso(row.last_at) }));
+  const recentErrors = all<EventRow & { session_start: number }>(
+    db,
+    `SELECT ${EVENT_COLUMNS}, s.first_seen AS session_start FROM events e
+     JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
+     WHERE e.user_pk = ? AND e.ts >= ? AND e.ts < ? AND e.is_error = 1 ORDER BY e.ts DESC LIMIT 20`,
+    user.pk,
+    ...inRange,
+  ).map((row) => toStoredEvent(row, row.session_start));
+  const intents = all<IntentRow>(
+    db,
+    `SELECT ${INTENT_COLUMNS} FROM events e JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
+     WHERE e.user_pk = ? AND e.ts >= ? AND e.ts < ?
+       AND (e.user_intent IS NOT NULL OR e.resource_name = 'get_more_tools') ORDER BY e.ts DESC LIMIT 20`,
+    user.pk,
+    ...inRange,
+  ).map(toIntent);
+  return {
+    user: toUserSummary(user),
+    clients,
+    activity: fillSeries(bucketStarts(range.from, range.to, "day"), days, () => ({
+      toolCalls: 0,
+      errors: 0,
+    })),
+    sessions,
+    topTools,
+    recentErrors,
+    intents,
+  };
+}

@@ -1,0 +1,138 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * The SQLite schema. Timestamps are epoch milliseconds; rows reference each other by integer
+ * keys (`pk`), public ids are TEXT. Derived tables (users, sessions, rollups) are maintained at
+ * ingest so that reads never aggregate raw events over a whole range.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE projects (
+    pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, created_at INTEGER NOT NULL,
+    last_event_at INTEGER, dropped_events INTEGER NOT NULL DEFAULT 0,
+    duplicate_events INTEGER NOT NULL DEFAULT 0
+  );
+
+  CREATE TABLE accounts (
+    pk INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+    role TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE memberships (
+    account_pk INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
+    project_pk INTEGER NOT NULL REFERENCES projects(pk) ON DELETE CASCADE,
+    PRIMARY KEY (account_pk, project_pk)
+  ) WITHOUT ROWID;
+  CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY, account_pk INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
+    name TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE auth_sessions (
+    id_hash TEXT PRIMARY KEY, account_pk INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE users (
+    pk INTEGER PRIMARY KEY, project_pk INTEGER NOT NULL, user_id TEXT NOT NULL,
+    user_name TEXT, user_data TEXT, profile_at INTEGER NOT NULL,
+    first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+    sessions INTEGER NOT NULL DEFAULT 0, tool_calls INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0, events INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (project_pk, user_id)
+  );
+  CREATE INDEX users_last_seen ON users (project_pk, last_seen DESC, user_id, first_seen);
+  CREATE INDEX users_sessions ON users (project_pk, sessions DESC, user_id);
+  CREATE INDEX users_tool_calls ON users (project_pk, tool_calls DESC, user_id);
+  CREATE INDEX users_errors ON users (project_pk, errors DESC, user_id);
+  CREATE INDEX users_first_seen ON users (project_pk, first_seen DESC);
+
+  CREATE TABLE sessions (
+    pk INTEGER PRIMARY KEY, project_pk INTEGER NOT NULL, session_id TEXT NOT NULL, user_pk INTEGER,
+    client_name TEXT, client_version TEXT, server_name TEXT, server_version TEXT,
+    first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+    events INTEGER NOT NULL DEFAULT 0, tool_calls INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0, stateless INTEGER NOT NULL DEFAULT 0,
+    group_key TEXT,
+    UNIQUE (project_pk, session_id)
+  );
+  CREATE INDEX sessions_last_seen ON sessions (project_pk, last_seen DESC, pk DESC);
+  CREATE INDEX sessions_first_seen ON sessions (project_pk, first_seen);
+  CREATE INDEX sessions_user ON sessions (user_pk, last_seen DESC, pk DESC) WHERE user_pk IS NOT NULL;
+  CREATE INDEX sessions_group ON sessions (project_pk, group_key, last_seen) WHERE group_key IS NOT NULL;
+  CREATE TABLE session_tools (
+    session_pk INTEGER NOT NULL, tool TEXT NOT NULL, PRIMARY KEY (session_pk, tool)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE events (
+    pk INTEGER PRIMARY KEY, project_pk INTEGER NOT NULL, event_id TEXT NOT NULL,
+    session_pk INTEGER NOT NULL, user_pk INTEGER, ts INTEGER NOT NULL, event_type TEXT NOT NULL,
+    resource_name TEXT, duration REAL, is_error INTEGER NOT NULL DEFAULT 0,
+    error TEXT, user_intent TEXT, parameters TEXT, response TEXT, identify TEXT,
+    client_name TEXT, client_version TEXT, server_name TEXT, server_version TEXT,
+    sdk_language TEXT, sdk_version TEXT, tags TEXT, properties TEXT,
+    UNIQUE (project_pk, event_id)
+  );
+  CREATE INDEX events_session ON events (session_pk, ts);
+  CREATE INDEX events_user ON events (user_pk, ts) WHERE user_pk IS NOT NULL;
+  CREATE INDEX events_intents ON events (project_pk, ts DESC)
+    WHERE user_intent IS NOT NULL OR resource_name = 'get_more_tools';
+
+  CREATE TABLE tool_hours (
+    project_pk INTEGER NOT NULL, hour INTEGER NOT NULL, tool TEXT NOT NULL,
+    calls INTEGER NOT NULL, errors INTEGER NOT NULL, histogram TEXT NOT NULL,
+    PRIMARY KEY (project_pk, hour, tool)
+  ) WITHOUT ROWID;
+  CREATE TABLE session_hours (
+    project_pk INTEGER NOT NULL, hour INTEGER NOT NULL, sessions INTEGER NOT NULL,
+    identified INTEGER NOT NULL, PRIMARY KEY (project_pk, hour)
+  ) WITHOUT ROWID;
+  CREATE TABLE client_hours (
+    project_pk INTEGER NOT NULL, hour INTEGER NOT NULL, client_name TEXT NOT NULL,
+    client_version TEXT NOT NULL, sessions INTEGER NOT NULL,
+    PRIMARY KEY (project_pk, hour, client_name, client_version)
+  ) WITHOUT ROWID;
+  CREATE TABLE user_tools (
+    user_pk INTEGER NOT NULL, tool TEXT NOT NULL, project_pk INTEGER NOT NULL,
+    calls INTEGER NOT NULL, errors INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,
+    PRIMARY KEY (user_pk, tool)
+  ) WITHOUT ROWID;
+  CREATE INDEX user_tools_tool ON user_tools (project_pk, tool, last_at, first_at);
+  CREATE TABLE user_clients (
+    user_pk INTEGER NOT NULL, client_name TEXT NOT NULL, client_version TEXT NOT NULL,
+    project_pk INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,
+    PRIMARY KEY (user_pk, client_name, client_version)
+  ) WITHOUT ROWID;
+  CREATE INDEX user_clients_client ON user_clients (project_pk, client_name, client_version, last_at, first_at);
+
+  CREATE TABLE error_groups (
+    pk INTEGER PRIMARY KEY, project_pk INTEGER NOT NULL, tool TEXT NOT NULL, message TEXT NOT NULL,
+    first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, users INTEGER NOT NULL DEFAULT 0,
+    sessions INTEGER NOT NULL DEFAULT 0, sample_event_pk INTEGER,
+    UNIQUE (project_pk, tool, message)
+  );
+  CREATE TABLE error_hours (
+    group_pk INTEGER NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL,
+    project_pk INTEGER NOT NULL, PRIMARY KEY (group_pk, hour)
+  ) WITHOUT ROWID;
+  CREATE INDEX error_hours_project ON error_hours (project_pk, hour);
+  CREATE TABLE error_group_users (
+    group_pk INTEGER NOT NULL, user_pk INTEGER NOT NULL, PRIMARY KEY (group_pk, user_pk)
+  ) WITHOUT ROWID;
+  CREATE INDEX error_group_users_user ON error_group_users (user_pk);
+  CREATE TABLE error_group_sessions (
+    group_pk INTEGER NOT NULL, session_pk INTEGER NOT NULL, PRIMARY KEY (group_pk, session_pk)
+  ) WITHOUT ROWID;
+  CREATE INDEX error_group_sessions_session ON error_group_sessions (session_pk);
+  `,
+];
+
+export function migrate(db: Database): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  for (let i = version; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i] as string);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,213 @@
+import type { Event } from "@mcpsight/protocol";
+
+/** JSON as stored and returned (parameters, response, userData, tags, properties). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export type Role = "admin" | "member";
+export type Bucket = "hour" | "day";
+
+/** A time range in epoch milliseconds: `from` inclusive, `to` exclusive. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastEventAt: string | null;
+}
+
+export interface Account {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+export interface AccountWithSecret extends Account {
+  passwordHash: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+export interface UserSummary {
+  userId: string;
+  userName: string | null;
+  userData: JsonObject | null;
+  firstSeen: string;
+  lastSeen: string;
+  sessions: number;
+  toolCalls: number;
+  errors: number;
+  events: number;
+}
+
+export interface SessionSummary {
+  sessionId: string;
+  userId: string | null;
+  userName: string | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  serverName: string | null;
+  serverVersion: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  durationMs: number;
+  events: number;
+  toolCalls: number;
+  errors: number;
+  stateless: boolean;
+}
+
+export interface StoredEvent {
+  id: string;
+  eventType: string;
+  timestamp: string;
+  offsetMs: number;
+  duration: number | null;
+  resourceName: string | null;
+  parameters: Json | null;
+  response: Json | null;
+  userIntent: string | null;
+  isError: boolean;
+  error: { message: string; type: string | null; stack: string | null } | null;
+  userId: string | null;
+  identify: { userId: string; userName: string | null; userData: JsonObject | null } | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  serverName: string | null;
+  serverVersion: string | null;
+  sdkLanguage: string | null;
+  sdkVersion: string | null;
+  tags: Record<string, string> | null;
+  properties: JsonObject | null;
+}
+
+export interface IntentItem {
+  eventId: string;
+  type: "intent" | "missing_tool";
+  timestamp: string;
+  sessionId: string;
+  userId: string | null;
+  userName: string | null;
+  tool: string | null;
+  intent: string | null;
+  parameters: Json | null;
+}
+
+export interface SeriesPoint {
+  t: string;
+  toolCalls: number;
+  errors: number;
+}
+
+export interface ToolCount {
+  name: string;
+  calls: number;
+  errors: number;
+  errorRate: number;
+}
+
+export interface Overview {
+  totals: {
+    activeUsers: number;
+    sessions: number;
+    identifiedSessions: number;
+    anonymousSessions: number;
+    toolCalls: number;
+    errors: number;
+    errorRate: number;
+  };
+  series: SeriesPoint[];
+  topTools: ToolCount[];
+  topClients: { name: string | null; version: string | null; sessions: number }[];
+  newestUsers: { userId: string; userName: string | null; firstSeen: string }[];
+}
+
+export interface UserProfile {
+  user: UserSummary;
+  clients: { name: string | null; version: string | null; firstSeen: string; lastSeen: string }[];
+  activity: SeriesPoint[];
+  sessions: SessionSummary[];
+  topTools: { name: string; calls: number; errors: number; lastUsed: string }[];
+  recentErrors: StoredEvent[];
+  intents: IntentItem[];
+}
+
+export interface ToolStats extends ToolCount {
+  uniqueUsers: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  trend: { t: string; calls: number; errors: number }[];
+}
+
+export interface ClientStats {
+  name: string | null;
+  version: string | null;
+  users: number;
+  sessions: number;
+}
+
+export interface ErrorGroup {
+  tool: string;
+  message: string;
+  count: number;
+  users: number;
+  sessions: number;
+  firstSeen: string;
+  lastSeen: string;
+  sample: (StoredEvent & { sessionId: string }) | null;
+}
+
+export type UserSort = "lastSeen" | "sessions" | "toolCalls" | "errors";
+
+export interface UserListQuery extends PageRequest {
+  range: TimeRange;
+  search: string | null;
+  sort: UserSort;
+}
+
+export interface SessionListQuery extends PageRequest {
+  range: TimeRange;
+  userId: string | null;
+  client: string | null;
+  tool: string | null;
+  hasError: boolean | null;
+  stateless: boolean | null;
+  anonymous: boolean | null;
+}
+
+export interface IntentListQuery extends PageRequest {
+  range: TimeRange;
+  type: "all" | "intent" | "missing_tool";
+}
+
+export interface ErasureResult {
+  users: number;
+  sessions: number;
+  events: number;
+}
+
+export interface RetentionResult {
+  events: number;
+  sessions: number;
+  users: number;
+}
+
+export type { Event };
