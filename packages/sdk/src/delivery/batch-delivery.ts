@@ -4,7 +4,9 @@ import { backoffDelay } from "./backoff.js";
 import { ExitFlush } from "./exit-hook.js";
 import type { Delivery, DeliveryOptions, DeliveryStats } from "./index.js";
 import { batchUrl, compress, type PostOutcome, type PostTarget, postBatch } from "./post-batch.js";
+import { Progress } from "./progress.js";
 import { RingQueue } from "./ring-queue.js";
+import { safeLogger } from "./safe-logger.js";
 import { serializeBatch } from "./serialize.js";
 
 /** A batch taken from the queue: serialized once, compressed once, re-sent as-is on retry. */
@@ -53,11 +55,19 @@ export class BatchDelivery implements Delivery {
   private tickTimer: NodeJS.Timeout | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
-  private waiters: (() => void)[] = [];
+  private readonly progress = new Progress();
 
-  constructor(private readonly options: DeliveryOptions) {
+  private readonly options: DeliveryOptions;
+
+  constructor(options: DeliveryOptions) {
+    this.options = { ...options, logger: safeLogger(options.logger) };
     this.maxQueueSize = Math.max(1, Math.floor(options.maxQueueSize));
-    this.batchSize = Math.min(LIMITS.batchEvents, Math.max(1, Math.floor(options.maxBatchSize)));
+    // A batch larger than the queue could never fill up; cap it so full batches still go out early.
+    this.batchSize = Math.min(
+      LIMITS.batchEvents,
+      this.maxQueueSize,
+      Math.max(1, Math.floor(options.maxBatchSize)),
+    );
     this.concurrency = Math.max(1, Math.floor(options.maxConcurrency));
     this.queue = new RingQueue(this.maxQueueSize);
     this.target = {
@@ -121,7 +131,7 @@ export class BatchDelivery implements Delivery {
         this.pump();
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
-        await this.waitForProgress(remaining, keepAlive);
+        await this.progress.wait(remaining, keepAlive);
       }
     } catch (error) {
       this.options.logger.error(`mcpsight: flush failed: ${String(error)}`);
@@ -203,7 +213,7 @@ export class BatchDelivery implements Delivery {
       .finally(() => {
         this.inFlight -= 1;
         if (this.isIdle()) this.exitFlush.disarm();
-        this.notify();
+        this.progress.notify();
         this.pump(this.flushing > 0 || this.retries.length > 0);
       });
   }
@@ -270,7 +280,7 @@ export class BatchDelivery implements Delivery {
       this.settled += abandoned;
       this.options.logger.debug(`mcpsight: shut down with ${abandoned} undelivered events`);
     }
-    this.notify();
+    this.progress.notify();
   }
 
   private isIdle(): boolean {
@@ -310,22 +320,5 @@ export class BatchDelivery implements Delivery {
       this.pauseTimer = undefined;
       this.pump(true);
     }, wait).unref();
-  }
-
-  private waitForProgress(timeoutMs: number, keepAlive: boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      if (!keepAlive) timer.unref();
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
   }
 }

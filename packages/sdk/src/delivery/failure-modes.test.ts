@@ -139,6 +139,24 @@ describe("flush and shutdown deadlines", () => {
 });
 
 describe("bad input", () => {
+  it("survives a logger that throws", async () => {
+    sink.respondWith((_request, response, attempt) => {
+      if (attempt > 1) return false;
+      response.writeHead(500).end();
+      return true;
+    });
+    const throwing = () => {
+      throw new Error("logger broke");
+    };
+    const { delivery } = testDelivery(sink.url, {
+      logger: { debug: throwing, warn: throwing, error: throwing },
+    });
+    delivery.enqueue(makeEvent(1));
+    await delivery.flush();
+    expect(sink.events).toHaveLength(1);
+    await delivery.shutdown();
+  });
+
   it("drops an event that cannot be serialized and still sends the rest", async () => {
     const { delivery, logger } = testDelivery(sink.url);
     const poisoned = { ...makeEvent(0), parameters: { big: 10n } } as unknown as Event;
