@@ -1,0 +1,92 @@
+// Builds protocol events from what a handler received and returned.
+import { randomUUID } from "node:crypto";
+import type { ErrorData, Event } from "@mcpsight/protocol";
+import { LIMITS } from "@mcpsight/protocol/constants";
+import type { NameVersion } from "./client-info.js";
+import { truncate } from "./sanitize.js";
+import type { UserIdentity } from "./types.js";
+import { SDK_LANGUAGE, SDK_VERSION } from "./version.js";
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+
+/** `mcp:<method>`, with characters the protocol does not allow in event types replaced. */
+export function eventTypeFor(method: string): string {
+  return `mcp:${method.replace(/[^A-Za-z0-9_./-]/g, "_")}`.slice(0, LIMITS.eventTypeLength);
+}
+
+/** Tool name, resource URI or prompt name of a request. */
+export function resourceNameOf(params: Record<string, unknown> | undefined): string | undefined {
+  const name = params?.name ?? params?.uri;
+  return typeof name === "string" ? truncate(name, LIMITS.nameLength) : undefined;
+}
+
+/** Request params as recorded: without `_meta` (transport plumbing, not arguments). */
+export function parametersOf(params: Record<string, unknown> | undefined): unknown {
+  if (!params) return undefined;
+  if (!("_meta" in params)) return params;
+  const { _meta, ...rest } = params;
+  return rest;
+}
+
+/** Error data for something thrown: class name as type, message and stack. */
+export function errorDataOf(error: unknown): ErrorData {
+  if (error instanceof Error) {
+    const ctor = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    const type = typeof ctor === "string" && ctor !== "Error" ? ctor : error.name;
+    const data: ErrorData = { message: error.message || String(error), type };
+    if (typeof error.stack === "string") data.stack = error.stack;
+    return data;
+  }
+  if (isObject(error) && typeof error.message === "string") {
+    const data: ErrorData = { message: error.message };
+    if (typeof error.code === "string" || typeof error.code === "number") data.type = String(error.code);
+    return data;
+  }
+  return { message: typeof error === "string" ? error : String(error) };
+}
+
+/** Error data for a result with `isError: true`: its text content is the message. */
+export function errorDataOfResult(result: Record<string, unknown>): ErrorData {
+  const content = Array.isArray(result.content) ? result.content : [];
+  const texts = content
+    .filter((item): item is { type: string; text: string } => isObject(item) && typeof item.text === "string")
+    .map((item) => item.text);
+  return { message: texts.join("\n") || "Tool returned isError: true", type: "ToolResultError" };
+}
+
+/** Fields every event of a tracked server carries. */
+export interface EventBase {
+  projectId: string;
+  sessionId: string | undefined;
+  client: NameVersion | undefined;
+  server: NameVersion | undefined;
+}
+
+/** A new event with id, timestamp, session, client/server and SDK fields filled in. */
+export function newEvent(base: EventBase, eventType: string, startedAt: number): Event {
+  const event: Event = {
+    id: randomUUID(),
+    projectId: base.projectId,
+    eventType,
+    timestamp: new Date(startedAt).toISOString(),
+    sdkLanguage: SDK_LANGUAGE,
+    sdkVersion: SDK_VERSION,
+  };
+  if (base.sessionId !== undefined) event.sessionId = base.sessionId;
+  else event.stateless = true;
+  if (base.client?.name) event.clientName = truncate(base.client.name, LIMITS.nameLength);
+  if (base.client?.version) event.clientVersion = truncate(base.client.version, LIMITS.nameLength);
+  if (base.server?.name) event.serverName = truncate(base.server.name, LIMITS.nameLength);
+  if (base.server?.version) event.serverVersion = truncate(base.server.version, LIMITS.nameLength);
+  return event;
+}
+
+/** Copies an identity onto an event. */
+export function withIdentity(event: Event, identity: UserIdentity | undefined): Event {
+  if (!identity) return event;
+  event.identifyActorGivenId = identity.userId;
+  if (identity.userName !== undefined) event.identifyActorName = identity.userName;
+  if (identity.userData !== undefined) event.identifyActorData = identity.userData;
+  return event;
+}

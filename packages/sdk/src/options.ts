@@ -1,0 +1,58 @@
+import type { IdentifyCacheOptions, MCPSightOptions, McpSightLogger } from "./types.js";
+
+export const DEFAULT_API_BASE_URL = "http://127.0.0.1:4747";
+
+/** Options after defaults and environment variables are applied. */
+export interface ResolvedOptions {
+  identify: MCPSightOptions["identify"];
+  redact: MCPSightOptions["redactSensitiveInformation"];
+  eventTags: MCPSightOptions["eventTags"];
+  eventProperties: MCPSightOptions["eventProperties"];
+  enableTracing: boolean;
+  enableToolCallContext: boolean;
+  customContextDescription: string | undefined;
+  enableReportMissing: boolean;
+  apiBaseUrl: string;
+  stateless: boolean | undefined;
+  identifyTimeoutMs: number;
+  identifyCache: IdentifyCacheOptions | undefined;
+  maxQueueSize: number;
+  flushIntervalMs: number;
+  debug: boolean;
+  logger: McpSightLogger | undefined;
+}
+
+const positive = (value: number | undefined, fallback: number): number =>
+  typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
+
+const envUrl = (): string | undefined => {
+  const value = process.env.MCPSIGHT_URL || process.env.MCPCAT_API_URL;
+  return value ? value : undefined;
+};
+
+/** Applies defaults. Never throws: a nonsensical value falls back to its default. */
+export function resolveOptions(options: MCPSightOptions = {}): ResolvedOptions {
+  const cache = options.identifyCache;
+  return {
+    identify: typeof options.identify === "function" ? options.identify.bind(options) : undefined,
+    redact:
+      typeof options.redactSensitiveInformation === "function"
+        ? options.redactSensitiveInformation.bind(options)
+        : undefined,
+    eventTags: typeof options.eventTags === "function" ? options.eventTags.bind(options) : undefined,
+    eventProperties:
+      typeof options.eventProperties === "function" ? options.eventProperties.bind(options) : undefined,
+    enableTracing: options.enableTracing ?? true,
+    enableToolCallContext: options.enableToolCallContext ?? true,
+    customContextDescription: options.customContextDescription,
+    enableReportMissing: options.enableReportMissing ?? true,
+    apiBaseUrl: (options.apiBaseUrl || envUrl() || DEFAULT_API_BASE_URL).replace(/\/+$/, ""),
+    stateless: options.stateless,
+    identifyTimeoutMs: positive(options.identifyTimeoutMs, 5000),
+    identifyCache: cache && positive(cache.ttlMs, 0) > 0 ? cache : undefined,
+    maxQueueSize: Math.floor(positive(options.maxQueueSize, 10_000)),
+    flushIntervalMs: positive(options.flushIntervalMs, 1000),
+    debug: options.debug === true,
+    logger: options.logger,
+  };
+}

@@ -1,0 +1,139 @@
+// The event pipeline after a handler returns: wait for identity, run eventTags/eventProperties,
+// redact, enqueue. It runs off the request path (batched per event-loop turn), every stage catches
+// its own failure, and a failed event is dropped and counted, never sent half-redacted.
+import type { Event } from "@mcpsight/protocol";
+import type { Delivery } from "./delivery/index.js";
+import { withIdentity } from "./event.js";
+import type { SdkLogger } from "./log.js";
+import type { ResolvedOptions } from "./options.js";
+import { redactEvent, sanitizeEvent } from "./redact.js";
+import type { RequestView } from "./request-view.js";
+import { preparingDone, preparingStarted } from "./runtime.js";
+import type { SessionState } from "./session-id.js";
+import { validateTags } from "./tags.js";
+import type { McpRequest, UserIdentity } from "./types.js";
+
+/** An event waiting for the pipeline, with what is needed to finish it. */
+export interface PendingEvent {
+  event: Event;
+  /** Stateful: the identity is read from the session once its identify has settled. */
+  session?: SessionState | undefined;
+  /** Stateless (or explicit): the identity of this one request. */
+  identity?: Promise<UserIdentity | undefined> | UserIdentity | undefined;
+  /** Present for request events: the arguments of eventTags/eventProperties. */
+  request?: McpRequest | undefined;
+  view?: RequestView | undefined;
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class Pipeline {
+  private batch: PendingEvent[] = [];
+  private scheduled = false;
+  /** Events dropped because a pipeline stage failed. */
+  dropped = 0;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly log: SdkLogger,
+    private readonly delivery: Delivery,
+  ) {}
+
+  /** Queues an event for processing after the current handler has answered. Never throws. */
+  submit(pending: PendingEvent): void {
+    preparingStarted();
+    this.batch.push(pending);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.drain);
+  }
+
+  private readonly drain = (): void => {
+    this.scheduled = false;
+    const batch = this.batch;
+    this.batch = [];
+    for (const pending of batch) {
+      this.process(pending).then(preparingDone, (error: unknown) => {
+        this.drop(`the event pipeline failed (${describe(error)})`);
+        preparingDone();
+      });
+    }
+  };
+
+  private async process(pending: PendingEvent): Promise<void> {
+    const { event, session } = pending;
+    if (session) {
+      if (session.pending) await session.pending;
+      withIdentity(event, session.identity);
+    } else if (pending.identity) {
+      withIdentity(event, await pending.identity);
+    }
+    if (pending.request && pending.view) await this.addCallbackData(event, pending.request, pending.view);
+    let safe: Event;
+    try {
+      safe = this.options.redact ? await redactEvent(event, this.options.redact) : sanitizeEvent(event);
+    } catch (error) {
+      this.drop(
+        `redactSensitiveInformation failed (${describe(error)}); the event was dropped, not sent unredacted`,
+      );
+      return;
+    }
+    this.delivery.enqueue(safe);
+  }
+
+  private async addCallbackData(event: Event, request: McpRequest, view: RequestView): Promise<void> {
+    const { eventTags, eventProperties } = this.options;
+    if (eventTags) {
+      const value = await this.callback("eventTags", () => eventTags(request, view.forCallbacks()));
+      const { tags, problems } = validateTags(value);
+      if (problems.length > 0)
+        this.log.warnOnce("eventTags:invalid", `eventTags: ${problems.join("; ")}; dropped.`);
+      if (tags) event.tags = tags;
+    }
+    if (eventProperties) {
+      const value = await this.callback("eventProperties", () =>
+        eventProperties(request, view.forCallbacks()),
+      );
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        event.properties = value as Record<string, unknown>;
+      } else if (value !== undefined && value !== null) {
+        this.log.warnOnce(
+          "eventProperties:invalid",
+          `eventProperties returned ${typeof value}, not an object; omitted.`,
+        );
+      }
+    }
+  }
+
+  /** Runs a user callback with the identify timeout; failures become undefined and one warning. */
+  private async callback(name: string, call: () => unknown): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(resolve, this.options.identifyTimeoutMs, TIMED_OUT);
+        timer.unref?.();
+      });
+      const value = await Promise.race([Promise.resolve().then(call), timeout]);
+      if (value === TIMED_OUT) {
+        this.log.warnOnce(
+          `${name}:timeout`,
+          `${name} timed out after ${this.options.identifyTimeoutMs} ms; omitted.`,
+        );
+        return undefined;
+      }
+      return value;
+    } catch (error) {
+      this.log.warnOnce(`${name}:threw`, `${name} threw (${describe(error)}); omitted.`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private drop(reason: string): void {
+    this.dropped += 1;
+    this.log.warnOnce(`pipeline:${reason.split(" ")[0]}`, `${reason} (${this.dropped} dropped so far).`);
+  }
+}

@@ -1,0 +1,84 @@
+// Privacy for a whole event: the structural pass (sanitize.ts), then the user's
+// redactSensitiveInformation on every recorded string, then the protocol's size limits. If the
+// user's function fails the event is dropped: it is never sent unredacted.
+import type { ErrorData, Event } from "@mcpsight/protocol";
+import { LIMITS } from "@mcpsight/protocol/constants";
+import { mapStrings, sanitize, truncate } from "./sanitize.js";
+
+export type RedactFunction = (text: string) => string | Promise<string>;
+
+/** Fields holding recorded content; identifiers, names and tags are not content. */
+const CONTENT_FIELDS = ["parameters", "response", "properties", "identifyActorData"] as const;
+/** Content dropped, in this order, when an event is still over the byte limit. */
+const SHRINK_ORDER = ["response", "parameters", "properties", "identifyActorData"] as const;
+
+const checkedText = async (text: string, fn: RedactFunction): Promise<string> => {
+  const result = await fn(text);
+  if (typeof result !== "string") throw new TypeError(`returned ${typeof result} instead of a string`);
+  return result;
+};
+
+/**
+ * The structural pass on a whole event, synchronous: content fields sanitized, intent and error
+ * scrubbed and truncated, the event fitted to the byte limit.
+ *
+ * @example
+ * sanitizeEvent(event).parameters; // secrets under secret-looking keys are "[REDACTED]"
+ */
+export function sanitizeEvent(event: Event): Event {
+  const out: Event = { ...event };
+  for (const field of CONTENT_FIELDS) {
+    if (out[field] !== undefined) (out as Record<string, unknown>)[field] = sanitize(out[field]);
+  }
+  if (out.userIntent !== undefined)
+    out.userIntent = String(sanitize(out.userIntent, LIMITS.userIntentLength));
+  if (out.error !== undefined) {
+    const error: ErrorData = { message: String(sanitize(out.error.message, LIMITS.errorMessageLength)) };
+    if (out.error.type !== undefined) error.type = truncate(out.error.type, LIMITS.nameLength);
+    if (out.error.stack !== undefined) error.stack = truncate(out.error.stack, LIMITS.errorStackLength);
+    out.error = error;
+  }
+  return fitEventSize(out);
+}
+
+/**
+ * Returns the event as it may leave the process: the structural pass, then `fn` on every recorded
+ * string, then the limits again (fn may lengthen text). Rejects when `fn` throws or returns a
+ * non-string; the caller then drops the event.
+ *
+ * @example
+ * const safe = await redactEvent(event, (text) => text.replaceAll(/sk-\w+/g, "[key]"));
+ */
+export async function redactEvent(event: Event, fn: RedactFunction): Promise<Event> {
+  const out = sanitizeEvent(event);
+  for (const field of CONTENT_FIELDS) {
+    const value = out[field];
+    if (value !== undefined)
+      (out as Record<string, unknown>)[field] = await mapStrings(value, (t) => checkedText(t, fn));
+  }
+  if (out.userIntent !== undefined) out.userIntent = await checkedText(out.userIntent, fn);
+  if (out.error !== undefined) {
+    const error: ErrorData = { ...out.error, message: await checkedText(out.error.message, fn) };
+    if (error.stack !== undefined) error.stack = await checkedText(error.stack, fn);
+    out.error = error;
+  }
+  return sanitizeEvent(out);
+}
+
+/** Drops the bulkiest content until the serialized event fits in `LIMITS.eventBytes`. */
+export function fitEventSize(event: Event): Event {
+  let size = Buffer.byteLength(JSON.stringify(event));
+  if (size <= LIMITS.eventBytes) return event;
+  const out: Event = { ...event };
+  for (const field of SHRINK_ORDER) {
+    if (out[field] === undefined) continue;
+    (out as Record<string, unknown>)[field] =
+      field === "properties" || field === "identifyActorData"
+        ? { omitted: `over the ${LIMITS.eventBytes}-byte event limit` }
+        : `[omitted: the event was over ${LIMITS.eventBytes} bytes]`;
+    size = Buffer.byteLength(JSON.stringify(out));
+    if (size <= LIMITS.eventBytes) return out;
+  }
+  if (out.error?.stack !== undefined) out.error = { ...out.error, stack: truncate(out.error.stack, 4096) };
+  return out;
+}

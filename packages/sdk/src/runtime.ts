@@ -1,0 +1,83 @@
+// Process-wide state: one delivery queue per collector URL (however many servers are tracked), and
+// the count of events still being prepared, so flush() also waits for those.
+import { createDelivery, type Delivery } from "./delivery/index.js";
+import type { Logger } from "./log.js";
+import type { ResolvedOptions } from "./options.js";
+import { SDK_LANGUAGE, SDK_VERSION } from "./version.js";
+
+const deliveries = new Map<string, Delivery>();
+let preparing = 0;
+let idleWaiters: (() => void)[] = [];
+
+/** The delivery for the options' collector; the first tracker's queue settings win. */
+export function deliveryFor(options: ResolvedOptions, logger: Logger): Delivery {
+  let delivery = deliveries.get(options.apiBaseUrl);
+  if (!delivery) {
+    delivery = createDelivery({
+      endpoint: options.apiBaseUrl,
+      maxQueueSize: options.maxQueueSize,
+      maxBatchSize: 500,
+      flushIntervalMs: options.flushIntervalMs,
+      maxConcurrency: 4,
+      logger,
+      sdkHeader: `${SDK_LANGUAGE}/${SDK_VERSION}`,
+    });
+    deliveries.set(options.apiBaseUrl, delivery);
+  }
+  return delivery;
+}
+
+/** Marks an event as being prepared (identify, callbacks, redaction) before it reaches a queue. */
+export function preparingStarted(): void {
+  preparing += 1;
+}
+
+export function preparingDone(): void {
+  preparing -= 1;
+  if (preparing > 0) return;
+  const waiters = idleWaiters;
+  idleWaiters = [];
+  for (const wake of waiters) wake();
+}
+
+/** Resolves when no event is being prepared, or after `timeoutMs`. */
+function preparedOrTimeout(timeoutMs: number): Promise<void> {
+  if (preparing === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref?.();
+    idleWaiters.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Sends every event recorded so far. Resolves when they are delivered or after `timeoutMs`;
+ * never rejects.
+ *
+ * @example
+ * await flush();
+ */
+export async function flush(timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await preparedOrTimeout(timeoutMs);
+  const left = Math.max(0, deadline - Date.now());
+  await Promise.all([...deliveries.values()].map((delivery) => delivery.flush(left)));
+}
+
+/**
+ * Flushes with a deadline (default 5 s), then stops the delivery timers. Call it when the server
+ * shuts down; events recorded afterwards are dropped. Never rejects.
+ *
+ * @example
+ * process.on("SIGTERM", async () => { await shutdown(); process.exit(0); });
+ */
+export async function shutdown(timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await preparedOrTimeout(timeoutMs);
+  const all = [...deliveries.values()];
+  deliveries.clear();
+  await Promise.all(all.map((delivery) => delivery.shutdown(Math.max(0, deadline - Date.now()))));
+}

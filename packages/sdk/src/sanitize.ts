@@ -1,0 +1,144 @@
+// The structural privacy pass, applied to everything recorded before it leaves the process:
+// values under secret-looking keys, credential-looking strings, binary content and oversized
+// strings are replaced, and the value becomes plain JSON (no cycles, classes or functions).
+import { LIMITS, REDACTED } from "@mcpsight/protocol/constants";
+
+/** Key fragments (lower-case, separators removed) whose values are secrets. */
+const SECRET_KEY_PARTS = [
+  "token",
+  "password",
+  "passwd",
+  "passphrase",
+  "secret",
+  "apikey",
+  "authorization",
+  "cookie",
+  "session",
+  "privatekey",
+  "accesskey",
+  "credential",
+  "bearer",
+  "signature",
+  "clientsecret",
+];
+/** Keys that are secrets only as a whole word (as fragments they would match too much). */
+const SECRET_KEYS = new Set(["auth", "pwd", "pass", "jwt", "otp", "ssn", "xapikey"]);
+/** Keys whose values are binary payloads in MCP content (image/audio `data`, resource `blob`). */
+const BINARY_KEYS = new Set(["blob"]);
+
+const CREDENTIAL_VALUE = /^\s*(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}\s*$/i;
+const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?(;[\w=.-]+)*;base64,/i;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+const BASE64_MIN_LENGTH = 256;
+const MAX_DEPTH = 32;
+
+const secretKeyCache = new Map<string, boolean>();
+
+/** True when values under `key` are treated as secrets (case-insensitive, separators ignored). */
+export function isSecretKey(key: string): boolean {
+  const cached = secretKeyCache.get(key);
+  if (cached !== undefined) return cached;
+  const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const secret = SECRET_KEYS.has(normalized) || SECRET_KEY_PARTS.some((part) => normalized.includes(part));
+  if (secretKeyCache.size < 10_000) secretKeyCache.set(key, secret);
+  return secret;
+}
+
+/** Cuts a string to `max` UTF-16 units, saying how much was removed. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = `…[truncated ${text.length - max} chars]`;
+  return text.slice(0, Math.max(0, max - note.length)) + note;
+}
+
+/** Placeholder for a string that is a credential, base64 payload or data URL; undefined otherwise. */
+function scrubString(text: string): string | undefined {
+  if (text.length >= 12 && CREDENTIAL_VALUE.test(text)) return REDACTED;
+  if (text.startsWith("data:") && DATA_URL.test(text)) return `[data URL, ${text.length} chars]`;
+  if (text.length >= BASE64_MIN_LENGTH && BASE64.test(text.replace(/\s+/g, ""))) {
+    return `[base64 data, ${text.length} chars]`;
+  }
+  return undefined;
+}
+
+const binaryPlaceholder = (kind: string, value: unknown): string =>
+  `[${kind} omitted${typeof value === "string" ? `, ${value.length} chars` : ""}]`;
+
+/**
+ * Returns a JSON-safe, redacted copy of `value`. `maxString` bounds every string.
+ *
+ * @example
+ * sanitize({ apiKey: "sk-1", query: "x" }); // { apiKey: "[REDACTED]", query: "x" }
+ */
+export function sanitize(value: unknown, maxString: number = LIMITS.valueStringLength): unknown {
+  const seen = new WeakSet<object>();
+  const walk = (current: unknown, depth: number): unknown => {
+    switch (typeof current) {
+      case "string":
+        return scrubString(current) ?? truncate(current, maxString);
+      case "number":
+        return Number.isFinite(current) ? current : String(current);
+      case "boolean":
+        return current;
+      case "bigint":
+        return current.toString();
+      case "object":
+        break;
+      default:
+        return undefined; // functions, symbols, undefined
+    }
+    if (current === null) return null;
+    if (depth >= MAX_DEPTH) return "[nested too deep]";
+    if (seen.has(current)) return "[circular]";
+    if (current instanceof Date) return Number.isNaN(current.getTime()) ? null : current.toISOString();
+    if (ArrayBuffer.isView(current) || current instanceof ArrayBuffer) {
+      return `[binary, ${current.byteLength} bytes]`;
+    }
+    seen.add(current);
+    try {
+      if (Array.isArray(current)) return current.map((item) => walk(item, depth + 1) ?? null);
+      if (current instanceof Map) return walk(Object.fromEntries(current), depth);
+      if (current instanceof Set) return walk([...current], depth);
+      const toJSON = (current as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === "function") return walk(toJSON.call(current), depth + 1);
+      return walkObject(current as Record<string, unknown>, depth);
+    } finally {
+      seen.delete(current);
+    }
+  };
+  const walkObject = (object: Record<string, unknown>, depth: number): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    // MCP image/audio content: keep the type and mime type, drop the payload.
+    const binaryContent = object.type === "image" || object.type === "audio";
+    for (const key of Object.keys(object)) {
+      const item = object[key];
+      if (binaryContent && key === "data") out[key] = binaryPlaceholder(String(object.type), item);
+      else if (BINARY_KEYS.has(key) && typeof item === "string") out[key] = binaryPlaceholder("blob", item);
+      else if (item !== null && typeof item !== "number" && typeof item !== "boolean" && isSecretKey(key)) {
+        // Numbers and booleans under such keys (max_tokens, session_count) are not secrets.
+        if (item !== undefined) out[key] = REDACTED;
+      } else {
+        const sanitized = walk(item, depth + 1);
+        if (sanitized !== undefined) out[key] = sanitized;
+      }
+    }
+    return out;
+  };
+  return walk(value, 0);
+}
+
+/** Applies `fn` to every string inside `value` (a sanitized JSON value), returning a new value. */
+export async function mapStrings(
+  value: unknown,
+  fn: (text: string) => string | Promise<string>,
+): Promise<unknown> {
+  if (typeof value === "string") return fn(value);
+  if (Array.isArray(value)) return Promise.all(value.map((item) => mapStrings(item, fn)));
+  if (typeof value === "object" && value !== null) {
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([key, item]) => [key, await mapStrings(item, fn)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+  return value;
+}

@@ -1,0 +1,119 @@
+// Session ids. Stateful HTTP sessions are derived from the transport's session id (Mcp-Session-Id)
+// and the project id, so every process serving the same MCP session reports the same id; stdio and
+// in-memory connections get one random id per connection. Idle sessions end after 30 minutes.
+import { createHash, randomUUID } from "node:crypto";
+import { SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol/constants";
+import type { NameVersion } from "./client-info.js";
+import { isHttpTransport } from "./detect.js";
+import type { RequestView } from "./request-view.js";
+import type { UserIdentity } from "./types.js";
+
+/** What mcpsight remembers about one stateful session. */
+export interface SessionState {
+  readonly id: string;
+  lastSeen: number;
+  /** The identity attached to the session's events, once known. */
+  identity: UserIdentity | undefined;
+  /** identify has run (or is running) for this session; it does not run again unless the credential changes. */
+  identified: boolean;
+  /** Fingerprint of the credential identify ran with. */
+  credential: string | undefined;
+  /** Settles when the identify in flight is done; events of the session wait for it. */
+  pending: Promise<void> | undefined;
+  clientInfo: NameVersion | undefined;
+}
+
+/** Where a request belongs: a stateful session, or none (stateless). */
+export type SessionRef = { stateless: false; state: SessionState } | { stateless: true; state: undefined };
+
+const STATELESS: SessionRef = { stateless: true, state: undefined };
+const SWEEP_ABOVE = 10_000;
+
+/** Deterministic session id for a transport session id within a project. */
+export function deriveSessionId(projectId: string, transportSessionId: string, generation = 0): string {
+  const hash = createHash("sha256").update(projectId).update("\0").update(transportSessionId);
+  if (generation > 0) hash.update("\0").update(String(generation));
+  return `ses_${hash.digest("hex").slice(0, 32)}`;
+}
+
+const newState = (id: string, now: number): SessionState => ({
+  id,
+  lastSeen: now,
+  identity: undefined,
+  identified: false,
+  credential: undefined,
+  pending: undefined,
+  clientInfo: undefined,
+});
+
+/** Sessions of one project. Shared by every server tracked with that project id in this process. */
+export class SessionStore {
+  private readonly byTransportId = new Map<string, { state: SessionState; generation: number }>();
+  private readonly byConnection = new WeakMap<object, SessionState>();
+
+  constructor(
+    private readonly projectId: string,
+    private readonly idleMs = SESSION_IDLE_TIMEOUT_MS,
+  ) {}
+
+  /**
+   * Finds or starts the session of a request. `connection` identifies a stdio/in-memory connection
+   * (the server's transport). `forceStateless` is the `stateless` option.
+   */
+  resolve(
+    view: RequestView,
+    connection: unknown,
+    forceStateless: boolean | undefined,
+    now: number,
+  ): SessionRef {
+    if (forceStateless === true) return STATELESS;
+    const transportId = view.sessionId;
+    if (transportId !== undefined) return { stateless: false, state: this.byTransport(transportId, now) };
+    if (forceStateless !== false && (view.isHttp || isHttpTransport(connection))) return STATELESS;
+    const key = typeof connection === "object" && connection !== null ? connection : this;
+    let state = this.byConnection.get(key);
+    if (state === undefined || now - state.lastSeen > this.idleMs) {
+      state = newState(`ses_${randomUUID().replaceAll("-", "")}`, now);
+      this.byConnection.set(key, state);
+    }
+    state.lastSeen = now;
+    return { stateless: false, state };
+  }
+
+  /** The session of a transport session id, if one is known (for custom events). */
+  peek(transportSessionId: string): SessionState | undefined {
+    return this.byTransportId.get(transportSessionId)?.state;
+  }
+
+  private byTransport(transportId: string, now: number): SessionState {
+    let entry = this.byTransportId.get(transportId);
+    if (entry === undefined) {
+      if (this.byTransportId.size >= SWEEP_ABOVE) this.sweep(now);
+      entry = { state: newState(deriveSessionId(this.projectId, transportId), now), generation: 0 };
+      this.byTransportId.set(transportId, entry);
+    } else if (now - entry.state.lastSeen > this.idleMs) {
+      entry.generation += 1;
+      entry.state = newState(deriveSessionId(this.projectId, transportId, entry.generation), now);
+    }
+    entry.state.lastSeen = now;
+    return entry.state;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, entry] of this.byTransportId) {
+      if (now - entry.state.lastSeen > this.idleMs) this.byTransportId.delete(key);
+    }
+  }
+}
+
+const stores = new Map<string, SessionStore>();
+
+/** The process-wide session store of a project. */
+export function sessionStoreFor(projectId: string): SessionStore {
+  let store = stores.get(projectId);
+  if (!store) {
+    store = new SessionStore(projectId);
+    stores.set(projectId, store);
+  }
+  return store;
+}

@@ -1,0 +1,280 @@
+// Tracking of one server: every request handler is wrapped (hook.ts) with `handle`, which resolves
+// the session, strips the agent's intent, starts identify, calls the real handler and records the
+// outcome. Nothing here may throw into the host: internal failures fall back to the plain handler.
+import { CONTEXT_PARAMETER, EVENT_TYPES, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
+import { resolveClientInfo, resolveServerInfo } from "./client-info.js";
+import type { DetectedServer, RequestHandler } from "./detect.js";
+import {
+  errorDataOf,
+  errorDataOfResult,
+  eventTypeFor,
+  newEvent,
+  parametersOf,
+  resourceNameOf,
+  withIdentity,
+} from "./event.js";
+import { Identifier } from "./identify.js";
+import {
+  DEFAULT_CONTEXT_DESCRIPTION,
+  injectContext,
+  REPORT_MISSING_RESULT,
+  stripContext,
+  withReportMissingTool,
+} from "./intent.js";
+import type { SdkLogger } from "./log.js";
+import type { ResolvedOptions } from "./options.js";
+import type { Pipeline } from "./pipeline.js";
+import { RequestView } from "./request-view.js";
+import { type SessionRef, type SessionState, type SessionStore, sessionStoreFor } from "./session-id.js";
+import { identityChanged, type ProjectMemory, projectMemory } from "./tracker-memory.js";
+import type { McpRequest, UserIdentity } from "./types.js";
+
+/** Requests not worth an event: keep-alives. */
+const UNTRACKED_METHODS = new Set(["ping"]);
+
+/** One request in flight. */
+interface Call {
+  method: string;
+  original: McpRequest;
+  request: McpRequest;
+  view: RequestView;
+  session: SessionRef;
+  startedAt: number;
+  started: number;
+  intent: string | undefined;
+  reportMissing: boolean;
+  identity: Promise<UserIdentity | undefined> | undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+
+export class Tracker {
+  readonly sessions: SessionStore;
+  readonly identifier: Identifier;
+  /** The session of the latest request, for publishCustomEvent(server, …). */
+  lastSession: SessionState | undefined;
+  private readonly memory: ProjectMemory;
+
+  constructor(
+    readonly projectId: string,
+    readonly server: DetectedServer,
+    readonly options: ResolvedOptions,
+    readonly log: SdkLogger,
+    readonly pipeline: Pipeline,
+  ) {
+    this.sessions = sessionStoreFor(projectId);
+    this.memory = projectMemory(projectId);
+    this.identifier = new Identifier(
+      options,
+      log,
+      this.memory.identifyCacheFor(options.identifyCache?.ttlMs),
+    );
+  }
+
+  /** The wrapper stored in place of each request handler. */
+  readonly wrap = (method: string, handler: RequestHandler): RequestHandler => {
+    if (UNTRACKED_METHODS.has(method)) return handler;
+    const tracker = this;
+    return async function mcpsightTrackedHandler(request: unknown, extra: unknown): Promise<unknown> {
+      const call = tracker.begin(method, request, extra);
+      if (call === undefined) return handler(request, extra);
+      if (call.reportMissing) return tracker.finish(call, structuredClone(REPORT_MISSING_RESULT));
+      let result: unknown;
+      try {
+        result = await handler(call.request, extra);
+      } catch (error) {
+        tracker.fail(call, error);
+        throw error;
+      }
+      return tracker.finish(call, result);
+    };
+  };
+
+  private begin(method: string, request: unknown, extra: unknown): Call | undefined {
+    try {
+      if (!isObject(request)) return undefined;
+      const startedAt = Date.now();
+      const started = performance.now();
+      const original = request as unknown as McpRequest;
+      const view = new RequestView(extra);
+      const session = this.sessions.resolve(
+        view,
+        this.server.low.transport,
+        this.options.stateless,
+        startedAt,
+      );
+      if (session.state) this.lastSession = session.state;
+      const isToolCall = method === "tools/call";
+      const toolName = isToolCall ? original.params?.name : undefined;
+      const reportMissing =
+        isToolCall && this.options.enableReportMissing && toolName === REPORT_MISSING_TOOL;
+      let callRequest = original;
+      let intent: string | undefined;
+      if (reportMissing) {
+        const context = original.params?.arguments?.[CONTEXT_PARAMETER];
+        intent = typeof context === "string" ? context : undefined;
+      } else if (isToolCall && this.options.enableToolCallContext && this.stripsContext(toolName)) {
+        ({ request: callRequest, intent } = stripContext(original));
+      }
+      let identity: Promise<UserIdentity | undefined> | undefined;
+      if (this.identifier.enabled) {
+        if (session.stateless) identity = this.identifyStateless(original, view, startedAt);
+        else if (isToolCall) this.identifySession(session.state, original, view, startedAt);
+      }
+      return {
+        method,
+        original,
+        request: callRequest,
+        view,
+        session,
+        startedAt,
+        started,
+        intent,
+        reportMissing,
+        identity,
+      };
+    } catch (error) {
+      this.log.warnOnce(
+        "track:begin",
+        `could not track a ${method} request (${String(error)}); it ran untracked.`,
+      );
+      return undefined;
+    }
+  }
+
+  private finish(call: Call, result: unknown): unknown {
+    let out = result;
+    try {
+      if (call.method === "tools/list") out = this.decorateToolList(result);
+      if (call.method === "initialize" && call.session.state) {
+        call.session.state.clientInfo = resolveClientInfo(undefined, call.original, call.view, true);
+      }
+      if (this.options.enableTracing) this.record(call, result, undefined);
+    } catch (error) {
+      this.log.warnOnce("track:finish", `could not record a ${call.method} result (${String(error)}).`);
+      return result;
+    }
+    return out;
+  }
+
+  private fail(call: Call, error: unknown): void {
+    try {
+      if (this.options.enableTracing) this.record(call, undefined, error);
+    } catch (internal) {
+      this.log.warnOnce("track:fail", `could not record a ${call.method} error (${String(internal)}).`);
+    }
+  }
+
+  private record(call: Call, result: unknown, error: unknown): void {
+    const state = call.session.state;
+    const client = state?.clientInfo ?? resolveClientInfo(this.server.low, call.original, call.view, !state);
+    const event = newEvent(
+      { projectId: this.projectId, sessionId: state?.id, client, server: resolveServerInfo(this.server.low) },
+      eventTypeFor(call.method),
+      call.startedAt,
+    );
+    event.duration = Math.max(0, Math.round((performance.now() - call.started) * 1000) / 1000);
+    const params = call.request.params;
+    const resourceName = resourceNameOf(params);
+    if (resourceName !== undefined) event.resourceName = resourceName;
+    const parameters = parametersOf(params);
+    if (parameters !== undefined) event.parameters = parameters;
+    if (call.intent !== undefined) event.userIntent = call.intent;
+    if (error !== undefined) {
+      event.isError = true;
+      event.error = errorDataOf(error);
+    } else {
+      if (result !== undefined) event.response = result;
+      if (isObject(result) && result.isError === true) {
+        event.isError = true;
+        event.error = errorDataOfResult(result);
+      }
+    }
+    this.pipeline.submit({
+      event,
+      session: state,
+      identity: call.identity,
+      request: call.original,
+      view: call.view,
+    });
+  }
+
+  private decorateToolList(result: unknown): unknown {
+    let out = result;
+    if (this.options.enableToolCallContext) {
+      const description = this.options.customContextDescription || DEFAULT_CONTEXT_DESCRIPTION;
+      const injected = injectContext(out, description, this.memory.injectedTools);
+      out = injected.result;
+      for (const skipped of injected.skipped) this.log.debug(`context argument not added to ${skipped}`);
+    }
+    if (this.options.enableReportMissing) out = withReportMissingTool(out);
+    return out;
+  }
+
+  /** Whether `context` in a tool's arguments is ours to remove (the tool did not declare its own). */
+  private stripsContext(toolName: string | undefined): boolean {
+    if (toolName === undefined) return false;
+    const known = this.memory.injectedTools.get(toolName);
+    if (known !== undefined) return known;
+    // No tools/list seen in this process yet: ask McpServer's registry whether the tool takes `context`.
+    const tool = this.server.high?._registeredTools?.[toolName] as
+      | { inputSchema?: { shape?: unknown } }
+      | undefined;
+    const shape = tool?.inputSchema?.shape;
+    return !(isObject(shape) && CONTEXT_PARAMETER in shape);
+  }
+
+  /** Stateful: identify once per session on its first tool call, and again if the credential changes. */
+  private identifySession(state: SessionState, request: McpRequest, view: RequestView, now: number): void {
+    const credential = view.credentialFingerprint();
+    if (state.identified && state.credential === credential) return;
+    state.identified = true;
+    state.credential = credential;
+    const run = this.identifier.run(request, view).then((outcome) => {
+      if (state.credential !== credential) return; // superseded by a newer credential
+      if (outcome.kind === "identified") {
+        if (identityChanged(state.identity, outcome.identity)) {
+          state.identity = outcome.identity;
+          this.emitIdentify(outcome.identity, state, request, view, now);
+        }
+      } else if (outcome.kind === "anonymous") {
+        state.identity = undefined;
+      }
+    });
+    const pending: Promise<void> = run.finally(() => {
+      if (state.pending === pending) state.pending = undefined;
+    });
+    state.pending = pending;
+  }
+
+  /** Stateless: identify every request (through the cache when configured). */
+  private async identifyStateless(
+    request: McpRequest,
+    view: RequestView,
+    now: number,
+  ): Promise<UserIdentity | undefined> {
+    const outcome = await this.identifier.run(request, view);
+    if (outcome.kind !== "identified") return undefined;
+    if (this.memory.noteStatelessIdentity(outcome.identity, now)) {
+      this.emitIdentify(outcome.identity, undefined, request, view, now);
+    }
+    return outcome.identity;
+  }
+
+  private emitIdentify(
+    identity: UserIdentity,
+    state: SessionState | undefined,
+    request: McpRequest,
+    view: RequestView,
+    at: number,
+  ): void {
+    const client = state?.clientInfo ?? resolveClientInfo(this.server.low, request, view, !state);
+    const event = newEvent(
+      { projectId: this.projectId, sessionId: state?.id, client, server: resolveServerInfo(this.server.low) },
+      EVENT_TYPES.identify,
+      at,
+    );
+    this.pipeline.submit({ event: withIdentity(event, identity) });
+  }
+}

@@ -1,0 +1,130 @@
+// Public types. Structural on purpose: the SDK never imports the MCP SDK, so these describe only
+// the parts of its requests and handler extras that mcpsight reads.
+
+/** Who is behind a session, as returned by the `identify` option. */
+export interface UserIdentity {
+  /** Stable id of the user in your system. Required; without a string userId the result is ignored. */
+  userId: string;
+  userName?: string;
+  /** Extra facts about the user (plan, company…). Secret-looking keys are redacted before sending. */
+  userData?: Record<string, unknown>;
+}
+
+/** The JSON-RPC request a handler received (`tools/call`: `params.name`, `params.arguments`). */
+export interface McpRequest {
+  method: string;
+  params?: {
+    name?: string;
+    arguments?: Record<string, unknown>;
+    _meta?: Record<string, unknown>;
+    [key: string]: unknown;
+  };
+}
+
+/** Authentication resolved by the MCP SDK's auth middleware (`extra.authInfo`). */
+export interface McpAuthInfo {
+  token: string;
+  clientId?: string;
+  scopes?: string[];
+  expiresAt?: number;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The MCP SDK's `RequestHandlerExtra` as mcpsight passes it to callbacks. On SDK v2 servers the
+ * handler context is passed with these v1-style fields added, so one callback works for both.
+ */
+export interface McpRequestExtra {
+  /** Transport session id (Streamable HTTP `Mcp-Session-Id`); absent on stdio and stateless HTTP. */
+  sessionId?: string;
+  authInfo?: McpAuthInfo;
+  /** HTTP request headers (lower-case names), on HTTP transports. */
+  requestInfo?: { headers: Record<string, string | string[] | undefined> };
+  _meta?: Record<string, unknown>;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Options of `identifyCache`: memoise identify per credential for `ttlMs`. */
+export interface IdentifyCacheOptions {
+  /** How long a cached identity stays valid, in ms. */
+  ttlMs: number;
+  /**
+   * Cache key for a request when the credential is not in a header or `authInfo` (e.g. an API key
+   * argument). The value is hashed before use; return null/undefined to skip the cache.
+   */
+  key?(request: McpRequest, extra: McpRequestExtra): string | null | undefined;
+}
+
+/** Where the SDK writes its diagnostics; never stdout. */
+export interface McpSightLogger {
+  debug?(message: string): void;
+  warn(message: string): void;
+  error?(message: string): void;
+}
+
+/**
+ * Options of {@link track}. Option names match MCPcat's, so switching the import is enough.
+ * Callbacks are declared as methods so functions typed with the MCP SDK's own request types fit.
+ */
+export interface MCPSightOptions {
+  /** Resolves the user behind a request. Stateful: once per session, on the first tool call. Stateless: every request. */
+  identify?(request: McpRequest, extra: McpRequestExtra): MaybePromise<UserIdentity | null | undefined>;
+  /** Runs on every recorded string (arguments, responses, intent, errors) before it leaves the process. */
+  redactSensitiveInformation?(text: string): MaybePromise<string>;
+  /** String tags for each event (≤50, keys ≤32 chars of `[A-Za-z0-9$_.:- ]`, one-line values ≤200 chars). */
+  eventTags?(
+    request: McpRequest,
+    extra: McpRequestExtra,
+  ): MaybePromise<Record<string, string> | null | undefined>;
+  /** Free-form JSON properties for each event. */
+  eventProperties?(
+    request: McpRequest,
+    extra: McpRequestExtra,
+  ): MaybePromise<Record<string, unknown> | null | undefined>;
+  /** Record MCP requests as events. Default true. */
+  enableTracing?: boolean;
+  /** Add a `context` argument to every tool so agents state their intent. Default true. */
+  enableToolCallContext?: boolean;
+  /** Description of the injected `context` argument. */
+  customContextDescription?: string;
+  /** Add a `get_more_tools` tool agents call to report missing capabilities. Default true. */
+  enableReportMissing?: boolean;
+  /** Collector URL. Default: env `MCPSIGHT_URL`, then `MCPCAT_API_URL`, then http://127.0.0.1:4747. */
+  apiBaseUrl?: string;
+  /** Force stateless mode. Default: detected per request (HTTP without a session id). */
+  stateless?: boolean;
+  /** Longest wait for `identify`, in ms. Default 5000. */
+  identifyTimeoutMs?: number;
+  /** Memoise identify per credential fingerprint. Off by default. */
+  identifyCache?: IdentifyCacheOptions;
+  /** Most events held in memory; the oldest are dropped beyond it. Default 10,000. */
+  maxQueueSize?: number;
+  /** How often queued events are sent, in ms. Default 1000. */
+  flushIntervalMs?: number;
+  /** Write debug diagnostics (to stderr or `logger`). Default false. */
+  debug?: boolean;
+  /** Receives diagnostics instead of stderr. */
+  logger?: McpSightLogger;
+  /** Accepted for MCPcat compatibility and ignored. */
+  exporters?: Record<string, unknown>;
+  /** Accepted for MCPcat compatibility and ignored. */
+  disableDiagnostics?: boolean;
+}
+
+/** MCPcat's name for the options, so code written for MCPcat compiles unchanged. */
+export type MCPCatOptions = MCPSightOptions;
+
+/** Data of a custom event sent with `publishCustomEvent`. */
+export interface CustomEventData {
+  resourceName?: string;
+  parameters?: unknown;
+  response?: unknown;
+  /** Recorded as the event's intent. */
+  message?: string;
+  duration?: number;
+  isError?: boolean;
+  error?: unknown;
+  tags?: Record<string, string>;
+  properties?: Record<string, unknown>;
+}

@@ -1,0 +1,98 @@
+// Servers and clients from @modelcontextprotocol/sdk 1.x (latest, 1.11.5, 1.24.3), one factory per
+// installed version, so the same scenario runs against each.
+import { Client as ClientLatest } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport as MemoryLatest } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Server as ServerLatest } from "@modelcontextprotocol/sdk/server/index.js";
+import { McpServer as McpServerLatest } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client as Client111 } from "mcp-sdk-1-11/client/index.js";
+import { InMemoryTransport as Memory111 } from "mcp-sdk-1-11/inMemory.js";
+import { Server as Server111 } from "mcp-sdk-1-11/server/index.js";
+import { McpServer as McpServer111 } from "mcp-sdk-1-11/server/mcp.js";
+import { Client as Client124 } from "mcp-sdk-1-24/client/index.js";
+import { InMemoryTransport as Memory124 } from "mcp-sdk-1-24/inMemory.js";
+import { Server as Server124 } from "mcp-sdk-1-24/server/index.js";
+import { McpServer as McpServer124 } from "mcp-sdk-1-24/server/mcp.js";
+import { z } from "zod";
+import type { TestClient, Variant } from "./variant.js";
+
+const SERVER_INFO = { name: "test-server", version: "1.2.3" };
+const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
+
+interface V1Classes {
+  McpServer: typeof McpServerLatest;
+  Server: typeof ServerLatest;
+  Client: typeof ClientLatest;
+  Memory: typeof MemoryLatest;
+}
+
+function v1Variant(name: string, classes: V1Classes): Variant {
+  return {
+    name,
+    mcpServer() {
+      const server = new classes.McpServer(SERVER_INFO);
+      return {
+        server,
+        addTools() {
+          server.registerTool(
+            "echo",
+            { description: "Echoes", inputSchema: { text: z.string() } },
+            async ({ text: t }) => text(t),
+          );
+          server.registerTool("fail", { description: "Throws" }, async () => {
+            throw new Error("boom");
+          });
+          server.registerTool("soft_fail", { description: "isError" }, async () => ({
+            ...text("nope"),
+            isError: true,
+          }));
+        },
+      };
+    },
+    lowLevelServer() {
+      const server = new classes.Server(SERVER_INFO, { capabilities: { tools: {} } });
+      return {
+        server,
+        addTools() {
+          server.setRequestHandler(ListToolsRequestSchema, async () => ({
+            tools: [
+              { name: "echo", inputSchema: { type: "object", properties: { text: { type: "string" } } } },
+              { name: "fail", inputSchema: { type: "object" } },
+            ],
+          }));
+          server.setRequestHandler(CallToolRequestSchema, async (request) => {
+            if (request.params.name === "fail") throw new Error("boom");
+            const args = request.params.arguments ?? {};
+            return text(JSON.stringify(args));
+          });
+        },
+      };
+    },
+    async connect(server, clientName = "test-client") {
+      const [clientTransport, serverTransport] = classes.Memory.createLinkedPair();
+      await (server as { connect(t: unknown): Promise<void> }).connect(serverTransport);
+      const client = new classes.Client({ name: clientName, version: "9.9.9" });
+      await client.connect(clientTransport);
+      return client as unknown as TestClient;
+    },
+  };
+}
+
+export const v1Latest = v1Variant("sdk 1.x latest", {
+  McpServer: McpServerLatest,
+  Server: ServerLatest,
+  Client: ClientLatest,
+  Memory: MemoryLatest,
+});
+export const v1_11 = v1Variant("sdk 1.11.5", {
+  McpServer: McpServer111,
+  Server: Server111,
+  Client: Client111,
+  Memory: Memory111,
+} as unknown as V1Classes);
+export const v1_24 = v1Variant("sdk 1.24.3", {
+  McpServer: McpServer124,
+  Server: Server124,
+  Client: Client124,
+  Memory: Memory124,
+} as unknown as V1Classes);
