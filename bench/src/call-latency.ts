@@ -3,7 +3,7 @@
 import { performance } from "node:perf_hooks";
 import type { SinkProcess } from "./sink.js";
 import { fmt, mean, quantile, sortedCopy } from "./stats.js";
-import { type Connected, callEcho, connect, loadMcpsight, type Variant } from "./variants.js";
+import { type Connected, callEcho, connect, type Variant } from "./variants.js";
 
 export interface LatencyOptions {
   rounds: number;
@@ -17,16 +17,20 @@ export interface LatencyResult {
   medianUs: number;
   p90Us: number;
   meanUs: number;
+  /** Pooled median ÷ pooled untracked median. */
+  pooledRatio: number;
+  /** Process CPU time per call, µs, and its ratio to untracked. */
+  cpuUs: number;
+  cpuRatio: number;
+  /** Median over rounds of (round median ÷ same round's untracked median): the headline figure. */
   ratio: number;
 }
 
 export async function benchCallLatency(sink: SinkProcess, options: LatencyOptions): Promise<LatencyResult[]> {
-  const mcpsight = await loadMcpsight();
-  const variants: Variant[] = mcpsight ? ["untracked", "mcpsight", "mcpcat"] : ["untracked", "mcpcat"];
-  if (!mcpsight) process.stderr.write("call latency: mcpsight track() not available yet, skipping it\n");
+  const variants: Variant[] = ["untracked", "mcpsight", "mcpcat"];
 
   const connected: Connected[] = [];
-  for (const variant of variants) connected.push(await connect(variant, sink, mcpsight));
+  for (const variant of variants) connected.push(await connect(variant, sink));
   const samples = new Map<Variant, Float64Array>(
     variants.map((variant) => [variant, new Float64Array(options.rounds * options.callsPerRound)]),
   );
@@ -36,23 +40,40 @@ export async function benchCallLatency(sink: SinkProcess, options: LatencyOption
     await pair.settle();
   }
 
+  // Per round, each variant's median ÷ the untracked median of the same round: comparing within a
+  // round cancels the slow drift of a shared machine better than comparing pooled medians.
+  const roundRatios = new Map<Variant, number[]>(variants.map((variant) => [variant, []]));
+  // Process CPU time (all threads, so compression and GC count) is steadier than wall time when
+  // other processes share the machine.
+  const cpuMicros = new Map<Variant, number>();
+  const collectGarbage = (globalThis as { gc?: () => void }).gc;
   for (let round = 0; round < options.rounds; round++) {
+    const roundMedians = new Map<Variant, number>();
     for (let k = 0; k < connected.length; k++) {
       const pair = connected[(round + k) % connected.length] as Connected;
       const out = samples.get(pair.variant) as Float64Array;
       const offset = round * options.callsPerRound;
+      collectGarbage?.(); // Start each round with a clean heap so no variant pays for another's garbage.
+      const cpuBefore = process.cpuUsage();
       for (let i = 0; i < options.callsPerRound; i++) {
         const start = performance.now();
         await callEcho(pair.client, i);
         out[offset + i] = (performance.now() - start) * 1000;
       }
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuMicros.set(pair.variant, (cpuMicros.get(pair.variant) ?? 0) + cpu.user + cpu.system);
+      roundMedians.set(pair.variant, median(out.subarray(offset, offset + options.callsPerRound)));
       // Let background delivery finish so it does not bleed into the next variant's round.
       await pair.settle();
     }
+    const base = roundMedians.get("untracked") as number;
+    for (const [variant, value] of roundMedians) roundRatios.get(variant)?.push(value / base);
   }
 
   for (const pair of connected) await pair.close();
   const baseline = median(samples.get("untracked") as Float64Array);
+  const cpuPerCall = (variant: Variant) =>
+    (cpuMicros.get(variant) ?? 0) / (options.rounds * options.callsPerRound);
   return variants.map((variant) => {
     const values = samples.get(variant) as Float64Array;
     const sorted = sortedCopy(values);
@@ -63,7 +84,10 @@ export async function benchCallLatency(sink: SinkProcess, options: LatencyOption
       medianUs,
       p90Us: quantile(sorted, 0.9),
       meanUs: mean(values),
-      ratio: medianUs / baseline,
+      pooledRatio: medianUs / baseline,
+      cpuUs: cpuPerCall(variant),
+      cpuRatio: cpuPerCall(variant) / cpuPerCall("untracked"),
+      ratio: quantile(Float64Array.from(roundRatios.get(variant) ?? []).sort(), 0.5),
     };
   });
 }
@@ -74,12 +98,12 @@ function median(values: Float64Array): number {
 
 export function formatLatency(results: LatencyResult[]): string {
   const lines = [
-    "| variant | calls | median µs | p90 µs | mean µs | median ÷ untracked |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    "| variant | calls | median µs | p90 µs | mean µs | ratio (per-round medians) | ratio (pooled medians) | CPU µs/call | CPU ratio |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     lines.push(
-      `| ${r.variant} | ${r.calls} | ${fmt(r.medianUs)} | ${fmt(r.p90Us)} | ${fmt(r.meanUs)} | ${fmt(r.ratio, 3)} |`,
+      `| ${r.variant} | ${r.calls} | ${fmt(r.medianUs)} | ${fmt(r.p90Us)} | ${fmt(r.meanUs)} | ${fmt(r.ratio, 3)} | ${fmt(r.pooledRatio, 3)} | ${fmt(r.cpuUs)} | ${fmt(r.cpuRatio, 3)} |`,
     );
   }
   return lines.join("\n");

@@ -127,7 +127,7 @@ export async function benchMcpcatDelivery(
   calls: number,
   timeoutMs: number,
 ): Promise<ThroughputResult> {
-  const pair = await connect("mcpcat", sink, undefined);
+  const pair = await connect("mcpcat", sink);
   await sink.waitQuiet(5000); // initialize / tools/list events from connecting.
   await sink.reset();
   const start = performance.now();

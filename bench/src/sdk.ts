@@ -21,8 +21,8 @@ try {
   process.stdout.write(`## SDK benchmarks\n\n${describeMachine()}\n\n`);
 
   const latency = await benchCallLatency(sink, {
-    rounds: quick ? 4 : 12,
-    callsPerRound: quick ? 500 : 1000,
+    rounds: quick ? 8 : 30,
+    callsPerRound: quick ? 250 : 400,
     warmupCalls: quick ? 500 : 2000,
   });
   process.stdout.write(`### tools/call latency (in-memory transport)\n\n${formatLatency(latency)}\n\n`);

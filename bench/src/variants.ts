@@ -2,6 +2,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as mcpsight from "mcpsight";
 import { z } from "zod";
 import type { SinkProcess } from "./sink.js";
 
@@ -15,24 +16,6 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-type TrackFn = (server: McpServer, projectId: string, options: Record<string, unknown>) => unknown;
-
-interface McpsightModule {
-  track: TrackFn;
-  flush?: (timeoutMs?: number) => Promise<void>;
-  shutdown?: (timeoutMs?: number) => Promise<void>;
-}
-
-/** mcpsight's track(), or undefined while the SDK entry point does not export it yet. */
-export async function loadMcpsight(): Promise<McpsightModule | undefined> {
-  try {
-    const sdk = (await import("mcpsight")) as Partial<McpsightModule>;
-    return typeof sdk.track === "function" ? (sdk as McpsightModule) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function createServer(): McpServer {
   const server = new McpServer({ name: "bench-server", version: "1.0.0" });
   server.registerTool(
@@ -43,19 +26,12 @@ function createServer(): McpServer {
   return server;
 }
 
-export async function connect(
-  variant: Variant,
-  sink: SinkProcess,
-  mcpsight: McpsightModule | undefined,
-): Promise<Connected> {
+export async function connect(variant: Variant, sink: SinkProcess): Promise<Connected> {
   const server = createServer();
   let settle = async () => {};
   if (variant === "mcpsight") {
-    if (!mcpsight) throw new Error("mcpsight track() is not available");
     mcpsight.track(server, "proj_bench", { apiBaseUrl: sink.url });
-    settle = async () => {
-      await mcpsight.flush?.(10_000);
-    };
+    settle = () => mcpsight.flush(10_000);
   } else if (variant === "mcpcat") {
     const mcpcat = await import("mcpcat");
     mcpcat.track(server, "proj_bench", { apiBaseUrl: sink.url, disableDiagnostics: true });
