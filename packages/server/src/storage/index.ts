@@ -66,10 +66,12 @@ export interface Storage {
 
   // ingest
   /**
-   * Stores validated events of one project atomically (all or nothing) and updates the derived
-   * users, sessions and rollups. Events whose id is already stored are skipped and counted.
+   * Stores validated events atomically (all or nothing, across projects) and updates the derived
+   * users, sessions and rollups. Events whose id is already stored in their project are skipped
+   * and counted. Every `projectId` must exist. `droppedEvents` is recorded on the first event's
+   * project.
    */
-  ingestEvents(projectId: string, events: Event[], droppedEvents?: number): Promise<IngestResult>;
+  ingestEvents(events: Event[], droppedEvents?: number): Promise<IngestResult>;
 
   // queries
   getOverview(projectId: string, range: TimeRange, bucket: Bucket): Promise<Overview>;

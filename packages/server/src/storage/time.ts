@@ -18,5 +18,5 @@ export function bucketStarts(from: number, to: number, bucket: Bucket): number[]
 
 /** Zero-filled series from sparse rows keyed by bucket start. */
 export function fillSeries<T>(starts: number[], rows: Map<number, T>, empty: () => T): (T & { t: string })[] {
-  return starts.map((start) => ({ ...(rows.get(start) ?? empty()), t: iso(start) }));
+  return starts.map((start) => ({ t: iso(start), ...(rows.get(start) ?? empty()) }));
 }

@@ -66,11 +66,23 @@ function createSqliteStorage(db: Db): Storage {
     getAccountByAuthSession: async (hash, now) => accounts.getAccountByAuthSession(db, hash, now),
     deleteAuthSession: async (hash) => accounts.deleteAuthSession(db, hash),
 
-    ingestEvents: async (projectId, events, droppedEvents = 0) => {
-      const pk = projectPk(db, projectId);
-      if (pk === undefined) throw new Error(`unknown project ${projectId}`);
-      return db.transaction(() => new BatchWriter(db, pk, projectId).write(events, droppedEvents))();
-    },
+    ingestEvents: async (events, droppedEvents = 0) =>
+      db.transaction(() => {
+        const byProject = new Map<string, typeof events>();
+        for (const event of events)
+          byProject.set(event.projectId, [...(byProject.get(event.projectId) ?? []), event]);
+        const total = { accepted: 0, duplicates: 0 };
+        let dropped = droppedEvents;
+        for (const [projectId, projectEvents] of byProject) {
+          const pk = projectPk(db, projectId);
+          if (pk === undefined) throw new Error(`unknown project ${projectId}`);
+          const result = new BatchWriter(db, pk, projectId).write(projectEvents, dropped);
+          dropped = 0;
+          total.accepted += result.accepted;
+          total.duplicates += result.duplicates;
+        }
+        return total;
+      })(),
 
     getOverview: async (projectId, range, bucket) =>
       withProject(db, projectId, getOverview(db, -1, range, bucket), (pk) =>

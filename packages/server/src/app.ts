@@ -1,0 +1,65 @@
+import fastifyCookie from "@fastify/cookie";
+import fastifyRateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { registerErrorHandling } from "./http/error-handler.js";
+import { authRoutes, registerAuthentication } from "./routes/auth.js";
+import { registerDashboard } from "./routes/dashboard.js";
+import { ingestRoutes } from "./routes/ingest.js";
+import { queryRoutes } from "./routes/query.js";
+import type { Storage } from "./storage/index.js";
+
+export interface AppOptions {
+  storage: Storage;
+  logger?: FastifyServerOptions["logger"];
+  /** Public base URL shown in the track() snippet; derived from requests when unset. */
+  publicUrl?: string | undefined;
+  /** Directory of the built dashboard; served at / when it has an index.html. */
+  dashboardDir?: string | null;
+  /** Trust X-Forwarded-* from a reverse proxy (client IP for rate limits, protocol). */
+  trustProxy?: boolean;
+  loginLimit?: { max: number; timeWindow: number };
+  /** Set `draining` when shutting down: /healthz then answers 503. */
+  health?: { draining: boolean };
+}
+
+/** Builds the collector's HTTP app: ingest, auth, query API, health and dashboard. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 64 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // One debug line per request comes from the onResponse hook below instead.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  const health = options.health ?? { draining: false };
+  const { storage } = options;
+
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      "request",
+    );
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  const spa = await registerDashboard(app, options.dashboardDir ?? null);
+  registerErrorHandling(app, spa);
+  registerAuthentication(app, storage);
+
+  app.get("/healthz", async (_request, reply) =>
+    health.draining ? reply.status(503).send({ status: "shutting_down" }) : { status: "ok" },
+  );
+  await app.register(ingestRoutes, { storage });
+  await app.register(authRoutes, {
+    storage,
+    loginLimit: options.loginLimit ?? { max: 10, timeWindow: 60_000 },
+  });
+  await app.register(queryRoutes, { storage, publicUrl: options.publicUrl });
+  return app;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { HELP, project, start, UsageError, user } from "./cli/commands.js";
+import { out } from "./cli/print.js";
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { start, project, user };
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") return out(HELP.main);
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command "${command}"\n\n${HELP.main}`);
+  await run(args);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const usage =
+    error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  console.error(usage ? `mcpsight: ${(error as Error).message}` : error);
+  process.exit(usage ? 2 : 1);
+});

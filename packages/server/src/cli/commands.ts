@@ -1,0 +1,144 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startServer } from "../server.js";
+import { createProject, trackSnippet } from "../services/projects.js";
+import { openStorage } from "../storage/index.js";
+import { out, startBanner } from "./print.js";
+
+const env = process.env;
+
+const STORAGE_OPTIONS = {
+  "data-dir": { type: "string" },
+  "database-url": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const HELP = {
+  main: `Usage: mcpsight <command> [options]
+
+Commands:
+  start                              run the collector (ingest, query API, dashboard)
+  project create <name>              create a project and print its id and track() snippet
+  project list                       list projects
+  user delete <projectId> <userId>   erase a user: identity, sessions and events
+
+Run "mcpsight <command> --help" for a command's options.`,
+  start: `Usage: mcpsight start [options]
+
+Options:
+  --port <n>              port (env MCPSIGHT_PORT, default 4747; 0 = any free port)
+  --host <addr>           interface (env MCPSIGHT_HOST, default 127.0.0.1)
+  --data-dir <dir>        data directory (env MCPSIGHT_DATA_DIR, default ./.mcpsight)
+  --database-url <url>    another database backend (env MCPSIGHT_DATABASE_URL)
+  --retention-days <n>    delete events older than this (env MCPSIGHT_RETENTION_DAYS, default 90)
+  --public-url <url>      URL shown in snippets (env MCPSIGHT_PUBLIC_URL; default: from requests)
+  --trust-proxy           trust X-Forwarded-* headers (env MCPSIGHT_TRUST_PROXY=1)
+  --log-level <level>     pino level (env MCPSIGHT_LOG_LEVEL, default info)
+
+Environment: MCPSIGHT_ADMIN_PASSWORD and MCPSIGHT_ADMIN_TOKEN set the admin's password and API
+token (on first start, or to reset them on any later start).`,
+  project: `Usage:
+  mcpsight project create <name> [--data-dir <dir>] [--database-url <url>]
+  mcpsight project list [--data-dir <dir>] [--database-url <url>]`,
+  user: `Usage: mcpsight user delete <projectId> <userId> [--data-dir <dir>] [--database-url <url>]
+
+Erases the user's identity, sessions and events (and their share of aggregates).`,
+};
+
+const storageFrom = (values: { "data-dir"?: string | undefined; "database-url"?: string | undefined }) =>
+  openStorage({
+    dataDir: resolve(values["data-dir"] ?? env.MCPSIGHT_DATA_DIR ?? ".mcpsight"),
+    databaseUrl: values["database-url"] ?? env.MCPSIGHT_DATABASE_URL,
+  });
+
+function integer(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export class UsageError extends Error {}
+
+export async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...STORAGE_OPTIONS,
+      port: { type: "string" },
+      host: { type: "string" },
+      "retention-days": { type: "string" },
+      "public-url": { type: "string" },
+      "trust-proxy": { type: "boolean" },
+      "log-level": { type: "string" },
+    },
+  });
+  if (values.help) return out(HELP.start);
+  const dataDir = resolve(values["data-dir"] ?? env.MCPSIGHT_DATA_DIR ?? ".mcpsight");
+  const server = await startServer({
+    port: integer("port", values.port ?? env.MCPSIGHT_PORT ?? "4747"),
+    host: values.host ?? env.MCPSIGHT_HOST ?? "127.0.0.1",
+    dataDir,
+    databaseUrl: values["database-url"] ?? env.MCPSIGHT_DATABASE_URL,
+    retentionDays: integer("retention-days", values["retention-days"] ?? env.MCPSIGHT_RETENTION_DAYS ?? "90"),
+    publicUrl: values["public-url"] ?? env.MCPSIGHT_PUBLIC_URL,
+    adminPassword: env.MCPSIGHT_ADMIN_PASSWORD || undefined,
+    adminToken: env.MCPSIGHT_ADMIN_TOKEN || undefined,
+    trustProxy: values["trust-proxy"] ?? env.MCPSIGHT_TRUST_PROXY === "1",
+    logLevel: values["log-level"] ?? env.MCPSIGHT_LOG_LEVEL ?? "info",
+  });
+  out(startBanner(server.url, server.bootstrap, dataDir));
+  const shutdown = (signal: string) => {
+    server.app.log.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+export async function project(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: STORAGE_OPTIONS, allowPositionals: true });
+  const [action, ...rest] = positionals;
+  if (values.help || !action) return out(HELP.project);
+  const storage = await storageFrom(values);
+  try {
+    if (action === "create") {
+      const name = rest.join(" ").trim();
+      if (!name) throw new UsageError("project create needs a name: mcpsight project create <name>");
+      const created = await createProject(storage, name);
+      const url = env.MCPSIGHT_PUBLIC_URL ?? `http://127.0.0.1:${env.MCPSIGHT_PORT ?? 4747}`;
+      out(`Created project "${created.name}": ${created.id}\n\n${trackSnippet(created.id, url)}`);
+    } else if (action === "list") {
+      const projects = await storage.listProjects();
+      for (const p of projects)
+        out(`${p.id}\t${p.name}\tcreated ${p.createdAt}\tlast event ${p.lastEventAt ?? "-"}`);
+      if (projects.length === 0)
+        out("No projects yet. Run `mcpsight start` or `mcpsight project create <name>`.");
+    } else throw new UsageError(`unknown project command "${action}"\n\n${HELP.project}`);
+  } finally {
+    await storage.close();
+  }
+}
+
+export async function user(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: STORAGE_OPTIONS, allowPositionals: true });
+  const [action, projectId, userId] = positionals;
+  if (values.help || !action) return out(HELP.user);
+  if (action !== "delete" || !projectId || !userId) throw new UsageError(HELP.user);
+  const storage = await storageFrom(values);
+  try {
+    if (!(await storage.getProject(projectId)))
+      throw new UsageError(`Project "${projectId}" does not exist.`);
+    const result = await storage.deleteUser(projectId, userId);
+    if (!result) throw new UsageError(`No user "${userId}" in project "${projectId}".`);
+    out(`Erased user "${userId}": ${result.sessions} session(s), ${result.events} event(s).`);
+  } finally {
+    await storage.close();
+  }
+}

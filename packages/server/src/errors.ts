@@ -1,0 +1,55 @@
+/** Error codes the collector answers with; see docs/API.md. */
+export type ErrorCode =
+  | "invalid_query"
+  | "invalid_body"
+  | "invalid_batch"
+  | "unauthorized"
+  | "forbidden"
+  | "project_not_found"
+  | "user_not_found"
+  | "session_not_found"
+  | "not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "rate_limited"
+  | "unavailable"
+  | "internal";
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_query: 400,
+  invalid_body: 400,
+  invalid_batch: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  project_not_found: 404,
+  user_not_found: 404,
+  session_not_found: 404,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** A typed error; the HTTP layer turns it into `{ error: { code, message, details } }`. */
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: unknown = null,
+  ) {
+    super(message);
+    this.status = STATUS[code];
+  }
+}
+
+export const projectNotFound = (projectId: string) =>
+  new AppError(
+    "project_not_found",
+    `Project "${projectId}" does not exist (or you may not read it). Create it with \`mcpsight project create <name>\` and use the id it prints.`,
+  );
+
+export const invalidQuery = (field: string, reason: string) =>
+  new AppError("invalid_query", `${field} ${reason}`, [{ field, reason }]);

@@ -1,0 +1,77 @@
+import { AppError, invalidQuery } from "../errors.js";
+import type { Bucket, PageRequest, TimeRange } from "../storage/index.js";
+import { DAY_MS } from "../storage/time.js";
+
+export type Query = Record<string, string | undefined>;
+
+const MAX_RANGE_MS = 400 * DAY_MS;
+const MAX_BUCKETS = 2000;
+
+function parseTime(field: string, value: string): number {
+  const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(time))
+    throw invalidQuery(field, "must be an ISO 8601 date-time or epoch milliseconds");
+  return time;
+}
+
+/** `from`/`to` with the defaults of docs/API.md: the last 7 days. */
+export function parseRange(query: Query, now = Date.now()): TimeRange {
+  const to = query.to ? parseTime("to", query.to) : now;
+  const from = query.from ? parseTime("from", query.from) : to - 7 * DAY_MS;
+  if (from >= to) throw invalidQuery("from", "must be before to");
+  if (to - from > MAX_RANGE_MS) throw invalidQuery("from", "must be at most 400 days before to");
+  return { from, to };
+}
+
+export function parseBucket(query: Query, range: TimeRange): Bucket {
+  const bucket = query.bucket ?? (range.to - range.from <= 2 * DAY_MS ? "hour" : "day");
+  if (bucket !== "hour" && bucket !== "day") throw invalidQuery("bucket", 'must be "hour" or "day"');
+  const size = bucket === "hour" ? 3_600_000 : DAY_MS;
+  if ((range.to - range.from) / size > MAX_BUCKETS)
+    throw invalidQuery("bucket", `gives more than ${MAX_BUCKETS} buckets; use "day" or a shorter range`);
+  return bucket;
+}
+
+export function parsePage(query: Query, defaults = { limit: 50, max: 200 }): PageRequest {
+  let limit = defaults.limit;
+  if (query.limit !== undefined) {
+    limit = Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > defaults.max)
+      throw invalidQuery("limit", `must be an integer from 1 to ${defaults.max}`);
+  }
+  return { limit, cursor: query.cursor || null };
+}
+
+export function parseBoolean(query: Query, field: string): boolean | null {
+  const value = query[field];
+  if (value === undefined || value === "") return null;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw invalidQuery(field, 'must be "true" or "false"');
+}
+
+export function parseEnum<T extends string>(
+  query: Query,
+  field: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = query[field];
+  if (value === undefined || value === "") return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw invalidQuery(field, `must be one of ${allowed.join(", ")}`);
+}
+
+export const optional = (query: Query, field: string): string | null => {
+  const value = query[field];
+  return value === undefined || value === "" ? null : value;
+};
+
+export function parseLoginBody(body: unknown): { username: string; password: string } {
+  const value = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const details = ["username", "password"]
+    .filter((field) => typeof value[field] !== "string" || value[field] === "")
+    .map((field) => ({ field, reason: "is required (a non-empty string)" }));
+  if (details.length > 0) throw new AppError("invalid_body", 'Send {"username", "password"}.', details);
+  return { username: value.username as string, password: value.password as string };
+}

@@ -1,0 +1,158 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import {
+  optional,
+  parseBoolean,
+  parseBucket,
+  parseEnum,
+  parsePage,
+  parseRange,
+  type Query,
+} from "../http/params.js";
+import { assertCanRead, readableProjects, requireAccount } from "../services/auth.js";
+import { withSnippet } from "../services/projects.js";
+import { deleteUser, getSessionTimeline, getUserProfile } from "../services/queries.js";
+import type { Storage } from "../storage/index.js";
+import { iso } from "../storage/time.js";
+
+type Params = { projectId: string; userId?: string; sessionId?: string };
+type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
+
+const USER_SORTS = ["lastSeen", "sessions", "toolCalls", "errors"] as const;
+const INTENT_TYPES = ["all", "intent", "missing_tool"] as const;
+
+/** The collector's public base URL as the caller sees it (for the track() snippet). */
+function collectorUrl(request: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, "");
+  const proto = String(request.headers["x-forwarded-proto"] ?? request.protocol)
+    .split(",")[0]
+    ?.trim();
+  const host = String(request.headers["x-forwarded-host"] ?? request.headers.host ?? "127.0.0.1:4747").split(
+    ",",
+  )[0];
+  return `${proto}://${host?.trim()}`;
+}
+
+/** The query API of docs/API.md: parse, authorise, call a service, shape. */
+export async function queryRoutes(
+  app: FastifyInstance,
+  options: { storage: Storage; publicUrl?: string | undefined },
+): Promise<void> {
+  const { storage } = options;
+  const base = "/api/v1/projects/:projectId";
+  /** Range-filtered handlers: authorise the project, parse the range, echo it. */
+  const scoped = async (request: Req) => {
+    await assertCanRead(storage, request.account, request.params.projectId);
+    const range = parseRange(request.query);
+    return {
+      projectId: request.params.projectId,
+      query: request.query,
+      range,
+      echo: { from: iso(range.from), to: iso(range.to) },
+    };
+  };
+
+  app.get("/api/v1/projects", async (request) => {
+    const account = requireAccount(request.account);
+    const projects = await storage.listProjects(await readableProjects(storage, account));
+    const url = collectorUrl(request, options.publicUrl);
+    return { items: projects.map((project) => withSnippet(project, url)), nextCursor: null };
+  });
+
+  app.get(`${base}/overview`, async (request: Req) => {
+    const { projectId, query, range, echo } = await scoped(request);
+    const bucket = parseBucket(query, range);
+    return { range: echo, bucket, ...(await storage.getOverview(projectId, range, bucket)) };
+  });
+
+  app.get(`${base}/users`, async (request: Req) => {
+    const { projectId, query, range, echo } = await scoped(request);
+    const page = await storage.listUsers(projectId, {
+      ...parsePage(query),
+      range,
+      search: optional(query, "search"),
+      sort: parseEnum(query, "sort", USER_SORTS, "lastSeen"),
+    });
+    return {
+      range: echo,
+      anonymousSessions: await storage.countAnonymousSessions(projectId, range),
+      ...page,
+    };
+  });
+
+  app.get(`${base}/users/:userId`, async (request: Req) => {
+    const range = parseRange(request.query);
+    const profile = await getUserProfile(
+      storage,
+      request.account,
+      request.params.projectId,
+      request.params.userId ?? "",
+      range,
+    );
+    return { range: { from: iso(range.from), to: iso(range.to) }, ...profile };
+  });
+
+  app.delete(`${base}/users/:userId`, async (request: Req) => ({
+    deleted: await deleteUser(
+      storage,
+      request.account,
+      request.params.projectId,
+      request.params.userId ?? "",
+    ),
+  }));
+
+  app.get(`${base}/sessions`, async (request: Req) => {
+    const { projectId, query, range, echo } = await scoped(request);
+    const page = await storage.listSessions(projectId, {
+      ...parsePage(query),
+      range,
+      userId: optional(query, "userId"),
+      client: optional(query, "client"),
+      tool: optional(query, "tool"),
+      hasError: parseBoolean(query, "hasError"),
+      stateless: parseBoolean(query, "stateless"),
+      anonymous: parseBoolean(query, "anonymous"),
+    });
+    return { range: echo, ...page };
+  });
+
+  app.get(`${base}/sessions/:sessionId`, async (request: Req) =>
+    getSessionTimeline(
+      storage,
+      request.account,
+      request.params.projectId,
+      request.params.sessionId ?? "",
+      parsePage(request.query, { limit: 500, max: 1000 }),
+    ),
+  );
+
+  app.get(`${base}/tools`, async (request: Req) => {
+    const { projectId, query, range, echo } = await scoped(request);
+    const bucket = parseBucket(query, range);
+    return {
+      range: echo,
+      bucket,
+      items: await storage.listToolStats(projectId, range, bucket),
+      nextCursor: null,
+    };
+  });
+
+  app.get(`${base}/clients`, async (request: Req) => {
+    const { projectId, range, echo } = await scoped(request);
+    return { range: echo, items: await storage.listClientStats(projectId, range), nextCursor: null };
+  });
+
+  app.get(`${base}/errors`, async (request: Req) => {
+    const { projectId, query, range, echo } = await scoped(request);
+    return { range: echo, ...(await storage.listErrorGroups(projectId, range, parsePage(query))) };
+  });
+
+  app.get(`${base}/intents`, async (request: Req) => {
+    const { projectId, query, range, echo } = await scoped(request);
+    const page = await storage.listIntents(projectId, {
+      ...parsePage(query),
+      range,
+      type: parseEnum(query, "type", INTENT_TYPES, "all"),
+    });
+    return { range: echo, ...page };
+  });
+}

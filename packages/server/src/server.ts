@@ -1,0 +1,86 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import { type BootstrapResult, bootstrap } from "./services/bootstrap.js";
+import { openStorage, type Storage } from "./storage/index.js";
+import { DAY_MS, HOUR_MS } from "./storage/time.js";
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  retentionDays: number;
+  publicUrl?: string | undefined;
+  adminPassword?: string | undefined;
+  adminToken?: string | undefined;
+  dashboardDir?: string | null | undefined;
+  trustProxy?: boolean;
+  logLevel?: string;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  storage: Storage;
+  url: string;
+  bootstrap: BootstrapResult;
+  /** Stops accepting, lets in-flight requests finish, stops retention, closes the database. */
+  close(): Promise<void>;
+}
+
+/** The dashboard's build output, next to this package in the monorepo. */
+export function defaultDashboardDir(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidate = resolve(here, "../../dashboard/dist");
+  return existsSync(join(candidate, "index.html")) ? candidate : null;
+}
+
+/** Opens storage, bootstraps on first start, listens, and runs retention in the background. */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const first = await bootstrap(storage, {
+    adminPassword: config.adminPassword,
+    adminToken: config.adminToken,
+  });
+  const health = { draining: false };
+  const app = await buildApp({
+    storage,
+    health,
+    logger: { level: config.logLevel ?? "info", stream: process.stderr },
+    publicUrl: config.publicUrl,
+    dashboardDir: config.dashboardDir === undefined ? defaultDashboardDir() : config.dashboardDir,
+    trustProxy: config.trustProxy ?? false,
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+
+  let retentionRun: Promise<unknown> = Promise.resolve();
+  const runRetention = () => {
+    retentionRun = storage
+      .deleteOlderThan(Date.now() - config.retentionDays * DAY_MS)
+      .then((result) => app.log.info({ ...result, retentionDays: config.retentionDays }, "retention applied"))
+      .catch((error: unknown) => app.log.error({ err: error }, "retention failed"));
+  };
+  const firstRun = setTimeout(runRetention, 10_000);
+  const timer = setInterval(runRetention, HOUR_MS);
+  firstRun.unref();
+  timer.unref();
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      health.draining = true;
+      clearTimeout(firstRun);
+      clearInterval(timer);
+      await app.close();
+      await retentionRun;
+      await storage.close();
+    })();
+    return closing;
+  };
+  return { app, storage, url, bootstrap: first, close };
+}
