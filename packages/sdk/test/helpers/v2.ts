@@ -26,13 +26,18 @@ export const v2: Variant = {
     return {
       server,
       addTools() {
-        server.registerTool("echo", { description: "Echoes", inputSchema: ECHO_SCHEMA }, async ({ text: t }) =>
-          text(t),
+        server.registerTool(
+          "echo",
+          { description: "Echoes", inputSchema: ECHO_SCHEMA },
+          async ({ text: t }) => text(t),
         );
         server.registerTool("fail", { description: "Throws" }, async () => {
           throw new Error("boom");
         });
-        server.registerTool("soft_fail", { description: "isError" }, async () => ({ ...text("nope"), isError: true }));
+        server.registerTool("soft_fail", { description: "isError" }, async () => ({
+          ...text("nope"),
+          isError: true,
+        }));
       },
     };
   },
