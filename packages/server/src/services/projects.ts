@@ -14,7 +14,7 @@ export async function createProject(storage: Storage, name: string): Promise<Pro
 
 /** The exact code that instruments a server for this project. */
 export function trackSnippet(projectId: string, collectorUrl: string): string {
-  return `import { track } from "mcpsight";\n\ntrack(server, ${JSON.stringify(projectId)}, { endpoint: ${JSON.stringify(collectorUrl)} });\n`;
+  return `import { track } from "mcpsight";\n\ntrack(server, ${JSON.stringify(projectId)}, { apiBaseUrl: ${JSON.stringify(collectorUrl)} });\n`;
 }
 
 export const withSnippet = (project: Project, collectorUrl: string) => ({

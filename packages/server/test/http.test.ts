@@ -1,0 +1,222 @@
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../src/server.js";
+import { createAccount } from "../src/services/auth.js";
+import {
+  ADMIN_PASSWORD,
+  ADMIN_TOKEN,
+  api,
+  makeEvent,
+  postBatch,
+  removeDir,
+  startCollector,
+  tempDir,
+} from "./helpers.js";
+
+describe("collector over HTTP", () => {
+  const dir = tempDir();
+  let server: RunningServer & { projectId: string };
+  let url: string;
+  let projectId: string;
+
+  beforeAll(async () => {
+    server = await startCollector(dir);
+    url = server.url;
+    projectId = server.projectId;
+  });
+  afterAll(async () => {
+    await server.close();
+    removeDir(dir);
+  });
+
+  it("answers /healthz", async () => {
+    expect(await api(url, "/healthz")).toMatchObject({ status: 200, body: { status: "ok" } });
+  });
+
+  it("stores a batch and ignores duplicates on retry", async () => {
+    const events = [
+      makeEvent(projectId, { sessionId: "retry" }),
+      makeEvent(projectId, { sessionId: "retry" }),
+    ];
+    expect((await postBatch(url, events)).body).toEqual({ accepted: 2, duplicates: 0 });
+    expect((await postBatch(url, events)).body).toEqual({ accepted: 0, duplicates: 2 });
+    const timeline = await api<{ events: unknown[] }>(url, `/api/v1/projects/${projectId}/sessions/retry`, {
+      token: ADMIN_TOKEN,
+    });
+    expect(timeline.body.events).toHaveLength(2);
+  });
+
+  it("accepts gzip bodies", async () => {
+    const body = gzipSync(JSON.stringify({ events: [makeEvent(projectId, { sessionId: "gz" })] }));
+    const res = await api(url, "/v1/batch", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+      body,
+    });
+    expect(res).toMatchObject({ status: 200, body: { accepted: 1 } });
+  });
+
+  it("rejects bad batches with index, field and reason, storing nothing", async () => {
+    const good = makeEvent(projectId, { sessionId: "atomic" });
+    const res = await postBatch(url, [good, { ...makeEvent(projectId), timestamp: "yesterday" }]);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error: {
+        code: "invalid_batch",
+        details: [{ index: 1, field: "timestamp", reason: expect.any(String) }],
+      },
+    });
+    const timeline = await api(url, `/api/v1/projects/${projectId}/sessions/atomic`, { token: ADMIN_TOKEN });
+    expect(timeline.status).toBe(404);
+    const notJson = await api(url, "/v1/batch", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
+    expect(notJson).toMatchObject({ status: 400, body: { error: { code: "invalid_body" } } });
+    const badGzip = await api(url, "/v1/batch", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+      body: "not gzip",
+    });
+    expect(badGzip.status).toBe(400);
+  });
+
+  it("answers 404 for unknown projects, 415 for non-JSON and 413 for oversized bodies", async () => {
+    const unknown = await postBatch(url, [makeEvent("proj_nope")]);
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: "project_not_found" } } });
+    const text = await api(url, "/v1/batch", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x",
+    });
+    expect(text).toMatchObject({ status: 415, body: { error: { code: "unsupported_media_type" } } });
+    const huge = "x".repeat(17 * 1024 * 1024);
+    const big = await api(url, "/v1/batch", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"events":[],"pad":"${huge}"}`,
+    });
+    expect(big).toMatchObject({ status: 413, body: { error: { code: "payload_too_large" } } });
+    const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 32));
+    const zipped = await api(url, "/v1/batch", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip" },
+      body: bomb,
+    });
+    expect(zipped.status).toBe(413);
+  });
+
+  it("requires authentication to read", async () => {
+    expect((await api(url, "/api/v1/projects")).status).toBe(401);
+    expect((await api(url, "/api/v1/projects", { token: "msk_wrong" })).status).toBe(401);
+    expect((await api(url, `/api/v1/projects/${projectId}/users`)).status).toBe(401);
+    const projects = await api<{ items: { id: string; snippet: string }[] }>(url, "/api/v1/projects", {
+      token: ADMIN_TOKEN,
+    });
+    expect(projects.body.items[0]?.snippet).toContain(projectId);
+  });
+
+  it("logs in with a cookie (HttpOnly, SameSite=Lax, Secure behind https) and out", async () => {
+    const login = (password: string, headers: Record<string, string> = {}) =>
+      api(url, "/api/v1/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ username: "admin", password }),
+      });
+    expect((await login("wrong")).status).toBe(401);
+    const ok = await login(ADMIN_PASSWORD);
+    expect(ok.body).toEqual({ account: { username: "admin", role: "admin" } });
+    const cookie = ok.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/mcpsight_session=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+    const secure = await login(ADMIN_PASSWORD, { "x-forwarded-proto": "https" });
+    expect(secure.headers.get("set-cookie")).toMatch(/Secure/);
+    const session = cookie.split(";")[0] ?? "";
+    expect((await api(url, "/api/v1/auth/me", { headers: { cookie: session } })).status).toBe(200);
+    await api(url, "/api/v1/auth/logout", { method: "POST", headers: { cookie: session } });
+    expect((await api(url, "/api/v1/auth/me", { headers: { cookie: session } })).status).toBe(401);
+  });
+
+  it("keeps projects isolated: a member of A cannot read B; admin reads all", async () => {
+    const other = await server.storage.createProject({ id: "proj_other", name: "Other" });
+    await postBatch(url, [makeEvent(other.id, { sessionId: "b-session", identifyActorGivenId: "b-user" })]);
+    const member = await createAccount(server.storage, {
+      username: "alice",
+      role: "member",
+      projects: [projectId],
+    });
+    const mine = await api<{ items: { id: string }[] }>(url, "/api/v1/projects", { token: member.token });
+    expect(mine.body.items.map((p) => p.id)).toEqual([projectId]);
+    for (const path of ["users", "users/b-user", "sessions/b-session", "overview"]) {
+      const res = await api(url, `/api/v1/projects/${other.id}/${path}`, { token: member.token });
+      expect(res.status, path).toBe(404);
+    }
+    expect((await api(url, `/api/v1/projects/${other.id}/users/b-user`, { token: ADMIN_TOKEN })).status).toBe(
+      200,
+    );
+  });
+
+  it("validates query parameters", async () => {
+    const bad = await api(url, `/api/v1/projects/${projectId}/users?from=2026-02-01&to=2026-01-01`, {
+      token: ADMIN_TOKEN,
+    });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: "invalid_query" } } });
+    const cursor = await api(url, `/api/v1/projects/${projectId}/sessions?cursor=zzz`, {
+      token: ADMIN_TOKEN,
+    });
+    expect(cursor.status).toBe(400);
+  });
+
+  it("erases a user through the API", async () => {
+    await postBatch(url, [makeEvent(projectId, { sessionId: "erase-me", identifyActorGivenId: "eve" })]);
+    const res = await api(url, `/api/v1/projects/${projectId}/users/eve`, {
+      method: "DELETE",
+      token: ADMIN_TOKEN,
+    });
+    expect(res.body).toEqual({ deleted: { users: 1, sessions: 1, events: 1 } });
+    expect((await api(url, `/api/v1/projects/${projectId}/users/eve`, { token: ADMIN_TOKEN })).status).toBe(
+      404,
+    );
+  });
+
+  it("rate-limits logins per IP", async () => {
+    let last = 0;
+    for (let i = 0; i < 12; i++) {
+      last = (
+        await api(url, "/api/v1/auth/login", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "admin", password: "nope" }),
+        })
+      ).status;
+    }
+    expect(last).toBe(429);
+  });
+});
+
+describe("restart", () => {
+  it("reads the data back after a restart; secrets are not regenerated", async () => {
+    const dir = tempDir();
+    try {
+      const first = await startCollector(dir);
+      expect(first.bootstrap.firstStart).toBe(true);
+      await postBatch(first.url, [
+        makeEvent(first.projectId, { sessionId: "persist", identifyActorGivenId: "kim" }),
+      ]);
+      await first.close();
+      const second = await startCollector(dir);
+      expect(second.bootstrap).toMatchObject({ firstStart: false, password: null, token: null });
+      expect(second.projectId).toBe(first.projectId);
+      const user = await api(second.url, `/api/v1/projects/${second.projectId}/users/kim`, {
+        token: ADMIN_TOKEN,
+      });
+      expect(user).toMatchObject({ status: 200, body: { user: { userId: "kim", sessions: 1 } } });
+      await second.close();
+    } finally {
+      removeDir(dir);
+    }
+  });
+});

@@ -1,0 +1,238 @@
+import type { EventInput } from "@mcpsight/protocol";
+import { eventSchema } from "@mcpsight/protocol";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Storage, TimeRange } from "../src/storage/index.js";
+
+const T0 = Date.parse("2026-11-27T10:00:00.000Z");
+const MIN = 60_000;
+const RANGE: TimeRange = { from: T0 - 86_400_000, to: T0 + 86_400_000 };
+const PAGE = { limit: 50, cursor: null };
+
+/**
+ * The storage contract every backend must pass. A backend's test file calls this with a factory
+ * returning a fresh, empty store.
+ */
+export function storageSuite(name: string, factory: () => Promise<Storage>): void {
+  describe(`storage contract: ${name}`, () => {
+    let storage: Storage;
+    let n = 0;
+    const ev = (overrides: Partial<EventInput> & { at?: number } = {}) => {
+      const { at = 0, ...rest } = overrides;
+      n++;
+      return eventSchema.parse({
+        id: `e${n}`,
+        projectId: "p1",
+        sessionId: "s1",
+        eventType: "mcp:tools/call",
+        timestamp: new Date(T0 + at).toISOString(),
+        resourceName: "search",
+        duration: 10,
+        clientName: "cli",
+        ...rest,
+      });
+    };
+    const sessions = (query: Partial<Parameters<Storage["listSessions"]>[1]> = {}) =>
+      storage.listSessions("p1", {
+        ...PAGE,
+        range: RANGE,
+        userId: null,
+        client: null,
+        tool: null,
+        hasError: null,
+        stateless: null,
+        anonymous: null,
+        ...query,
+      });
+
+    beforeEach(async () => {
+      storage = await factory();
+      await storage.createProject({ id: "p1", name: "One" });
+      await storage.createProject({ id: "p2", name: "Two" });
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    it("stores events once: retried ids are counted as duplicates", async () => {
+      const batch = [ev(), ev({ at: MIN })];
+      expect(await storage.ingestEvents(batch)).toEqual({ accepted: 2, duplicates: 0 });
+      expect(await storage.ingestEvents(batch)).toEqual({ accepted: 0, duplicates: 2 });
+      const timeline = await storage.getSessionTimeline("p1", "s1", PAGE);
+      expect(timeline?.events.map((e) => e.offsetMs)).toEqual([0, MIN]);
+      expect(timeline?.session.events).toBe(2);
+      // The same id in another project is another event.
+      await storage.ingestEvents([{ ...batch[0], projectId: "p2" } as (typeof batch)[0]]);
+      expect((await storage.getSessionTimeline("p2", "s1", PAGE))?.events).toHaveLength(1);
+    });
+
+    it("attributes a session's earlier anonymous events when it is identified", async () => {
+      await storage.ingestEvents([ev({ at: 0 }), ev({ at: MIN, isError: true, error: { message: "x" } })]);
+      let page = await sessions();
+      expect(page.items[0]?.userId).toBeNull();
+      await storage.ingestEvents([
+        ev({
+          at: 2 * MIN,
+          eventType: "mcpsight:identify",
+          resourceName: undefined,
+          identifyActorGivenId: "u1",
+        }),
+        ev({ at: 3 * MIN, identifyActorGivenId: "u1" }),
+      ]);
+      page = await sessions();
+      expect(page.items[0]?.userId).toBe("u1");
+      const profile = await storage.getUserProfile("p1", "u1", RANGE);
+      expect(profile?.user).toMatchObject({ sessions: 1, toolCalls: 3, errors: 1, events: 4 });
+      expect(profile?.topTools[0]).toMatchObject({ name: "search", calls: 3, errors: 1 });
+      const timeline = await storage.getSessionTimeline("p1", "s1", PAGE);
+      expect(timeline?.events.every((e) => e.userId === "u1")).toBe(true);
+      expect(timeline?.events[2]?.identify).toEqual({ userId: "u1", userName: null, userData: null });
+      const overview = await storage.getOverview("p1", RANGE, "hour");
+      expect(overview.totals).toMatchObject({ sessions: 1, identifiedSessions: 1, anonymousSessions: 0 });
+      const errors = await storage.listErrorGroups("p1", RANGE, PAGE);
+      expect(errors.items[0]).toMatchObject({
+        tool: "search",
+        message: "x",
+        count: 1,
+        users: 1,
+        sessions: 1,
+      });
+    });
+
+    it("merges user name and data: newer events win, keys are merged", async () => {
+      await storage.ingestEvents([
+        ev({
+          at: 2 * MIN,
+          identifyActorGivenId: "u1",
+          identifyActorName: "New",
+          identifyActorData: { a: 2 },
+        }),
+        ev({
+          at: 0,
+          identifyActorGivenId: "u1",
+          identifyActorName: "Old",
+          identifyActorData: { a: 1, b: 1 },
+        }),
+      ]);
+      const profile = await storage.getUserProfile("p1", "u1", RANGE);
+      expect(profile?.user).toMatchObject({ userName: "New", userData: { a: 2, b: 1 } });
+    });
+
+    it("groups stateless events by user and client with gaps under 30 minutes", async () => {
+      const stateless = { sessionId: undefined, stateless: true };
+      await storage.ingestEvents([
+        ev({ ...stateless, at: 0, identifyActorGivenId: "u1" }),
+        ev({ ...stateless, at: 20 * MIN, identifyActorGivenId: "u1" }),
+        ev({ ...stateless, at: 45 * MIN, identifyActorGivenId: "u1" }), // 25 min gap: same session
+        ev({ ...stateless, at: 80 * MIN, identifyActorGivenId: "u1" }), // 35 min gap: new session
+        ev({ ...stateless, at: 10 * MIN, identifyActorGivenId: "u1", clientName: "other" }), // other client
+        ev({ ...stateless, at: 5 * MIN, identifyActorGivenId: "u2" }), // other user
+        ev({ ...stateless, at: 0 }), // anonymous: own session
+        ev({ ...stateless, at: 1 * MIN }), // anonymous: own session
+        ev({ ...stateless, at: 2 * MIN, correlationId: "c1" }), // correlated: together
+        ev({ ...stateless, at: 3 * MIN, correlationId: "c1" }),
+      ]);
+      const page = await sessions({ stateless: true });
+      const shape = page.items.map((s) => `${s.userId ?? "-"}/${s.clientName}/${s.events}`).sort();
+      expect(shape).toEqual([
+        "-/cli/1",
+        "-/cli/1",
+        "-/cli/2",
+        "u1/cli/1",
+        "u1/cli/3",
+        "u1/other/1",
+        "u2/cli/1",
+      ]);
+      // A later batch continues the open session rather than starting a new one.
+      await storage.ingestEvents([ev({ ...stateless, at: 90 * MIN, identifyActorGivenId: "u1" })]);
+      const after = await sessions({ stateless: true, userId: "u1" });
+      expect(after.items.map((s) => s.events).sort()).toEqual([1, 2, 3]);
+    });
+
+    it("maintains tool rollups with counts, errors and percentiles", async () => {
+      const durations = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1000];
+      await storage.ingestEvents(
+        durations.map((duration, i) => ev({ at: i * MIN, duration, isError: i === 0 })),
+      );
+      await storage.ingestEvents([ev({ resourceName: "other", identifyActorGivenId: "u1" })]);
+      const tools = await storage.listToolStats("p1", RANGE, "hour");
+      const search = tools.find((t) => t.name === "search");
+      expect(search).toMatchObject({ calls: 10, errors: 1, errorRate: 0.1 });
+      expect(search?.p50Ms).toBeGreaterThan(14);
+      expect(search?.p50Ms).toBeLessThan(18);
+      expect(search?.p95Ms).toBeGreaterThan(900);
+      expect(search?.p95Ms).toBeLessThan(1100);
+      expect(tools.find((t) => t.name === "other")).toMatchObject({ calls: 1, uniqueUsers: 1 });
+      const overview = await storage.getOverview("p1", RANGE, "day");
+      expect(overview.totals).toMatchObject({ toolCalls: 11, errors: 1 });
+      expect(overview.series.reduce((sum, p) => sum + p.toolCalls, 0)).toBe(11);
+    });
+
+    it("paginates users with a keyset cursor and filters sessions", async () => {
+      const events = Array.from({ length: 7 }, (_, i) =>
+        ev({ sessionId: `s${i}`, at: i * MIN, identifyActorGivenId: `u${i}`, isError: i === 3 }),
+      );
+      await storage.ingestEvents(events);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await storage.listUsers("p1", {
+          limit: 3,
+          cursor,
+          range: RANGE,
+          search: null,
+          sort: "lastSeen",
+        });
+        seen.push(...page.items.map((u) => u.userId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(["u6", "u5", "u4", "u3", "u2", "u1", "u0"]);
+      const searched = await storage.listUsers("p1", { ...PAGE, range: RANGE, search: "U3", sort: "errors" });
+      expect(searched.items.map((u) => u.userId)).toEqual(["u3"]);
+      expect((await sessions({ hasError: true })).items.map((s) => s.sessionId)).toEqual(["s3"]);
+      expect((await sessions({ tool: "nope" })).items).toEqual([]);
+      expect((await sessions({ userId: "u2" })).items.map((s) => s.sessionId)).toEqual(["s2"]);
+    });
+
+    it("lists intents and get_more_tools reports", async () => {
+      await storage.ingestEvents([
+        ev({ userIntent: "find shoes" }),
+        ev({ resourceName: "get_more_tools", parameters: { context: "export csv" } }),
+      ]);
+      const all = await storage.listIntents("p1", { ...PAGE, range: RANGE, type: "all" });
+      expect(all.items.map((i) => [i.type, i.intent])).toEqual(
+        expect.arrayContaining([
+          ["intent", "find shoes"],
+          ["missing_tool", "export csv"],
+        ]),
+      );
+      const missing = await storage.listIntents("p1", { ...PAGE, range: RANGE, type: "missing_tool" });
+      expect(missing.items).toHaveLength(1);
+    });
+
+    it("erases a user, their sessions, events and share of aggregates", async () => {
+      await storage.ingestEvents([
+        ev({ sessionId: "a", identifyActorGivenId: "gone", isError: true, error: { message: "m" } }),
+        ev({ sessionId: "a" }),
+        ev({ sessionId: "b", identifyActorGivenId: "kept" }),
+      ]);
+      expect(await storage.deleteUser("p1", "gone")).toEqual({ users: 1, sessions: 1, events: 2 });
+      expect(await storage.getUserProfile("p1", "gone", RANGE)).toBeNull();
+      expect(await storage.getSessionTimeline("p1", "a", PAGE)).toBeNull();
+      expect((await storage.listErrorGroups("p1", RANGE, PAGE)).items).toEqual([]);
+      const overview = await storage.getOverview("p1", RANGE, "hour");
+      expect(overview.totals).toMatchObject({ toolCalls: 1, errors: 0, sessions: 1, activeUsers: 1 });
+      expect(await storage.deleteUser("p1", "gone")).toBeNull();
+    });
+
+    it("applies retention to old events, sessions and users", async () => {
+      await storage.ingestEvents([
+        ev({ sessionId: "old", at: -10 * 86_400_000, identifyActorGivenId: "old-user" }),
+        ev({ sessionId: "new", at: 0, identifyActorGivenId: "new-user" }),
+      ]);
+      const result = await storage.deleteOlderThan(T0 - 86_400_000);
+      expect(result).toEqual({ events: 1, sessions: 1, users: 1 });
+      expect(await storage.getSessionTimeline("p1", "old", PAGE)).toBeNull();
+      expect(await storage.getUserProfile("p1", "new-user", RANGE)).not.toBeNull();
+    });
+  });
+}
