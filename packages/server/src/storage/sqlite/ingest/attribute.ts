@@ -42,7 +42,8 @@ export function attributeEarlierEvents(
       user.toolCalls++;
       rollups.userTool(user.pk, row.resource_name || "(unknown)", 1, isError ? 1 : 0, row.ts, row.ts);
     }
-    rollups.userClient(user.pk, session.clientName, session.clientVersion, row.ts, row.ts);
+    if (session.clientName !== null)
+      rollups.userClient(user.pk, session.clientName, session.clientVersion, row.ts, row.ts);
     if (isError) {
       user.errors++;
       const key = errorKeyOf(

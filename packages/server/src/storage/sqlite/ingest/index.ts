@@ -141,7 +141,8 @@ export class BatchWriter {
       user.firstSeen = Math.min(user.firstSeen, ts);
       user.lastSeen = Math.max(user.lastSeen, ts);
       if (isToolCall) this.rollups.userTool(user.pk, tool, 1, isError ? 1 : 0, ts, ts);
-      this.rollups.userClient(user.pk, session.clientName, session.clientVersion, ts, ts);
+      if (session.clientName !== null)
+        this.rollups.userClient(user.pk, session.clientName, session.clientVersion, ts, ts);
     }
     if (isError) {
       const key = errorKeyOf(e.resourceName, e.eventType, e.error, e.response);
