@@ -1,0 +1,68 @@
+import { REDACTED } from "@mcpsight/protocol/constants";
+import { describe, expect, it } from "vitest";
+import { isSecretKey, sanitize, truncate } from "./sanitize.js";
+
+describe("sanitize", () => {
+  it.each([
+    "token",
+    "access_token",
+    "Password",
+    "passwd",
+    "client_secret",
+    "api_key",
+    "apiKey",
+    "api-key",
+    "X-Api-Key",
+    "Authorization",
+    "cookie",
+    "Set-Cookie",
+    "session",
+    "sessionId",
+    "private_key",
+    "accessKey",
+    "credentials",
+  ])("treats %s as a secret key", (key) => {
+    expect(isSecretKey(key)).toBe(true);
+  });
+
+  it.each(["query", "author", "name", "path"])("keeps %s", (key) => {
+    expect(isSecretKey(key)).toBe(false);
+  });
+
+  it("redacts string and object values under secret keys but keeps numbers", () => {
+    expect(sanitize({ password: "p", max_tokens: 100, credentials: { user: "u" }, q: "x" })).toEqual({
+      password: REDACTED,
+      max_tokens: 100,
+      credentials: REDACTED,
+      q: "x",
+    });
+  });
+
+  it("replaces credentials in values, binary content and base64 blobs", () => {
+    const out = sanitize({
+      header: "Bearer abcdefghijklmnop",
+      content: [
+        { type: "image", data: "AAAA", mimeType: "image/png" },
+        { type: "audio", data: "BBBB" },
+      ],
+      resource: { blob: "CCCC" },
+      encoded: "QUJD".repeat(100),
+      url: "data:image/png;base64,AAAA",
+    }) as Record<string, unknown>;
+    expect(out.header).toBe(REDACTED);
+    expect(JSON.stringify(out)).not.toMatch(/AAAA|BBBB|CCCC|QUJD/);
+    expect(out.content).toEqual([
+      { type: "image", data: "[image omitted, 4 chars]", mimeType: "image/png" },
+      { type: "audio", data: "[audio omitted, 4 chars]" },
+    ]);
+  });
+
+  it("makes cyclic and exotic values plain JSON and truncates long strings", () => {
+    const cyclic: Record<string, unknown> = { when: new Date(0), big: 10n, fn: () => 1 };
+    cyclic.self = cyclic;
+    expect(sanitize(cyclic)).toEqual({ when: "1970-01-01T00:00:00.000Z", big: "10", self: "[circular]" });
+    const long = truncate("x".repeat(100), 50);
+    expect(long).toHaveLength(50);
+    expect(long).toContain("truncated");
+  });
+});

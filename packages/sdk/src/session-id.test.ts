@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { RequestView } from "./request-view.js";
+import { deriveSessionId, SessionStore } from "./session-id.js";
+import { SDK_VERSION } from "./version.js";
+
+describe("sessions", () => {
+  it("derives stable ids from the transport session id and project", () => {
+    expect(deriveSessionId("p", "abc")).toBe(deriveSessionId("p", "abc"));
+    expect(deriveSessionId("p", "abc")).not.toBe(deriveSessionId("q", "abc"));
+    expect(deriveSessionId("p", "abc")).not.toContain("abc");
+  });
+
+  it("starts a new session after 30 minutes of inactivity", () => {
+    const store = new SessionStore("p");
+    const view = new RequestView({ sessionId: "t-1" });
+    const first = store.resolve(view, undefined, undefined, 0).state;
+    expect(store.resolve(view, undefined, undefined, 29 * 60_000).state).toBe(first);
+    const later = store.resolve(view, undefined, undefined, 60 * 60_000).state;
+    expect(later?.id).not.toBe(first?.id);
+  });
+
+  it("one session per connection; stateless for HTTP without a session id or when forced", () => {
+    const store = new SessionStore("p");
+    const connection = {};
+    const none = new RequestView({});
+    expect(store.resolve(none, connection, undefined, 0).state).toBe(
+      store.resolve(none, connection, undefined, 1).state,
+    );
+    expect(store.resolve(none, {}, undefined, 0).state).not.toBe(
+      store.resolve(none, connection, undefined, 1).state,
+    );
+    expect(
+      store.resolve(new RequestView({ requestInfo: { headers: {} } }), connection, undefined, 0).stateless,
+    ).toBe(true);
+    expect(store.resolve(new RequestView({ sessionId: "s" }), connection, true, 0).stateless).toBe(true);
+  });
+});
+
+describe("version", () => {
+  it("matches package.json", async () => {
+    const { default: pkg } = await import("../package.json", { with: { type: "json" } });
+    expect(SDK_VERSION).toBe(pkg.version);
+  });
+});
