@@ -33,7 +33,7 @@ export function Panel({
   return (
     <section class={flush ? "panel flush" : "panel"}>
       {(title || actions) && (
-        <div class="page-head" style={{ alignItems: "center" }}>
+        <div class={flush ? "page-head panel-head flush-head" : "page-head panel-head"}>
           {title && <h2>{title}</h2>}
           {actions}
         </div>

@@ -12,7 +12,7 @@ interface Props {
  * Collapsible, pretty JSON. Everything is rendered as text nodes: user-sent values can never
  * become markup.
  */
-export function JsonView({ value, openDepth = 2, label }: Props) {
+export function JsonView({ value, openDepth = 3, label }: Props) {
   return (
     <div class="json" title={label}>
       <JsonNode value={value as Json} depth={0} openDepth={openDepth} />

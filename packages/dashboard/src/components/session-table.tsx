@@ -28,7 +28,7 @@ export function SessionTable({
       id: "session",
       label: "Session",
       render: (s) => (
-        <a class="mono" href={hrefTo(ctx, paths.session(pid, s.sessionId))} title={s.sessionId}>
+        <a class="mono nowrap" href={hrefTo(ctx, paths.session(pid, s.sessionId))} title={s.sessionId}>
           {shortId(s.sessionId)}
         </a>
       ),

@@ -20,14 +20,18 @@ export function OverviewPage() {
       <PageHead title="Overview">
         <span class="muted">{describeRange(range)}</span>
       </PageHead>
-      {project.lastEventAt === null &&
-      state.data?.totals.toolCalls === 0 &&
-      state.data.totals.sessions === 0 ? (
-        <SetupSnippet project={project} />
-      ) : null}
       <Loadable state={state}>
         {(o) => {
           const t = o.totals;
+          // A fresh install teaches how to send the first events instead of showing zeros.
+          if (
+            project.lastEventAt === null &&
+            t.sessions === 0 &&
+            t.toolCalls === 0 &&
+            o.newestUsers.length === 0
+          ) {
+            return <SetupSnippet project={project} />;
+          }
           const identifiedShare = t.sessions ? t.identifiedSessions / t.sessions : null;
           return (
             <>

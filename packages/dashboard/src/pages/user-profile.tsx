@@ -70,13 +70,11 @@ export function UserProfilePage({ userId }: { userId: string }) {
                       label: "Tool calls",
                       colorVar: "--chart-1",
                       values: p.activity.map((a) => a.toolCalls),
-                      bars: true,
                     },
                     {
                       label: "Errors",
                       colorVar: "--chart-2",
                       values: p.activity.map((a) => a.errors),
-                      bars: true,
                     },
                   ]}
                 />
@@ -86,11 +84,7 @@ export function UserProfilePage({ userId }: { userId: string }) {
               flush
               title="Sessions"
               actions={
-                <a
-                  class="small"
-                  style={{ padding: "1rem 1rem 0" }}
-                  href={hrefTo(ctx, paths.page(project.id, "sessions"), { userId: u.userId })}
-                >
+                <a class="small" href={hrefTo(ctx, paths.page(project.id, "sessions"), { userId: u.userId })}>
                   All sessions of this user →
                 </a>
               }
