@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { RequestView } from "./request-view.js";
 import { deriveSessionId, SessionStore } from "./session-id.js";
@@ -38,7 +39,9 @@ describe("sessions", () => {
 
 describe("version", () => {
   it("matches package.json", async () => {
-    const { default: pkg } = await import("../package.json", { with: { type: "json" } });
+    const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     expect(SDK_VERSION).toBe(pkg.version);
   });
 });
