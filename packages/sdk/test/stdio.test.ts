@@ -14,7 +14,7 @@ describe("stdio", () => {
     const fixture = fileURLToPath(new URL("./fixtures/stdio-server.ts", import.meta.url));
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ["--conditions", "source", "--import", "tsx", fixture],
+      args: ["--conditions", "@mcpsight/source", "--import", "tsx", fixture],
       env: { ...process.env, SINK_URL: sink.url, PROJECT_ID: "stdio-project" } as Record<string, string>,
       stderr: "pipe",
     });

@@ -16,7 +16,7 @@ interface ChildResult {
 
 function runChild(env: Record<string, string>): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", childScript], {
+    const child = spawn(process.execPath, ["--conditions=@mcpsight/source", "--import", "tsx", childScript], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
