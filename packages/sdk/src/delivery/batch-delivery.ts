@@ -102,7 +102,13 @@ export class BatchDelivery implements Delivery {
   }
 
   shutdown(timeoutMs = DEFAULTS.flushTimeoutMs): Promise<void> {
-    this.shutdownPromise ??= this.flushInternal(timeoutMs, true).then(() => this.stop());
+    this.shutdownPromise ??= this.flushInternal(timeoutMs, true).then(() => {
+      try {
+        this.stop();
+      } catch (error) {
+        this.options.logger.error(`mcpsight: shutdown failed: ${String(error)}`);
+      }
+    });
     return this.shutdownPromise;
   }
 
