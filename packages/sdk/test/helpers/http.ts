@@ -1,13 +1,13 @@
 // A real node:http server hosting tracked MCP servers over Streamable HTTP (SDK 1.x latest), in
-// stateful mode (one McpServer per Mcp-Session-Id) or stateless mode (one per request).
+// stateful mode (one McpServer per Mcp-Session-Id, answers as SSE streams) or stateless mode (no
+// session id, one McpServer per request, JSON answers), and a real client to talk to it.
 import { randomUUID } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export interface HttpHost {
   url: string;
@@ -39,7 +39,6 @@ export async function startHttpHost(
         } else {
           transport = new StreamableHTTPServerTransport({
             sessionIdGenerator: () => randomUUID(),
-            enableJsonResponse: true,
             onsessioninitialized: (id) => {
               if (transport) sessions.set(id, transport);
             },
@@ -68,54 +67,11 @@ export async function startHttpHost(
 }
 
 /**
- * A minimal Streamable HTTP client transport (POST, JSON responses). The SDK's own HTTP client
- * transport cannot be loaded by the test runner (its eventsource-parser dependency resolves to
- * TypeScript sources under the workspace's "source" condition); the server side is the real one.
+ * Connects a real client over the SDK's `StreamableHTTPClientTransport`. The transport reads
+ * `requestInit.headers` on every request, so a test can change `headers` mid-session (token rotation).
  */
-class JsonHttpClientTransport implements Transport {
-  onmessage?: (message: JSONRPCMessage) => void;
-  onerror?: (error: Error) => void;
-  onclose?: () => void;
-  sessionId?: string;
-  private protocolVersion: string | undefined;
-
-  constructor(
-    private readonly url: string,
-    private readonly headers: Record<string, string>,
-  ) {}
-
-  async start(): Promise<void> {}
-
-  setProtocolVersion(version: string): void {
-    this.protocolVersion = version;
-  }
-
-  async send(message: JSONRPCMessage): Promise<void> {
-    const headers = new Headers({
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    });
-    if (this.sessionId) headers.set("mcp-session-id", this.sessionId);
-    if (this.protocolVersion) headers.set("mcp-protocol-version", this.protocolVersion);
-    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
-    const response = await fetch(this.url, { method: "POST", headers, body: JSON.stringify(message) });
-    const session = response.headers.get("mcp-session-id");
-    if (session) this.sessionId = session;
-    const body = await response.text();
-    if (!response.ok) throw new Error(`HTTP ${response.status}: ${body}`);
-    if (!body) return;
-    const parsed = JSON.parse(body) as JSONRPCMessage | JSONRPCMessage[];
-    for (const reply of Array.isArray(parsed) ? parsed : [parsed]) this.onmessage?.(reply);
-  }
-
-  async close(): Promise<void> {
-    this.onclose?.();
-  }
-}
-
-/** Connects a real client; `headers` is read on every request, so tests can change it mid-session. */
 export async function connectHttpClient(url: string, headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: "http-client", version: "3.1.4" });
-  await client.connect(new JsonHttpClientTransport(url, headers));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }
