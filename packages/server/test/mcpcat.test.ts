@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { track } from "mcpcat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -47,7 +47,10 @@ describe("the published mcpcat SDK sending to the collector", () => {
 
     const path = `/api/v1/projects/${collector.projectId}`;
     const profile = await eventually(
-      () => api<{ user?: { toolCalls: number } }>(collector.url, `${path}/users/cat-user`, { token: ADMIN_TOKEN }),
+      () =>
+        api<{ user?: { toolCalls: number } }>(collector.url, `${path}/users/cat-user`, {
+          token: ADMIN_TOKEN,
+        }),
       (res) => res.status === 200 && (res.body.user?.toolCalls ?? 0) >= 2,
     );
     expect(profile.body).toMatchObject({
@@ -62,11 +65,9 @@ describe("the published mcpcat SDK sending to the collector", () => {
     );
     expect(sessions.body.items).toHaveLength(1);
     const sessionId = sessions.body.items[0]?.sessionId ?? "";
-    const replay = await api<{ events: { eventType: string; userId: string; resourceName: string | null }[] }>(
-      collector.url,
-      `${path}/sessions/${encodeURIComponent(sessionId)}`,
-      { token: ADMIN_TOKEN },
-    );
+    const replay = await api<{
+      events: { eventType: string; userId: string; resourceName: string | null }[];
+    }>(collector.url, `${path}/sessions/${encodeURIComponent(sessionId)}`, { token: ADMIN_TOKEN });
     const types = replay.body.events.map((e) => e.eventType);
     expect(types).toContain("mcpsight:identify");
     expect(types.filter((t) => t === "mcp:tools/call")).toHaveLength(2);

@@ -20,7 +20,7 @@ import {
   type UserState,
 } from "./state.js";
 
-const INSERT_EVENT = `INSERT INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name,
+const INSERT_EVENT = `INSERT OR IGNORE INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name,
   duration, is_error, error, user_intent, parameters, response, identify, client_name, client_version, server_name,
   server_version, sdk_language, sdk_version, tags, properties)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -35,6 +35,7 @@ export class BatchWriter {
   private groups = new Map<string, SessionState[]>();
   private users = new Map<number, UserState>();
   private usersById = new Map<string, UserState>();
+  private sessionTools = new Set<string>();
   readonly rollups = new RollupDeltas();
 
   constructor(
@@ -48,14 +49,11 @@ export class BatchWriter {
     let duplicates = 0;
     let newest = 0;
     for (const event of events) {
-      if (
-        get(this.db, "SELECT 1 FROM events WHERE project_pk = ? AND event_id = ?", this.projectPk, event.id)
-      ) {
+      const ts = Date.parse(event.timestamp);
+      if (!this.writeEvent(event, ts)) {
         duplicates++;
         continue;
       }
-      const ts = Date.parse(event.timestamp);
-      this.writeEvent(event, ts);
       newest = Math.max(newest, ts);
       accepted++;
     }
@@ -72,7 +70,11 @@ export class BatchWriter {
     return { accepted, duplicates };
   }
 
-  private writeEvent(e: Event, ts: number): void {
+  /**
+   * Writes one event; false when its id is already stored. The session is resolved first; for a
+   * duplicate that finds the session holding the original, so nothing new is created.
+   */
+  private writeEvent(e: Event, ts: number): boolean {
     const identified = e.identifyActorGivenId ? this.user(e.identifyActorGivenId, ts) : null;
     if (identified)
       mergeProfile(identified, ts, e.identifyActorName, e.identifyActorData as JsonObject | undefined);
@@ -90,34 +92,34 @@ export class BatchWriter {
             userData: e.identifyActorData ?? null,
           }
         : undefined;
-    const eventPk = Number(
-      run(
-        this.db,
-        INSERT_EVENT,
-        this.projectPk,
-        e.id,
-        session.pk,
-        user?.pk ?? null,
-        ts,
-        e.eventType,
-        e.resourceName ?? null,
-        e.duration ?? null,
-        isError ? 1 : 0,
-        toJson(e.error),
-        e.userIntent ?? null,
-        toJson(e.parameters),
-        toJson(e.response),
-        toJson(identify),
-        e.clientName ?? null,
-        e.clientVersion ?? null,
-        e.serverName ?? null,
-        e.serverVersion ?? null,
-        e.sdkLanguage ?? null,
-        e.sdkVersion ?? null,
-        toJson(e.tags),
-        toJson(e.properties),
-      ).lastInsertRowid,
+    const inserted = run(
+      this.db,
+      INSERT_EVENT,
+      this.projectPk,
+      e.id,
+      session.pk,
+      user?.pk ?? null,
+      ts,
+      e.eventType,
+      e.resourceName ?? null,
+      e.duration ?? null,
+      isError ? 1 : 0,
+      toJson(e.error),
+      e.userIntent ?? null,
+      toJson(e.parameters),
+      toJson(e.response),
+      toJson(identify),
+      e.clientName ?? null,
+      e.clientVersion ?? null,
+      e.serverName ?? null,
+      e.serverVersion ?? null,
+      e.sdkLanguage ?? null,
+      e.sdkVersion ?? null,
+      toJson(e.tags),
+      toJson(e.properties),
     );
+    if (inserted.changes === 0) return false;
+    const eventPk = Number(inserted.lastInsertRowid);
 
     session.events++;
     if (isToolCall) session.toolCalls++;
@@ -132,7 +134,11 @@ export class BatchWriter {
     const tool = e.resourceName || "(unknown)";
     if (isToolCall) {
       this.rollups.toolCall(floorTo(ts, HOUR_MS), tool, isError, e.duration);
-      run(this.db, "INSERT OR IGNORE INTO session_tools VALUES (?, ?)", session.pk, tool);
+      const key = `${session.pk}:${tool}`;
+      if (!this.sessionTools.has(key)) {
+        this.sessionTools.add(key);
+        run(this.db, "INSERT OR IGNORE INTO session_tools VALUES (?, ?)", session.pk, tool);
+      }
     }
     if (user) {
       user.events++;
@@ -148,6 +154,7 @@ export class BatchWriter {
       const key = errorKeyOf(e.resourceName, e.eventType, e.error, e.response);
       recordError(this.db, this.projectPk, key, ts, eventPk, session.pk, user?.pk ?? null);
     }
+    return true;
   }
 
   /** Finds or creates the event's session; stateless events are grouped here (see PROTOCOL.md). */
@@ -179,6 +186,8 @@ export class BatchWriter {
       if (found) return this.sessions.get(found.pk) ?? this.remember(found);
     }
     const sessionId = `sl_${createHash("sha256").update(`${this.projectId}\u0000${e.id}`).digest("base64url").slice(0, 24)}`;
+    const existing = this.sessionsById.get(sessionId) ?? loadSessionById(this.db, this.projectPk, sessionId);
+    if (existing) return this.sessions.get(existing.pk) ?? this.remember(existing);
     return this.remember(this.create(e, sessionId, user, ts, groupKey));
   }
 
