@@ -1,0 +1,116 @@
+import "./register-tsx.js";
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningServer, startServer } from "@mcpsight/server";
+
+export const ADMIN_TOKEN = "msk_examples_test_token";
+
+/** A collector on a free port over a fresh temporary data directory. */
+export interface TestCollector {
+  url: string;
+  projectId: string;
+  /** GET under /api/v1/projects/:projectId, as the admin; throws on a non-2xx status. */
+  get<T = Record<string, unknown>>(path: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startCollector(): Promise<TestCollector> {
+  const dataDir = mkdtempSync(join(tmpdir(), "mcpsight-examples-"));
+  const server: RunningServer = await startServer({
+    port: 0,
+    host: "127.0.0.1",
+    dataDir,
+    retentionDays: 90,
+    adminToken: ADMIN_TOKEN,
+    dashboardDir: null,
+    logLevel: "silent",
+  });
+  const [project] = await server.storage.listProjects();
+  if (!project) throw new Error("the collector created no default project");
+  return {
+    url: server.url,
+    projectId: project.id,
+    get: (path) => getJson(server.url, `/api/v1/projects/${encodeURIComponent(project.id)}${path}`),
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** GET a query-API path with the admin token. */
+export async function getJson<T>(baseUrl: string, path: string, token = ADMIN_TOKEN): Promise<T> {
+  const response = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`GET ${path} → ${response.status}: ${body}`);
+  return JSON.parse(body) as T;
+}
+
+/** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+}
+
+// Shapes of the query API (docs/API.md) that the tests read.
+export interface UserRow {
+  userId: string;
+  userName: string | null;
+  userData: Record<string, unknown> | null;
+  sessions: number;
+  toolCalls: number;
+  errors: number;
+}
+export interface SessionRow {
+  sessionId: string;
+  userId: string | null;
+  userName: string | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  serverName: string | null;
+  toolCalls: number;
+  errors: number;
+  stateless: boolean;
+}
+export interface EventRow {
+  eventType: string;
+  resourceName: string | null;
+  parameters: Record<string, unknown> | null;
+  userIntent: string | null;
+  isError: boolean;
+  error: { message: string } | null;
+  userId: string | null;
+}
+export interface IntentRow {
+  type: "intent" | "missing_tool";
+  tool: string | null;
+  intent: string | null;
+  userId: string | null;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export type UsersPage = Page<UserRow> & { anonymousSessions: number };
+
+/** Text of a tool result's first content item. */
+export function resultText(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content;
+  return content?.[0]?.text ?? "";
+}
