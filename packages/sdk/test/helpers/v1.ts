@@ -4,7 +4,14 @@ import { Client as ClientLatest } from "@modelcontextprotocol/sdk/client/index.j
 import { InMemoryTransport as MemoryLatest } from "@modelcontextprotocol/sdk/inMemory.js";
 import { Server as ServerLatest } from "@modelcontextprotocol/sdk/server/index.js";
 import { McpServer as McpServerLatest } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { Client as Client111 } from "mcp-sdk-1-11/client/index.js";
 import { InMemoryTransport as Memory111 } from "mcp-sdk-1-11/inMemory.js";
 import { Server as Server111 } from "mcp-sdk-1-11/server/index.js";
@@ -14,10 +21,14 @@ import { InMemoryTransport as Memory124 } from "mcp-sdk-1-24/inMemory.js";
 import { Server as Server124 } from "mcp-sdk-1-24/server/index.js";
 import { McpServer as McpServer124 } from "mcp-sdk-1-24/server/mcp.js";
 import { z } from "zod";
-import type { TestClient, Variant } from "./variant.js";
+import { greeting, README_TEXT, type TestClient, type Variant } from "./variant.js";
 
 const SERVER_INFO = { name: "test-server", version: "1.2.3" };
 const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
+const readme = (uri: string) => ({ contents: [{ uri, mimeType: "text/plain", text: README_TEXT }] });
+const greetMessages = (name: string) => ({
+  messages: [{ role: "user" as const, content: { type: "text" as const, text: greeting(name) } }],
+});
 
 interface V1Classes {
   McpServer: typeof McpServerLatest;
@@ -47,10 +58,20 @@ function v1Variant(name: string, classes: V1Classes): Variant {
             isError: true,
           }));
         },
+        addResourcesAndPrompts() {
+          // resource()/prompt() exist in every 1.x (registerResource/registerPrompt came later).
+          server.resource("readme", "notes://readme", async (uri) => readme(uri.href));
+          server.resource("broken", "notes://broken", async () => {
+            throw new Error("disk on fire");
+          });
+          server.prompt("greet", { name: z.string() }, ({ name: who }) => greetMessages(who));
+        },
       };
     },
     lowLevelServer() {
-      const server = new classes.Server(SERVER_INFO, { capabilities: { tools: {} } });
+      const server = new classes.Server(SERVER_INFO, {
+        capabilities: { tools: {}, resources: {}, prompts: {} },
+      });
       return {
         server,
         addTools() {
@@ -65,6 +86,24 @@ function v1Variant(name: string, classes: V1Classes): Variant {
             const args = request.params.arguments ?? {};
             return text(JSON.stringify(args));
           });
+        },
+        addResourcesAndPrompts() {
+          server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+            resources: [
+              { uri: "notes://readme", name: "readme" },
+              { uri: "notes://broken", name: "broken" },
+            ],
+          }));
+          server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+            if (request.params.uri === "notes://broken") throw new Error("disk on fire");
+            return readme(request.params.uri);
+          });
+          server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+            prompts: [{ name: "greet", arguments: [{ name: "name", required: true }] }],
+          }));
+          server.setRequestHandler(GetPromptRequestSchema, async (request) =>
+            greetMessages(String(request.params.arguments?.name)),
+          );
         },
       };
     },

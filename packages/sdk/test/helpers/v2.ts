@@ -1,15 +1,15 @@
-// Servers and clients from the v2 packages (@modelcontextprotocol/server and /client 2.x).
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// Servers from the v2 packages (@modelcontextprotocol/server 2.x), McpServer and low-level Server,
+// driven by the v2 client (@modelcontextprotocol/client 2.x).
+import { Client } from "@modelcontextprotocol/client";
 import { fromJsonSchema, InMemoryTransport, McpServer, Server } from "@modelcontextprotocol/server";
-import type { TestClient, Variant } from "./variant.js";
-
-// The v2 client cannot be loaded in-process by the test runner: it runs Node with the workspace's
-// "source" export condition, which the client's eventsource dependency maps to TypeScript files.
-// A v1 client talks to v2 servers here (v2 serves the 2025 protocol era to it); the v2 client is
-// exercised in a child process by v2-client.test.ts.
+import { greeting, README_TEXT, type TestClient, type Variant } from "./variant.js";
 
 const SERVER_INFO = { name: "test-server", version: "1.2.3" };
 const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
+const readme = (uri: string) => ({ contents: [{ uri, mimeType: "text/plain", text: README_TEXT }] });
+const greetMessages = (name: string) => ({
+  messages: [{ role: "user" as const, content: { type: "text" as const, text: greeting(name) } }],
+});
 
 /** A closed schema: validation fails if an argument the tool does not declare (like `context`) gets through. */
 const ECHO_SCHEMA = fromJsonSchema<{ text: string }>({
@@ -17,6 +17,11 @@ const ECHO_SCHEMA = fromJsonSchema<{ text: string }>({
   properties: { text: { type: "string" } },
   required: ["text"],
   additionalProperties: false,
+});
+const GREET_ARGS = fromJsonSchema<{ name: string }>({
+  type: "object",
+  properties: { name: { type: "string" } },
+  required: ["name"],
 });
 
 export const v2: Variant = {
@@ -39,10 +44,17 @@ export const v2: Variant = {
           isError: true,
         }));
       },
+      addResourcesAndPrompts() {
+        server.registerResource("readme", "notes://readme", {}, async (uri) => readme(uri.href));
+        server.registerResource("broken", "notes://broken", {}, async () => {
+          throw new Error("disk on fire");
+        });
+        server.registerPrompt("greet", { argsSchema: GREET_ARGS }, ({ name }) => greetMessages(name));
+      },
     };
   },
   lowLevelServer() {
-    const server = new Server(SERVER_INFO, { capabilities: { tools: {} } });
+    const server = new Server(SERVER_INFO, { capabilities: { tools: {}, resources: {}, prompts: {} } });
     return {
       server,
       addTools() {
@@ -56,6 +68,24 @@ export const v2: Variant = {
           if (request.params.name === "fail") throw new Error("boom");
           return text(JSON.stringify(request.params.arguments ?? {}));
         });
+      },
+      addResourcesAndPrompts() {
+        server.setRequestHandler("resources/list", async () => ({
+          resources: [
+            { uri: "notes://readme", name: "readme" },
+            { uri: "notes://broken", name: "broken" },
+          ],
+        }));
+        server.setRequestHandler("resources/read", async (request) => {
+          if (request.params.uri === "notes://broken") throw new Error("disk on fire");
+          return readme(request.params.uri);
+        });
+        server.setRequestHandler("prompts/list", async () => ({
+          prompts: [{ name: "greet", arguments: [{ name: "name", required: true }] }],
+        }));
+        server.setRequestHandler("prompts/get", async (request) =>
+          greetMessages(String(request.params.arguments?.name)),
+        );
       },
     };
   },
