@@ -1,8 +1,10 @@
 // Every identification rule, against real clients and servers (in-memory and Streamable HTTP).
+
+import type { Event } from "@mcpsight/protocol";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type MCPSightOptions, track, type UserIdentity } from "../src/index.js";
+import { flush, type MCPSightOptions, track, type UserIdentity } from "../src/index.js";
 import { ofType, rawReceived, receivedEvents, recordingLogger } from "./helpers/events.js";
 import { connectHttpClient, startHttpHost } from "./helpers/http.js";
 import { Sink } from "./helpers/sink.js";
@@ -22,8 +24,23 @@ function echoServer(projectId: string, options: MCPSightOptions): McpServer {
   server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => ({
     content: [{ type: "text", text }],
   }));
+  server.registerResource("readme", "notes://readme", {}, async (uri) => ({
+    contents: [{ uri: uri.href, text: "read me" }],
+  }));
   track(server, projectId, { apiBaseUrl: sink.url, ...options });
   return server;
+}
+
+const textArg = (event: Event): string =>
+  String((event.parameters as { arguments?: { text?: unknown } } | undefined)?.arguments?.text);
+
+/** A promise with its resolve function, to hold identify until the test lets it finish. */
+function gate(): { promise: Promise<void>; open(): void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
 }
 
 /** Runs `calls` echo calls on a fresh in-memory connection. */
@@ -161,21 +178,98 @@ describe("stateful sessions", () => {
 
     expect(seen).toEqual(["secret-token-AAAA", "secret-token-BBBB"]);
     const events = await eventsOf(projectId);
-    const calls = ofType(events, "mcp:tools/call");
+    // Sorted by the echoed text ("1".."4"): batches may arrive in any order.
+    const calls = ofType(events, "mcp:tools/call").sort((a, b) => textArg(a).localeCompare(textArg(b)));
     expect(calls.map((event) => event.identifyActorGivenId)).toEqual([
       "user-AAAA",
       "user-AAAA",
       "user-BBBB",
       "user-BBBB",
     ]);
-    expect(ofType(events, "mcpsight:identify").map((event) => event.identifyActorGivenId)).toEqual([
-      "user-AAAA",
-      "user-BBBB",
-    ]);
+    expect(
+      ofType(events, "mcpsight:identify")
+        .map((event) => event.identifyActorGivenId)
+        .sort(),
+    ).toEqual(["user-AAAA", "user-BBBB"]);
     expect(new Set(events.filter((e) => e.eventType.startsWith("mcp:")).map((e) => e.sessionId)).size).toBe(
       1,
     );
     expect(rawReceived(sink)).not.toContain("secret-token");
+  });
+});
+
+describe("identity across a session's events", () => {
+  it("attaches the identity to every event after identify, keeps earlier events in the session, one identify event per user", async () => {
+    const projectId = newProject();
+    const release = gate();
+    const identified: string[] = [];
+    const host = await startHttpHost("stateful", () =>
+      echoServer(projectId, {
+        identify: async (_request, extra) => {
+          const token = String(extra.requestInfo?.headers.authorization).replace("Bearer ", "");
+          await release.promise;
+          identified.push(token);
+          return { userId: `user-${token}`, userName: token.toUpperCase() };
+        },
+        // Each request says which step of the test sent it, so order does not depend on batching.
+        eventTags: (_request, extra) => ({ step: String(extra.requestInfo?.headers["x-step"]) }),
+      }),
+    );
+    const headers = { authorization: "Bearer ada", "x-step": "0" };
+    const step = <T>(n: number, request: () => Promise<T>): Promise<T> => {
+      headers["x-step"] = String(n);
+      return request();
+    };
+    const client = await connectHttpClient(host.url, headers);
+    await step(1, () => client.listTools());
+    // The tool call answers while identify is still held: identification never delays a request.
+    await step(2, () => client.callTool({ name: "echo", arguments: { text: "first" } }));
+    await step(3, () => client.readResource({ uri: "notes://readme" }));
+    expect(identified).toEqual([]);
+    release.open();
+    await flush();
+    expect(identified).toEqual(["ada"]);
+    await step(4, () => client.listTools());
+    await step(5, () => client.callTool({ name: "echo", arguments: { text: "second" } }));
+    await step(6, () => client.readResource({ uri: "notes://readme" }));
+    headers.authorization = "Bearer bob";
+    await step(7, () => client.callTool({ name: "echo", arguments: { text: "third" } }));
+    await step(8, () => client.listTools());
+    await client.close();
+    await host.close();
+
+    expect(identified).toEqual(["ada", "bob"]);
+    const events = await eventsOf(projectId);
+    const [session, ...others] = new Set(events.map((event) => event.sessionId));
+    expect(session).toMatch(/^ses_/);
+    expect(others).toEqual([]);
+
+    // Initialize and tools/list came before the first tool call: same session, no user yet. From
+    // the first tool call on, every event carries the user of the session's current credential.
+    const requests = events
+      .filter((event) => event.eventType.startsWith("mcp:"))
+      .sort((a, b) => Number(a.tags?.step) - Number(b.tags?.step));
+    expect(requests.map((event) => [event.tags?.step, event.eventType, event.identifyActorGivenId])).toEqual([
+      ["0", "mcp:initialize", undefined],
+      ["1", "mcp:tools/list", undefined],
+      ["2", "mcp:tools/call", "user-ada"],
+      ["3", "mcp:resources/read", "user-ada"],
+      ["4", "mcp:tools/list", "user-ada"],
+      ["5", "mcp:tools/call", "user-ada"],
+      ["6", "mcp:resources/read", "user-ada"],
+      ["7", "mcp:tools/call", "user-bob"],
+      ["8", "mcp:tools/list", "user-bob"],
+    ]);
+    expect(requests[2]).toMatchObject({ identifyActorName: "ADA" });
+    expect(requests[7]).toMatchObject({ identifyActorName: "BOB" });
+
+    // Exactly one identify event per user of the session, in the session.
+    const identifyEvents = ofType(events, "mcpsight:identify");
+    expect(identifyEvents.map((event) => [event.identifyActorGivenId, event.sessionId]).sort()).toEqual([
+      ["user-ada", session],
+      ["user-bob", session],
+    ]);
+    expect(rawReceived(sink)).not.toContain("Bearer");
   });
 });
 
@@ -236,7 +330,7 @@ describe("stateless servers", () => {
     const users = ofType(await eventsOf(projectId), "mcp:tools/call").map(
       (event) => event.identifyActorGivenId,
     );
-    expect(users).toEqual(["key-one-S", "key-one-S", "key-one-S", "key-one-S", "key-two-S"]);
+    expect(users.sort()).toEqual(["key-one-S", "key-one-S", "key-one-S", "key-one-S", "key-two-S"]);
     expect(rawReceived(sink)).not.toContain("SECRET");
   });
 });
