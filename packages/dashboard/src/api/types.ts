@@ -60,8 +60,6 @@ export interface UserRow {
   toolCalls: number;
   errors: number;
   events: number;
-  /** Not in the documented shape; shown when a collector provides it. */
-  clients?: { name: string | null; version: string | null }[] | string[];
 }
 
 export interface UsersPage extends RangeEcho, Page<UserRow> {

@@ -26,11 +26,18 @@ function cssVar(el: Element, name: string): string {
 function buildOptions(el: HTMLElement, props: Props, width: number): uPlot.Options {
   const grid = { stroke: cssVar(el, "--border"), width: 1 };
   const axis = { stroke: cssVar(el, "--muted"), grid, ticks: grid };
+  const anyBars = props.series.some((s) => s.bars);
+  const t = props.times;
+  const half = (t.length > 1 ? ((t[1] ?? 0) - (t[0] ?? 0)) / 1000 : 3600) / 2;
   return {
     width,
     height: props.height ?? 200,
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+    scales: {
+      // Bars need half a bucket of room on each side, or the first and last are cut in half.
+      x: { time: true, ...(anyBars ? { range: (_u, min, max) => [min - half, max + half] } : {}) },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+    },
     axes: [axis, { ...axis, size: 44 }],
     series: [
       {},

@@ -86,3 +86,8 @@ export function shortId(id: string, max = 18): string {
   const keep = Math.floor((max - 1) / 2);
   return `${id.slice(0, keep)}…${id.slice(-keep)}`;
 }
+
+/** `1 session`, `3 sessions`; pass `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
+}

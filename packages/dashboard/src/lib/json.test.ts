@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FOLD_AT, foldString, preview, toPrettyJson } from "./json";
+import { FOLD_AT, foldString, preview, requestArguments, toPrettyJson } from "./json";
 
 describe("JSON helpers", () => {
   it("previews containers by their shape", () => {
@@ -20,5 +20,18 @@ describe("JSON helpers", () => {
     cyclic.self = cyclic;
     expect(typeof toPrettyJson(cyclic)).toBe("string");
     expect(toPrettyJson({ a: 1 })).toBe('{\n  "a": 1\n}');
+  });
+});
+
+describe("requestArguments", () => {
+  it("unwraps { name, arguments } when the name is the event's tool", () => {
+    expect(requestArguments({ name: "search", arguments: { q: 1 } }, "search")).toEqual({ q: 1 });
+    expect(requestArguments({ name: "search" }, "search")).toEqual({ name: "search" });
+    expect(requestArguments({ name: "other", arguments: {} }, "search")).toEqual({
+      name: "other",
+      arguments: {},
+    });
+    expect(requestArguments({ protocolVersion: "x" }, null)).toEqual({ protocolVersion: "x" });
+    expect(requestArguments(null, "search")).toBeNull();
   });
 });

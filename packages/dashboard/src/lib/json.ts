@@ -45,3 +45,17 @@ export function toPrettyJson(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * The arguments of a request. SDKs record `tools/call` and `prompts/get` parameters as the whole
+ * request params (`{ name, arguments }`); the name is already shown, so show just the arguments.
+ */
+export function requestArguments(parameters: unknown, resourceName: string | null): unknown {
+  if (!isContainer(parameters) || Array.isArray(parameters)) return parameters;
+  const keys = Object.keys(parameters);
+  const onlyNameAndArgs = keys.every((k) => k === "name" || k === "arguments" || k === "_meta");
+  if (onlyNameAndArgs && "arguments" in parameters && parameters.name === resourceName) {
+    return parameters.arguments ?? {};
+  }
+  return parameters;
+}

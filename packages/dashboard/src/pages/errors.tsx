@@ -5,7 +5,8 @@ import { Pager } from "../components/data-table";
 import { ErrorDetails } from "../components/event-error";
 import { JsonView } from "../components/json-view";
 import { useApi } from "../hooks/use-api";
-import { formatNumber, formatRelative } from "../lib/format";
+import { formatNumber, formatRelative, plural } from "../lib/format";
+import { requestArguments } from "../lib/json";
 import { rangeToQuery } from "../lib/time-range";
 import { paths } from "../router";
 import { hrefTo, hrefWith, type PageContext, rangeParams, usePage } from "./context";
@@ -94,8 +95,7 @@ function ErrorGroupItem({
             {g.message}
           </span>
           <span class="muted small">
-            {formatNumber(g.users)} users · {formatNumber(g.sessions)} sessions · last{" "}
-            {formatRelative(g.lastSeen)}
+            {plural(g.users, "user")} · {plural(g.sessions, "session")} · last {formatRelative(g.lastSeen)}
           </span>
         </button>
         {open && (
@@ -106,7 +106,7 @@ function ErrorGroupItem({
                 {g.sample.parameters !== null && (
                   <div>
                     <h4>Arguments of the latest occurrence</h4>
-                    <JsonView value={g.sample.parameters} />
+                    <JsonView value={requestArguments(g.sample.parameters, g.sample.resourceName)} />
                   </div>
                 )}
                 <div class="small">

@@ -3,7 +3,7 @@ import { TimeSeriesChart } from "../components/chart";
 import { ClientLabel, Loadable, PageHead, Panel, RankList, StatCard } from "../components/common";
 import { SetupSnippet } from "../components/setup-snippet";
 import { useApi } from "../hooks/use-api";
-import { formatNumber, formatPercent, formatRelative } from "../lib/format";
+import { formatNumber, formatPercent, formatRelative, plural } from "../lib/format";
 import { describeRange, rangeToQuery } from "../lib/time-range";
 import { paths } from "../router";
 import { hrefTo, rangeParams, usePage } from "./context";
@@ -50,7 +50,7 @@ export function OverviewPage() {
                 <StatCard
                   label="Error rate"
                   value={formatPercent(t.errorRate)}
-                  sub={`${formatNumber(t.errors)} failed calls`}
+                  sub={plural(t.errors, "failed call")}
                 />
                 <StatCard
                   label="Identified sessions"

@@ -11,8 +11,10 @@ import {
   formatEventType,
   formatNumber,
   formatOffset,
+  plural,
   shortId,
 } from "../lib/format";
+import { requestArguments } from "../lib/json";
 import { paths } from "../router";
 import { hrefTo, hrefWith, type PageContext, usePage } from "./context";
 
@@ -97,8 +99,8 @@ export function SessionReplayPage({ sessionId }: { sessionId: string }) {
                 value={formatNumber(s.events)}
                 sub={
                   <>
-                    {formatNumber(s.toolCalls)} tool calls ·{" "}
-                    <span class={s.errors ? "err-text" : undefined}>{formatNumber(s.errors)} errors</span>
+                    {plural(s.toolCalls, "tool call")} ·{" "}
+                    <span class={s.errors ? "err-text" : undefined}>{plural(s.errors, "error")}</span>
                   </>
                 }
               />
@@ -191,8 +193,8 @@ function TimelineItem({
             )}
             {e.parameters !== null && (
               <div>
-                <h4>Arguments</h4>
-                <JsonView value={e.parameters} label="Arguments" />
+                <h4>{e.eventType === "mcp:tools/call" ? "Arguments" : "Parameters"}</h4>
+                <JsonView value={requestArguments(e.parameters, e.resourceName)} label="Arguments" />
               </div>
             )}
             {e.response !== null && (

@@ -7,7 +7,7 @@ import { IntentList } from "../components/intent-list";
 import { JsonView } from "../components/json-view";
 import { SessionTable } from "../components/session-table";
 import { useApi } from "../hooks/use-api";
-import { formatDateTime, formatNumber, formatRelative } from "../lib/format";
+import { formatDateTime, formatNumber, formatRelative, plural } from "../lib/format";
 import { isContainer } from "../lib/json";
 import { rangeToQuery } from "../lib/time-range";
 import { paths } from "../router";
@@ -70,11 +70,13 @@ export function UserProfilePage({ userId }: { userId: string }) {
                       label: "Tool calls",
                       colorVar: "--chart-1",
                       values: p.activity.map((a) => a.toolCalls),
+                      bars: true,
                     },
                     {
                       label: "Errors",
                       colorVar: "--chart-2",
                       values: p.activity.map((a) => a.errors),
+                      bars: true,
                     },
                   ]}
                 />
@@ -99,7 +101,7 @@ export function UserProfilePage({ userId }: { userId: string }) {
                   label={(t) => <span class="mono">{t.name}</span>}
                   value={(t) => t.calls}
                   detail={(t) =>
-                    t.errors ? <span class="err-text">{formatNumber(t.errors)} errors</span> : null
+                    t.errors ? <span class="err-text">{plural(t.errors, "error")}</span> : null
                   }
                   empty="No tool calls yet."
                 />

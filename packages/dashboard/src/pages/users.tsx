@@ -4,18 +4,12 @@ import { Loadable, PageHead, Panel } from "../components/common";
 import { type Column, DataTable, Pager } from "../components/data-table";
 import { identifySnippet } from "../components/setup-snippet";
 import { useApi } from "../hooks/use-api";
-import { formatNumber, formatRelative } from "../lib/format";
+import { formatNumber, formatRelative, plural } from "../lib/format";
 import { rangeToQuery } from "../lib/time-range";
 import { navigate, paths, withQuery } from "../router";
 import { hrefTo, hrefWith, rangeParams, usePage } from "./context";
 
 const SORTS = ["lastSeen", "sessions", "toolCalls", "errors"] as const;
-
-function clientNames(row: UserRow): string {
-  return (row.clients ?? [])
-    .map((c) => (typeof c === "string" ? c : [c.name ?? "unknown", c.version].filter(Boolean).join(" ")))
-    .join(", ");
-}
 
 export function UsersPage() {
   const ctx = usePage();
@@ -82,13 +76,6 @@ export function UsersPage() {
       render: (u) => <span class={u.errors ? "err-text" : undefined}>{formatNumber(u.errors)}</span>,
     },
   ];
-  if (state.data?.items.some((u) => u.clients !== undefined)) {
-    columns.push({
-      id: "clients",
-      label: "Clients",
-      render: (u) => <span class="small">{clientNames(u)}</span>,
-    });
-  }
 
   return (
     <>
@@ -126,7 +113,7 @@ export function UsersPage() {
                   <Pager
                     summary={
                       <a href={hrefTo(ctx, paths.page(project.id, "sessions"), { anonymous: "true" })}>
-                        {formatNumber(data.anonymousSessions)} anonymous sessions in this range
+                        {plural(data.anonymousSessions, "anonymous session")} in this range
                       </a>
                     }
                     firstHref={cursor ? hrefWith(ctx, { cursor: null }) : null}

@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { flush, track } from "mcpsight";
 import { z } from "zod";
-import { JsonHttpClientTransport } from "./json-http-transport";
 
 /** Payloads that would run script if any page rendered user data as HTML. */
 export const XSS_NAME = `<img src=x onerror="window.__xss=1">`;
@@ -156,10 +156,14 @@ export async function sendTraffic(projectId: string, apiBaseUrl: string): Promis
     const client = new Client({ name: "claude-code", version: "2.0.1" });
     // Only `initialize` carries clientInfo; a stateless client names itself on every request with
     // these headers, so the collector can keep its requests in one session.
-    const transport = new JsonHttpClientTransport(stateless.url, {
-      Authorization: "Bearer bob-token",
-      "X-MCP-Client-Name": "claude-code",
-      "X-MCP-Client-Version": "2.0.1",
+    const transport = new StreamableHTTPClientTransport(new URL(stateless.url), {
+      requestInit: {
+        headers: {
+          Authorization: "Bearer bob-token",
+          "X-MCP-Client-Name": "claude-code",
+          "X-MCP-Client-Version": "2.0.1",
+        },
+      },
     });
     await client.connect(transport);
     await client.callTool({
