@@ -37,6 +37,35 @@ describe("sessions", () => {
   });
 });
 
+describe("session memory", () => {
+  const view = (id: string) => new RequestView({ sessionId: id });
+
+  it("forgets HTTP sessions idle past the timeout as new sessions arrive", () => {
+    const store = new SessionStore("p", 1000);
+    for (let i = 0; i < 100; i++) store.resolve(view(`old-${i}`), undefined, undefined, i);
+    store.resolve(view("old-99"), undefined, undefined, 1500); // still active
+    expect(store.size).toBe(100);
+    store.resolve(view("new"), undefined, undefined, 2000);
+    expect(store.size).toBe(2);
+    expect(store.peek("old-0")).toBeUndefined();
+    expect(store.peek("old-99")).toBeDefined();
+  });
+
+  it("never holds more than its cap of active sessions, forgetting the least recently active", () => {
+    const store = new SessionStore("p", 60_000, 50);
+    for (let i = 0; i < 10_000; i++) store.resolve(view(`s-${i}`), undefined, undefined, i);
+    expect(store.size).toBe(50);
+    expect(store.peek("s-9999")).toBeDefined();
+    expect(store.peek("s-9949")).toBeUndefined();
+    // Activity keeps a session: s-9950 is touched, so s-9951 is the next one forgotten.
+    const kept = store.resolve(view("s-9950"), undefined, undefined, 10_000).state;
+    store.resolve(view("newcomer"), undefined, undefined, 10_001);
+    expect(store.peek("s-9950")).toBe(kept);
+    expect(store.peek("s-9951")).toBeUndefined();
+    expect(store.size).toBe(50);
+  });
+});
+
 describe("version", () => {
   it("matches package.json", async () => {
     const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as {

@@ -27,7 +27,8 @@ export interface SessionState {
 export type SessionRef = { stateless: false; state: SessionState } | { stateless: true; state: undefined };
 
 const STATELESS: SessionRef = { stateless: true, state: undefined };
-const SWEEP_ABOVE = 10_000;
+/** Most HTTP sessions remembered per project; beyond it the least recently active is forgotten. */
+export const MAX_HTTP_SESSIONS = 10_000;
 
 /** Deterministic session id for a transport session id within a project. */
 export function deriveSessionId(projectId: string, transportSessionId: string, generation = 0): string {
@@ -46,7 +47,12 @@ const newState = (id: string, now: number): SessionState => ({
   clientInfo: undefined,
 });
 
-/** Sessions of one project. Shared by every server tracked with that project id in this process. */
+/**
+ * Sessions of one project. Shared by every server tracked with that project id in this process.
+ * HTTP sessions are kept in least-recently-active order, so sessions idle past the timeout are
+ * dropped from the front as new ones arrive, and the store never holds more than `maxSessions`
+ * (a server with more concurrent sessions forgets the quietest; it re-identifies if it returns).
+ */
 export class SessionStore {
   private readonly byTransportId = new Map<string, { state: SessionState; generation: number }>();
   private readonly byConnection = new WeakMap<object, SessionState>();
@@ -54,7 +60,13 @@ export class SessionStore {
   constructor(
     private readonly projectId: string,
     private readonly idleMs = SESSION_IDLE_TIMEOUT_MS,
+    private readonly maxSessions = MAX_HTTP_SESSIONS,
   ) {}
+
+  /** HTTP sessions currently remembered. */
+  get size(): number {
+    return this.byTransportId.size;
+  }
 
   /**
    * Finds or starts the session of a request. `connection` identifies a stdio/in-memory connection
@@ -88,20 +100,26 @@ export class SessionStore {
   private byTransport(transportId: string, now: number): SessionState {
     let entry = this.byTransportId.get(transportId);
     if (entry === undefined) {
-      if (this.byTransportId.size >= SWEEP_ABOVE) this.sweep(now);
+      this.evict(now);
       entry = { state: newState(deriveSessionId(this.projectId, transportId), now), generation: 0 };
-      this.byTransportId.set(transportId, entry);
-    } else if (now - entry.state.lastSeen > this.idleMs) {
-      entry.generation += 1;
-      entry.state = newState(deriveSessionId(this.projectId, transportId, entry.generation), now);
+    } else {
+      // Re-inserted below, so the map stays ordered from least to most recently active.
+      this.byTransportId.delete(transportId);
+      if (now - entry.state.lastSeen > this.idleMs) {
+        entry.generation += 1;
+        entry.state = newState(deriveSessionId(this.projectId, transportId, entry.generation), now);
+      }
     }
     entry.state.lastSeen = now;
+    this.byTransportId.set(transportId, entry);
     return entry.state;
   }
 
-  private sweep(now: number): void {
+  /** Drops idle sessions from the front, and the least recently active while at the cap. O(evicted). */
+  private evict(now: number): void {
     for (const [key, entry] of this.byTransportId) {
-      if (now - entry.state.lastSeen > this.idleMs) this.byTransportId.delete(key);
+      if (this.byTransportId.size < this.maxSessions && now - entry.state.lastSeen <= this.idleMs) return;
+      this.byTransportId.delete(key);
     }
   }
 }
