@@ -9,12 +9,18 @@ const MAX_REMEMBERED = 10_000;
 /** True when `next` differs from `previous` in id, name or data. */
 export function identityChanged(previous: UserIdentity | undefined, next: UserIdentity): boolean {
   if (!previous) return true;
-  return (
-    previous.userId !== next.userId ||
-    previous.userName !== next.userName ||
-    JSON.stringify(previous.userData ?? null) !== JSON.stringify(next.userData ?? null)
-  );
+  if (previous.userId !== next.userId || previous.userName !== next.userName) return true;
+  if (previous.userData === next.userData) return false;
+  try {
+    return comparable(previous.userData) !== comparable(next.userData);
+  } catch {
+    // userData that cannot be serialized (a throwing toJSON, say): counted as changed.
+    return true;
+  }
 }
+
+const comparable = (data: unknown): string =>
+  JSON.stringify(data ?? null, (_key, value: unknown) => (typeof value === "bigint" ? `${value}n` : value));
 
 export class ProjectMemory {
   /** Per tool name: did tools/list get the context argument (so tools/call should strip it)? */

@@ -231,17 +231,21 @@ export class Tracker {
     if (state.identified && state.credential === credential) return;
     state.identified = true;
     state.credential = credential;
-    const run = this.identifier.run(request, view).then((outcome) => {
-      if (state.credential !== credential) return; // superseded by a newer credential
-      if (outcome.kind === "identified") {
-        if (identityChanged(state.identity, outcome.identity)) {
-          state.identity = outcome.identity;
-          this.emitIdentify(outcome.identity, state, request, view, now);
+    const run = this.identifier
+      .run(request, view)
+      .then((outcome) => {
+        if (state.credential !== credential) return; // superseded by a newer credential
+        if (outcome.kind === "identified") {
+          if (identityChanged(state.identity, outcome.identity)) {
+            state.identity = outcome.identity;
+            this.emitIdentify(outcome.identity, state, request, view, now);
+          }
+        } else if (outcome.kind === "anonymous") {
+          state.identity = undefined;
         }
-      } else if (outcome.kind === "anonymous") {
-        state.identity = undefined;
-      }
-    });
+      })
+      // Nothing may await this promise (tracing off), so it must never reject.
+      .catch((error: unknown) => this.identifyFailed(error));
     const pending: Promise<void> = run.finally(() => {
       if (state.pending === pending) state.pending = undefined;
     });
@@ -254,12 +258,22 @@ export class Tracker {
     view: RequestView,
     now: number,
   ): Promise<UserIdentity | undefined> {
-    const outcome = await this.identifier.run(request, view);
-    if (outcome.kind !== "identified") return undefined;
-    if (this.memory.noteStatelessIdentity(outcome.identity, now)) {
-      this.emitIdentify(outcome.identity, undefined, request, view, now);
+    try {
+      const outcome = await this.identifier.run(request, view);
+      if (outcome.kind !== "identified") return undefined;
+      if (this.memory.noteStatelessIdentity(outcome.identity, now)) {
+        this.emitIdentify(outcome.identity, undefined, request, view, now);
+      }
+      return outcome.identity;
+    } catch (error) {
+      // Nothing may await this promise (tracing off), so it must never reject.
+      this.identifyFailed(error);
+      return undefined;
     }
-    return outcome.identity;
+  }
+
+  private identifyFailed(error: unknown): void {
+    this.log.warnOnce("identify:internal", `could not apply an identify result (${String(error)}).`);
   }
 
   private emitIdentify(

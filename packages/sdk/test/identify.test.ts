@@ -309,6 +309,33 @@ describe("stateless servers", () => {
     expect(ofType(events, "mcpsight:identify")).toHaveLength(1);
   });
 
+  it.each([true, false])(
+    "an identity that cannot be compared (BigInt userData) never becomes an unhandled rejection (tracing %s)",
+    async (enableTracing) => {
+      const projectId = newProject();
+      const host = await statelessHost(projectId, {
+        enableTracing,
+        identify: () => ({ userId: "big", userData: { quota: 10n ** 20n } }),
+      });
+      const client = await connectHttpClient(host.url);
+      for (let i = 0; i < 3; i++) {
+        const result = await client.callTool({ name: "echo", arguments: { text: String(i) } });
+        expect(result.content).toEqual([{ type: "text", text: String(i) }]);
+      }
+      await client.close();
+      await host.close();
+      const events = await eventsOf(projectId);
+      expect(ofType(events, "mcp:tools/call")).toHaveLength(enableTracing ? 3 : 0);
+      for (const event of events) {
+        expect(event).toMatchObject({
+          identifyActorGivenId: "big",
+          identifyActorData: { quota: "100000000000000000000" },
+        });
+      }
+      expect(ofType(events, "mcpsight:identify")).toHaveLength(1);
+    },
+  );
+
   it("identifyCache memoises per credential fingerprint", async () => {
     const projectId = newProject();
     let calls = 0;
