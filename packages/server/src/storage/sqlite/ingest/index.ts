@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { EVENT_TYPES, type Event, SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
-import { type Db, get, run, toJson } from "../db.js";
+import { type Db, run, toJson } from "../db.js";
 import { attributeEarlierEvents } from "./attribute.js";
 import { errorKeyOf, recordError } from "./errors.js";
 import { RollupDeltas } from "./rollups.js";
