@@ -23,19 +23,38 @@ const stderrLine = (level: string, message: string): void => {
   }
 };
 
+/** Warnings already given, per scope (project id); bounded like each scope's set. */
+const seenByScope = new Map<string, Set<string>>();
+const MAX_SEEN = 1000;
+
+function seenSet(scope: string | undefined): Set<string> {
+  if (scope === undefined) return new Set();
+  let seen = seenByScope.get(scope);
+  if (!seen) {
+    if (seenByScope.size >= MAX_SEEN) seenByScope.clear();
+    seen = new Set();
+    seenByScope.set(scope, seen);
+  }
+  return seen;
+}
+
 /**
  * Creates the logger for one `track()` call. Warnings always reach the user (stderr or their
  * logger) but at most once per distinct problem, so a failing identify on a busy stateless server
- * does not flood the log.
+ * does not flood the log. Loggers of the same `scope` (the project id) share what they have
+ * warned about: stateless hosts often build and track a new server for every request.
  *
  * @example
- * const log = createLogger({ debug: true });
+ * const log = createLogger({ debug: true }, "my-project");
  * log.warnOnce("identify:threw", "identify threw: boom");
  */
-export function createLogger(options: { debug?: boolean; logger?: McpSightLogger }): SdkLogger {
+export function createLogger(
+  options: { debug?: boolean; logger?: McpSightLogger },
+  scope?: string,
+): SdkLogger {
   const user = options.logger;
   const debugEnabled = options.debug === true;
-  const seen = new Set<string>();
+  const seen = seenSet(scope);
   const safe = (write: () => void): void => {
     try {
       write();
@@ -60,7 +79,7 @@ export function createLogger(options: { debug?: boolean; logger?: McpSightLogger
         return;
       }
       // Bounded so a stream of distinct keys cannot grow memory without limit.
-      if (seen.size > 1000) seen.clear();
+      if (seen.size > MAX_SEEN) seen.clear();
       seen.add(key);
       logger.warn(message);
     },

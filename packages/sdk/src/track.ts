@@ -42,7 +42,10 @@ export function trackerForProject(projectId: string): Tracker | undefined {
 export function track<T>(server: T, projectId: string | null, options: MCPSightOptions = {}): T {
   let log: SdkLogger | undefined;
   try {
-    log = createLogger({ debug: options?.debug, logger: options?.logger });
+    log = createLogger(
+      { debug: options?.debug, logger: options?.logger },
+      typeof projectId === "string" ? projectId : undefined,
+    );
     if (
       typeof projectId !== "string" ||
       projectId.length === 0 ||

@@ -309,6 +309,25 @@ describe("stateless servers", () => {
     expect(ofType(events, "mcpsight:identify")).toHaveLength(1);
   });
 
+  it("warns once per problem, though a stateless host builds and tracks a new server per request", async () => {
+    const projectId = newProject();
+    const logger = recordingLogger();
+    const host = await statelessHost(projectId, {
+      logger,
+      identify: () => {
+        throw new Error("db down");
+      },
+    });
+    const client = await connectHttpClient(host.url);
+    for (let i = 0; i < 3; i++) await client.callTool({ name: "echo", arguments: { text: String(i) } });
+    await client.close();
+    await host.close();
+    expect(host.servers.length).toBeGreaterThan(3);
+    expect(ofType(await eventsOf(projectId), "mcp:tools/call")).toHaveLength(3);
+    expect(logger.warnings).toHaveLength(1);
+    expect(logger.warnings[0]).toContain("db down");
+  });
+
   it.each([true, false])(
     "an identity that cannot be compared (BigInt userData) never becomes an unhandled rejection (tracing %s)",
     async (enableTracing) => {
