@@ -120,7 +120,11 @@ export class Tracker {
       let identity: Promise<UserIdentity | undefined> | undefined;
       if (this.identifier.enabled) {
         if (session.stateless) identity = this.identifyStateless(original, view, startedAt);
-        else if (isToolCall) this.identifySession(session.state, original, view, startedAt);
+        // The first identify waits for a tool call; once identified, any request with a new
+        // credential re-identifies, so no event is attributed to the previous user.
+        else if (isToolCall || session.state.identified) {
+          this.identifySession(session.state, original, view, startedAt);
+        }
       }
       return {
         method,
@@ -225,7 +229,7 @@ export class Tracker {
     return !(isObject(shape) && CONTEXT_PARAMETER in shape);
   }
 
-  /** Stateful: identify once per session on its first tool call, and again if the credential changes. */
+  /** Stateful: identify once per session on its first tool call, and again when the credential changes. */
   private identifySession(state: SessionState, request: McpRequest, view: RequestView, now: number): void {
     const credential = view.credentialFingerprint();
     if (state.identified && state.credential === credential) return;

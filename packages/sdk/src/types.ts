@@ -68,7 +68,11 @@ export interface McpSightLogger {
  * Callbacks are declared as methods so functions typed with the MCP SDK's own request types fit.
  */
 export interface MCPSightOptions {
-  /** Resolves the user behind a request. Stateful: once per session, on the first tool call. Stateless: every request. */
+  /**
+   * Resolves the user behind a request. Stateful: once per session, on the first tool call, and
+   * again on the first request with a different credential (bearer token or API-key header).
+   * Stateless: every request.
+   */
   identify?(request: McpRequest, extra: McpRequestExtra): MaybePromise<UserIdentity | null | undefined>;
   /** Runs on every recorded string (arguments, responses, intent, errors) before it leaves the process. */
   redactSensitiveInformation?(text: string): MaybePromise<string>;

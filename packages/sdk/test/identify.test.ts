@@ -232,9 +232,10 @@ describe("identity across a session's events", () => {
     await step(4, () => client.listTools());
     await step(5, () => client.callTool({ name: "echo", arguments: { text: "second" } }));
     await step(6, () => client.readResource({ uri: "notes://readme" }));
+    // A new credential re-identifies on the next request of any kind: no event of bob's goes to ada.
     headers.authorization = "Bearer bob";
-    await step(7, () => client.callTool({ name: "echo", arguments: { text: "third" } }));
-    await step(8, () => client.listTools());
+    await step(7, () => client.listTools());
+    await step(8, () => client.callTool({ name: "echo", arguments: { text: "third" } }));
     await client.close();
     await host.close();
 
@@ -257,8 +258,8 @@ describe("identity across a session's events", () => {
       ["4", "mcp:tools/list", "user-ada"],
       ["5", "mcp:tools/call", "user-ada"],
       ["6", "mcp:resources/read", "user-ada"],
-      ["7", "mcp:tools/call", "user-bob"],
-      ["8", "mcp:tools/list", "user-bob"],
+      ["7", "mcp:tools/list", "user-bob"],
+      ["8", "mcp:tools/call", "user-bob"],
     ]);
     expect(requests[2]).toMatchObject({ identifyActorName: "ADA" });
     expect(requests[7]).toMatchObject({ identifyActorName: "BOB" });
