@@ -131,6 +131,9 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
   return (
     <LiveContext.Provider value={live}>
       <PageCtx.Provider value={ctx}>
+        <a class="skip-link" href="#main" onClick={skipToMain}>
+          Skip to content
+        </a>
         <div class="shell">
           <header class="sidebar">
             <a class="brand" href={buildHref(project ? paths.page(project.id, "overview") : "/", shared)}>
@@ -193,7 +196,7 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
                 Live
               </label>
             </div>
-            <main class="content" id="main">
+            <main class="content" id="main" tabIndex={-1}>
               {body}
             </main>
           </div>
@@ -201,4 +204,10 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
       </PageCtx.Provider>
     </LiveContext.Provider>
   );
+}
+
+/** Hash routing owns `#…`, so the skip link moves focus itself instead of following its href. */
+function skipToMain(e: Event) {
+  e.preventDefault();
+  document.getElementById("main")?.focus();
 }

@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, screenshot, watchErrors } from "./support/browser";
-import { api, type RunningCollector, startCollector } from "./support/collector";
+import { api, createProject, type RunningCollector, startCollector } from "./support/collector";
 import {
   ADA,
   BOB,
@@ -20,6 +20,7 @@ import {
 
 interface Project {
   id: string;
+  name: string;
 }
 interface SessionRow {
   sessionId: string;
@@ -61,6 +62,7 @@ describe("dashboard in Chromium against a real collector", () => {
     const projects = await api<{ items: Project[] }>(collector, "/projects");
     projectId = projects.items[0]?.id ?? "";
     expect(projectId).not.toBe("");
+    createProject(collector, "Second project");
     await sendTraffic(projectId, collector.url);
     await waitFor("all sessions to be stored", async () => {
       const s = await api<{ items: SessionRow[] }>(collector, `/projects/${projectId}/sessions?limit=50`);
@@ -248,25 +250,50 @@ describe("dashboard in Chromium against a real collector", () => {
     }
   });
 
+  it("switches projects, and a fresh project teaches how to send events", async () => {
+    const projects = await api<{ items: Project[] }>(collector, "/projects");
+    const second = projects.items.find((p) => p.name === "Second project");
+    expect(second).toBeDefined();
+    await page.goto(hash(`/p/${projectId}/users`));
+    await page.getByLabel("Project").selectOption(second?.id ?? "");
+    // The switcher stays on the same page, in the other project.
+    await page.getByText(/No identified users in this range/).waitFor();
+    expect(page.url()).toContain(`/p/${second?.id}/users`);
+    expect(await page.getByRole("link", { name: "Ada Lovelace" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("heading", { name: /No events yet/ }).waitFor();
+    const snippet = (await page.locator(".snippet").first().textContent()) ?? "";
+    expect(snippet).toContain(`track(server, "${second?.id}"`);
+    expect(snippet).toContain(collector.url);
+    expect(await page.locator(".snippet").nth(1).textContent()).toContain("identify");
+    await screenshot(page, "13-fresh-project");
+  });
+
   it("reads well in dark mode and on a narrow window", async () => {
     await page.emulateMedia({ colorScheme: "dark" });
     await page.goto(hash(`/p/${projectId}/overview`));
     await page.locator(".u-wrap canvas").first().waitFor();
-    await screenshot(page, "13-overview-dark");
+    await screenshot(page, "14-overview-dark");
     await page.setViewportSize({ width: 420, height: 900 });
     await page.goto(hash(`/p/${projectId}/users`));
     await page.getByRole("link", { name: "Ada Lovelace" }).waitFor();
-    await screenshot(page, "14-users-narrow-dark");
+    await screenshot(page, "15-users-narrow-dark");
     await page.emulateMedia({ colorScheme: "light" });
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it("is keyboard navigable", async () => {
     await page.goto(hash(`/p/${projectId}/overview`));
+    await page.reload();
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     await page.keyboard.press("Tab");
-    const focused = await page.evaluate(() => document.activeElement?.tagName);
-    expect(focused).toBe("A");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    // Tab order then reaches the links on the page; Enter on a focused link navigates.
+    await page.getByRole("link", { name: "Users", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Users" }).waitFor();
   });
 
   it("logs out", async () => {

@@ -1,12 +1,8 @@
 import type { Project } from "../api";
 
-/** The code a server owner pastes to start sending events, with this project's id and URL. */
+/** The collector builds the `track()` snippet (API.md, `GET /projects`); one source of truth. */
 export function trackSnippet(project: Project): string {
-  const id = JSON.stringify(project.id);
-  const url = JSON.stringify(project.collectorUrl);
-  return `import { track } from "mcpsight";
-
-track(server, ${id}, { apiBaseUrl: ${url} });`;
+  return project.snippet.trimEnd();
 }
 
 export function identifySnippet(project: Project): string {

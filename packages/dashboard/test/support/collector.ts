@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ export const DASHBOARD_DIST = join(ROOT, "packages/dashboard/dist/index.html");
 
 export interface RunningCollector {
   url: string;
+  dataDir: string;
   token: string;
   password: string;
   logs: () => string;
@@ -76,6 +77,7 @@ export async function startCollector(): Promise<RunningCollector> {
   }
   return {
     url,
+    dataDir,
     token,
     password,
     logs: () => output,
@@ -98,4 +100,11 @@ export async function api<T>(collector: RunningCollector, path: string): Promise
   });
   if (!res.ok) throw new Error(`GET ${path} → ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/** Creates one more project with the CLI, against the running collector's data dir. */
+export function createProject(collector: RunningCollector, name: string): void {
+  execFileSync(process.execPath, [CLI, "project", "create", name, "--data-dir", collector.dataDir], {
+    stdio: "pipe",
+  });
 }
