@@ -6,7 +6,7 @@ import type { Event } from "@mcpsight/protocol";
 import { createDelivery, type Delivery } from "../../packages/sdk/src/delivery/index.js";
 import type { SinkProcess } from "./sink.js";
 import { fmt } from "./stats.js";
-import { callEcho, connect } from "./variants.js";
+import { callEcho, connect, nextRequest } from "./variants.js";
 
 export interface ThroughputResult {
   name: string;
@@ -131,7 +131,10 @@ export async function benchMcpcatDelivery(
   await sink.waitQuiet(5000); // initialize / tools/list events from connecting.
   await sink.reset();
   const start = performance.now();
-  for (let i = 0; i < calls; i++) await callEcho(pair.client, i);
+  for (let i = 0; i < calls; i++) {
+    await callEcho(pair.client, i);
+    await nextRequest();
+  }
   const stats = await sink.waitFor(calls, timeoutMs);
   const seconds = (performance.now() - start) / 1000;
   await pair.close();

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 
 /** The facts a reader needs to compare figures across machines. */
 export function describeMachine(): string {
@@ -10,5 +10,9 @@ export function describeMachine(): string {
   } catch {
     // Not Linux; the CPU model is only informative.
   }
-  return `${new Date().toISOString().slice(0, 10)} · ${availableParallelism()} CPUs (${cpu}) · Node ${process.version}`;
+  // Load average says how much other work shared the CPUs; figures from a busy machine are noisy.
+  const load = loadavg()
+    .map((value) => value.toFixed(1))
+    .join(" / ");
+  return `${new Date().toISOString().slice(0, 10)} · ${availableParallelism()} CPUs (${cpu}) · Node ${process.version} · load average ${load} at start`;
 }

@@ -2,7 +2,7 @@
 // cost the most self time, so per-call overhead can be traced to a file and line.
 // Run with `--cpu-prof --cpu-prof-dir=<dir>`; pass the variant as the first argument.
 import { SinkProcess } from "./sink.js";
-import { callEcho, connect, type Variant } from "./variants.js";
+import { callEcho, connect, nextRequest, type Variant } from "./variants.js";
 
 process.env.DISABLE_DIAGNOSTICS = "1";
 const variant = (process.argv[2] ?? "mcpsight") as Variant;
@@ -11,7 +11,10 @@ const calls = Number(process.argv[3] ?? "20000");
 const sink = await SinkProcess.start();
 try {
   const pair = await connect(variant, sink);
-  for (let i = 0; i < calls; i++) await callEcho(pair.client, i);
+  for (let i = 0; i < calls; i++) {
+    await callEcho(pair.client, i);
+    await nextRequest();
+  }
   await pair.settle();
   await pair.close();
 } finally {

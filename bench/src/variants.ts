@@ -58,3 +58,10 @@ export async function connect(variant: Variant, sink: SinkProcess): Promise<Conn
 export async function callEcho(client: Client, index: number): Promise<void> {
   await client.callTool({ name: "echo", arguments: { text: `hello ${index}` } });
 }
+
+/**
+ * Lets the event loop turn once, as it does between requests on a real (stdio or HTTP) transport.
+ * An in-memory round trip is all microtasks, so without this, work an SDK defers to the next
+ * turn (setImmediate) would pile up for the whole loop and run outside the measured calls.
+ */
+export const nextRequest = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
