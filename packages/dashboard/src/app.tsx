@@ -131,9 +131,9 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
   return (
     <LiveContext.Provider value={live}>
       <PageCtx.Provider value={ctx}>
-        <a class="skip-link" href="#main" onClick={skipToMain}>
+        <button type="button" class="skip-link" onClick={skipToMain}>
           Skip to content
-        </a>
+        </button>
         <div class="shell">
           <header class="sidebar">
             <a class="brand" href={buildHref(project ? paths.page(project.id, "overview") : "/", shared)}>
@@ -206,8 +206,7 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
   );
 }
 
-/** Hash routing owns `#…`, so the skip link moves focus itself instead of following its href. */
-function skipToMain(e: Event) {
-  e.preventDefault();
+/** Hash routing owns `#…`, so the skip control moves focus itself rather than being an anchor. */
+function skipToMain() {
   document.getElementById("main")?.focus();
 }
