@@ -80,7 +80,7 @@ async function measure(dir: string): Promise<void> {
   };
   const users = (await get("/users?limit=50")).items as { userId: string }[];
   const sessions = (await get("/sessions?limit=50")).items as { sessionId: string }[];
-  const page2 = (await get("/users?sort=toolCalls")).nextCursor as string;
+  const page2 = ((await get("/users?sort=toolCalls")).nextCursor as string | null) ?? "";
   const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
   const endpoints: [string, (i: number) => string][] = [
     ["overview (7 days)", () => "/overview"],
