@@ -100,6 +100,17 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(cards).toMatch(/Tool calls/);
     await expect.poll(() => page.locator("main").textContent()).toContain("search");
     await screenshot(page, "02-overview");
+
+    // The time range is a link away and kept in the URL when moving between pages.
+    await page.getByRole("link", { name: "7d" }).click();
+    await expect.poll(() => page.url()).toContain("range=7d");
+    await page.getByText("Last 7 days").waitFor();
+    await page.getByRole("link", { name: "Tools", exact: true }).click();
+    await expect.poll(() => page.url()).toMatch(/\/tools\?range=7d/);
+    await page.getByRole("button", { name: "Custom" }).click();
+    await page.getByLabel("From").waitFor();
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(() => page.url()).toContain("range=custom");
   });
 
   it("lists identified users with their names, and script in a name is plain text", async () => {
@@ -111,6 +122,13 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(await xssRan()).toBeUndefined();
     expect(await page.getByText(/anonymous sessions? in this range/).textContent()).toMatch(/^1 anonymous/);
     await screenshot(page, "03-users");
+
+    // Sorting is server-side and lives in the URL.
+    await page.getByRole("link", { name: "Tool calls" }).click();
+    await expect.poll(() => page.url()).toContain("sort=toolCalls");
+    await expect
+      .poll(() => page.locator("tbody tr").first().locator("td").first().textContent())
+      .toBe("Ada Lovelace");
 
     await page.getByRole("searchbox").fill("bob");
     await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
