@@ -73,7 +73,10 @@ export class Pipeline {
     if (pending.request && pending.view) await this.addCallbackData(event, pending.request, pending.view);
     let safe: Event;
     try {
-      safe = this.options.redact ? await redactEvent(event, this.options.redact) : sanitizeEvent(event);
+      const redact = this.options.redact;
+      safe = redact
+        ? await this.bounded(redactEvent(event, redact), "redactSensitiveInformation")
+        : sanitizeEvent(event);
     } catch (error) {
       this.drop(
         `redactSensitiveInformation failed (${describe(error)}); the event was dropped, not sent unredacted`,
@@ -127,6 +130,26 @@ export class Pipeline {
     } catch (error) {
       this.log.warnOnce(`${name}:threw`, `${name} threw (${describe(error)}); omitted.`);
       return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * `work`, rejected if it takes longer than the identify timeout: a user function that never
+   * settles would otherwise hold its event (and flush) forever.
+   */
+  private async bounded<T>(work: Promise<T>, name: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${name} timed out after ${this.options.identifyTimeoutMs} ms`)),
+        this.options.identifyTimeoutMs,
+      );
+      timer.unref?.();
+    });
+    try {
+      return await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -5,7 +5,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type MCPSightOptions, publishCustomEvent, track } from "../src/index.js";
+import { flush, type MCPSightOptions, publishCustomEvent, track } from "../src/index.js";
 import { ofType, rawReceived, receivedEvents, recordingLogger } from "./helpers/events.js";
 import { Sink } from "./helpers/sink.js";
 import { v1Latest } from "./helpers/v1.js";
@@ -128,6 +128,25 @@ describe("privacy", () => {
     expect(rawReceived(sink)).not.toContain("UNREDACTABLE");
     expect(ofType(await eventsOf(projectId), "mcp:tools/call")).toHaveLength(0);
     expect(logger.warnings.some((w) => w.includes("dropped"))).toBe(true);
+  });
+
+  it("an event whose redaction never settles is dropped after the timeout, and flush does not wait for it", async () => {
+    const projectId = newProject();
+    const logger = recordingLogger();
+    const server = lowLevel(
+      projectId,
+      { logger, identifyTimeoutMs: 50, redactSensitiveInformation: () => new Promise<string>(() => {}) },
+      new Error(),
+    );
+    const client = await v1Latest.connect(server);
+    const result = await client.callTool({ name: "login", arguments: { note: "HELD-BY-REDACTOR" } });
+    expect(result.content).toBeDefined();
+    await client.close();
+    await flush(60_000);
+    expect(rawReceived(sink)).not.toContain("HELD-BY-REDACTOR");
+    expect(ofType(await eventsOf(projectId), "mcp:tools/call")).toHaveLength(0);
+    expect(logger.warnings).toHaveLength(1);
+    expect(logger.warnings[0]).toMatch(/redactSensitiveInformation timed out after 50 ms.*dropped/);
   });
 });
 
