@@ -145,7 +145,7 @@ export function UserLabel({ userId, userName }: { userId: string | null; userNam
 export function ClientLabel({ name, version }: { name: string | null; version: string | null }) {
   if (!name) return <span class="muted">unknown client</span>;
   return (
-    <span>
+    <span class="nowrap">
       {name}
       {version && <span class="muted small"> {version}</span>}
     </span>
