@@ -148,6 +148,28 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(after.items.map((s) => s.events).sort()).toEqual([1, 2, 3]);
     });
 
+    it("joins identified stateless events without a client to the user's open stateless session", async () => {
+      const stateless = { sessionId: undefined, stateless: true, identifyActorGivenId: "u1" };
+      await storage.ingestEvents([
+        ev({ ...stateless, at: 0, eventType: "mcp:initialize", resourceName: undefined }),
+        ev({ ...stateless, at: 1 * MIN, clientName: undefined }), // joins the cli session
+        ev({ ...stateless, at: 2 * MIN, clientName: "other" }), // a named client keeps its own
+        ev({ ...stateless, at: 3 * MIN, clientName: undefined }), // joins the latest: other
+      ]);
+      // In a later batch: joins the most recent open one; after a 30-minute gap, a new session.
+      await storage.ingestEvents([ev({ ...stateless, at: 20 * MIN, clientName: undefined })]);
+      await storage.ingestEvents([ev({ ...stateless, at: 60 * MIN, clientName: undefined })]);
+      // Another user's sessions are never joined.
+      await storage.ingestEvents([
+        ev({ ...stateless, at: 61 * MIN, clientName: undefined, identifyActorGivenId: "u2" }),
+      ]);
+      const page = await sessions({ stateless: true });
+      const shape = page.items.map((s) => `${s.userId}/${s.clientName}/${s.events}`).sort();
+      expect(shape).toEqual(["u1/cli/2", "u1/null/1", "u1/other/3", "u2/null/1"]);
+      const profile = await storage.getUserProfile("p1", "u1", RANGE);
+      expect(profile?.user).toMatchObject({ sessions: 3, events: 6 });
+    });
+
     it("maintains tool rollups with counts, errors and percentiles", async () => {
       const durations = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1000];
       await storage.ingestEvents(

@@ -8,6 +8,7 @@ import { errorKeyOf, recordError } from "./errors.js";
 import { RollupDeltas } from "./rollups.js";
 import {
   findGroupSession,
+  findLatestUserGroupSession,
   insertSession,
   loadOrCreateUser,
   loadSessionById,
@@ -171,9 +172,15 @@ export class BatchWriter {
       : e.correlationId !== undefined
         ? `c:${e.correlationId}:${client}`
         : null;
+    const inWindow = (s: SessionState) =>
+      s.lastSeen >= ts - SESSION_IDLE_TIMEOUT_MS && s.firstSeen <= ts + SESSION_IDLE_TIMEOUT_MS;
+    if (user && e.clientName === undefined) {
+      // SDKs may omit the client on stateless tool calls while the user's initialize named it:
+      // such an event joins the user's most recent open stateless session, whatever its client.
+      const joined = this.latestUserSession(user, ts, inWindow);
+      if (joined) return joined;
+    }
     if (groupKey !== null) {
-      const inWindow = (s: SessionState) =>
-        s.lastSeen >= ts - SESSION_IDLE_TIMEOUT_MS && s.firstSeen <= ts + SESSION_IDLE_TIMEOUT_MS;
       const cached = this.groups.get(groupKey)?.find(inWindow);
       if (cached) return cached;
       const found = findGroupSession(
@@ -189,6 +196,32 @@ export class BatchWriter {
     const existing = this.sessionsById.get(sessionId) ?? loadSessionById(this.db, this.projectPk, sessionId);
     if (existing) return this.sessions.get(existing.pk) ?? this.remember(existing);
     return this.remember(this.create(e, sessionId, user, ts, groupKey));
+  }
+
+  /** The user's most recent stateless session (any client) open at `ts`, from this batch or the store. */
+  private latestUserSession(
+    user: UserState,
+    ts: number,
+    inWindow: (s: SessionState) => boolean,
+  ): SessionState | null {
+    const prefix = `u:${user.pk}:`;
+    let best: SessionState | null = null;
+    for (const [key, list] of this.groups) {
+      if (!key.startsWith(prefix)) continue;
+      for (const s of list) if (inWindow(s) && (!best || s.lastSeen > best.lastSeen)) best = s;
+    }
+    const found = findLatestUserGroupSession(
+      this.db,
+      this.projectPk,
+      prefix,
+      ts - SESSION_IDLE_TIMEOUT_MS,
+      ts + SESSION_IDLE_TIMEOUT_MS,
+    );
+    // A stored session already held in memory is newer there than in the row.
+    const stored = found ? (this.sessions.get(found.pk) ?? found) : null;
+    if (stored && inWindow(stored) && (!best || stored.lastSeen > best.lastSeen))
+      best = this.sessions.get(stored.pk) ?? this.remember(stored);
+    return best;
   }
 
   private create(e: Event, sessionId: string, user: UserState | null, ts: number, groupKey: string | null) {

@@ -118,6 +118,29 @@ export function findGroupSession(
   return row ? sessionFromRow(row) : null;
 }
 
+/** The most recent session whose group key starts with `prefix` (a user's `u:<pk>:`) in the window. */
+export function findLatestUserGroupSession(
+  db: Db,
+  projectPk: number,
+  prefix: string,
+  earliestLast: number,
+  latestFirst: number,
+): SessionState | null {
+  // Group keys of one user share the prefix, which ends in ":"; ";" sorts right after it, so the
+  // range holds exactly that user's keys and keeps the (project, group_key) index usable.
+  const row = get<SessionRow>(
+    db,
+    `SELECT * FROM sessions WHERE project_pk = ? AND group_key >= ? AND group_key < ?
+       AND last_seen >= ? AND first_seen <= ? ORDER BY last_seen DESC LIMIT 1`,
+    projectPk,
+    prefix,
+    `${prefix.slice(0, -1)};`,
+    earliestLast,
+    latestFirst,
+  );
+  return row ? sessionFromRow(row) : null;
+}
+
 export function insertSession(
   db: Db,
   projectPk: number,
