@@ -39,7 +39,8 @@ export async function publishCustomEvent(
     const tracker =
       typeof serverOrSessionId === "string" ? trackerForProject(projectId) : trackerOf(serverOrSessionId);
     if (typeof serverOrSessionId !== "string" && !tracker) {
-      createLogger({}).warn(
+      createLogger({}, projectId).warnOnce(
+        "publishCustomEvent:untracked",
         "publishCustomEvent: the server is not tracked; call track() first. Event not sent.",
       );
       return;
@@ -79,6 +80,9 @@ export async function publishCustomEvent(
     if (typeof data.properties === "object" && data.properties !== null) event.properties = data.properties;
     (tracker?.pipeline ?? defaultPipeline()).submit({ event, session });
   } catch (error) {
-    createLogger({}).warn(`publishCustomEvent failed (${String(error)}); event not sent.`);
+    createLogger({}, projectId).warnOnce(
+      "publishCustomEvent:failed",
+      `publishCustomEvent failed (${String(error)}); event not sent.`,
+    );
   }
 }
