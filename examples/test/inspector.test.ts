@@ -1,18 +1,15 @@
-// The basic example driven by the MCP Inspector's CLI, the way a developer pokes at a server by hand.
+// Examples driven by the MCP Inspector's CLI, with the commands of the README: the basic example
+// over stdio (npm run inspect) and the api-key example over Streamable HTTP.
 import { execFile } from "node:child_process";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXAMPLES_DIR, exampleEntry, nodeArgs } from "../demo/launch.js";
+import { EXAMPLES_DIR, type HttpExampleProcess, startHttpExample } from "../demo/launch.js";
+import { mustGetAccount } from "../shared/users.js";
 import { type Page, type SessionRow, startCollector, type TestCollector, waitFor } from "./helpers.js";
 
-const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const INSPECTOR_CLI = join(
-  require.resolve("@modelcontextprotocol/inspector-cli/package.json"),
-  "../build/cli.js",
-);
+const exec = promisify(execFile);
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 let collector: TestCollector;
 beforeAll(async () => {
@@ -20,24 +17,27 @@ beforeAll(async () => {
 });
 afterAll(() => collector?.close());
 
-/** `mcp-inspector-cli --cli <node …basic/server.ts> <inspectorArgs>`; returns its JSON output. */
-async function inspect(inspectorArgs: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(
-    process.execPath,
-    [INSPECTOR_CLI, "--cli", process.execPath, ...nodeArgs(exampleEntry("basic")), ...inspectorArgs],
-    {
-      // The Inspector reads its own package.json relative to the working directory's parent.
-      cwd: EXAMPLES_DIR,
-      env: { ...process.env, MCPSIGHT_URL: collector.url, MCPSIGHT_PROJECT_ID: collector.projectId },
-      timeout: 60_000,
-    },
-  );
+/** Runs a command with the collector's env and parses the Inspector's JSON output. */
+async function json(command: string, args: string[], cwd: string): Promise<Record<string, unknown>> {
+  const { stdout } = await exec(command, args, {
+    cwd,
+    env: { ...process.env, MCPSIGHT_URL: collector.url, MCPSIGHT_PROJECT_ID: collector.projectId },
+    timeout: 60_000,
+  });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
-describe("basic example with the MCP Inspector CLI as the client", () => {
-  it("lists the tools with the injected context argument and get_more_tools", async () => {
-    const listed = await inspect(["--method", "tools/list"]);
+/** `npm run inspect -w examples -- basic/server.ts <args>` from the repository root. */
+const inspectBasic = (args: string[]) =>
+  json(
+    npm,
+    ["run", "--silent", "inspect", "-w", "examples", "--", "basic/server.ts", ...args],
+    join(EXAMPLES_DIR, ".."),
+  );
+
+describe("MCP Inspector CLI as the client", () => {
+  it("lists the basic example's tools with the injected context argument and get_more_tools", async () => {
+    const listed = await inspectBasic(["--method", "tools/list"]);
     const tools = listed.tools as { name: string; inputSchema: { required?: string[] } }[];
     expect(tools.map((t) => t.name).sort()).toEqual([
       "create_note",
@@ -48,8 +48,8 @@ describe("basic example with the MCP Inspector CLI as the client", () => {
     expect(tools.find((t) => t.name === "search_notes")?.inputSchema.required).toContain("context");
   });
 
-  it("calls a tool and the collector shows the identified user and the inspector as the client", async () => {
-    const result = await inspect([
+  it("calls a basic example tool; the collector shows the identified user and the Inspector as client", async () => {
+    const result = await inspectBasic([
       "--method",
       "tools/call",
       "--tool-name",
@@ -66,5 +66,41 @@ describe("basic example with the MCP Inspector CLI as the client", () => {
       return items[0];
     }, "the inspector's session");
     expect(session).toMatchObject({ userName: "Grace Hopper", clientName: "inspector-cli", toolCalls: 1 });
+  });
+
+  it("calls the api-key example over Streamable HTTP with the key in a header", async () => {
+    let example: HttpExampleProcess | undefined;
+    try {
+      example = await startHttpExample("api-key", collector);
+      const linus = mustGetAccount("u_linus");
+      const result = await json(
+        "npx",
+        [
+          "mcp-inspector-cli",
+          "--cli",
+          example.url,
+          "--transport",
+          "http",
+          "--header",
+          `X-API-Key: ${linus.apiKey}`,
+          "--method",
+          "tools/call",
+          "--tool-name",
+          "search_notes",
+          "--tool-arg",
+          "query=rota",
+          "context=checking who is on call",
+        ],
+        EXAMPLES_DIR,
+      );
+      expect(JSON.stringify(result.content)).toContain("On-call rota");
+    } finally {
+      await example?.stop();
+    }
+    const sessions = await waitFor(async () => {
+      const { items } = await collector.get<Page<SessionRow>>("/sessions?userId=u_linus");
+      return items.some((s) => s.toolCalls === 1) ? items : undefined;
+    }, "Linus's stateless session");
+    expect(sessions.every((s) => s.stateless)).toBe(true);
   });
 });
