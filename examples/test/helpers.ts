@@ -1,4 +1,3 @@
-import "./register-tsx.js";
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
