@@ -29,7 +29,7 @@ export type * from "./types.js";
 
 /**
  * Everything the collector persists goes through this interface. Backends live in one folder each
- * (`sqlite/`, later `postgres/`) and all run `test/storage.suite.ts`. Methods are async so that
+ * (`sqlite/`, `postgres/`) and all run `test/storage.suite.ts`. Methods are async so that
  * network databases fit; ids are the public string ids, never backend keys.
  */
 export interface Storage {
@@ -105,9 +105,13 @@ export interface StorageOptions {
 /** Opens the backend selected by the options. */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const url = options.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const { openPostgresStorage } = await import("./postgres/index.js");
+    return openPostgresStorage({ url });
+  }
   if (url && !url.startsWith("sqlite:") && !url.startsWith("file:")) {
     throw new Error(
-      `Unsupported database URL scheme in "${url.split(":")[0]}:…"; this build supports SQLite only (leave --database-url unset or use sqlite:<path>).`,
+      `Unsupported database URL scheme in "${url.split(":")[0]}:…"; use postgres://user:password@host/db, sqlite:<path>, or leave --database-url unset for SQLite in the data directory.`,
     );
   }
   const { openSqliteStorage } = await import("./sqlite/index.js");

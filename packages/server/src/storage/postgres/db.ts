@@ -1,0 +1,114 @@
+import pg from "pg";
+
+/** A pool or a client checked out of it: anything that runs a query. */
+export type Sql = pg.Pool | pg.PoolClient;
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * Epoch-millisecond timestamps and counters are BIGINT, and `sum()` of them is NUMERIC; both fit
+ * a JS number for any realistic value, so they are parsed as numbers (pg's default is strings).
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8 || oid === NUMERIC
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export interface PostgresUrl {
+  /** The connection string handed to pg, without mcpsight's own `schema` parameter. */
+  connectionString: string;
+  /** The schema holding mcpsight's tables (`?schema=` in the URL; default `public`). */
+  schema: string;
+}
+
+/** Splits mcpsight's `schema` query parameter off a `postgres://` URL. */
+export function parsePostgresUrl(url: string): PostgresUrl {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get("schema") ?? "public";
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new Error(`schema "${schema}" in the database URL must be a lowercase SQL identifier`);
+  parsed.searchParams.delete("schema");
+  return { connectionString: parsed.toString(), schema };
+}
+
+export function createPool(url: PostgresUrl, max = 10): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url.connectionString,
+    max,
+    types,
+    // Every connection resolves table names in the configured schema.
+    options: `-c search_path=${url.schema}`,
+    application_name: "mcpsight",
+  });
+  // An idle client losing its connection must not crash the collector; the pool replaces it.
+  pool.on("error", () => {});
+  return pool;
+}
+
+const names = new Map<string, string>();
+
+/** A named (server-side prepared, per connection) statement for `text`. */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (!name) {
+    name = `mcpsight_${names.size}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
+}
+
+export async function all<T>(db: Sql, text: string, values: unknown[] = []): Promise<T[]> {
+  return (await db.query(prepared(text, values))).rows as T[];
+}
+
+export async function get<T>(db: Sql, text: string, values: unknown[] = []): Promise<T | undefined> {
+  return (await all<T>(db, text, values))[0];
+}
+
+/** Runs a statement; resolves to the number of rows it affected. */
+export async function run(db: Sql, text: string, values: unknown[] = []): Promise<number> {
+  return (await db.query(prepared(text, values))).rowCount ?? 0;
+}
+
+export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+export const fromJson = <T>(text: string | null): T | null =>
+  text === null ? null : (JSON.parse(text) as T);
+
+/** serialization_failure, deadlock_detected, unique_violation (a lost insert race): safe to retry. */
+const RETRYABLE = new Set(["40001", "40P01", "23505"]);
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs `fn` in a transaction on one pooled client, retrying the whole transaction when
+ * PostgreSQL aborts it for a serialization failure or a deadlock. `fn` must be re-runnable: it
+ * builds all of its state from the database inside the transaction.
+ */
+export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      const code = (error as { code?: string }).code;
+      if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw error;
+    } finally {
+      client.release(broken);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+  }
+}
+
+/** The integer key of a project, or undefined when it does not exist. */
+export async function projectPk(db: Sql, projectId: string): Promise<number | undefined> {
+  return (await get<{ pk: number }>(db, "SELECT pk FROM projects WHERE id = $1", [projectId]))?.pk;
+}

@@ -1,0 +1,211 @@
+import { bucketOf, type Histogram } from "../../histogram.js";
+import { run, type Sql } from "../db.js";
+import type { RollupKey } from "./state.js";
+
+const SEP = "\u0000";
+const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * Per-batch accumulators for the rollup tables, added to the stored rows at the end of the batch
+ * with `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`: concurrent collectors never lose
+ * an update. Rows go in key order so concurrent batches lock them in the same order.
+ */
+export class RollupDeltas {
+  private tools = new Map<string, { hour: number; tool: string; calls: number; errors: number }>();
+  private durations = new Map<string, { hour: number; tool: string; bucket: number; count: number }>();
+  private userTools = new Map<
+    string,
+    { userPk: number; tool: string; calls: number; errors: number; first: number; last: number }
+  >();
+  private userClients = new Map<
+    string,
+    { userPk: number; name: string; version: string; first: number; last: number }
+  >();
+  private sessionHours = new Map<number, { sessions: number; identified: number }>();
+  private clientHours = new Map<string, { hour: number; name: string; version: string; sessions: number }>();
+
+  /** Adds (sign 1) or removes (sign -1) tool calls with their duration histogram. */
+  toolCalls(hour: number, tool: string, calls: number, errors: number, histogram: Histogram, sign = 1): void {
+    const key = `${String(hour).padStart(15, "0")}${SEP}${tool}`;
+    const entry = this.tools.get(key) ?? { hour, tool, calls: 0, errors: 0 };
+    entry.calls += sign * calls;
+    entry.errors += sign * errors;
+    this.tools.set(key, entry);
+    for (const [b, count] of Object.entries(histogram)) {
+      const bucket = Number(b);
+      const bucketKey = `${key}${SEP}${String(bucket).padStart(4, "0")}`;
+      const d = this.durations.get(bucketKey) ?? { hour, tool, bucket, count: 0 };
+      d.count += sign * count;
+      this.durations.set(bucketKey, d);
+    }
+  }
+
+  toolCall(hour: number, tool: string, isError: boolean, duration: number | undefined | null): void {
+    const histogram: Histogram =
+      duration === undefined || duration === null ? {} : { [bucketOf(duration)]: 1 };
+    this.toolCalls(hour, tool, 1, isError ? 1 : 0, histogram);
+  }
+
+  userTool(userPk: number, tool: string, calls: number, errors: number, first: number, last: number): void {
+    const key = `${String(userPk).padStart(15, "0")}${SEP}${tool}`;
+    const entry = this.userTools.get(key);
+    if (!entry) this.userTools.set(key, { userPk, tool, calls, errors, first, last });
+    else {
+      entry.calls += calls;
+      entry.errors += errors;
+      entry.first = Math.min(entry.first, first);
+      entry.last = Math.max(entry.last, last);
+    }
+  }
+
+  userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {
+    const key = `${String(userPk).padStart(15, "0")}${SEP}${name ?? ""}${SEP}${version ?? ""}`;
+    const entry = this.userClients.get(key);
+    if (!entry) this.userClients.set(key, { userPk, name: name ?? "", version: version ?? "", first, last });
+    else {
+      entry.first = Math.min(entry.first, first);
+      entry.last = Math.max(entry.last, last);
+    }
+  }
+
+  /** Moves a session's contribution from `before` to `after` in the hourly session rollups. */
+  session(before: RollupKey | null, after: RollupKey | null): void {
+    if (
+      before &&
+      after &&
+      before.hour === after.hour &&
+      before.identified === after.identified &&
+      before.clientName === after.clientName &&
+      before.clientVersion === after.clientVersion
+    )
+      return;
+    if (before) this.sessionContribution(before, -1);
+    if (after) this.sessionContribution(after, 1);
+  }
+
+  private sessionContribution(key: RollupKey, sign: number): void {
+    const hour = this.sessionHours.get(key.hour) ?? { sessions: 0, identified: 0 };
+    hour.sessions += sign;
+    if (key.identified) hour.identified += sign;
+    this.sessionHours.set(key.hour, hour);
+    const clientKey = `${String(key.hour).padStart(15, "0")}${SEP}${key.clientName}${SEP}${key.clientVersion}`;
+    const client = this.clientHours.get(clientKey) ?? {
+      hour: key.hour,
+      name: key.clientName,
+      version: key.clientVersion,
+      sessions: 0,
+    };
+    client.sessions += sign;
+    this.clientHours.set(clientKey, client);
+  }
+
+  async flush(db: Sql, projectPk: number): Promise<void> {
+    const tools = byKey(this.tools).map(([, d]) => d);
+    if (tools.length > 0)
+      await run(
+        db,
+        `INSERT INTO tool_hours (project_pk, hour, tool, calls, errors)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::int[], $5::int[])
+         ON CONFLICT (project_pk, hour, tool) DO UPDATE
+           SET calls = tool_hours.calls + excluded.calls, errors = tool_hours.errors + excluded.errors`,
+        [
+          projectPk,
+          tools.map((d) => d.hour),
+          tools.map((d) => d.tool),
+          tools.map((d) => d.calls),
+          tools.map((d) => d.errors),
+        ],
+      );
+    const durations = byKey(this.durations)
+      .map(([, d]) => d)
+      .filter((d) => d.count !== 0);
+    if (durations.length > 0)
+      await run(
+        db,
+        `INSERT INTO tool_hour_durations (project_pk, hour, tool, bucket, count)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::smallint[], $5::int[])
+         ON CONFLICT (project_pk, hour, tool, bucket) DO UPDATE SET count = tool_hour_durations.count + excluded.count`,
+        [
+          projectPk,
+          durations.map((d) => d.hour),
+          durations.map((d) => d.tool),
+          durations.map((d) => d.bucket),
+          durations.map((d) => d.count),
+        ],
+      );
+    const userTools = byKey(this.userTools).map(([, d]) => d);
+    if (userTools.length > 0)
+      await run(
+        db,
+        `INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at)
+         SELECT u, t, $1, c, e, f, l FROM unnest($2::bigint[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[])
+           AS x(u, t, c, e, f, l)
+         ON CONFLICT (user_pk, tool) DO UPDATE SET calls = user_tools.calls + excluded.calls,
+           errors = user_tools.errors + excluded.errors, first_at = LEAST(user_tools.first_at, excluded.first_at),
+           last_at = GREATEST(user_tools.last_at, excluded.last_at)`,
+        [
+          projectPk,
+          userTools.map((d) => d.userPk),
+          userTools.map((d) => d.tool),
+          userTools.map((d) => d.calls),
+          userTools.map((d) => d.errors),
+          userTools.map((d) => d.first),
+          userTools.map((d) => d.last),
+        ],
+      );
+    const userClients = byKey(this.userClients).map(([, d]) => d);
+    if (userClients.length > 0)
+      await run(
+        db,
+        `INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at)
+         SELECT u, n, v, $1, f, l FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+           AS x(u, n, v, f, l)
+         ON CONFLICT (user_pk, client_name, client_version) DO UPDATE
+           SET first_at = LEAST(user_clients.first_at, excluded.first_at),
+               last_at = GREATEST(user_clients.last_at, excluded.last_at)`,
+        [
+          projectPk,
+          userClients.map((d) => d.userPk),
+          userClients.map((d) => d.name),
+          userClients.map((d) => d.version),
+          userClients.map((d) => d.first),
+          userClients.map((d) => d.last),
+        ],
+      );
+    const hours = [...this.sessionHours.entries()]
+      .filter(([, d]) => d.sessions !== 0 || d.identified !== 0)
+      .sort(([a], [b]) => a - b);
+    if (hours.length > 0)
+      await run(
+        db,
+        `INSERT INTO session_hours (project_pk, hour, sessions, identified)
+         SELECT $1, * FROM unnest($2::bigint[], $3::int[], $4::int[])
+         ON CONFLICT (project_pk, hour) DO UPDATE SET sessions = session_hours.sessions + excluded.sessions,
+           identified = session_hours.identified + excluded.identified`,
+        [
+          projectPk,
+          hours.map(([h]) => h),
+          hours.map(([, d]) => d.sessions),
+          hours.map(([, d]) => d.identified),
+        ],
+      );
+    const clients = byKey(this.clientHours)
+      .map(([, d]) => d)
+      .filter((d) => d.sessions !== 0);
+    if (clients.length > 0)
+      await run(
+        db,
+        `INSERT INTO client_hours (project_pk, hour, client_name, client_version, sessions)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[])
+         ON CONFLICT (project_pk, hour, client_name, client_version) DO UPDATE
+           SET sessions = client_hours.sessions + excluded.sessions`,
+        [
+          projectPk,
+          clients.map((d) => d.hour),
+          clients.map((d) => d.name),
+          clients.map((d) => d.version),
+          clients.map((d) => d.sessions),
+        ],
+      );
+  }
+}

@@ -1,0 +1,193 @@
+import { floorTo, HOUR_MS } from "../../time.js";
+import type { JsonObject } from "../../types.js";
+import { all, fromJson, type Sql } from "../db.js";
+
+/** One stored event of the batch, kept until it is written with its final session and user. */
+export interface EventRecord {
+  index: number;
+  ts: number;
+  userPk: number | null;
+  isToolCall: boolean;
+  isError: boolean;
+  tool: string;
+  errorKey: { tool: string; message: string } | null;
+}
+
+/** A session touched by the batch. `pk` is null until a new session is inserted at flush. */
+export interface SessionState {
+  pk: number | null;
+  sessionId: string;
+  userPk: number | null;
+  clientName: string | null;
+  clientVersion: string | null;
+  serverName: string | null;
+  serverVersion: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  events: number;
+  toolCalls: number;
+  errors: number;
+  stateless: boolean;
+  groupKey: string | null;
+  /** What this session contributed to the hourly session/client rollups when loaded. */
+  original: RollupKey | null;
+  /** The stored row's window and event count before this batch (null for new sessions). */
+  stored: { firstSeen: number; lastSeen: number; events: number } | null;
+  /** This batch's events of the session, in order. */
+  records: EventRecord[];
+}
+
+export interface RollupKey {
+  hour: number;
+  identified: boolean;
+  clientName: string;
+  clientVersion: string;
+}
+
+/**
+ * A user touched by the batch. Counters and first/last seen are deltas added atomically at flush;
+ * the profile (name, data, profileAt) is the stored one, rewritten only when `profileChanged`
+ * (its user id is advisory-locked for the batch, so the read-modify-write is safe).
+ */
+export interface UserState {
+  pk: number;
+  userId: string;
+  userName: string | null;
+  userData: JsonObject | null;
+  profileAt: number;
+  profileChanged: boolean;
+  firstSeen: number;
+  lastSeen: number;
+  sessions: number;
+  toolCalls: number;
+  errors: number;
+  events: number;
+}
+
+export interface SessionRow {
+  pk: number;
+  session_id: string;
+  user_pk: number | null;
+  client_name: string | null;
+  client_version: string | null;
+  server_name: string | null;
+  server_version: string | null;
+  first_seen: number;
+  last_seen: number;
+  events: number;
+  tool_calls: number;
+  errors: number;
+  stateless: boolean;
+  group_key: string | null;
+}
+
+export const rollupKeyOf = (
+  s: Pick<SessionState, "firstSeen" | "userPk" | "clientName" | "clientVersion">,
+) => ({
+  hour: floorTo(s.firstSeen, HOUR_MS),
+  identified: s.userPk !== null,
+  clientName: s.clientName ?? "",
+  clientVersion: s.clientVersion ?? "",
+});
+
+export function sessionFromRow(row: SessionRow): SessionState {
+  const state: SessionState = {
+    pk: row.pk,
+    sessionId: row.session_id,
+    userPk: row.user_pk,
+    clientName: row.client_name,
+    clientVersion: row.client_version,
+    serverName: row.server_name,
+    serverVersion: row.server_version,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    events: row.events,
+    toolCalls: row.tool_calls,
+    errors: row.errors,
+    stateless: row.stateless,
+    groupKey: row.group_key,
+    original: null,
+    stored: { firstSeen: row.first_seen, lastSeen: row.last_seen, events: row.events },
+    records: [],
+  };
+  state.original = rollupKeyOf(state);
+  return state;
+}
+
+/**
+ * Sessions the batch may continue: by id, or open stateless groups (by key, or a user's `u:<pk>:%`
+ * keys) overlapping its time span.
+ */
+export async function loadSessions(
+  db: Sql,
+  projectPk: number,
+  sessionIds: string[],
+  groupKeys: string[],
+  groupPatterns: string[],
+  earliestLast: number,
+  latestFirst: number,
+): Promise<SessionState[]> {
+  const rows = await all<SessionRow>(
+    db,
+    `SELECT * FROM sessions WHERE project_pk = $1 AND (session_id = ANY($2::text[])
+       OR ((group_key = ANY($3::text[]) OR group_key LIKE ANY($4::text[])) AND last_seen >= $5 AND first_seen <= $6))`,
+    [projectPk, sessionIds, groupKeys, groupPatterns, earliestLast, latestFirst],
+  );
+  return rows.map(sessionFromRow);
+}
+
+interface UserRow {
+  pk: number;
+  user_id: string;
+  user_name: string | null;
+  user_data: string | null;
+  profile_at: number;
+}
+
+/**
+ * Loads the batch's identified users, creating the new ones (first seen and profile time = the
+ * first event naming them). Counters start at zero: they are deltas.
+ */
+export async function loadOrCreateUsers(
+  db: Sql,
+  projectPk: number,
+  firstSeen: Map<string, number>,
+): Promise<UserState[]> {
+  if (firstSeen.size === 0) return [];
+  const ids = [...firstSeen.keys()].sort();
+  const rows = await all<UserRow>(
+    db,
+    `WITH created AS (
+       INSERT INTO users (project_pk, user_id, profile_at, first_seen, last_seen)
+       SELECT $1, id, ts, ts, ts FROM unnest($2::text[], $3::bigint[]) AS x(id, ts)
+       ON CONFLICT (project_pk, user_id) DO NOTHING
+       RETURNING pk, user_id, user_name, user_data, profile_at
+     )
+     SELECT * FROM created
+     UNION ALL SELECT pk, user_id, user_name, user_data, profile_at FROM users
+     WHERE project_pk = $1 AND user_id = ANY($2::text[])`,
+    [projectPk, ids, ids.map((id) => firstSeen.get(id))],
+  );
+  return rows.map((row) => ({ ...emptyUser(row.pk, row.user_id), ...profileOf(row) }));
+}
+
+const profileOf = (row: UserRow) => ({
+  userName: row.user_name,
+  userData: fromJson<JsonObject>(row.user_data),
+  profileAt: row.profile_at,
+});
+
+export const emptyUser = (pk: number, userId: string): UserState => ({
+  pk,
+  userId,
+  userName: null,
+  userData: null,
+  profileAt: 0,
+  profileChanged: false,
+  firstSeen: Number.POSITIVE_INFINITY,
+  lastSeen: Number.NEGATIVE_INFINITY,
+  sessions: 0,
+  toolCalls: 0,
+  errors: 0,
+  events: 0,
+});

@@ -1,0 +1,177 @@
+import { decodeCursor, InvalidCursorError } from "../../cursor.js";
+import { iso } from "../../time.js";
+import type { IntentItem, Json, JsonObject, SessionSummary, StoredEvent, UserSummary } from "../../types.js";
+import { fromJson } from "../db.js";
+
+export interface EventRow {
+  pk: number;
+  event_id: string;
+  session_pk: number;
+  ts: number;
+  event_type: string;
+  resource_name: string | null;
+  duration: number | null;
+  is_error: boolean;
+  error: string | null;
+  user_intent: string | null;
+  parameters: string | null;
+  response: string | null;
+  identify: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  server_name: string | null;
+  server_version: string | null;
+  sdk_language: string | null;
+  sdk_version: string | null;
+  tags: string | null;
+  properties: string | null;
+  /** Joined: the attributed user's public id. */
+  user_id: string | null;
+}
+
+/** Columns for EventRow: events `e` left-joined with users `u`. */
+export const EVENT_COLUMNS = "e.*, u.user_id AS user_id";
+
+export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent {
+  const error = fromJson<{ message: string; type?: string; stack?: string }>(row.error);
+  return {
+    id: row.event_id,
+    eventType: row.event_type,
+    timestamp: iso(row.ts),
+    offsetMs: row.ts - sessionStart,
+    duration: row.duration,
+    resourceName: row.resource_name,
+    parameters: fromJson<Json>(row.parameters),
+    response: fromJson<Json>(row.response),
+    userIntent: row.user_intent,
+    isError: row.is_error,
+    error: error ? { message: error.message, type: error.type ?? null, stack: error.stack ?? null } : null,
+    userId: row.user_id,
+    identify: fromJson<StoredEvent["identify"]>(row.identify),
+    clientName: row.client_name,
+    clientVersion: row.client_version,
+    serverName: row.server_name,
+    serverVersion: row.server_version,
+    sdkLanguage: row.sdk_language,
+    sdkVersion: row.sdk_version,
+    tags: fromJson<Record<string, string>>(row.tags),
+    properties: fromJson<JsonObject>(row.properties),
+  };
+}
+
+export interface UserRow {
+  pk: number;
+  user_id: string;
+  user_name: string | null;
+  user_data: string | null;
+  first_seen: number;
+  last_seen: number;
+  sessions: number;
+  tool_calls: number;
+  errors: number;
+  events: number;
+}
+
+export const toUserSummary = (row: UserRow): UserSummary => ({
+  userId: row.user_id,
+  userName: row.user_name,
+  userData: fromJson<JsonObject>(row.user_data),
+  firstSeen: iso(row.first_seen),
+  lastSeen: iso(row.last_seen),
+  sessions: row.sessions,
+  toolCalls: row.tool_calls,
+  errors: row.errors,
+  events: row.events,
+});
+
+export interface SessionRow {
+  pk: number;
+  session_id: string;
+  user_id: string | null;
+  user_name: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  server_name: string | null;
+  server_version: string | null;
+  first_seen: number;
+  last_seen: number;
+  events: number;
+  tool_calls: number;
+  errors: number;
+  stateless: boolean;
+}
+
+/** Columns for SessionRow: sessions `s` left-joined with users `u`. */
+export const SESSION_COLUMNS = "s.*, u.user_id AS user_id, u.user_name AS user_name";
+
+export const toSessionSummary = (row: SessionRow): SessionSummary => ({
+  sessionId: row.session_id,
+  userId: row.user_id,
+  userName: row.user_name,
+  clientName: row.client_name,
+  clientVersion: row.client_version,
+  serverName: row.server_name,
+  serverVersion: row.server_version,
+  firstSeen: iso(row.first_seen),
+  lastSeen: iso(row.last_seen),
+  durationMs: row.last_seen - row.first_seen,
+  events: row.events,
+  toolCalls: row.tool_calls,
+  errors: row.errors,
+  stateless: row.stateless,
+});
+
+export interface IntentRow {
+  event_id: string;
+  ts: number;
+  session_id: string;
+  user_id: string | null;
+  user_name: string | null;
+  resource_name: string | null;
+  user_intent: string | null;
+  parameters: string | null;
+}
+
+export function toIntent(row: IntentRow): IntentItem {
+  const parameters = fromJson<Json>(row.parameters);
+  const missing = row.resource_name === "get_more_tools";
+  const context =
+    typeof parameters === "object" && parameters !== null && !Array.isArray(parameters)
+      ? parameters.context
+      : undefined;
+  return {
+    eventId: row.event_id,
+    type: missing ? "missing_tool" : "intent",
+    timestamp: iso(row.ts),
+    sessionId: row.session_id,
+    userId: row.user_id,
+    userName: row.user_name,
+    tool: row.resource_name,
+    intent: row.user_intent ?? (typeof context === "string" ? context : null),
+    parameters,
+  };
+}
+
+/** Columns for IntentRow: events `e` joined with sessions `s`, left-joined with users `u`. */
+export const INTENT_COLUMNS =
+  "e.event_id, e.ts, s.session_id, u.user_id, u.user_name, e.resource_name, e.user_intent, e.parameters";
+
+/** Appends a parameter and returns its placeholder (`$n`). */
+export function param(params: unknown[], value: unknown): string {
+  params.push(value);
+  return `$${params.length}`;
+}
+
+/**
+ * Decodes a keyset cursor whose parts must be numbers ("n") or strings ("s"). PostgreSQL compares
+ * typed columns, so a part of the wrong type is a malformed cursor, not a query error.
+ */
+export function decodeTypedCursor(cursor: string, kinds: ("n" | "s")[]): (number | string)[] {
+  const parts = decodeCursor(cursor, kinds.length);
+  return parts.map((part, i) => {
+    const ok =
+      kinds[i] === "n" ? typeof part === "number" && Number.isFinite(part) : typeof part === "string";
+    if (!ok) throw new InvalidCursorError();
+    return part as number | string;
+  });
+}

@@ -1,0 +1,98 @@
+import { addTo, type Histogram, quantile } from "../../histogram.js";
+import { bucketMs, bucketStarts, fillSeries, floorTo } from "../../time.js";
+import type { Bucket, ClientStats, TimeRange, ToolStats } from "../../types.js";
+import { all, type Sql } from "../db.js";
+import { hourBounds } from "./overview.js";
+
+interface ToolAggregate {
+  calls: number;
+  errors: number;
+  histogram: Histogram;
+  trend: Map<number, { calls: number; errors: number }>;
+  users: number;
+}
+
+export async function listToolStats(
+  db: Sql,
+  projectPk: number,
+  range: TimeRange,
+  bucket: Bucket,
+): Promise<ToolStats[]> {
+  const bounds = [projectPk, ...hourBounds(range)];
+  const [hours, durations, users] = await Promise.all([
+    all<{ tool: string; hour: number; calls: number; errors: number }>(
+      db,
+      "SELECT tool, hour, calls, errors FROM tool_hours WHERE project_pk = $1 AND hour >= $2 AND hour < $3",
+      bounds,
+    ),
+    all<{ tool: string; bucket: number; count: number }>(
+      db,
+      `SELECT tool, bucket, sum(count) AS count FROM tool_hour_durations
+       WHERE project_pk = $1 AND hour >= $2 AND hour < $3 GROUP BY tool, bucket`,
+      bounds,
+    ),
+    all<{ tool: string; n: number }>(
+      db,
+      `SELECT tool, count(*) AS n FROM user_tools WHERE project_pk = $1 AND last_at >= $2 AND first_at < $3
+       GROUP BY tool`,
+      [projectPk, range.from, range.to],
+    ),
+  ]);
+  const size = bucketMs(bucket);
+  const tools = new Map<string, ToolAggregate>();
+  for (const row of hours) {
+    const tool = tools.get(row.tool) ?? { calls: 0, errors: 0, histogram: {}, trend: new Map(), users: 0 };
+    tool.calls += row.calls;
+    tool.errors += row.errors;
+    const start = floorTo(row.hour, size);
+    const point = tool.trend.get(start) ?? { calls: 0, errors: 0 };
+    point.calls += row.calls;
+    point.errors += row.errors;
+    tool.trend.set(start, point);
+    tools.set(row.tool, tool);
+  }
+  for (const row of durations) {
+    const tool = tools.get(row.tool);
+    if (tool) addTo(tool.histogram, { [row.bucket]: row.count });
+  }
+  const uniqueUsers = new Map(users.map((row) => [row.tool, row.n]));
+  const starts = bucketStarts(range.from, range.to, bucket);
+  return [...tools.entries()]
+    .filter(([, tool]) => tool.calls > 0)
+    .sort((a, b) => b[1].calls - a[1].calls || a[0].localeCompare(b[0]))
+    .map(([name, tool]) => ({
+      name,
+      calls: tool.calls,
+      errors: tool.errors,
+      errorRate: tool.calls === 0 ? 0 : tool.errors / tool.calls,
+      uniqueUsers: uniqueUsers.get(name) ?? 0,
+      p50Ms: quantile(tool.histogram, 0.5),
+      p95Ms: quantile(tool.histogram, 0.95),
+      trend: fillSeries(starts, tool.trend, () => ({ calls: 0, errors: 0 })),
+    }));
+}
+
+export async function listClientStats(db: Sql, projectPk: number, range: TimeRange): Promise<ClientStats[]> {
+  const [clients, users] = await Promise.all([
+    all<{ name: string; version: string; sessions: number }>(
+      db,
+      `SELECT client_name AS name, client_version AS version, sum(sessions) AS sessions FROM client_hours
+       WHERE project_pk = $1 AND hour >= $2 AND hour < $3 GROUP BY client_name, client_version
+       HAVING sum(sessions) > 0 ORDER BY sessions DESC, name, version`,
+      [projectPk, ...hourBounds(range)],
+    ),
+    all<{ name: string; version: string; n: number }>(
+      db,
+      `SELECT client_name AS name, client_version AS version, count(*) AS n FROM user_clients
+       WHERE project_pk = $1 AND last_at >= $2 AND first_at < $3 GROUP BY client_name, client_version`,
+      [projectPk, range.from, range.to],
+    ),
+  ]);
+  const usersOf = new Map(users.map((row) => [`${row.name}\u0000${row.version}`, row.n]));
+  return clients.map((row) => ({
+    name: row.name || null,
+    version: row.version || null,
+    sessions: row.sessions,
+    users: usersOf.get(`${row.name}\u0000${row.version}`) ?? 0,
+  }));
+}
