@@ -1,4 +1,5 @@
-import { z } from "zod";
+// zod 4 (shipped inside zod 3.25 as "zod/v4"): the same schemas parse about twice as fast.
+import { z } from "zod/v4";
 import { LIMITS } from "./constants.js";
 
 const boundedString = (max: number) => z.string().max(max, `must be at most ${max} characters`);
@@ -30,6 +31,14 @@ export const tagsSchema = z
 const jsonObject = z.record(z.string(), z.unknown());
 
 /**
+ * An ISO 8601 date-time with `Z` or an offset (`+01:00` or `+0100`), seconds and fractions
+ * optional, calendar-valid dates: the rule the protocol has always applied (zod 3's
+ * `datetime({ offset: true })`), spelled out so that it does not change with the zod version.
+ */
+const DATE_TIME =
+  /^((\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|(02)-(0[1-9]|1\d|2[0-8])))T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|([+-]\d{2}:?\d{2}))$/;
+
+/**
  * One analytics event. Field names follow the MCPcat event so the two formats stay convertible.
  * Unknown fields are stripped, so newer SDKs can add fields without breaking older collectors.
  */
@@ -42,9 +51,9 @@ export const eventSchema = z
     sessionId: nonEmpty(LIMITS.sessionIdLength).optional(),
     eventType: eventTypeSchema,
     /** ISO 8601 with offset, e.g. `2026-11-27T10:00:00.000Z`. */
-    timestamp: z.string().datetime({ offset: true, message: "must be an ISO 8601 date-time" }),
+    timestamp: z.string().regex(DATE_TIME, "must be an ISO 8601 date-time"),
     /** Milliseconds the request took. */
-    duration: z.number().finite().nonnegative().optional(),
+    duration: z.number().nonnegative().optional(),
     /** Tool name, resource URI or prompt name. */
     resourceName: boundedString(LIMITS.nameLength).optional(),
     parameters: z.unknown().optional(),
@@ -72,7 +81,7 @@ export const eventSchema = z
   .superRefine((event, ctx) => {
     if (!event.stateless && event.sessionId === undefined) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: "custom",
         path: ["sessionId"],
         message: "is required unless stateless is true",
       });
@@ -80,7 +89,7 @@ export const eventSchema = z
     if (event.identifyActorName !== undefined || event.identifyActorData !== undefined) {
       if (event.identifyActorGivenId === undefined) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: "custom",
           path: ["identifyActorGivenId"],
           message: "is required when identifyActorName or identifyActorData is set",
         });

@@ -1,4 +1,4 @@
-import type { ZodError } from "zod";
+import type { z } from "zod/v4";
 import { LIMITS } from "./constants.js";
 import { type Batch, batchSchema, type Event, eventSchema } from "./schema.js";
 
@@ -11,20 +11,59 @@ export interface ValidationIssue {
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
 
-const fieldOf = (path: (string | number)[]): string => (path.length === 0 ? "(root)" : path.join("."));
+const fieldOf = (path: PropertyKey[]): string => (path.length === 0 ? "(root)" : path.map(String).join("."));
 
-function issuesOf(error: ZodError, index?: number): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    ...(index === undefined ? {} : { index }),
-    field: fieldOf(issue.path),
-    reason: issue.message,
-  }));
+function issuesOf(error: z.ZodError, index?: number): ValidationIssue[] {
+  return error.issues.flatMap((issue) => {
+    const at = { ...(index === undefined ? {} : { index }), field: fieldOf(issue.path) };
+    // zod 4 wraps the problems of a bad record key (a tag key); report each with the key's path.
+    if (issue.code === "invalid_key" && issue.issues.length > 0)
+      return issue.issues.map((inner) => ({ ...at, reason: inner.message }));
+    return [{ ...at, reason: issue.message }];
+  });
+}
+
+/**
+ * An upper bound of `Buffer.byteLength(JSON.stringify(value))`, or Infinity when the value is not
+ * plain JSON data (class instances, BigInt, very deep or cyclic values) and must be serialized to
+ * be measured. A UTF-16 unit never takes more than 6 bytes in JSON (`\u0000`), a number never
+ * more than 24 characters. Far cheaper than serializing, and almost every event is far below the
+ * limit, so the exact size is only computed for the rare event near it.
+ */
+function jsonBytesAtMost(value: unknown, depth = 0): number {
+  switch (typeof value) {
+    case "string":
+      return 2 + 6 * value.length;
+    case "number":
+      return 24;
+    case "boolean":
+      return 5;
+    case "undefined":
+      return 4; // "null" inside arrays, omitted elsewhere
+    case "object": {
+      if (value === null) return 4;
+      if (depth > 64) return Number.POSITIVE_INFINITY;
+      let bytes = 2;
+      if (Array.isArray(value)) {
+        for (const item of value) bytes += 1 + jsonBytesAtMost(item, depth + 1);
+        return bytes;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return Number.POSITIVE_INFINITY;
+      for (const key in value)
+        bytes += 4 + 6 * key.length + jsonBytesAtMost((value as Record<string, unknown>)[key], depth + 1);
+      return bytes;
+    }
+    default:
+      return Number.POSITIVE_INFINITY;
+  }
 }
 
 /** Validates one event, including its serialized size. */
 export function validateEvent(input: unknown, index?: number): ValidationResult<Event> {
   const parsed = eventSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, index) };
+  if (jsonBytesAtMost(parsed.data) <= LIMITS.eventBytes) return { ok: true, value: parsed.data };
   const bytes = Buffer.byteLength(JSON.stringify(parsed.data));
   if (bytes > LIMITS.eventBytes) {
     return {
