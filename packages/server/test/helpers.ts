@@ -10,12 +10,16 @@ export const ADMIN_TOKEN = "msk_test_admin_token";
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), "mcpsight-test-"));
 export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, force: true });
 
-/** Starts a real collector on a free port over `dataDir`. */
-export async function startCollector(dataDir: string): Promise<RunningServer & { projectId: string }> {
+/** Starts a real collector on a free port over `dataDir` (or the database at `databaseUrl`). */
+export async function startCollector(
+  dataDir: string,
+  databaseUrl?: string,
+): Promise<RunningServer & { projectId: string }> {
   const server = await startServer({
     port: 0,
     host: "127.0.0.1",
     dataDir,
+    databaseUrl,
     retentionDays: 90,
     adminPassword: ADMIN_PASSWORD,
     adminToken: ADMIN_TOKEN,

@@ -2,6 +2,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import { createAccount } from "../src/services/auth.js";
+import { BACKENDS, type TestDatabase } from "./backends.js";
 import {
   ADMIN_PASSWORD,
   ADMIN_TOKEN,
@@ -13,19 +14,22 @@ import {
   tempDir,
 } from "./helpers.js";
 
-describe("collector over HTTP", () => {
+describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
+  let database: TestDatabase;
   const dir = tempDir();
   let server: RunningServer & { projectId: string };
   let url: string;
   let projectId: string;
 
   beforeAll(async () => {
-    server = await startCollector(dir);
+    database = await backend.create();
+    server = await startCollector(dir, database.url);
     url = server.url;
     projectId = server.projectId;
   });
   afterAll(async () => {
     await server.close();
+    await database.drop();
     removeDir(dir);
   });
 
@@ -197,17 +201,18 @@ describe("collector over HTTP", () => {
   });
 });
 
-describe("restart", () => {
+describe.each(BACKENDS)("restart ($name)", (backend) => {
   it("reads the data back after a restart; secrets are not regenerated", async () => {
     const dir = tempDir();
+    const database = await backend.create();
     try {
-      const first = await startCollector(dir);
+      const first = await startCollector(dir, database.url);
       expect(first.bootstrap.firstStart).toBe(true);
       await postBatch(first.url, [
         makeEvent(first.projectId, { sessionId: "persist", identifyActorGivenId: "kim" }),
       ]);
       await first.close();
-      const second = await startCollector(dir);
+      const second = await startCollector(dir, database.url);
       expect(second.bootstrap).toMatchObject({ firstStart: false, password: null, token: null });
       expect(second.projectId).toBe(first.projectId);
       const user = await api(second.url, `/api/v1/projects/${second.projectId}/users/kim`, {
@@ -216,6 +221,7 @@ describe("restart", () => {
       expect(user).toMatchObject({ status: 200, body: { user: { userId: "kim", sessions: 1 } } });
       await second.close();
     } finally {
+      await database.drop();
       removeDir(dir);
     }
   });

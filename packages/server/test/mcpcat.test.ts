@@ -5,6 +5,7 @@ import { track } from "mcpcat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { RunningServer } from "../src/server.js";
+import { BACKENDS, type TestDatabase } from "./backends.js";
 import { ADMIN_TOKEN, api, removeDir, startCollector, tempDir } from "./helpers.js";
 
 /** Polls until `check` passes; the published SDK sends asynchronously. */
@@ -16,15 +17,18 @@ async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolea
   }
 }
 
-describe("the published mcpcat SDK sending to the collector", () => {
+describe.each(BACKENDS)("the published mcpcat SDK sending to the collector ($name)", (backend) => {
+  let database: TestDatabase;
   const dir = tempDir();
   let collector: RunningServer & { projectId: string };
 
   beforeAll(async () => {
-    collector = await startCollector(dir);
+    database = await backend.create();
+    collector = await startCollector(dir, database.url);
   });
   afterAll(async () => {
     await collector.close();
+    await database.drop();
     removeDir(dir);
   });
 

@@ -5,6 +5,7 @@ import { flush, track } from "mcpsight";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { RunningServer } from "../src/server.js";
+import { BACKENDS, type TestDatabase } from "./backends.js";
 import { ADMIN_TOKEN, api, removeDir, startCollector, tempDir } from "./helpers.js";
 
 type SessionItem = {
@@ -36,7 +37,8 @@ async function trackedClient(
   return client;
 }
 
-describe("this repo's SDK (mcpsight) sending to the collector", () => {
+describe.each(BACKENDS)("this repo's SDK (mcpsight) sending to the collector ($name)", (backend) => {
+  let database: TestDatabase;
   const dir = tempDir();
   let collector: RunningServer & { projectId: string };
   const sessions = (query: string) =>
@@ -49,10 +51,12 @@ describe("this repo's SDK (mcpsight) sending to the collector", () => {
     );
 
   beforeAll(async () => {
-    collector = await startCollector(dir);
+    database = await backend.create();
+    collector = await startCollector(dir, database.url);
   });
   afterAll(async () => {
     await collector.close();
+    await database.drop();
     removeDir(dir);
   });
 
