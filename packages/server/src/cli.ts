@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 import { HELP, project, start, UsageError, user } from "./cli/commands.js";
+import { MigrateUsageError, migrateCommand } from "./cli/migrate.js";
 import { out } from "./cli/print.js";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { start, project, user };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  start,
+  project,
+  user,
+  migrate: migrateCommand,
+};
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
@@ -14,7 +20,9 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const usage =
-    error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    error instanceof UsageError ||
+    error instanceof MigrateUsageError ||
+    (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
   console.error(usage ? `mcpsight: ${(error as Error).message}` : error);
   process.exit(usage ? 2 : 1);
 });

@@ -21,6 +21,8 @@ Commands:
   project create <name>              create a project and print its id and track() snippet
   project list                       list projects
   user delete <projectId> <userId>   erase a user: identity, sessions and events
+  migrate --from sqlite://… --to postgres://…
+                                     copy an embedded database into PostgreSQL
 
 Run "mcpsight <command> --help" for a command's options.`,
   start: `Usage: mcpsight start [options]
@@ -29,7 +31,8 @@ Options:
   --port <n>              port (env MCPSIGHT_PORT, default 4747; 0 = any free port)
   --host <addr>           interface (env MCPSIGHT_HOST, default 127.0.0.1)
   --data-dir <dir>        data directory (env MCPSIGHT_DATA_DIR, default ./.mcpsight)
-  --database-url <url>    another database backend (env MCPSIGHT_DATABASE_URL)
+  --database-url <url>    postgres://user:password@host/db to use PostgreSQL (env
+                          MCPSIGHT_DATABASE_URL; default: SQLite in the data directory)
   --retention-days <n>    delete events older than this (env MCPSIGHT_RETENTION_DAYS, default 90)
   --public-url <url>      URL shown in snippets (env MCPSIGHT_PUBLIC_URL; default: from requests)
   --trust-proxy           trust X-Forwarded-* headers (env MCPSIGHT_TRUST_PROXY=1)

@@ -1,0 +1,158 @@
+import Database from "better-sqlite3";
+import type pg from "pg";
+import type { Histogram } from "../histogram.js";
+import { createPool, parsePostgresUrl } from "./db.js";
+import { IDENTITY_TABLES, migrate } from "./schema.js";
+
+/** Tables in dependency order. `tool_hours` histograms become `tool_hour_durations` rows. */
+const TABLES = [
+  "settings",
+  "projects",
+  "accounts",
+  "memberships",
+  "api_tokens",
+  "auth_sessions",
+  "users",
+  "sessions",
+  "session_tools",
+  "events",
+  "tool_hours",
+  "session_hours",
+  "client_hours",
+  "user_tools",
+  "user_clients",
+  "error_groups",
+  "error_hours",
+  "error_group_users",
+  "error_group_sessions",
+];
+const CHUNK = 5_000;
+
+export interface CopyProgress {
+  table: string;
+  copied: number;
+  total: number;
+}
+
+/**
+ * Copies an embedded SQLite database into an empty PostgreSQL one, in one transaction (all or
+ * nothing). Row keys are kept, so every reference and stateless-session group key stays valid;
+ * identity sequences then continue after the copied keys.
+ */
+export async function copySqliteToPostgres(options: {
+  sqlitePath: string;
+  postgresUrl: string;
+  onProgress?: (progress: CopyProgress) => void;
+}): Promise<Record<string, number>> {
+  const sqlite = new Database(options.sqlitePath, { readonly: true, fileMustExist: true });
+  const url = parsePostgresUrl(options.postgresUrl);
+  const pool = createPool(url, 1);
+  const counts: Record<string, number> = {};
+  try {
+    if ((sqlite.pragma("user_version", { simple: true }) as number) < 1)
+      throw new Error(`${options.sqlitePath} is not an mcpsight database (no schema version)`);
+    await migrate(pool, url.schema);
+    const client = await pool.connect();
+    try {
+      const { rows } = await client.query<{ n: number }>(
+        "SELECT (SELECT count(*) FROM projects) + (SELECT count(*) FROM events) AS n",
+      );
+      if (Number(rows[0]?.n) > 0)
+        throw new Error("the PostgreSQL database already holds mcpsight data; migrate into an empty one");
+      await client.query("BEGIN");
+      for (const table of TABLES) {
+        const total = (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+        const target = table === "tool_hours" ? "tool_hour_durations" : table;
+        const columns = await client.query<{ column_name: string; data_type: string }>(
+          `SELECT column_name, data_type FROM information_schema.columns
+           WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+          [url.schema, table],
+        );
+        const sourceColumns = new Set(
+          (sqlite.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map(
+            (c) => c.name,
+          ),
+        );
+        const shared = columns.rows.filter((c) => sourceColumns.has(c.column_name));
+        let batch: Record<string, unknown>[] = [];
+        let copied = 0;
+        const flush = async () => {
+          if (batch.length === 0) return;
+          await insertRows(client, table, shared, batch);
+          if (table === "tool_hours") await insertDurations(client, batch);
+          copied += batch.length;
+          batch = [];
+          options.onProgress?.({ table, copied, total });
+        };
+        for (const row of sqlite.prepare(`SELECT * FROM ${table}`).iterate() as Iterable<
+          Record<string, unknown>
+        >) {
+          batch.push(row);
+          if (batch.length >= CHUNK) await flush();
+        }
+        await flush();
+        if (total === 0) options.onProgress?.({ table, copied: 0, total });
+        counts[target === table ? table : `${table} (+ durations)`] = copied;
+      }
+      for (const table of IDENTITY_TABLES)
+        await client.query(
+          `SELECT setval(pg_get_serial_sequence('${table}', 'pk'), coalesce(max(pk), 0) + 1, false) FROM ${table}`,
+        );
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    return counts;
+  } finally {
+    sqlite.close();
+    await pool.end();
+  }
+}
+
+type Column = { column_name: string; data_type: string };
+type Client = pg.PoolClient;
+
+const SQL_TYPES: Record<string, string> = {
+  bigint: "bigint",
+  integer: "int",
+  smallint: "smallint",
+  boolean: "bool",
+  text: "text",
+  "double precision": "float8",
+};
+
+/** One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans). */
+async function insertRows(client: Client, table: string, columns: Column[], rows: Record<string, unknown>[]) {
+  const names = columns.map((c) => c.column_name);
+  const arrays = columns.map((c) =>
+    rows.map((row) => {
+      const value = row[c.column_name];
+      if (value === null || value === undefined) return null;
+      return c.data_type === "boolean" ? value === 1 || value === true : value;
+    }),
+  );
+  const casts = columns.map((c, i) => `$${i + 1}::${SQL_TYPES[c.data_type] ?? "text"}[]`);
+  await client.query(
+    `INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${casts.join(", ")})`,
+    arrays,
+  );
+}
+
+async function insertDurations(client: Client, rows: Record<string, unknown>[]) {
+  const out: [number, number, string, number, number][] = [];
+  for (const row of rows) {
+    const histogram = JSON.parse(String(row.histogram ?? "{}")) as Histogram;
+    for (const [bucket, count] of Object.entries(histogram))
+      if (count > 0)
+        out.push([row.project_pk as number, row.hour as number, row.tool as string, Number(bucket), count]);
+  }
+  if (out.length === 0) return;
+  await client.query(
+    `INSERT INTO tool_hour_durations (project_pk, hour, tool, bucket, count)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::smallint[], $5::int[])`,
+    [0, 1, 2, 3, 4].map((i) => out.map((r) => r[i])),
+  );
+}

@@ -1,0 +1,139 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { eventSchema } from "@mcpsight/protocol";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Storage } from "../src/storage/index.js";
+import { openPostgresStorage } from "../src/storage/postgres/index.js";
+import { openSqliteStorage } from "../src/storage/sqlite/index.js";
+import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "./backends.js";
+import { removeDir, tempDir } from "./helpers.js";
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const cli = (args: string[]) =>
+  promisify(execFile)(process.execPath, [
+    "--conditions",
+    "@mcpsight/source",
+    "--import",
+    "tsx",
+    CLI,
+    ...args,
+  ]);
+
+const T0 = Date.parse("2026-11-20T10:00:00.000Z");
+const RANGE = { from: T0 - 86_400_000, to: T0 + 86_400_000 };
+const PAGE = { limit: 100, cursor: null };
+
+/** What the query API would show, read through the Storage interface. */
+async function readAll(storage: Storage) {
+  const sessions = await storage.listSessions("p1", {
+    ...PAGE,
+    range: RANGE,
+    userId: null,
+    client: null,
+    tool: null,
+    hasError: null,
+    stateless: null,
+    anonymous: null,
+  });
+  return {
+    projects: await storage.listProjects(),
+    overview: await storage.getOverview("p1", RANGE, "hour"),
+    users: await storage.listUsers("p1", { ...PAGE, range: RANGE, search: null, sort: "lastSeen" }),
+    profile: await storage.getUserProfile("p1", "u1", RANGE),
+    sessions,
+    timelines: await Promise.all(
+      sessions.items.map((s) => storage.getSessionTimeline("p1", s.sessionId, PAGE)),
+    ),
+    tools: await storage.listToolStats("p1", RANGE, "hour"),
+    clients: await storage.listClientStats("p1", RANGE),
+    errors: await storage.listErrorGroups("p1", RANGE, PAGE),
+    intents: await storage.listIntents("p1", { ...PAGE, range: RANGE, type: "all" }),
+    token: await storage.getAccountByTokenHash("hash"),
+  };
+}
+
+const run = TEST_DATABASE_URL ? describe : describe.skip;
+
+run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
+  const dir = tempDir();
+  let database: TestDatabase;
+  afterAll(async () => {
+    await database?.drop();
+    removeDir(dir);
+  });
+
+  it("prints its usage", async () => {
+    const { stdout } = await cli(["migrate", "--help"]);
+    expect(stdout).toMatch(/Usage: mcpsight migrate --from sqlite:/);
+  });
+
+  it("copies every table; the copy answers every query as the original, and keeps ingesting", async () => {
+    const sqlite = openSqliteStorage({ dataDir: dir });
+    await sqlite.createProject({ id: "p1", name: "One" });
+    const account = await sqlite.createAccount({ username: "admin", passwordHash: "x", role: "admin" });
+    await sqlite.createApiToken({ accountId: account.id, tokenHash: "hash", name: "default" });
+    const base = { projectId: "p1", eventType: "mcp:tools/call", resourceName: "search", clientName: "cli" };
+    const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+    await sqlite.ingestEvents(
+      [
+        { ...base, id: "1", sessionId: "s1", timestamp: at(0), duration: 12 },
+        {
+          ...base,
+          id: "2",
+          sessionId: "s1",
+          timestamp: at(1),
+          identifyActorGivenId: "u1",
+          identifyActorName: "Ann",
+        },
+        { ...base, id: "3", sessionId: "s1", timestamp: at(2), isError: true, error: { message: "bad" } },
+        {
+          ...base,
+          id: "4",
+          timestamp: at(3),
+          stateless: true,
+          identifyActorGivenId: "u1",
+          userIntent: "find",
+        },
+        { ...base, id: "5", timestamp: at(4), stateless: true, correlationId: "c", duration: 300 },
+      ].map((e) => eventSchema.parse(e)),
+    );
+    const before = await readAll(sqlite);
+    await sqlite.close();
+
+    database = await freshPostgresSchema();
+    const { stdout } = await cli([
+      "migrate",
+      "--from",
+      `sqlite://${join(dir, "mcpsight.db")}`,
+      "--to",
+      database.url as string,
+    ]);
+    expect(stdout).toMatch(/events\s+5 \/ 5/);
+    expect(stdout).toMatch(/Done in .*5 events, 1 users, 3 sessions/);
+
+    const postgres = await openPostgresStorage({ url: database.url as string });
+    try {
+      expect(await readAll(postgres)).toEqual(before);
+      // Keys continue after the copied rows; a stateless event joins the user's copied session.
+      await postgres.ingestEvents([
+        eventSchema.parse({
+          ...base,
+          id: "6",
+          timestamp: at(5),
+          stateless: true,
+          identifyActorGivenId: "u1",
+        }),
+      ]);
+      const user = await postgres.getUserProfile("p1", "u1", RANGE);
+      expect(user?.user).toMatchObject({ sessions: 2, events: 5 });
+      // A second migrate into the same database is refused.
+      await expect(
+        cli(["migrate", "--from", join(dir, "mcpsight.db"), "--to", database.url as string]),
+      ).rejects.toThrow(/already holds mcpsight data/);
+    } finally {
+      await postgres.close();
+    }
+  });
+});
