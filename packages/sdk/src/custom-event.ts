@@ -3,7 +3,7 @@ import { EVENT_TYPES } from "@mcpsight/protocol/constants";
 import { errorDataOf, newEvent } from "./event.js";
 import { createLogger } from "./log.js";
 import { resolveOptions } from "./options.js";
-import { Pipeline } from "./pipeline.js";
+import { Pipeline, readyEvent } from "./pipeline.js";
 import { deliveryFor } from "./runtime.js";
 import { deriveSessionId, type SessionState, sessionStoreFor } from "./session-id.js";
 import { validateTags } from "./tags.js";
@@ -78,7 +78,7 @@ export async function publishCustomEvent(
     const { tags } = validateTags(data.tags);
     if (tags) event.tags = tags;
     if (typeof data.properties === "object" && data.properties !== null) event.properties = data.properties;
-    (tracker?.pipeline ?? defaultPipeline()).submit({ event, session });
+    (tracker?.pipeline ?? defaultPipeline()).submit(readyEvent(event, { session }));
   } catch (error) {
     createLogger({}, projectId).warnOnce(
       "publishCustomEvent:failed",

@@ -10,9 +10,49 @@ import { SDK_LANGUAGE, SDK_VERSION } from "./version.js";
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null;
 
+const eventTypes = new Map<string, string>();
+
 /** `mcp:<method>`, with characters the protocol does not allow in event types replaced. */
 export function eventTypeFor(method: string): string {
-  return `mcp:${method.replace(/[^A-Za-z0-9_./-]/g, "_")}`.slice(0, LIMITS.eventTypeLength);
+  let type = eventTypes.get(method);
+  if (type === undefined) {
+    type = `mcp:${method.replace(/[^A-Za-z0-9_./-]/g, "_")}`.slice(0, LIMITS.eventTypeLength);
+    // Methods are a small fixed set; the bound only guards against a server inventing them per request.
+    if (eventTypes.size < 1000) eventTypes.set(method, type);
+  }
+  return type;
+}
+
+/**
+ * Event ids: one random UUID per process plus a counter. As unique as a UUID per event (122 random
+ * bits tell processes apart, the counter tells events apart) at the cost of a string concatenation.
+ * The id is fixed when the event is built, so a retried batch resends the same ids.
+ */
+const ID_PREFIX = randomUUID();
+let idCounter = 0;
+
+export function newEventId(): string {
+  idCounter += 1;
+  return `${ID_PREFIX}-${idCounter.toString(36)}`;
+}
+
+// ISO timestamps: consecutive events mostly fall in the same second, so its prefix is reused.
+let secondStart = -1;
+let secondPrefix = "";
+
+/** `new Date(ms).toISOString()`, without building a Date for every event. */
+export function isoTimestamp(ms: number): string {
+  const offset = ms - secondStart;
+  if (secondStart >= 0 && offset >= 0 && offset < 1000 && Number.isInteger(ms)) {
+    return `${secondPrefix}${offset < 10 ? "00" : offset < 100 ? "0" : ""}${offset}Z`;
+  }
+  const iso = new Date(ms).toISOString();
+  // Only plain four-digit-year instants (the 24-character form) are cached.
+  if (ms >= 0 && Number.isInteger(ms) && iso.length === 24) {
+    secondStart = ms - (ms % 1000);
+    secondPrefix = iso.slice(0, 20);
+  }
+  return iso;
 }
 
 /** Tool name, resource URI or prompt name of a request. */
@@ -66,10 +106,10 @@ export interface EventBase {
 /** A new event with id, timestamp, session, client/server and SDK fields filled in. */
 export function newEvent(base: EventBase, eventType: string, startedAt: number): Event {
   const event: Event = {
-    id: randomUUID(),
+    id: newEventId(),
     projectId: base.projectId,
     eventType,
-    timestamp: new Date(startedAt).toISOString(),
+    timestamp: isoTimestamp(startedAt),
     sdkLanguage: SDK_LANGUAGE,
     sdkVersion: SDK_VERSION,
   };

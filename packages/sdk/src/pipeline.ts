@@ -1,12 +1,14 @@
-// The event pipeline after a handler returns: wait for identity, run eventTags/eventProperties,
-// redact, enqueue. It runs off the request path (batched per event-loop turn), every stage catches
-// its own failure, and a failed event is dropped and counted, never sent half-redacted.
+// The event pipeline after a handler returns: build the event, wait for identity, run
+// eventTags/eventProperties, redact, serialize, enqueue. It runs off the request path (in bounded
+// chunks on later event-loop turns), every stage catches its own failure, and a failed event is
+// dropped and counted, never sent half-redacted. Events that need nothing asynchronous (no identify
+// in flight, no callbacks, no user redaction) go through synchronously, without a promise each.
 import type { Event } from "@mcpsight/protocol";
-import type { Delivery } from "./delivery/index.js";
+import { type Delivery, RingQueue } from "./delivery/index.js";
 import { withIdentity } from "./event.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
-import { redactEvent, sanitizeEvent } from "./redact.js";
+import { redactEvent, sanitizeEvent, serializeEvent } from "./redact.js";
 import type { RequestView } from "./request-view.js";
 import { preparingDone, preparingStarted } from "./runtime.js";
 import type { SessionState } from "./session-id.js";
@@ -15,7 +17,8 @@ import type { McpRequest, UserIdentity } from "./types.js";
 
 /** An event waiting for the pipeline, with what is needed to finish it. */
 export interface PendingEvent {
-  event: Event;
+  /** Builds the event; called on the pipeline's turn, so the request path only records raw facts. */
+  build(): Event;
   /** Stateful: the identity is read from the session once its identify has settled. */
   session?: SessionState | undefined;
   /** Stateless (or explicit): the identity of this one request. */
@@ -25,12 +28,28 @@ export interface PendingEvent {
   view?: RequestView | undefined;
 }
 
+/** A pending event around an event that is already built. */
+export function readyEvent(event: Event, rest: Omit<PendingEvent, "build"> = {}): PendingEvent {
+  return { ...rest, build: () => event };
+}
+
+/**
+ * Events processed per event-loop turn. A client calling in a tight loop (in memory, no turn
+ * between calls) submits faster than one turn should absorb; the rest waits for the next turn.
+ */
+export const DRAIN_CHUNK = 256;
+
 const TIMED_OUT = Symbol("timed out");
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+
 export class Pipeline {
-  private batch: PendingEvent[] = [];
+  /** Events waiting for their turn; with the delivery's backlog, bounded by `maxQueueSize`. */
+  private readonly waiting: RingQueue<PendingEvent>;
+  private readonly maxQueueSize: number;
   private scheduled = false;
   /** Events dropped because a pipeline stage failed. */
   dropped = 0;
@@ -39,12 +58,40 @@ export class Pipeline {
     private readonly options: ResolvedOptions,
     private readonly log: SdkLogger,
     private readonly delivery: Delivery,
-  ) {}
+  ) {
+    this.maxQueueSize = Math.max(1, Math.floor(options.maxQueueSize));
+    this.waiting = new RingQueue(this.maxQueueSize);
+  }
 
   /** Queues an event for processing after the current handler has answered. Never throws. */
   submit(pending: PendingEvent): void {
-    preparingStarted();
-    this.batch.push(pending);
+    try {
+      if (this.waiting.length + this.delivery.backlog() >= this.maxQueueSize) this.makeRoom();
+      if (!this.waiting.push(pending)) throw new Error("no room in the pipeline");
+      preparingStarted();
+      this.schedule();
+    } catch (error) {
+      this.drop(`the event pipeline failed (${describe(error)})`);
+    }
+  }
+
+  /** Events waiting for the pipeline's next turn. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Frees one slot, dropping the oldest event: queued in the delivery if it holds any (those were
+   * submitted first), else the oldest waiting here. Drops are reported to the collector either way.
+   */
+  private makeRoom(): void {
+    if (this.waiting.length < this.maxQueueSize && this.delivery.dropOldest()) return;
+    if (this.waiting.shift() === undefined) return;
+    preparingDone();
+    this.delivery.reportDropped(1);
+  }
+
+  private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.drain);
@@ -52,18 +99,40 @@ export class Pipeline {
 
   private readonly drain = (): void => {
     this.scheduled = false;
-    const batch = this.batch;
-    this.batch = [];
-    for (const pending of batch) {
-      this.process(pending).then(preparingDone, (error: unknown) => {
-        this.drop(`the event pipeline failed (${describe(error)})`);
-        preparingDone();
-      });
+    const count = Math.min(this.waiting.length, DRAIN_CHUNK);
+    for (let i = 0; i < count; i++) {
+      const pending = this.waiting.shift();
+      if (pending) this.process(pending);
     }
+    if (this.waiting.length > 0) this.schedule();
   };
 
-  private async process(pending: PendingEvent): Promise<void> {
-    const { event, session } = pending;
+  private process(pending: PendingEvent): void {
+    let sync = false;
+    try {
+      const event = pending.build();
+      const { session, identity } = pending;
+      const { eventTags, eventProperties, redact } = this.options;
+      const callbacks = (eventTags || eventProperties) && pending.request && pending.view;
+      if (!redact && !callbacks && !session?.pending && !isThenable(identity)) {
+        sync = true;
+        withIdentity(event, session ? session.identity : (identity as UserIdentity | undefined));
+        this.delivery.enqueueSerialized(serializeEvent(sanitizeEvent(event)));
+      } else {
+        this.processAsync(pending, event).then(preparingDone, (error: unknown) => {
+          this.drop(`the event pipeline failed (${describe(error)})`);
+          preparingDone();
+        });
+      }
+    } catch (error) {
+      sync = true;
+      this.drop(`the event pipeline failed (${describe(error)})`);
+    }
+    if (sync) preparingDone();
+  }
+
+  private async processAsync(pending: PendingEvent, event: Event): Promise<void> {
+    const { session } = pending;
     if (session) {
       if (session.pending) await session.pending;
       withIdentity(event, session.identity);
@@ -83,7 +152,7 @@ export class Pipeline {
       );
       return;
     }
-    this.delivery.enqueue(safe);
+    this.delivery.enqueueSerialized(serializeEvent(safe));
   }
 
   private async addCallbackData(event: Event, request: McpRequest, view: RequestView): Promise<void> {

@@ -1,5 +1,6 @@
 // Privacy for a whole event: the structural pass (sanitize.ts), then the user's
-// redactSensitiveInformation on every recorded string, then the protocol's size limits. If the
+// redactSensitiveInformation on every recorded string, then the protocol's size limits, checked
+// on the event's JSON, which is what delivery sends (each event is serialized once). If the
 // user's function fails the event is dropped: it is never sent unredacted.
 import type { ErrorData, Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
@@ -20,7 +21,7 @@ const checkedText = async (text: string, fn: RedactFunction): Promise<string> =>
 
 /**
  * The structural pass on a whole event, synchronous: content fields sanitized, intent and error
- * scrubbed and truncated, the event fitted to the byte limit.
+ * scrubbed and truncated. {@link serializeEvent} then fits it to the byte limit.
  *
  * @example
  * sanitizeEvent(event).parameters; // secrets under secret-looking keys are "[REDACTED]"
@@ -38,12 +39,12 @@ export function sanitizeEvent(event: Event): Event {
     if (out.error.stack !== undefined) error.stack = truncate(out.error.stack, LIMITS.errorStackLength);
     out.error = error;
   }
-  return fitEventSize(out);
+  return out;
 }
 
 /**
  * Returns the event as it may leave the process: the structural pass, then `fn` on every recorded
- * string, then the limits again (fn may lengthen text). Rejects when `fn` throws or returns a
+ * string, then the string limits again (fn may lengthen text). Rejects when `fn` throws or returns a
  * non-string; the caller then drops the event.
  *
  * @example
@@ -65,10 +66,16 @@ export async function redactEvent(event: Event, fn: RedactFunction): Promise<Eve
   return sanitizeEvent(out);
 }
 
-/** Drops the bulkiest content until the serialized event fits in `LIMITS.eventBytes`. */
-export function fitEventSize(event: Event): Event {
-  let size = Buffer.byteLength(JSON.stringify(event));
-  if (size <= LIMITS.eventBytes) return event;
+/**
+ * The event's JSON as it is sent, within `LIMITS.eventBytes`: the bulkiest content is replaced
+ * until it fits. Throws if the event cannot be serialized (the caller drops it).
+ *
+ * @example
+ * delivery.enqueueSerialized(serializeEvent(sanitizeEvent(event)));
+ */
+export function serializeEvent(event: Event): string {
+  let json = JSON.stringify(event);
+  if (fits(json)) return json;
   const out: Event = { ...event };
   for (const field of SHRINK_ORDER) {
     if (out[field] === undefined) continue;
@@ -76,9 +83,14 @@ export function fitEventSize(event: Event): Event {
       field === "properties" || field === "identifyActorData"
         ? { omitted: `over the ${LIMITS.eventBytes}-byte event limit` }
         : `[omitted: the event was over ${LIMITS.eventBytes} bytes]`;
-    size = Buffer.byteLength(JSON.stringify(out));
-    if (size <= LIMITS.eventBytes) return out;
+    json = JSON.stringify(out);
+    if (fits(json)) return json;
   }
   if (out.error?.stack !== undefined) out.error = { ...out.error, stack: truncate(out.error.stack, 4096) };
-  return out;
+  return JSON.stringify(out);
 }
+
+/** UTF-8 takes at most 3 bytes per UTF-16 unit, so most events fit without counting bytes. */
+const fits = (json: string): boolean =>
+  json.length * 3 <= LIMITS.eventBytes ||
+  (json.length <= LIMITS.eventBytes && Buffer.byteLength(json) <= LIMITS.eventBytes);

@@ -71,60 +71,74 @@ const binaryPlaceholder = (kind: string, value: unknown): string =>
  * sanitize({ apiKey: "sk-1", query: "x" }); // { apiKey: "[REDACTED]", query: "x" }
  */
 export function sanitize(value: unknown, maxString: number = LIMITS.valueStringLength): unknown {
-  const seen = new WeakSet<object>();
-  const walk = (current: unknown, depth: number): unknown => {
-    switch (typeof current) {
-      case "string":
-        return scrubString(current) ?? truncate(current, maxString);
-      case "number":
-        return Number.isFinite(current) ? current : String(current);
-      case "boolean":
-        return current;
-      case "bigint":
-        return current.toString();
-      case "object":
-        break;
-      default:
-        return undefined; // functions, symbols, undefined
+  return walk(value, 0, maxString, []);
+}
+
+// The walk is module-level (no closures per call) and detects cycles with the stack of objects
+// being visited: only an ancestor can make a cycle, and depth is bounded, so a short array is
+// cheaper than a WeakSet.
+function walk(current: unknown, depth: number, maxString: number, ancestors: object[]): unknown {
+  switch (typeof current) {
+    case "string":
+      return scrubString(current) ?? truncate(current, maxString);
+    case "number":
+      return Number.isFinite(current) ? current : String(current);
+    case "boolean":
+      return current;
+    case "bigint":
+      return current.toString();
+    case "object":
+      break;
+    default:
+      return undefined; // functions, symbols, undefined
+  }
+  if (current === null) return null;
+  if (depth >= MAX_DEPTH) return "[nested too deep]";
+  if (ancestors.includes(current)) return "[circular]";
+  if (current instanceof Date) return Number.isNaN(current.getTime()) ? null : current.toISOString();
+  if (ArrayBuffer.isView(current) || current instanceof ArrayBuffer) {
+    return `[binary, ${current.byteLength} bytes]`;
+  }
+  ancestors.push(current);
+  try {
+    if (Array.isArray(current)) {
+      const out = new Array<unknown>(current.length);
+      for (let i = 0; i < current.length; i++)
+        out[i] = walk(current[i], depth + 1, maxString, ancestors) ?? null;
+      return out;
     }
-    if (current === null) return null;
-    if (depth >= MAX_DEPTH) return "[nested too deep]";
-    if (seen.has(current)) return "[circular]";
-    if (current instanceof Date) return Number.isNaN(current.getTime()) ? null : current.toISOString();
-    if (ArrayBuffer.isView(current) || current instanceof ArrayBuffer) {
-      return `[binary, ${current.byteLength} bytes]`;
+    if (current instanceof Map) return walk(Object.fromEntries(current), depth, maxString, ancestors);
+    if (current instanceof Set) return walk([...current], depth, maxString, ancestors);
+    const toJSON = (current as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") return walk(toJSON.call(current), depth + 1, maxString, ancestors);
+    return walkObject(current as Record<string, unknown>, depth, maxString, ancestors);
+  } finally {
+    ancestors.pop();
+  }
+}
+
+function walkObject(
+  object: Record<string, unknown>,
+  depth: number,
+  maxString: number,
+  ancestors: object[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // MCP image/audio content: keep the type and mime type, drop the payload.
+  const binaryContent = object.type === "image" || object.type === "audio";
+  for (const key of Object.keys(object)) {
+    const item = object[key];
+    if (binaryContent && key === "data") out[key] = binaryPlaceholder(String(object.type), item);
+    else if (BINARY_KEYS.has(key) && typeof item === "string") out[key] = binaryPlaceholder("blob", item);
+    else if (item !== null && typeof item !== "number" && typeof item !== "boolean" && isSecretKey(key)) {
+      // Numbers and booleans under such keys (max_tokens, session_count) are not secrets.
+      if (item !== undefined) out[key] = REDACTED;
+    } else {
+      const sanitized = walk(item, depth + 1, maxString, ancestors);
+      if (sanitized !== undefined) out[key] = sanitized;
     }
-    seen.add(current);
-    try {
-      if (Array.isArray(current)) return current.map((item) => walk(item, depth + 1) ?? null);
-      if (current instanceof Map) return walk(Object.fromEntries(current), depth);
-      if (current instanceof Set) return walk([...current], depth);
-      const toJSON = (current as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === "function") return walk(toJSON.call(current), depth + 1);
-      return walkObject(current as Record<string, unknown>, depth);
-    } finally {
-      seen.delete(current);
-    }
-  };
-  const walkObject = (object: Record<string, unknown>, depth: number): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    // MCP image/audio content: keep the type and mime type, drop the payload.
-    const binaryContent = object.type === "image" || object.type === "audio";
-    for (const key of Object.keys(object)) {
-      const item = object[key];
-      if (binaryContent && key === "data") out[key] = binaryPlaceholder(String(object.type), item);
-      else if (BINARY_KEYS.has(key) && typeof item === "string") out[key] = binaryPlaceholder("blob", item);
-      else if (item !== null && typeof item !== "number" && typeof item !== "boolean" && isSecretKey(key)) {
-        // Numbers and booleans under such keys (max_tokens, session_count) are not secrets.
-        if (item !== undefined) out[key] = REDACTED;
-      } else {
-        const sanitized = walk(item, depth + 1);
-        if (sanitized !== undefined) out[key] = sanitized;
-      }
-    }
-    return out;
-  };
-  return walk(value, 0);
+  }
+  return out;
 }
 
 /** Applies `fn` to every string inside `value` (a sanitized JSON value), returning a new value. */

@@ -4,15 +4,7 @@
 import { CONTEXT_PARAMETER, EVENT_TYPES, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
 import { resolveClientInfo, resolveServerInfo } from "./client-info.js";
 import type { DetectedServer, RequestHandler } from "./detect.js";
-import {
-  errorDataOf,
-  errorDataOfResult,
-  eventTypeFor,
-  newEvent,
-  parametersOf,
-  resourceNameOf,
-  withIdentity,
-} from "./event.js";
+import { errorDataOf, newEvent, withIdentity } from "./event.js";
 import { Identifier } from "./identify.js";
 import {
   DEFAULT_CONTEXT_DESCRIPTION,
@@ -23,31 +15,27 @@ import {
 } from "./intent.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
-import type { Pipeline } from "./pipeline.js";
+import { type Pipeline, readyEvent } from "./pipeline.js";
 import { RequestView } from "./request-view.js";
-import { type SessionRef, type SessionState, type SessionStore, sessionStoreFor } from "./session-id.js";
+import { type SessionState, type SessionStore, sessionStoreFor } from "./session-id.js";
+import { TrackedCall } from "./tracked-call.js";
 import { identityChanged, type ProjectMemory, projectMemory } from "./tracker-memory.js";
 import type { McpRequest, UserIdentity } from "./types.js";
 
 /** Requests not worth an event: keep-alives. */
 const UNTRACKED_METHODS = new Set(["ping"]);
 
-/** One request in flight. */
-interface Call {
-  method: string;
-  original: McpRequest;
-  request: McpRequest;
-  view: RequestView;
-  session: SessionRef;
-  startedAt: number;
-  started: number;
-  intent: string | undefined;
-  reportMissing: boolean;
-  identity: Promise<UserIdentity | undefined> | undefined;
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null;
+
+/** The value or throw of `run` as a promise, as an `async` wrapper would return it. */
+function settleOf(run: () => unknown): Promise<unknown> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 export class Tracker {
   readonly sessions: SessionStore;
@@ -72,26 +60,43 @@ export class Tracker {
     );
   }
 
-  /** The wrapper stored in place of each request handler. */
+  /** What tracked calls read from the tracker when their events are built. */
+  get low(): DetectedServer["low"] {
+    return this.server.low;
+  }
+
+  /**
+   * The wrapper stored in place of each request handler. Not an `async` function: chaining on the
+   * handler's own promise adds one promise per call instead of two, and a synchronous handler's
+   * throw still reaches the caller as a rejection, as it would through the MCP SDK.
+   */
   readonly wrap = (method: string, handler: RequestHandler): RequestHandler => {
     if (UNTRACKED_METHODS.has(method)) return handler;
     const tracker = this;
-    return async function mcpsightTrackedHandler(request: unknown, extra: unknown): Promise<unknown> {
+    return function mcpsightTrackedHandler(request: unknown, extra: unknown): Promise<unknown> {
       const call = tracker.begin(method, request, extra);
-      if (call === undefined) return handler(request, extra);
-      if (call.reportMissing) return tracker.finish(call, structuredClone(REPORT_MISSING_RESULT));
-      let result: unknown;
+      if (call === undefined) return settleOf(() => handler(request, extra));
+      if (call.reportMissing) {
+        return Promise.resolve(tracker.finish(call, structuredClone(REPORT_MISSING_RESULT)));
+      }
+      let outcome: unknown;
       try {
-        result = await handler(call.request, extra);
+        outcome = handler(call.forwarded, extra);
       } catch (error) {
         tracker.fail(call, error);
-        throw error;
+        return Promise.reject(error);
       }
-      return tracker.finish(call, result);
+      return Promise.resolve(outcome).then(
+        (result) => tracker.finish(call, result),
+        (error: unknown) => {
+          tracker.fail(call, error);
+          throw error;
+        },
+      );
     };
   };
 
-  private begin(method: string, request: unknown, extra: unknown): Call | undefined {
+  private begin(method: string, request: unknown, extra: unknown): TrackedCall | undefined {
     try {
       if (!isObject(request)) return undefined;
       const startedAt = Date.now();
@@ -109,35 +114,23 @@ export class Tracker {
       const toolName = isToolCall ? original.params?.name : undefined;
       const reportMissing =
         isToolCall && this.options.enableReportMissing && toolName === REPORT_MISSING_TOOL;
-      let callRequest = original;
-      let intent: string | undefined;
+      const call = new TrackedCall(this, method, original, view, session, startedAt, started);
       if (reportMissing) {
         const context = original.params?.arguments?.[CONTEXT_PARAMETER];
-        intent = typeof context === "string" ? context : undefined;
+        call.reportMissing = true;
+        call.intent = typeof context === "string" ? context : undefined;
       } else if (isToolCall && this.options.enableToolCallContext && this.stripsContext(toolName)) {
-        ({ request: callRequest, intent } = stripContext(original));
+        ({ request: call.forwarded, intent: call.intent } = stripContext(original));
       }
-      let identity: Promise<UserIdentity | undefined> | undefined;
       if (this.identifier.enabled) {
-        if (session.stateless) identity = this.identifyStateless(original, view, startedAt);
+        if (session.stateless) call.identity = this.identifyStateless(original, view, startedAt);
         // The first identify waits for a tool call; once identified, any request with a new
         // credential re-identifies, so no event is attributed to the previous user.
         else if (isToolCall || session.state.identified) {
           this.identifySession(session.state, original, view, startedAt);
         }
       }
-      return {
-        method,
-        original,
-        request: callRequest,
-        view,
-        session,
-        startedAt,
-        started,
-        intent,
-        reportMissing,
-        identity,
-      };
+      return call;
     } catch (error) {
       this.log.warnOnce(
         "track:begin",
@@ -147,14 +140,14 @@ export class Tracker {
     }
   }
 
-  private finish(call: Call, result: unknown): unknown {
+  private finish(call: TrackedCall, result: unknown): unknown {
     let out = result;
     try {
       if (call.method === "tools/list") out = this.decorateToolList(result);
-      if (call.method === "initialize" && call.session.state) {
-        call.session.state.clientInfo = resolveClientInfo(undefined, call.original, call.view, true);
+      if (call.method === "initialize" && call.session) {
+        call.session.clientInfo = resolveClientInfo(undefined, call.request, call.view, true);
       }
-      if (this.options.enableTracing) this.record(call, result, undefined);
+      if (this.options.enableTracing) this.pipeline.submit(call.settle(result, undefined));
     } catch (error) {
       this.log.warnOnce("track:finish", `could not record a ${call.method} result (${String(error)}).`);
       return result;
@@ -162,46 +155,13 @@ export class Tracker {
     return out;
   }
 
-  private fail(call: Call, error: unknown): void {
+  private fail(call: TrackedCall, error: unknown): void {
     try {
-      if (this.options.enableTracing) this.record(call, undefined, error);
+      // The error is read now: the host may change it once it has been thrown past us.
+      if (this.options.enableTracing) this.pipeline.submit(call.settle(undefined, errorDataOf(error)));
     } catch (internal) {
       this.log.warnOnce("track:fail", `could not record a ${call.method} error (${String(internal)}).`);
     }
-  }
-
-  private record(call: Call, result: unknown, error: unknown): void {
-    const state = call.session.state;
-    const client = state?.clientInfo ?? resolveClientInfo(this.server.low, call.original, call.view, !state);
-    const event = newEvent(
-      { projectId: this.projectId, sessionId: state?.id, client, server: resolveServerInfo(this.server.low) },
-      eventTypeFor(call.method),
-      call.startedAt,
-    );
-    event.duration = Math.max(0, Math.round((performance.now() - call.started) * 1000) / 1000);
-    const params = call.request.params;
-    const resourceName = resourceNameOf(params);
-    if (resourceName !== undefined) event.resourceName = resourceName;
-    const parameters = parametersOf(params);
-    if (parameters !== undefined) event.parameters = parameters;
-    if (call.intent !== undefined) event.userIntent = call.intent;
-    if (error !== undefined) {
-      event.isError = true;
-      event.error = errorDataOf(error);
-    } else {
-      if (result !== undefined) event.response = result;
-      if (isObject(result) && result.isError === true) {
-        event.isError = true;
-        event.error = errorDataOfResult(result);
-      }
-    }
-    this.pipeline.submit({
-      event,
-      session: state,
-      identity: call.identity,
-      request: call.original,
-      view: call.view,
-    });
   }
 
   private decorateToolList(result: unknown): unknown {
@@ -293,6 +253,6 @@ export class Tracker {
       EVENT_TYPES.identify,
       at,
     );
-    this.pipeline.submit({ event: withIdentity(event, identity) });
+    this.pipeline.submit(readyEvent(withIdentity(event, identity)));
   }
 }

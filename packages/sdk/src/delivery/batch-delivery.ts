@@ -27,7 +27,8 @@ const DEFAULTS = {
 
 /** The queue → batch → POST pipeline behind {@link Delivery}. */
 export class BatchDelivery implements Delivery {
-  private readonly queue: RingQueue<Event>;
+  /** Events as JSON: serialized once when queued, joined into batch bodies when sent. */
+  private readonly queue: RingQueue<string>;
   private readonly maxQueueSize: number;
   private readonly batchSize: number;
   private readonly concurrency: number;
@@ -78,6 +79,20 @@ export class BatchDelivery implements Delivery {
   }
 
   enqueue(event: Event): void {
+    let json: string;
+    try {
+      json = JSON.stringify(event);
+    } catch (error) {
+      this.counters.dropped += 1;
+      this.options.logger.warn(
+        `mcpsight: dropped an event that could not be serialized to JSON (${String(error)})`,
+      );
+      return;
+    }
+    this.enqueueSerialized(json);
+  }
+
+  enqueueSerialized(json: string): void {
     try {
       if (this.stopped) {
         this.counters.dropped += 1;
@@ -88,13 +103,32 @@ export class BatchDelivery implements Delivery {
         this.dropQueued(1); // Everything held is in flight: the newest event is the one to go.
         return;
       }
-      this.queue.push(event);
+      this.queue.push(json);
       if (this.queue.length >= this.batchSize) this.schedulePump();
       else if (this.tickTimer === undefined) this.armTick();
       this.exitFlush.arm();
     } catch (error) {
       this.options.logger.error(`mcpsight: could not queue an event: ${String(error)}`);
     }
+  }
+
+  backlog(): number {
+    return this.queue.length + this.heldEvents;
+  }
+
+  dropOldest(): boolean {
+    try {
+      return this.makeRoom();
+    } catch {
+      return false;
+    }
+  }
+
+  reportDropped(count: number): void {
+    if (count <= 0) return;
+    this.counters.dropped += count;
+    this.droppedSinceReport += count;
+    this.logFull();
   }
 
   flush(timeoutMs = DEFAULTS.flushTimeoutMs): Promise<void> {
@@ -165,6 +199,10 @@ export class BatchDelivery implements Delivery {
     this.counters.dropped += count;
     this.settled += count;
     this.droppedSinceReport += count;
+    this.logFull();
+  }
+
+  private logFull(): void {
     if (!this.loggedFull) {
       this.loggedFull = true;
       this.options.logger.debug(
@@ -189,21 +227,13 @@ export class BatchDelivery implements Delivery {
         continue;
       }
       if (this.queue.length === 0 || (!partial && this.queue.length < this.batchSize)) break;
-      const events = this.queue.take(this.batchSize);
-      const { bodies, unserializable } = serializeBatch(events, this.droppedSinceReport);
+      const bodies = serializeBatch(this.queue.take(this.batchSize), this.droppedSinceReport);
       if (this.droppedSinceReport > 0) {
         this.options.logger.debug(
           `mcpsight: reporting ${this.droppedSinceReport} dropped events to the collector`,
         );
         this.droppedSinceReport = 0;
         this.loggedFull = false;
-      }
-      if (unserializable > 0) {
-        this.counters.dropped += unserializable;
-        this.settled += unserializable;
-        this.options.logger.warn(
-          `mcpsight: dropped ${unserializable} events that could not be serialized to JSON`,
-        );
       }
       for (const { json, count, droppedEvents } of bodies) {
         this.heldEvents += count;

@@ -3,6 +3,8 @@ import type { Event } from "@mcpsight/protocol";
 import type { Logger } from "../log.js";
 import { BatchDelivery } from "./batch-delivery.js";
 
+export { RingQueue } from "./ring-queue.js";
+
 export interface DeliveryOptions {
   /** Collector base URL, e.g. http://127.0.0.1:4747 (no trailing /v1/batch). */
   endpoint: string;
@@ -40,7 +42,16 @@ export interface DeliveryStats {
 
 /** Accepts finished, redacted events and delivers them in batches. Never throws. */
 export interface Delivery {
+  /** Queues an event; it is serialized now (one that cannot be is dropped and counted). */
   enqueue(event: Event): void;
+  /** Queues an event already serialized to JSON (by the pipeline, which measured its size). */
+  enqueueSerialized(json: string): void;
+  /** Events queued or in flight: what counts toward `maxQueueSize`. */
+  backlog(): number;
+  /** Drops the oldest queued events (a batch awaiting retry, else one event) to free room; false if none. */
+  dropOldest(): boolean;
+  /** Counts events dropped before they reached the queue; reported like queue-full drops. */
+  reportDropped(count: number): void;
   /** Sends everything queued; resolves when done or after timeoutMs. Never rejects. */
   flush(timeoutMs?: number): Promise<void>;
   /** Flushes with a deadline, then stops timers and refuses new events. Never rejects. */

@@ -1,0 +1,87 @@
+// One request in flight, and then the raw facts of its outcome. The request path only records
+// those facts (a handful of field writes); the event is built from them on the pipeline's turn.
+import type { ErrorData, Event } from "@mcpsight/protocol";
+import { type NameVersion, resolveClientInfo, resolveServerInfo } from "./client-info.js";
+import type { LowLevelServer } from "./detect.js";
+import { errorDataOfResult, eventTypeFor, newEvent, parametersOf, resourceNameOf } from "./event.js";
+import type { PendingEvent } from "./pipeline.js";
+import type { RequestView } from "./request-view.js";
+import type { SessionRef, SessionState } from "./session-id.js";
+import type { McpRequest, UserIdentity } from "./types.js";
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+
+/** What a tracked call needs from its tracker to build its event. */
+export interface CallContext {
+  readonly projectId: string;
+  readonly low: LowLevelServer;
+}
+
+export class TrackedCall implements PendingEvent {
+  /** The session's state (stateful), read again when the event is built. */
+  readonly session: SessionState | undefined;
+  /** Stateless: the identity of this request, settling when its identify does. */
+  identity: Promise<UserIdentity | undefined> | undefined;
+  /** The request as the handler saw it (without the injected `context`). */
+  forwarded: McpRequest;
+  intent: string | undefined;
+  reportMissing = false;
+  /** The outcome, set when the handler settles. */
+  result: unknown;
+  error: ErrorData | undefined;
+  duration = 0;
+
+  constructor(
+    private readonly context: CallContext,
+    readonly method: string,
+    /** The request as received: the argument of eventTags/eventProperties and client-info lookups. */
+    readonly request: McpRequest,
+    readonly view: RequestView,
+    readonly ref: SessionRef,
+    readonly startedAt: number,
+    readonly started: number,
+  ) {
+    this.session = ref.state;
+    this.forwarded = request;
+  }
+
+  /** Records the outcome; `performance.now()` is read here so the duration excludes the pipeline. */
+  settle(result: unknown, error: ErrorData | undefined): this {
+    this.duration = Math.max(0, Math.round((performance.now() - this.started) * 1000) / 1000);
+    this.result = result;
+    this.error = error;
+    return this;
+  }
+
+  build(): Event {
+    const state = this.session;
+    const low = this.context.low;
+    const client: NameVersion | undefined =
+      state?.clientInfo ?? resolveClientInfo(low, this.request, this.view, !state);
+    const event = newEvent(
+      { projectId: this.context.projectId, sessionId: state?.id, client, server: resolveServerInfo(low) },
+      eventTypeFor(this.method),
+      this.startedAt,
+    );
+    event.duration = this.duration;
+    const params = this.forwarded.params;
+    const resourceName = resourceNameOf(params);
+    if (resourceName !== undefined) event.resourceName = resourceName;
+    const parameters = parametersOf(params);
+    if (parameters !== undefined) event.parameters = parameters;
+    if (this.intent !== undefined) event.userIntent = this.intent;
+    const result = this.result;
+    if (this.error !== undefined) {
+      event.isError = true;
+      event.error = this.error;
+    } else {
+      if (result !== undefined) event.response = result;
+      if (isObject(result) && result.isError === true) {
+        event.isError = true;
+        event.error = errorDataOfResult(result);
+      }
+    }
+    return event;
+  }
+}
