@@ -2,8 +2,13 @@
  * Ingest throughput: events/s through POST /v1/batch (gzip, batches of 500) against the raw
  * limit measured in the same run — the same gzipped batches decompressed, parsed and inserted
  * with better-sqlite3 into one events table (primary key + two indexes), no HTTP, no derived
- * tables. Usage: tsx --conditions=source collector-ingest.ts [--events 200000]
+ * tables. The collector runs in its own process (collector-server.ts; `--in-process` shares this
+ * one with the client); raw and collector alternate for `--rounds` rounds on fresh databases and
+ * the medians are reported, so drift in the machine's load hits both alike.
+ * Usage: tsx --conditions=@mcpsight/source collector-ingest.ts [--events 200000] [--rounds 3]
+ *   [--in-process] [--profile <dir>] (CPU profiles of the collector processes)
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,9 +17,20 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { startServer } from "../packages/server/src/server.js";
 import { rng, sessionEvents } from "./collector-data.js";
+import { describeMachine } from "./src/machine.js";
 
-const { values } = parseArgs({ options: { events: { type: "string" }, concurrency: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: "string" },
+    concurrency: { type: "string" },
+    rounds: { type: "string" },
+    "in-process": { type: "boolean" },
+    /** Write a CPU profile of each collector process into this directory. */
+    profile: { type: "string" },
+  },
+});
 const TOTAL = Number(values.events ?? 200_000);
+const ROUNDS = Number(values.rounds ?? 3);
 const CONCURRENCY = Number(values.concurrency ?? 4);
 const BATCH = 500;
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -35,8 +51,8 @@ function makeBatches(projectId: string): Buffer[] {
   return batches;
 }
 
-function rawInsert(dir: string, batches: Buffer[]): number {
-  const db = new Database(join(dir, "raw.db"));
+function rawInsert(path: string, batches: Buffer[]): number {
+  const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.exec(`CREATE TABLE events (id TEXT PRIMARY KEY, project_id TEXT, session_id TEXT, ts INTEGER, event_type TEXT,
@@ -65,26 +81,69 @@ function rawInsert(dir: string, batches: Buffer[]): number {
   return TOTAL / seconds;
 }
 
-async function collectorInsert(dir: string): Promise<{ rate: number; batches: Buffer[] }> {
-  const server = await startServer({
-    port: 0,
-    host: "127.0.0.1",
-    dataDir: dir,
-    retentionDays: 3650,
-    dashboardDir: null,
-    logLevel: "warn",
-    adminPassword: "bench",
-    adminToken: "msk_bench",
+interface Collector {
+  url: string;
+  projectId: string;
+  close(): Promise<void>;
+}
+
+async function startCollector(dir: string): Promise<Collector> {
+  if (values["in-process"]) {
+    const server = await startServer({
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: dir,
+      retentionDays: 3650,
+      dashboardDir: null,
+      logLevel: "warn",
+      adminPassword: "bench",
+      adminToken: "msk_bench",
+    });
+    const projectId = "proj_bench";
+    if (!(await server.storage.getProject(projectId)))
+      await server.storage.createProject({ id: projectId, name: "Bench" });
+    return { url: server.url, projectId, close: () => server.close() };
+  }
+  const child = spawn(
+    process.execPath,
+    [
+      ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : []),
+      "--conditions=@mcpsight/source",
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "collector-server.ts"),
+      dir,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+      if (text.includes("\n")) resolve(text.split("\n")[0] ?? "");
+    });
+    child.once("exit", (code) => reject(new Error(`collector exited with ${code}`)));
   });
-  const [project] = await server.storage.listProjects();
-  const batches = makeBatches(project?.id ?? "");
+  const { url, projectId } = JSON.parse(line) as { url: string; projectId: string };
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  return {
+    url,
+    projectId,
+    close: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function collectorInsert(collector: Collector, batches: Buffer[]): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < batches.length) {
         const body = batches[next++];
-        const res = await fetch(`${server.url}/v1/batch`, {
+        const res = await fetch(`${collector.url}/v1/batch`, {
           method: "POST",
           headers: { "content-type": "application/json", "content-encoding": "gzip" },
           body,
@@ -93,20 +152,36 @@ async function collectorInsert(dir: string): Promise<{ rate: number; batches: Bu
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  await server.close();
-  return { rate: TOTAL / seconds, batches };
+  return TOTAL / ((performance.now() - start) / 1000);
 }
 
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
+
+out(describeMachine());
 const dir = mkdtempSync(join(tmpdir(), "mcpsight-bench-"));
 try {
-  const collector = await collectorInsert(join(dir, "collector"));
-  const raw = rawInsert(dir, collector.batches);
-  out(`raw limit (gunzip + parse + insert, 1 table, PK + 2 indexes): ${Math.round(raw)} events/s`);
+  const raws: number[] = [];
+  const collectors: number[] = [];
+  let batches: Buffer[] | null = null;
+  for (let round = 0; round < ROUNDS; round++) {
+    const collector = await startCollector(join(dir, `collector-${round}`));
+    batches ??= makeBatches(collector.projectId);
+    collectors.push(await collectorInsert(collector, batches));
+    await collector.close();
+    raws.push(rawInsert(join(dir, `raw-${round}.db`), batches));
+    out(
+      `round ${round + 1}: raw ${Math.round(raws[round] ?? 0)} events/s, collector ${Math.round(collectors[round] ?? 0)} events/s`,
+    );
+  }
+  const raw = median(raws);
+  const collector = median(collectors);
+  out(`raw limit (gunzip + parse + insert, 1 table, PK + 2 indexes): ${Math.round(raw)} events/s (median)`);
   out(
-    `collector POST /v1/batch (gzip, ${CONCURRENCY} concurrent):     ${Math.round(collector.rate)} events/s`,
+    `collector POST /v1/batch (gzip, ${CONCURRENCY} concurrent${values["in-process"] ? ", same process" : ""}): ${Math.round(collector)} events/s (median)`,
   );
-  out(`ratio: ${(collector.rate / raw).toFixed(2)} (target >= 0.5)`);
+  out(
+    `ratio: ${(collector / raw).toFixed(2)} (target >= 0.5); per round: ${collectors.map((c, i) => (c / (raws[i] ?? 1)).toFixed(2)).join(", ")}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -26,6 +26,23 @@ export const get = <T>(db: Database, sql: string, ...params: unknown[]): T | und
   stmt(db, sql).get(...params) as T | undefined;
 export const run = (db: Database, sql: string, ...params: unknown[]) => stmt(db, sql).run(...params);
 
+const CHUNK_ROWS = 100;
+
+/**
+ * Runs `head` (an `INSERT … VALUES`) for many rows, `width` values each, flattened in `values`: one
+ * statement per chunk of up to 100 rows instead of one per row. `tail` follows the VALUES list
+ * (an `ON CONFLICT` clause).
+ */
+export function insertRows(db: Database, head: string, width: number, values: unknown[], tail = ""): void {
+  const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+  const step = CHUNK_ROWS * width;
+  for (let start = 0; start < values.length; start += step) {
+    const chunk = values.slice(start, start + step);
+    const rows = Array.from({ length: chunk.length / width }, () => row).join(", ");
+    stmt(db, `${head} ${rows} ${tail}`).run(...chunk);
+  }
+}
+
 export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 export const fromJson = <T>(text: string | null): T | null =>
   text === null ? null : (JSON.parse(text) as T);

@@ -28,6 +28,7 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   // FULL: a 2xx is only sent after a commit, and the commit must survive power loss too.
+  // (NORMAL measured no faster here: the commit's fsync is not where ingest spends its time.)
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
@@ -69,8 +70,11 @@ function createSqliteStorage(db: Db): Storage {
     ingestEvents: async (events, droppedEvents = 0) =>
       db.transaction(() => {
         const byProject = new Map<string, typeof events>();
-        for (const event of events)
-          byProject.set(event.projectId, [...(byProject.get(event.projectId) ?? []), event]);
+        for (const event of events) {
+          const list = byProject.get(event.projectId);
+          if (list) list.push(event);
+          else byProject.set(event.projectId, [event]);
+        }
         const total = { accepted: 0, duplicates: 0 };
         let dropped = droppedEvents;
         for (const [projectId, projectEvents] of byProject) {

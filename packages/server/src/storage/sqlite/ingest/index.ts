@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { EVENT_TYPES, type Event, SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
-import { type Db, run, toJson } from "../db.js";
+import { type Db, insertRows, run, toJson } from "../db.js";
 import { attributeEarlierEvents } from "./attribute.js";
 import { errorKeyOf, recordError } from "./errors.js";
 import { RollupDeltas } from "./rollups.js";
@@ -36,7 +36,8 @@ export class BatchWriter {
   private groups = new Map<string, SessionState[]>();
   private users = new Map<number, UserState>();
   private usersById = new Map<string, UserState>();
-  private sessionTools = new Set<string>();
+  /** Tools called per session in this batch, written with one statement per chunk at the end. */
+  private sessionTools = new Map<number, Set<string>>();
   readonly rollups = new RollupDeltas();
 
   constructor(
@@ -135,11 +136,12 @@ export class BatchWriter {
     const tool = e.resourceName || "(unknown)";
     if (isToolCall) {
       this.rollups.toolCall(floorTo(ts, HOUR_MS), tool, isError, e.duration);
-      const key = `${session.pk}:${tool}`;
-      if (!this.sessionTools.has(key)) {
-        this.sessionTools.add(key);
-        run(this.db, "INSERT OR IGNORE INTO session_tools VALUES (?, ?)", session.pk, tool);
+      let tools = this.sessionTools.get(session.pk);
+      if (!tools) {
+        tools = new Set();
+        this.sessionTools.set(session.pk, tools);
       }
+      tools.add(tool);
     }
     if (user) {
       user.events++;
@@ -283,6 +285,9 @@ export class BatchWriter {
       this.rollups.session(session.original, rollupKeyOf(session));
     }
     for (const user of this.users.values()) saveUser(this.db, user);
+    const pairs: unknown[] = [];
+    for (const [sessionPk, tools] of this.sessionTools) for (const tool of tools) pairs.push(sessionPk, tool);
+    insertRows(this.db, "INSERT OR IGNORE INTO session_tools (session_pk, tool) VALUES", 2, pairs);
     this.rollups.flush(this.db, this.projectPk);
   }
 }

@@ -1,5 +1,5 @@
 import { addTo, bucketOf, type Histogram } from "../../histogram.js";
-import { type Db, fromJson, get, run } from "../db.js";
+import { type Db, fromJson, get, insertRows, run } from "../db.js";
 import type { RollupKey } from "./state.js";
 
 const SEP = "\u0000";
@@ -100,37 +100,31 @@ export class RollupDeltas {
         JSON.stringify(histogram),
       );
     }
+    const userTools: unknown[] = [];
     for (const [key, d] of this.userTools) {
       const [userPk, tool] = key.split(SEP) as [string, string];
-      run(
-        db,
-        `INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, errors = errors + excluded.errors,
-           first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
-        Number(userPk),
-        tool,
-        projectPk,
-        d.calls,
-        d.errors,
-        d.first,
-        d.last,
-      );
+      userTools.push(Number(userPk), tool, projectPk, d.calls, d.errors, d.first, d.last);
     }
+    insertRows(
+      db,
+      "INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at) VALUES",
+      7,
+      userTools,
+      `ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, errors = errors + excluded.errors,
+         first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
+    );
+    const userClients: unknown[] = [];
     for (const [key, d] of this.userClients) {
       const [userPk, name, version] = key.split(SEP) as [string, string, string];
-      run(
-        db,
-        `INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
-        Number(userPk),
-        name,
-        version,
-        projectPk,
-        d.first,
-        d.last,
-      );
+      userClients.push(Number(userPk), name, version, projectPk, d.first, d.last);
     }
+    insertRows(
+      db,
+      "INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at) VALUES",
+      6,
+      userClients,
+      "ON CONFLICT DO UPDATE SET first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)",
+    );
     for (const [hour, d] of this.sessionHours) {
       if (d.sessions === 0 && d.identified === 0) continue;
       run(

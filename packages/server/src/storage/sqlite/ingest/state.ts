@@ -215,24 +215,19 @@ const userFromRow = (row: UserRow): UserState => ({
 
 /** Loads a user, creating the row when the id is new. */
 export function loadOrCreateUser(db: Db, projectPk: number, userId: string, ts: number): UserState {
-  run(
-    db,
-    `INSERT INTO users (project_pk, user_id, profile_at, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (project_pk, user_id) DO NOTHING`,
-    projectPk,
-    userId,
-    ts,
-    ts,
-    ts,
-  );
-  return userFromRow(
-    get<UserRow>(
+  const row =
+    get<UserRow>(db, "SELECT * FROM users WHERE project_pk = ? AND user_id = ?", projectPk, userId) ??
+    (get<UserRow>(
       db,
-      "SELECT * FROM users WHERE project_pk = ? AND user_id = ?",
+      `INSERT INTO users (project_pk, user_id, profile_at, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+       RETURNING *`,
       projectPk,
       userId,
-    ) as UserRow,
-  );
+      ts,
+      ts,
+      ts,
+    ) as UserRow);
+  return userFromRow(row);
 }
 
 export function loadUserByPk(db: Db, pk: number): UserState {
