@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { EventInput } from "@mcpsight/protocol";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "./backends.js";
 import { ADMIN_PASSWORD, ADMIN_TOKEN, api, postBatch, removeDir, tempDir } from "./helpers.js";
@@ -15,6 +16,8 @@ const RANGE = `from=${new Date(T0 - HOUR).toISOString()}&to=${new Date(T0 + 12 *
 interface Collector {
   url: string;
   child: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr). */
+  output: () => string;
 }
 
 /** Starts `mcpsight start` as a separate process on a free port; resolves once it listens. */
@@ -56,7 +59,7 @@ async function startProcess(databaseUrl: string, dataDir: string): Promise<Colle
     });
     child.once("exit", (code) => reject(new Error(`collector exited (${code}):\n${output}`)));
   });
-  return { url, child };
+  return { url, child, output: () => output };
 }
 
 async function stopProcess(collector: Collector): Promise<void> {
@@ -211,6 +214,30 @@ run("several collector processes on one PostgreSQL database", () => {
   };
   const projectOf = async (url: string) =>
     ((await get(url, "/api/v1/projects")).items as { id: string }[])[0]?.id as string;
+
+  it("bootstrap an empty database once when started at the same moment", { timeout: 60_000 }, async () => {
+    const database = await freshPostgresSchema();
+    databases.push(database);
+    const both = await Promise.all([start(database), start(database)]);
+    const ids = await Promise.all(
+      both.map(async (c) =>
+        ((await get(c.url, "/api/v1/projects")).items as { id: string }[]).map((p) => p.id),
+      ),
+    );
+    expect(ids[0]).toHaveLength(1);
+    expect(ids[1]).toEqual(ids[0]);
+    // Only the process that created the project and admin announces the first start.
+    expect(both.filter((c) => c.output().includes("First start")).length).toBe(1);
+    const client = new pg.Client({ connectionString: database.url?.replace(/\?.*$/, "") });
+    await client.connect();
+    try {
+      const schema = new URL(database.url as string).searchParams.get("schema");
+      const { rows } = await client.query(`SELECT username FROM ${schema}.accounts`);
+      expect(rows).toEqual([{ username: "admin" }]);
+    } finally {
+      await client.end();
+    }
+  });
 
   it("give the same users, sessions and counts as one process", { timeout: 120_000 }, async () => {
     // Reference: one collector, batches in order.

@@ -53,6 +53,15 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       await storage.close();
     });
 
+    it("claims a setting once: the first claim wins, later ones keep its value", async () => {
+      const claims = await Promise.all([storage.claimSetting("k", "a"), storage.claimSetting("k", "b")]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const winner = claims[0] ? "a" : "b";
+      expect(await storage.getSetting("k")).toBe(winner);
+      expect(await storage.claimSetting("k", "c")).toBe(false);
+      expect(await storage.getSetting("k")).toBe(winner);
+    });
+
     it("stores events once: retried ids are counted as duplicates", async () => {
       const batch = [ev(), ev({ at: MIN })];
       expect(await storage.ingestEvents(batch)).toEqual({ accepted: 2, duplicates: 0 });

@@ -5,6 +5,11 @@ import { createProject } from "./projects.js";
 
 export const ADMIN_USERNAME = "admin";
 
+/** Set once the default project and admin exist. */
+const INITIALIZED = "initialized";
+/** Claimed by the one process that performs the first start. */
+const FIRST_START = "first_start_claimed";
+
 export interface BootstrapResult {
   firstStart: boolean;
   project: Project | null;
@@ -13,30 +18,24 @@ export interface BootstrapResult {
   token: string | null;
 }
 
+export interface BootstrapOptions {
+  adminPassword?: string | undefined;
+  adminToken?: string | undefined;
+  /** How long a collector that lost the first-start claim waits for the winner (default 60 s). */
+  waitMs?: number | undefined;
+}
+
 /**
  * On first start: creates the default project and the admin account (password and token from
- * the environment, or generated). Later starts only apply a password/token set in the
- * environment, which is how a lost admin password is reset.
+ * the environment, or generated). Several collectors may start together on one empty database:
+ * exactly one claims the first start (an atomic insert-if-absent) and creates them; the others
+ * wait until it has, then continue as a later start. Later starts only apply a password/token
+ * set in the environment, which is how a lost admin password is reset.
  */
-export async function bootstrap(
-  storage: Storage,
-  env: { adminPassword?: string | undefined; adminToken?: string | undefined },
-): Promise<BootstrapResult> {
-  if ((await storage.getSetting("initialized")) === null) {
-    const project = await createProject(storage, "Default project");
-    const created = await createAccount(storage, {
-      username: ADMIN_USERNAME,
-      role: "admin",
-      ...(env.adminPassword ? { password: env.adminPassword } : {}),
-      ...(env.adminToken ? { token: env.adminToken } : {}),
-    });
-    await storage.setSetting("initialized", new Date().toISOString());
-    return {
-      firstStart: true,
-      project,
-      password: env.adminPassword ? null : created.password,
-      token: env.adminToken ? null : created.token,
-    };
+export async function bootstrap(storage: Storage, env: BootstrapOptions): Promise<BootstrapResult> {
+  if ((await storage.getSetting(INITIALIZED)) === null) {
+    if (await storage.claimSetting(FIRST_START, new Date().toISOString())) return firstStart(storage, env);
+    await waitForFirstStart(storage, env.waitMs ?? 60_000);
   }
   const admin = await storage.getAccountByUsername(ADMIN_USERNAME);
   if (admin && env.adminPassword)
@@ -49,4 +48,37 @@ export async function bootstrap(
       replace: true,
     });
   return { firstStart: false, project: null, password: null, token: null };
+}
+
+async function firstStart(storage: Storage, env: BootstrapOptions): Promise<BootstrapResult> {
+  const project = await createProject(storage, "Default project");
+  const created = await createAccount(storage, {
+    username: ADMIN_USERNAME,
+    role: "admin",
+    ...(env.adminPassword ? { password: env.adminPassword } : {}),
+    ...(env.adminToken ? { token: env.adminToken } : {}),
+  });
+  await storage.setSetting(INITIALIZED, new Date().toISOString());
+  return {
+    firstStart: true,
+    project,
+    password: env.adminPassword ? null : created.password,
+    token: env.adminToken ? null : created.token,
+  };
+}
+
+/** Another collector claimed the first start: wait until it has created the project and admin. */
+async function waitForFirstStart(storage: Storage, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while ((await storage.getSetting(INITIALIZED)) === null) {
+    if (Date.now() >= deadline) {
+      const claimed = await storage.getSetting(FIRST_START);
+      throw new Error(
+        `another collector began first-start setup at ${claimed} and has not finished it. ` +
+          `If no other collector is starting, it stopped part-way: delete the "${FIRST_START}" row ` +
+          "from the settings table (and any half-created admin account) and start again.",
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

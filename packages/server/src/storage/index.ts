@@ -38,6 +38,11 @@ export interface Storage {
   // settings (first-start marker and similar)
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  /**
+   * Stores `value` only if `key` is not set yet, atomically across processes; true when this
+   * call stored it. Used to claim the first-start bootstrap once when collectors start together.
+   */
+  claimSetting(key: string, value: string): Promise<boolean>;
 
   // projects
   createProject(input: { id: string; name: string }): Promise<Project>;

@@ -113,6 +113,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
     close: () => pool.end(),
     getSetting: (key) => projects.getSetting(pool, key),
     setSetting: (key, value) => projects.setSetting(pool, key, value),
+    claimSetting: (key, value) => projects.claimSetting(pool, key, value),
     createProject: (input) => projects.createProject(pool, input),
     getProject: (id) => projects.getProject(pool, id),
     listProjects: (ids) => projects.listProjects(pool, ids),

@@ -6,6 +6,7 @@ import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
+import { claimSetting } from "./admin/settings.js";
 import { type Db, projectPk } from "./db.js";
 import { BatchWriter } from "./ingest/index.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
@@ -52,6 +53,7 @@ function createSqliteStorage(db: Db): Storage {
     },
     getSetting: async (key) => projects.getSetting(db, key),
     setSetting: async (key, value) => projects.setSetting(db, key, value),
+    claimSetting: async (key, value) => claimSetting(db, key, value),
     createProject: async (input) => projects.createProject(db, input),
     getProject: async (id) => projects.getProject(db, id),
     listProjects: async (ids) => projects.listProjects(db, ids),
