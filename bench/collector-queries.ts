@@ -1,59 +1,44 @@
 /**
- * Query latency: generates a dataset straight through the storage layer (default 10M events,
- * 100k users, ~1M sessions over 30 days), then measures p50/p95 of every query endpoint over
- * HTTP. Usage: tsx --conditions=source collector-queries.ts [--events 10000000] [--runs 30]
- *   [--data-dir <dir>] (reuse a generated dir with --skip-generate)
+ * Query latency: generates a dataset with set-based SQL (collector-generate.ts: the same rows
+ * ingest would write; default 100k events, 1k users, ~10k sessions over 30 days; `--events
+ * 10000000` for the full figure), then measures p50/p95 of every query endpoint over HTTP with a
+ * bearer token. Usage: tsx --conditions=@mcpsight/source collector-queries.ts [--events 100000]
+ *   [--runs 30] [--check] (first verify the generator against ingest at a small size)
+ *   [--data-dir <dir>] (keep the generated store; reuse it with --skip-generate)
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { eventSchema } from "@mcpsight/protocol";
 import { startServer } from "../packages/server/src/server.js";
 import { openSqliteStorage } from "../packages/server/src/storage/sqlite/index.js";
-import { rng, sessionEvents } from "./collector-data.js";
+import { checkDataset, datasetFor, generateDataset } from "./collector-generate.js";
+import { describeMachine } from "./src/machine.js";
 
 const { values } = parseArgs({
   options: {
     events: { type: "string" },
     runs: { type: "string" },
+    check: { type: "boolean" },
     "data-dir": { type: "string" },
     "skip-generate": { type: "boolean" },
   },
 });
-const EVENTS = Number(values.events ?? 10_000_000);
+const EVENTS = Number(values.events ?? 100_000);
 const RUNS = Number(values.runs ?? 30);
-const USERS = Math.max(1, Math.round(EVENTS / 100));
-const SESSIONS = Math.max(1, Math.round(EVENTS / 10));
 const PROJECT = "proj_bench";
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function generate(dir: string): Promise<void> {
   const storage = openSqliteStorage({ dataDir: dir });
-  if (!(await storage.getProject(PROJECT))) await storage.createProject({ id: PROJECT, name: "Bench" });
-  const random = rng(7);
-  const shape = { projectId: PROJECT, users: USERS, sessions: SESSIONS, days: 30 };
-  const start = performance.now();
-  let written = 0;
-  let batch: ReturnType<typeof eventSchema.parse>[] = [];
-  for (let s = 0; written < EVENTS; s++) {
-    for (const event of sessionEvents(shape, s, random)) {
-      if (written >= EVENTS) break;
-      batch.push(event as ReturnType<typeof eventSchema.parse>);
-      written++;
-    }
-    if (batch.length >= 1000 || written >= EVENTS) {
-      await storage.ingestEvents(batch);
-      batch = [];
-      if (written % 500_000 < 1000)
-        out(
-          `  generated ${written} events (${Math.round(written / ((performance.now() - start) / 1000))}/s)`,
-        );
-    }
-  }
+  await storage.createProject({ id: PROJECT, name: "Bench" });
   await storage.close();
+  const dataset = datasetFor(EVENTS, PROJECT);
+  const start = performance.now();
+  const path = join(dir, "mcpsight.db");
+  const events = generateDataset(path, dataset, out);
   out(
-    `generated ${EVENTS} events, ${USERS} users, ~${SESSIONS} sessions in ${((performance.now() - start) / 1000).toFixed(0)} s`,
+    `generated ${events} events, ${dataset.users} users, ${dataset.sessions} sessions in ${((performance.now() - start) / 1000).toFixed(0)} s (${(statSync(path).size / 1e9).toFixed(1)} GB)`,
   );
 }
 
@@ -113,6 +98,8 @@ async function measure(dir: string): Promise<void> {
   await server.close();
 }
 
+out(describeMachine());
+if (values.check && !(await checkDataset(20_000, out))) throw new Error("the generator differs from ingest");
 const dir = values["data-dir"] ?? mkdtempSync(join(tmpdir(), "mcpsight-bench-q-"));
 try {
   if (!values["skip-generate"]) await generate(dir);
