@@ -131,6 +131,7 @@ export function generateDataset(path: string, d: Dataset, log: (line: string) =>
   db.function("bucket_of", { deterministic: true }, (ms: number) => bucketOf(ms));
   // Histogram JSON as ingest writes it: bucket → count, keys in ascending numeric order.
   db.aggregate("histogram_json", {
+    varargs: true,
     start: () => ({}),
     step: (h: Record<number, number>, ...args: unknown[]) => {
       const [bucket, count] = args as [number, number];
