@@ -12,10 +12,9 @@ function holdingDelivery(maxQueueSize: number) {
   const queued: string[] = [];
   let dropped = 0;
   const delivery: Delivery = {
-    enqueue: (event: Event) => delivery.enqueueSerialized(JSON.stringify(event)),
-    enqueueSerialized(json) {
+    enqueue(event: Event) {
       if (queued.length >= maxQueueSize) delivery.dropOldest();
-      queued.push(json);
+      queued.push(JSON.stringify(event));
     },
     backlog: () => queued.length,
     dropOldest() {
@@ -83,7 +82,7 @@ describe("Pipeline", () => {
     expect(ids()).toHaveLength(total);
   });
 
-  it("sends each event as the JSON it measured, sanitized", async () => {
+  it("sanitizes events before they reach the delivery", async () => {
     const { delivery, queued } = holdingDelivery(10);
     const pipeline = new Pipeline(resolveOptions({}), createLogger({}), delivery);
     pipeline.submit(readyEvent(makeEvent(1, { parameters: { apiKey: "sk-secret", n: 1 } })));

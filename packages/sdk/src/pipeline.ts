@@ -1,5 +1,5 @@
 // The event pipeline after a handler returns: build the event, wait for identity, run
-// eventTags/eventProperties, redact, serialize, enqueue. It runs off the request path (in bounded
+// eventTags/eventProperties, redact, fit to the size limit, enqueue. It runs off the request path (in bounded
 // chunks on later event-loop turns), every stage catches its own failure, and a failed event is
 // dropped and counted, never sent half-redacted. Events that need nothing asynchronous (no identify
 // in flight, no callbacks, no user redaction) go through synchronously, without a promise each.
@@ -8,7 +8,7 @@ import { type Delivery, RingQueue } from "./delivery/index.js";
 import { withIdentity } from "./event.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
-import { redactEvent, sanitizeEvent, serializeEvent } from "./redact.js";
+import { fitEventSize, redactEvent, type SanitizedEvent, sanitizeEvent } from "./redact.js";
 import type { RequestView } from "./request-view.js";
 import { preparingDone, preparingStarted } from "./runtime.js";
 import type { SessionState } from "./session-id.js";
@@ -117,7 +117,7 @@ export class Pipeline {
       if (!redact && !callbacks && !session?.pending && !isThenable(identity)) {
         sync = true;
         withIdentity(event, session ? session.identity : (identity as UserIdentity | undefined));
-        this.delivery.enqueueSerialized(serializeEvent(sanitizeEvent(event)));
+        this.delivery.enqueue(fitEventSize(sanitizeEvent(event)));
       } else {
         this.processAsync(pending, event).then(preparingDone, (error: unknown) => {
           this.drop(`the event pipeline failed (${describe(error)})`);
@@ -140,7 +140,7 @@ export class Pipeline {
       withIdentity(event, await pending.identity);
     }
     if (pending.request && pending.view) await this.addCallbackData(event, pending.request, pending.view);
-    let safe: Event;
+    let safe: SanitizedEvent;
     try {
       const redact = this.options.redact;
       safe = redact
@@ -152,7 +152,7 @@ export class Pipeline {
       );
       return;
     }
-    this.delivery.enqueueSerialized(serializeEvent(safe));
+    this.delivery.enqueue(fitEventSize(safe));
   }
 
   private async addCallbackData(event: Event, request: McpRequest, view: RequestView): Promise<void> {

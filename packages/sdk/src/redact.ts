@@ -1,10 +1,11 @@
 // Privacy for a whole event: the structural pass (sanitize.ts), then the user's
-// redactSensitiveInformation on every recorded string, then the protocol's size limits, checked
-// on the event's JSON, which is what delivery sends (each event is serialized once). If the
-// user's function fails the event is dropped: it is never sent unredacted.
+// redactSensitiveInformation on every recorded string, then the protocol's size limits. The byte
+// limit is checked against a bound computed by the same walk, so an ordinary event is never
+// serialized on its own: delivery serializes it once, inside its batch. If the user's function
+// fails the event is dropped: it is never sent unredacted.
 import type { ErrorData, Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
-import { mapStrings, sanitize, truncate } from "./sanitize.js";
+import { mapStrings, sanitize, takeJsonBound, truncate } from "./sanitize.js";
 
 export type RedactFunction = (text: string) => string | Promise<string>;
 
@@ -19,18 +20,26 @@ const checkedText = async (text: string, fn: RedactFunction): Promise<string> =>
   return result;
 };
 
+/** A sanitized event, and an upper bound on the bytes of its JSON from the same walk. */
+export interface SanitizedEvent {
+  event: Event;
+  maxBytes: number;
+}
+
 /**
  * The structural pass on a whole event, synchronous: content fields sanitized, intent and error
- * scrubbed and truncated. {@link serializeEvent} then fits it to the byte limit.
+ * scrubbed and truncated. {@link fitEventSize} then fits it to the byte limit.
  *
  * @example
- * sanitizeEvent(event).parameters; // secrets under secret-looking keys are "[REDACTED]"
+ * sanitizeEvent(event).event.parameters; // secrets under secret-looking keys are "[REDACTED]"
  */
-export function sanitizeEvent(event: Event): Event {
+export function sanitizeEvent(event: Event): SanitizedEvent {
   const out: Event = { ...event };
+  takeJsonBound(); // start counting from zero
   for (const field of CONTENT_FIELDS) {
     if (out[field] !== undefined) (out as Record<string, unknown>)[field] = sanitize(out[field]);
   }
+  const contentBytes = takeJsonBound();
   if (out.userIntent !== undefined)
     out.userIntent = String(sanitize(out.userIntent, LIMITS.userIntentLength));
   if (out.error !== undefined) {
@@ -39,7 +48,31 @@ export function sanitizeEvent(event: Event): Event {
     if (out.error.stack !== undefined) error.stack = truncate(out.error.stack, LIMITS.errorStackLength);
     out.error = error;
   }
-  return out;
+  return { event: out, maxBytes: contentBytes + fieldBytes(out) };
+}
+
+/** Bound on the JSON bytes of an event's fields other than the content ones (already counted). */
+function fieldBytes(event: Event): number {
+  let bytes = 2;
+  for (const key of Object.keys(event)) {
+    const value = (event as Record<string, unknown>)[key];
+    bytes += 6 * key.length + 4;
+    if ((CONTENT_FIELDS as readonly string[]).includes(key)) continue;
+    if (typeof value === "string") bytes += 6 * value.length + 3;
+    else if (typeof value === "object" && value !== null) bytes += flatObjectBytes(value);
+    else bytes += 25;
+  }
+  return bytes;
+}
+
+/** `error` and `tags` hold strings; anything else is measured exactly (rare, small). */
+function flatObjectBytes(value: object): number {
+  let bytes = 2;
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== "string") return 3 * JSON.stringify(value).length + 2;
+    bytes += 6 * (key.length + item.length) + 6;
+  }
+  return bytes;
 }
 
 /**
@@ -50,8 +83,8 @@ export function sanitizeEvent(event: Event): Event {
  * @example
  * const safe = await redactEvent(event, (text) => text.replaceAll(/sk-\w+/g, "[key]"));
  */
-export async function redactEvent(event: Event, fn: RedactFunction): Promise<Event> {
-  const out = sanitizeEvent(event);
+export async function redactEvent(event: Event, fn: RedactFunction): Promise<SanitizedEvent> {
+  const out = sanitizeEvent(event).event;
   for (const field of CONTENT_FIELDS) {
     const value = out[field];
     if (value !== undefined)
@@ -67,15 +100,14 @@ export async function redactEvent(event: Event, fn: RedactFunction): Promise<Eve
 }
 
 /**
- * The event's JSON as it is sent, within `LIMITS.eventBytes`: the bulkiest content is replaced
- * until it fits. Throws if the event cannot be serialized (the caller drops it).
- *
- * @example
- * delivery.enqueueSerialized(serializeEvent(sanitizeEvent(event)));
+ * Drops the bulkiest content until the event fits in `LIMITS.eventBytes`. Ordinary events are
+ * well under the bound from the walk and returned as they are; only an event that might be over
+ * is serialized to measure it.
  */
-export function serializeEvent(event: Event): string {
-  let json = JSON.stringify(event);
-  if (fits(json)) return json;
+export function fitEventSize({ event, maxBytes }: SanitizedEvent): Event {
+  if (maxBytes <= LIMITS.eventBytes) return event;
+  let size = Buffer.byteLength(JSON.stringify(event));
+  if (size <= LIMITS.eventBytes) return event;
   const out: Event = { ...event };
   for (const field of SHRINK_ORDER) {
     if (out[field] === undefined) continue;
@@ -83,14 +115,9 @@ export function serializeEvent(event: Event): string {
       field === "properties" || field === "identifyActorData"
         ? { omitted: `over the ${LIMITS.eventBytes}-byte event limit` }
         : `[omitted: the event was over ${LIMITS.eventBytes} bytes]`;
-    json = JSON.stringify(out);
-    if (fits(json)) return json;
+    size = Buffer.byteLength(JSON.stringify(out));
+    if (size <= LIMITS.eventBytes) return out;
   }
   if (out.error?.stack !== undefined) out.error = { ...out.error, stack: truncate(out.error.stack, 4096) };
-  return JSON.stringify(out);
+  return out;
 }
-
-/** UTF-8 takes at most 3 bytes per UTF-16 unit, so most events fit without counting bytes. */
-const fits = (json: string): boolean =>
-  json.length * 3 <= LIMITS.eventBytes ||
-  (json.length <= LIMITS.eventBytes && Buffer.byteLength(json) <= LIMITS.eventBytes);

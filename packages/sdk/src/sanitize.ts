@@ -74,37 +74,65 @@ export function sanitize(value: unknown, maxString: number = LIMITS.valueStringL
   return walk(value, 0, maxString, []);
 }
 
+/**
+ * Upper bound on the UTF-8 bytes of `JSON.stringify` of everything {@link sanitize} returned since
+ * the last call: the walk already visits every value, so the event size limit is checked without
+ * serializing each event (delivery serializes whole batches, which is cheaper per event). A string
+ * costs at most 6 bytes per UTF-16 unit (`\u001f`, a lone surrogate), plus quotes and a separator.
+ */
+export function takeJsonBound(): number {
+  const bound = jsonBound;
+  jsonBound = 0;
+  return bound;
+}
+
+let jsonBound = 0;
+/** Bytes of a finite number, `null`, a boolean or a pair of brackets, with its separator. */
+const SCALAR_BOUND = 25;
+
+const measured = (text: string): string => {
+  jsonBound += 6 * text.length + 3;
+  return text;
+};
+
 // The walk is module-level (no closures per call) and detects cycles with the stack of objects
 // being visited: only an ancestor can make a cycle, and depth is bounded, so a short array is
 // cheaper than a WeakSet.
 function walk(current: unknown, depth: number, maxString: number, ancestors: object[]): unknown {
   switch (typeof current) {
     case "string":
-      return scrubString(current) ?? truncate(current, maxString);
+      return measured(scrubString(current) ?? truncate(current, maxString));
     case "number":
-      return Number.isFinite(current) ? current : String(current);
+      jsonBound += SCALAR_BOUND;
+      return Number.isFinite(current) ? current : measured(String(current));
     case "boolean":
+      jsonBound += SCALAR_BOUND;
       return current;
     case "bigint":
-      return current.toString();
+      return measured(current.toString());
     case "object":
       break;
     default:
       return undefined; // functions, symbols, undefined
   }
+  jsonBound += SCALAR_BOUND;
   if (current === null) return null;
-  if (depth >= MAX_DEPTH) return "[nested too deep]";
-  if (ancestors.includes(current)) return "[circular]";
-  if (current instanceof Date) return Number.isNaN(current.getTime()) ? null : current.toISOString();
+  if (depth >= MAX_DEPTH) return measured("[nested too deep]");
+  if (ancestors.includes(current)) return measured("[circular]");
+  if (current instanceof Date)
+    return Number.isNaN(current.getTime()) ? null : measured(current.toISOString());
   if (ArrayBuffer.isView(current) || current instanceof ArrayBuffer) {
-    return `[binary, ${current.byteLength} bytes]`;
+    return measured(`[binary, ${current.byteLength} bytes]`);
   }
   ancestors.push(current);
   try {
     if (Array.isArray(current)) {
       const out = new Array<unknown>(current.length);
-      for (let i = 0; i < current.length; i++)
-        out[i] = walk(current[i], depth + 1, maxString, ancestors) ?? null;
+      for (let i = 0; i < current.length; i++) {
+        const item = walk(current[i], depth + 1, maxString, ancestors);
+        if (item === undefined) jsonBound += SCALAR_BOUND; // written as null
+        out[i] = item ?? null;
+      }
       return out;
     }
     if (current instanceof Map) return walk(Object.fromEntries(current), depth, maxString, ancestors);
@@ -128,11 +156,13 @@ function walkObject(
   const binaryContent = object.type === "image" || object.type === "audio";
   for (const key of Object.keys(object)) {
     const item = object[key];
-    if (binaryContent && key === "data") out[key] = binaryPlaceholder(String(object.type), item);
-    else if (BINARY_KEYS.has(key) && typeof item === "string") out[key] = binaryPlaceholder("blob", item);
-    else if (item !== null && typeof item !== "number" && typeof item !== "boolean" && isSecretKey(key)) {
+    jsonBound += 6 * key.length + 3; // a key left out (undefined) only makes the bound looser
+    if (binaryContent && key === "data") out[key] = measured(binaryPlaceholder(String(object.type), item));
+    else if (BINARY_KEYS.has(key) && typeof item === "string") {
+      out[key] = measured(binaryPlaceholder("blob", item));
+    } else if (item !== null && typeof item !== "number" && typeof item !== "boolean" && isSecretKey(key)) {
       // Numbers and booleans under such keys (max_tokens, session_count) are not secrets.
-      if (item !== undefined) out[key] = REDACTED;
+      if (item !== undefined) out[key] = measured(REDACTED);
     } else {
       const sanitized = walk(item, depth + 1, maxString, ancestors);
       if (sanitized !== undefined) out[key] = sanitized;

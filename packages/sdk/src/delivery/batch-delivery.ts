@@ -27,8 +27,7 @@ const DEFAULTS = {
 
 /** The queue → batch → POST pipeline behind {@link Delivery}. */
 export class BatchDelivery implements Delivery {
-  /** Events as JSON: serialized once when queued, joined into batch bodies when sent. */
-  private readonly queue: RingQueue<string>;
+  private readonly queue: RingQueue<Event>;
   private readonly maxQueueSize: number;
   private readonly batchSize: number;
   private readonly concurrency: number;
@@ -79,20 +78,6 @@ export class BatchDelivery implements Delivery {
   }
 
   enqueue(event: Event): void {
-    let json: string;
-    try {
-      json = JSON.stringify(event);
-    } catch (error) {
-      this.counters.dropped += 1;
-      this.options.logger.warn(
-        `mcpsight: dropped an event that could not be serialized to JSON (${String(error)})`,
-      );
-      return;
-    }
-    this.enqueueSerialized(json);
-  }
-
-  enqueueSerialized(json: string): void {
     try {
       if (this.stopped) {
         this.counters.dropped += 1;
@@ -103,7 +88,7 @@ export class BatchDelivery implements Delivery {
         this.dropQueued(1); // Everything held is in flight: the newest event is the one to go.
         return;
       }
-      this.queue.push(json);
+      this.queue.push(event);
       if (this.queue.length >= this.batchSize) this.schedulePump();
       else if (this.tickTimer === undefined) this.armTick();
       this.exitFlush.arm();
@@ -227,13 +212,21 @@ export class BatchDelivery implements Delivery {
         continue;
       }
       if (this.queue.length === 0 || (!partial && this.queue.length < this.batchSize)) break;
-      const bodies = serializeBatch(this.queue.take(this.batchSize), this.droppedSinceReport);
+      const events = this.queue.take(this.batchSize);
+      const { bodies, unserializable } = serializeBatch(events, this.droppedSinceReport);
       if (this.droppedSinceReport > 0) {
         this.options.logger.debug(
           `mcpsight: reporting ${this.droppedSinceReport} dropped events to the collector`,
         );
         this.droppedSinceReport = 0;
         this.loggedFull = false;
+      }
+      if (unserializable > 0) {
+        this.counters.dropped += unserializable;
+        this.settled += unserializable;
+        this.options.logger.warn(
+          `mcpsight: dropped ${unserializable} events that could not be serialized to JSON`,
+        );
       }
       for (const { json, count, droppedEvents } of bodies) {
         this.heldEvents += count;

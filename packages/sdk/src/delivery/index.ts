@@ -42,10 +42,7 @@ export interface DeliveryStats {
 
 /** Accepts finished, redacted events and delivers them in batches. Never throws. */
 export interface Delivery {
-  /** Queues an event; it is serialized now (one that cannot be is dropped and counted). */
   enqueue(event: Event): void;
-  /** Queues an event already serialized to JSON (by the pipeline, which measured its size). */
-  enqueueSerialized(json: string): void;
   /** Events queued or in flight: what counts toward `maxQueueSize`. */
   backlog(): number;
   /** Drops the oldest queued events (a batch awaiting retry, else one event) to free room; false if none. */
