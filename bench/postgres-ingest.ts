@@ -5,7 +5,9 @@
  * into one events table with a primary key and two indexes, no HTTP, no derived tables.
  * Each measurement gets a fresh schema.
  * Usage: tsx --conditions=@mcpsight/source postgres-ingest.ts [--events 100000] [--concurrency 4]
- *   [--database-url postgres://…] (default MCPSIGHT_TEST_DATABASE_URL)
+ *   [--rounds 1] [--processes 1,2] [--cpu-prof <dir>] [--database-url postgres://…]
+ *   (default MCPSIGHT_TEST_DATABASE_URL). With several rounds, raw and collector runs alternate and
+ *   medians are reported (the machine's load drifts). `--cpu-prof` profiles the collectors.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -19,11 +21,17 @@ const { values } = parseArgs({
   options: {
     events: { type: "string" },
     concurrency: { type: "string" },
+    rounds: { type: "string" },
+    processes: { type: "string" },
+    "cpu-prof": { type: "string" },
     "database-url": { type: "string" },
   },
 });
 const TOTAL = Number(values.events ?? 100_000);
 const CONCURRENCY = Number(values.concurrency ?? 4);
+const ROUNDS = Number(values.rounds ?? 1);
+const PROCESSES = (values.processes ?? "1,2").split(",").map(Number);
+const PROFILE = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
 const BASE_URL =
   values["database-url"] ?? process.env.MCPSIGHT_TEST_DATABASE_URL ?? process.env.MCPSIGHT_DATABASE_URL;
 if (!BASE_URL) throw new Error("set --database-url or MCPSIGHT_TEST_DATABASE_URL");
@@ -107,6 +115,7 @@ async function startCollector(url: string): Promise<Collector> {
   const child = spawn(
     process.execPath,
     [
+      ...PROFILE,
       "--conditions=@mcpsight/source",
       "--import",
       "tsx",
@@ -170,12 +179,31 @@ async function collectorRun(processes: number, batches: Buffer[]): Promise<numbe
 
 out(describeMachine());
 const batches = makeBatches("proj_bench");
-out(`events: ${TOTAL}, batches of ${BATCH}, ${CONCURRENCY} requests in flight per collector`);
-const raw = await rawCopy(batches);
+out(
+  `events: ${TOTAL}, batches of ${BATCH}, ${CONCURRENCY} requests in flight per collector, ${ROUNDS} round(s)`,
+);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const rates = new Map<string, number[]>();
+const record = (name: string, rate: number) => {
+  rates.set(name, [...(rates.get(name) ?? []), rate]);
+  out(`  ${name}: ${Math.round(rate)} events/s`);
+};
+for (let round = 1; round <= ROUNDS; round++) {
+  out(`round ${round}`);
+  record("raw", await rawCopy(batches));
+  for (const n of PROCESSES) record(`${n}p`, await collectorRun(n, batches));
+}
+const raw = median(rates.get("raw") ?? []);
 out(
   `raw limit (gunzip + parse + COPY from one client, 1 table, PK + 2 indexes): ${Math.round(raw)} events/s`,
 );
-const one = await collectorRun(1, batches);
-out(`1 collector process:   ${Math.round(one)} events/s (ratio ${(one / raw).toFixed(2)})`);
-const two = await collectorRun(2, batches);
-out(`2 collector processes: ${Math.round(two)} events/s (ratio ${(two / raw).toFixed(2)}; target >= 0.5)`);
+for (const n of PROCESSES) {
+  const rate = median(rates.get(`${n}p`) ?? []);
+  out(
+    `${n} collector process${n > 1 ? "es" : ""}: ${Math.round(rate)} events/s (ratio ${(rate / raw).toFixed(2)}; target >= 0.5)`,
+  );
+}

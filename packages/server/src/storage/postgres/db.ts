@@ -42,6 +42,9 @@ export function createPool(url: PostgresUrl, max = 10): pg.Pool {
     // Every connection resolves table names in the configured schema.
     options: `-c search_path=${url.schema}`,
     application_name: "mcpsight",
+    // Queries issued without awaiting the previous one go out together (protocol pipelining):
+    // an ingest batch is two round trips plus its commit, however many statements it runs.
+    pipeline: true,
   });
   // An idle client losing its connection must not crash the collector; the pool replaces it.
   pool.on("error", () => {});
@@ -82,20 +85,39 @@ const RETRYABLE = new Set(["40001", "40P01", "23505"]);
 const MAX_ATTEMPTS = 8;
 
 /**
+ * Registers a statement of the transaction that `fn` does not wait for; the commit is pipelined
+ * behind it and the transaction fails (and is retried) if it fails.
+ */
+export type Defer = (statement: Promise<unknown>) => void;
+
+/**
  * Runs `fn` in a transaction on one pooled client, retrying the whole transaction when
  * PostgreSQL aborts it for a serialization failure or a deadlock. `fn` must be re-runnable: it
- * builds all of its state from the database inside the transaction.
+ * builds all of its state from the database inside the transaction. BEGIN, the statements `fn`
+ * defers and COMMIT are pipelined: a statement that fails aborts the transaction, so the COMMIT
+ * behind it rolls back and its error is thrown here.
  */
-export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function transaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient, defer: Defer) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
+    const pending: Promise<unknown>[] = [];
+    const defer: Defer = (statement) => {
+      // Handled here so an early failure is not reported as unhandled; awaited below.
+      statement.catch(() => {});
+      pending.push(statement);
+    };
     try {
-      await client.query("BEGIN");
-      const result = await fn(client);
-      await client.query("COMMIT");
+      defer(client.query("BEGIN"));
+      const result = await fn(client, defer);
+      defer(client.query("COMMIT"));
+      await Promise.all(pending);
       return result;
     } catch (error) {
+      await Promise.allSettled(pending);
       await client.query("ROLLBACK").catch((rollbackError: Error) => {
         broken = rollbackError;
       });

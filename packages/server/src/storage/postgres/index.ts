@@ -73,14 +73,15 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
     const pks = await keys([...byProject.keys()]);
     for (const projectId of byProject.keys())
       if (!pks.has(projectId)) throw new Error(`unknown project ${projectId}`);
-    return transaction(pool, async (db) => {
-      // All of the batch's locks first, in one consistent order: no lock-order deadlocks.
-      await lockKeys(db, events.flatMap(lockKeysOf));
+    return transaction(pool, async (db, defer) => {
+      // All of the batch's locks first, in one consistent order: no lock-order deadlocks. The
+      // reads queued behind the lock run once it is granted.
+      defer(lockKeys(db, events.flatMap(lockKeysOf)));
       const total = { accepted: 0, duplicates: 0 };
       let dropped = droppedEvents;
       for (const [projectId, projectEvents] of byProject) {
         const writer = new BatchWriter(db, pks.get(projectId) as number, projectId);
-        const result = await writer.write(projectEvents, dropped);
+        const result = await writer.write(projectEvents, dropped, defer);
         dropped = 0;
         total.accepted += result.accepted;
         total.duplicates += result.duplicates;

@@ -1,5 +1,5 @@
 import { floorTo, HOUR_MS } from "../../time.js";
-import { all, run, type Sql } from "../db.js";
+import { run, type Sql } from "../db.js";
 
 export interface ErrorOccurrence {
   key: { tool: string; message: string };
@@ -10,25 +10,26 @@ export interface ErrorOccurrence {
 }
 
 const SEP = "\u0000";
+const keyOf = (k: { tool: string; message: string }) => `${k.tool}${SEP}${k.message}`;
 
 /**
- * Records a batch's errors: group rows (first/last seen, latest sample), hourly counts, and the
- * distinct users and sessions of each group. A group's `users`/`sessions` counters grow by the
- * link rows this statement actually inserted, so concurrent batches never double-count.
+ * Records a batch's errors in two pipelined statements: the group rows (first/last seen, latest
+ * sample), then — finding the groups by key, so no result has to come back first — hourly counts
+ * and the distinct users and sessions of each group. A group's `users`/`sessions` counters grow
+ * by the link rows that statement actually inserted, so concurrent batches never double-count.
  * `userLinks` are users newly attributed to earlier errors of their session.
  */
-export async function recordErrors(
+export function recordErrors(
   db: Sql,
   projectPk: number,
   occurrences: ErrorOccurrence[],
   userLinks: { key: { tool: string; message: string }; userPk: number }[],
-): Promise<void> {
-  if (occurrences.length === 0 && userLinks.length === 0) return;
+): Promise<unknown>[] {
+  if (occurrences.length === 0 && userLinks.length === 0) return [];
   const groups = new Map<
     string,
     { tool: string; message: string; first: number; last: number; sample: number | null }
   >();
-  const keyOf = (k: { tool: string; message: string }) => `${k.tool}${SEP}${k.message}`;
   for (const o of occurrences) {
     const key = keyOf(o.key);
     const g = groups.get(key);
@@ -40,88 +41,98 @@ export async function recordErrors(
     }
   }
   const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
-  const pks = new Map<string, number>();
-  if (sorted.length > 0) {
-    const rows = await all<{ pk: number; tool: string; message: string }>(
-      db,
-      `INSERT INTO error_groups (project_pk, tool, message, first_seen, last_seen, sample_event_pk)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
-       ON CONFLICT (project_pk, tool, message) DO UPDATE SET
-         first_seen = LEAST(error_groups.first_seen, excluded.first_seen),
-         last_seen = GREATEST(error_groups.last_seen, excluded.last_seen),
-         sample_event_pk = CASE WHEN excluded.last_seen >= error_groups.last_seen
-           THEN excluded.sample_event_pk ELSE error_groups.sample_event_pk END
-       RETURNING pk, tool, message`,
-      [
-        projectPk,
-        sorted.map((g) => g.tool),
-        sorted.map((g) => g.message),
-        sorted.map((g) => g.first),
-        sorted.map((g) => g.last),
-        sorted.map((g) => g.sample),
-      ],
+  const statements: Promise<unknown>[] = [];
+  if (sorted.length > 0)
+    statements.push(
+      run(
+        db,
+        `INSERT INTO error_groups (project_pk, tool, message, first_seen, last_seen, sample_event_pk)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+         ON CONFLICT (project_pk, tool, message) DO UPDATE SET
+           first_seen = LEAST(error_groups.first_seen, excluded.first_seen),
+           last_seen = GREATEST(error_groups.last_seen, excluded.last_seen),
+           sample_event_pk = CASE WHEN excluded.last_seen >= error_groups.last_seen
+             THEN excluded.sample_event_pk ELSE error_groups.sample_event_pk END`,
+        [
+          projectPk,
+          sorted.map((g) => g.tool),
+          sorted.map((g) => g.message),
+          sorted.map((g) => g.first),
+          sorted.map((g) => g.last),
+          sorted.map((g) => g.sample),
+        ],
+      ),
     );
-    for (const row of rows) pks.set(keyOf(row), row.pk);
-  }
-  const linkKeys = [...new Set(userLinks.map((l) => keyOf(l.key)))].filter((k) => !pks.has(k)).sort();
-  if (linkKeys.length > 0) {
-    const rows = await all<{ pk: number; tool: string; message: string }>(
-      db,
-      `SELECT g.pk, g.tool, g.message FROM unnest($2::text[], $3::text[]) AS k(tool, message)
-       JOIN error_groups g ON g.project_pk = $1 AND g.tool = k.tool AND g.message = k.message`,
-      [projectPk, linkKeys.map((k) => k.split(SEP)[0]), linkKeys.map((k) => k.split(SEP)[1])],
-    );
-    for (const row of rows) pks.set(keyOf(row), row.pk);
-  }
 
-  const hours = new Map<string, { group: number; hour: number; count: number }>();
-  const sessions = new Set<string>();
-  const users = new Set<string>();
+  // Every key the batch touches, numbered from 1 (the statement's ordinality).
+  const keys = new Map<string, { index: number; tool: string; message: string }>();
+  const indexOf = (k: { tool: string; message: string }) => {
+    const key = keyOf(k);
+    let entry = keys.get(key);
+    if (!entry) {
+      entry = { index: keys.size + 1, ...k };
+      keys.set(key, entry);
+    }
+    return entry.index;
+  };
+  const hours = new Map<string, { index: number; hour: number; count: number }>();
+  const sessions = new Map<string, [number, number]>();
+  const users = new Map<string, [number, number]>();
   for (const o of occurrences) {
-    const group = pks.get(keyOf(o.key)) as number;
+    const index = indexOf(o.key);
     const hour = floorTo(o.ts, HOUR_MS);
-    const hourKey = `${group}:${hour}`;
-    const h = hours.get(hourKey) ?? { group, hour, count: 0 };
+    const h = hours.get(`${index}:${hour}`) ?? { index, hour, count: 0 };
     h.count++;
-    hours.set(hourKey, h);
-    sessions.add(`${group}:${o.sessionPk}`);
-    if (o.userPk !== null) users.add(`${group}:${o.userPk}`);
+    hours.set(`${index}:${hour}`, h);
+    sessions.set(`${index}:${o.sessionPk}`, [index, o.sessionPk]);
+    if (o.userPk !== null) users.set(`${index}:${o.userPk}`, [index, o.userPk]);
   }
   for (const link of userLinks) {
-    const group = pks.get(keyOf(link.key));
-    if (group !== undefined) users.add(`${group}:${link.userPk}`);
+    const index = indexOf(link.key);
+    users.set(`${index}:${link.userPk}`, [index, link.userPk]);
   }
-  const hourRows = [...hours.values()].sort((a, b) => a.group - b.group || a.hour - b.hour);
-  if (hourRows.length > 0)
-    await run(
+  const hourRows = [...hours.values()];
+  const sessionPairs = [...sessions.values()];
+  const userPairs = [...users.values()];
+  statements.push(
+    run(
       db,
-      `INSERT INTO error_hours (group_pk, hour, count, project_pk)
-       SELECT g, h, c, $1 FROM unnest($2::bigint[], $3::bigint[], $4::int[]) AS x(g, h, c)
-       ON CONFLICT (group_pk, hour) DO UPDATE SET count = error_hours.count + excluded.count`,
-      [projectPk, hourRows.map((h) => h.group), hourRows.map((h) => h.hour), hourRows.map((h) => h.count)],
-    );
-  const pairs = (set: Set<string>) => {
-    const list = [...set].map((p) => p.split(":").map(Number) as [number, number]);
-    list.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    return [list.map((p) => p[0]), list.map((p) => p[1])];
-  };
-  const [sGroups, sSessions] = pairs(sessions);
-  const [uGroups, uUsers] = pairs(users);
-  await run(
-    db,
-    `WITH new_sessions AS (
-       INSERT INTO error_group_sessions SELECT * FROM unnest($1::bigint[], $2::bigint[])
-       ON CONFLICT DO NOTHING RETURNING group_pk
-     ), new_users AS (
-       INSERT INTO error_group_users SELECT * FROM unnest($3::bigint[], $4::bigint[])
-       ON CONFLICT DO NOTHING RETURNING group_pk
-     ), added AS (
-       SELECT group_pk, sum(s) AS s, sum(u) AS u FROM (
-         SELECT group_pk, 1 AS s, 0 AS u FROM new_sessions UNION ALL SELECT group_pk, 0, 1 FROM new_users
-       ) x GROUP BY group_pk
-     )
-     UPDATE error_groups g SET sessions = g.sessions + added.s, users = g.users + added.u
-     FROM added WHERE g.pk = added.group_pk`,
-    [sGroups, sSessions, uGroups, uUsers],
+      `WITH keys AS (
+         SELECT g.pk, k.i FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(tool, message, i)
+         JOIN error_groups g ON g.project_pk = $1 AND g.tool = k.tool AND g.message = k.message
+       ), hour_rows AS (
+         INSERT INTO error_hours (group_pk, hour, count, project_pk)
+         SELECT k.pk, x.hour, x.count, $1 FROM unnest($4::int[], $5::bigint[], $6::int[]) AS x(i, hour, count)
+         JOIN keys k USING (i) ORDER BY k.pk, x.hour
+         ON CONFLICT (group_pk, hour) DO UPDATE SET count = error_hours.count + excluded.count
+       ), new_sessions AS (
+         INSERT INTO error_group_sessions (group_pk, session_pk)
+         SELECT k.pk, x.s FROM unnest($7::int[], $8::bigint[]) AS x(i, s) JOIN keys k USING (i) ORDER BY 1, 2
+         ON CONFLICT DO NOTHING RETURNING group_pk
+       ), new_users AS (
+         INSERT INTO error_group_users (group_pk, user_pk)
+         SELECT k.pk, x.u FROM unnest($9::int[], $10::bigint[]) AS x(i, u) JOIN keys k USING (i) ORDER BY 1, 2
+         ON CONFLICT DO NOTHING RETURNING group_pk
+       ), added AS (
+         SELECT group_pk, sum(s) AS s, sum(u) AS u FROM (
+           SELECT group_pk, 1 AS s, 0 AS u FROM new_sessions UNION ALL SELECT group_pk, 0, 1 FROM new_users
+         ) x GROUP BY group_pk
+       )
+       UPDATE error_groups g SET sessions = g.sessions + added.s, users = g.users + added.u
+       FROM added WHERE g.pk = added.group_pk`,
+      [
+        projectPk,
+        [...keys.values()].map((k) => k.tool),
+        [...keys.values()].map((k) => k.message),
+        hourRows.map((h) => h.index),
+        hourRows.map((h) => h.hour),
+        hourRows.map((h) => h.count),
+        sessionPairs.map((p) => p[0]),
+        sessionPairs.map((p) => p[1]),
+        userPairs.map((p) => p[0]),
+        userPairs.map((p) => p[1]),
+      ],
+    ),
   );
+  return statements;
 }

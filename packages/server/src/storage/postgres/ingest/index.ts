@@ -4,20 +4,30 @@ import { errorKeyOf } from "../../sqlite/ingest/errors.js";
 import { mergeProfile } from "../../sqlite/ingest/state.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
-import { all, type Sql } from "../db.js";
+import { all, type Defer, type Sql } from "../db.js";
 import { attributeStoredEvents } from "./attribute.js";
 import { type ErrorOccurrence, recordErrors } from "./errors.js";
 import { RollupDeltas } from "./rollups.js";
 import {
   type EventRecord,
   emptyUser,
-  loadOrCreateUsers,
   loadSessions,
+  loadUsers,
+  newUser,
   rollupKeyOf,
   type SessionState,
+  sessionFromRow,
   type UserState,
+  userFromRow,
 } from "./state.js";
-import { insertEvents, saveProject, saveSessions, saveSessionTools, saveUsers } from "./write.js";
+import {
+  insertEvents,
+  insertUsers,
+  saveProject,
+  saveSessions,
+  saveSessionTools,
+  saveUsers,
+} from "./write.js";
 
 const sep = "\u0000";
 
@@ -48,16 +58,39 @@ export function lockKeysOf(e: Event): string[] {
 const lockIdOf = (key: string): bigint => createHash("sha256").update(key).digest().readBigInt64BE(0);
 
 /** Takes the keys' transaction-scoped advisory locks in one consistent (numeric) order. */
-export async function lockKeys(db: Sql, keys: string[]): Promise<void> {
+export function lockKeys(db: Sql, keys: string[]): Promise<unknown> {
   const ids = [...new Set(keys.map(lockIdOf))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  await all(db, "SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS id", [ids.map(String)]);
+  return all(db, "SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS id", [ids.map(String)]);
+}
+
+/** Keys for the rows a batch may insert, taken from the identity sequences up front. */
+interface Keys {
+  users: number[];
+  sessions: number[];
+  events: number[];
+}
+
+function allocateKeys(db: Sql, users: number, sessions: number, events: number): Promise<Keys> {
+  return all<{ users: string[]; sessions: string[]; events: string[] }>(
+    db,
+    `SELECT ARRAY(SELECT nextval('users_pk_seq') FROM generate_series(1, $1)) AS users,
+       ARRAY(SELECT nextval('sessions_pk_seq') FROM generate_series(1, $2)) AS sessions,
+       ARRAY(SELECT nextval('events_pk_seq') FROM generate_series(1, $3)) AS events`,
+    [users, sessions, events],
+  ).then(([row]) => {
+    const sorted = (list: string[] | undefined) => (list ?? []).map(Number).sort((x, y) => x - y);
+    return { users: sorted(row?.users), sessions: sorted(row?.sessions), events: sorted(row?.events) };
+  });
 }
 
 /**
  * Writes one project's part of a batch inside the caller's transaction (which holds the batch's
- * advisory locks). Reads everything the batch needs in a few set-based queries, derives sessions,
- * users and rollups in memory exactly as the SQLite backend does, then writes with multi-row
- * statements: sessions, events, errors, rollups, users.
+ * advisory locks) in two pipelined round trips: one flush of reads (stored event ids, users,
+ * every session the batch may continue, and keys for new rows from the identity sequences), then
+ * — after sessions, users and rollups are derived in memory exactly as the SQLite backend does —
+ * one flush of multi-row writes that the transaction's commit follows without waiting. Rows
+ * other batches also update (users, error groups, rollups, the project) are written last, so
+ * their row locks are held only until the commit right behind them.
  */
 export class BatchWriter {
   private sessionsById = new Map<string, SessionState>();
@@ -69,6 +102,7 @@ export class BatchWriter {
   private sessionTools = new Map<string, { session: SessionState; tool: string }>();
   private records: { event: Event; record: EventRecord; session: SessionState }[] = [];
   private pendingAttribution: { session: SessionState; user: UserState }[] = [];
+  private keys: Keys = { users: [], sessions: [], events: [] };
   readonly rollups = new RollupDeltas();
 
   constructor(
@@ -77,16 +111,8 @@ export class BatchWriter {
     private readonly projectId: string,
   ) {}
 
-  async write(events: Event[], droppedEvents: number): Promise<IngestResult> {
-    const existing = new Set(
-      (
-        await all<{ event_id: string }>(
-          this.db,
-          "SELECT event_id FROM events WHERE project_pk = $1 AND event_id = ANY($2::text[])",
-          [this.projectPk, events.map((e) => e.id)],
-        )
-      ).map((row) => row.event_id),
-    );
+  async write(events: Event[], droppedEvents: number, defer: Defer): Promise<IngestResult> {
+    const existing = new Set(await this.read(events));
     const fresh: Event[] = [];
     for (const event of events) {
       if (existing.has(event.id)) continue;
@@ -94,58 +120,70 @@ export class BatchWriter {
       fresh.push(event);
     }
     const duplicates = events.length - fresh.length;
-    if (fresh.length > 0) await this.prefetch(fresh);
 
     let newest = 0;
     for (const event of fresh) {
       const ts = Date.parse(event.timestamp);
+      if (event.identifyActorGivenId && !this.usersById.has(event.identifyActorGivenId))
+        this.rememberUser(newUser(this.keys.users.shift() as number, event.identifyActorGivenId, ts));
       this.writeEvent(event, ts, this.records.length);
       newest = Math.max(newest, ts);
     }
-    if (fresh.length > 0) await this.flush();
-    await saveProject(this.db, this.projectPk, fresh.length > 0 ? newest : null, droppedEvents, duplicates);
+    if (fresh.length > 0) await this.flush(defer);
+    defer(saveProject(this.db, this.projectPk, fresh.length > 0 ? newest : null, droppedEvents, duplicates));
     return { accepted: fresh.length, duplicates };
   }
 
-  /** Loads the identified users (creating new ones) and every session the batch may continue. */
-  private async prefetch(events: Event[]): Promise<void> {
-    const firstSeen = new Map<string, number>();
-    for (const e of events)
-      if (e.identifyActorGivenId && !firstSeen.has(e.identifyActorGivenId))
-        firstSeen.set(e.identifyActorGivenId, Date.parse(e.timestamp));
-    for (const user of await loadOrCreateUsers(this.db, this.projectPk, firstSeen)) this.rememberUser(user);
-
-    const ids = new Set<string>();
+  /**
+   * The reads, in one pipelined round trip: ids already stored, the stored users the batch names,
+   * the sessions it may continue (a superset is harmless: lookups match keys and windows exactly),
+   * and keys for new rows. Resolves to the stored event ids.
+   */
+  private async read(events: Event[]): Promise<string[]> {
+    const userIds = new Set<string>();
+    const sessionIds = new Set<string>();
     const groupKeys = new Set<string>();
-    const userPrefixes = new Set<string>();
+    const groupUserIds = new Set<string>();
     let min = Number.POSITIVE_INFINITY;
     let max = Number.NEGATIVE_INFINITY;
     for (const e of events) {
+      if (e.identifyActorGivenId) userIds.add(e.identifyActorGivenId);
       if (e.sessionId !== undefined) {
-        ids.add(e.sessionId);
+        sessionIds.add(e.sessionId);
         continue;
       }
       const ts = Date.parse(e.timestamp);
       min = Math.min(min, ts);
       max = Math.max(max, ts);
-      ids.add(statelessSessionId(this.projectId, e.id));
-      const user = e.identifyActorGivenId ? this.usersById.get(e.identifyActorGivenId) : undefined;
-      const key = this.groupKey(e, user ?? null);
-      if (key !== null) groupKeys.add(key);
-      if (user && e.clientName === undefined) userPrefixes.add(`u:${user.pk}:%`);
+      sessionIds.add(statelessSessionId(this.projectId, e.id));
+      if (e.identifyActorGivenId) groupUserIds.add(e.identifyActorGivenId);
+      else if (e.correlationId !== undefined) groupKeys.add(`c:${e.correlationId}:${e.clientName ?? ""}`);
     }
-    const sessions = await loadSessions(
-      this.db,
-      this.projectPk,
-      [...ids],
-      [...groupKeys],
-      [...userPrefixes],
-      groupKeys.size > 0 ? min - SESSION_IDLE_TIMEOUT_MS : 0,
-      groupKeys.size > 0 ? max + SESSION_IDLE_TIMEOUT_MS : 0,
-    );
+    const grouped = groupKeys.size + groupUserIds.size > 0;
+    const [stored, users, sessions, keys] = await Promise.all([
+      all<{ event_id: string }>(
+        this.db,
+        "SELECT event_id FROM events WHERE project_pk = $1 AND event_id = ANY($2::text[])",
+        [this.projectPk, events.map((e) => e.id)],
+      ),
+      userIds.size > 0 ? loadUsers(this.db, this.projectPk, [...userIds]) : [],
+      loadSessions(
+        this.db,
+        this.projectPk,
+        [...sessionIds],
+        [...groupKeys],
+        [...groupUserIds],
+        grouped ? min - SESSION_IDLE_TIMEOUT_MS : 0,
+        grouped ? max + SESSION_IDLE_TIMEOUT_MS : 0,
+      ),
+      allocateKeys(this.db, userIds.size, sessionIds.size, events.length),
+    ]);
+    this.keys = keys;
+    for (const row of users) this.rememberUser(userFromRow(row));
+    const byPk = new Map(sessions.map((row) => [row.pk, row]));
     // Stored group candidates in the order SQLite's lookup would return them: latest first.
-    sessions.sort((a, b) => b.lastSeen - a.lastSeen);
-    for (const session of sessions) {
+    const loaded = [...byPk.values()].map(sessionFromRow).sort((a, b) => b.lastSeen - a.lastSeen);
+    for (const session of loaded) {
       this.stored.set(session.sessionId, session);
       if (session.groupKey !== null) {
         const list = this.storedGroups.get(session.groupKey) ?? [];
@@ -153,6 +191,7 @@ export class BatchWriter {
         this.storedGroups.set(session.groupKey, list);
       }
     }
+    return stored.map((row) => row.event_id);
   }
 
   private groupKey(e: Event, user: UserState | null): string | null {
@@ -280,7 +319,7 @@ export class BatchWriter {
 
   private create(e: Event, sessionId: string, user: UserState | null, ts: number, groupKey: string | null) {
     const session: SessionState = {
-      pk: null,
+      pk: this.keys.sessions.shift() as number,
       sessionId,
       userPk: user?.pk ?? null,
       clientName: e.clientName ?? null,
@@ -336,30 +375,36 @@ export class BatchWriter {
     return user;
   }
 
-  private async flush(): Promise<void> {
+  /** Queues the batch's writes (one pipelined flush); only a rare attribution reads first. */
+  private async flush(defer: Defer): Promise<void> {
+    const db = this.db;
     const sessions = [...this.sessionsById.values()];
-    await saveSessions(this.db, this.projectPk, sessions);
     const userLinks: { key: { tool: string; message: string }; userPk: number }[] = [];
     for (const { session, user } of this.pendingAttribution)
-      for (const row of await attributeStoredEvents(this.db, session.pk as number, user.pk)) {
+      for (const row of await attributeStoredEvents(db, session.pk as number, user.pk)) {
         this.countForUser(user, session, row.record);
         if (row.record.errorKey) userLinks.push({ key: row.record.errorKey, userPk: user.pk });
       }
-    const eventPks = await insertEvents(this.db, this.projectPk, this.records);
-    await saveSessionTools(this.db, [...this.sessionTools.values()]);
+    const written = this.records.map((w) => ({ ...w, pk: this.keys.events[w.record.index] as number }));
+    const users = [...this.users.values()];
+    defer(insertUsers(db, this.projectPk, users));
+    for (const statement of saveSessions(db, this.projectPk, sessions)) defer(statement);
+    defer(insertEvents(db, this.projectPk, written));
+    defer(saveSessionTools(db, [...this.sessionTools.values()]));
+    // Rows shared with other batches from here on.
+    for (const statement of saveUsers(db, users)) defer(statement);
     const occurrences: ErrorOccurrence[] = [];
-    for (const { record, session } of this.records)
+    for (const { record, session, pk } of written)
       if (record.errorKey)
         occurrences.push({
           key: record.errorKey,
           ts: record.ts,
-          eventPk: eventPks[record.index] as number,
+          eventPk: pk,
           sessionPk: session.pk as number,
           userPk: record.userPk,
         });
-    await recordErrors(this.db, this.projectPk, occurrences, userLinks);
+    for (const statement of recordErrors(db, this.projectPk, occurrences, userLinks)) defer(statement);
     for (const session of sessions) this.rollups.session(session.original, rollupKeyOf(session));
-    await this.rollups.flush(this.db, this.projectPk);
-    await saveUsers(this.db, [...this.users.values()]);
+    defer(this.rollups.flush(db, this.projectPk));
   }
 }

@@ -99,113 +99,90 @@ export class RollupDeltas {
     this.clientHours.set(clientKey, client);
   }
 
-  async flush(db: Sql, projectPk: number): Promise<void> {
+  /**
+   * Adds the deltas to the stored rows in one statement (one data-modifying CTE per table, each
+   * fed in key order), so a batch pays one round trip for all six rollups. Resolves once written.
+   */
+  flush(db: Sql, projectPk: number): Promise<unknown> {
     const tools = byKey(this.tools).map(([, d]) => d);
-    if (tools.length > 0)
-      await run(
-        db,
-        `INSERT INTO tool_hours (project_pk, hour, tool, calls, errors)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::int[], $5::int[])
-         ON CONFLICT (project_pk, hour, tool) DO UPDATE
-           SET calls = tool_hours.calls + excluded.calls, errors = tool_hours.errors + excluded.errors`,
-        [
-          projectPk,
-          tools.map((d) => d.hour),
-          tools.map((d) => d.tool),
-          tools.map((d) => d.calls),
-          tools.map((d) => d.errors),
-        ],
-      );
     const durations = byKey(this.durations)
       .map(([, d]) => d)
       .filter((d) => d.count !== 0);
-    if (durations.length > 0)
-      await run(
-        db,
-        `INSERT INTO tool_hour_durations (project_pk, hour, tool, bucket, count)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::smallint[], $5::int[])
-         ON CONFLICT (project_pk, hour, tool, bucket) DO UPDATE SET count = tool_hour_durations.count + excluded.count`,
-        [
-          projectPk,
-          durations.map((d) => d.hour),
-          durations.map((d) => d.tool),
-          durations.map((d) => d.bucket),
-          durations.map((d) => d.count),
-        ],
-      );
     const userTools = byKey(this.userTools).map(([, d]) => d);
-    if (userTools.length > 0)
-      await run(
-        db,
-        `INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at)
-         SELECT u, t, $1, c, e, f, l FROM unnest($2::bigint[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[])
-           AS x(u, t, c, e, f, l)
-         ON CONFLICT (user_pk, tool) DO UPDATE SET calls = user_tools.calls + excluded.calls,
-           errors = user_tools.errors + excluded.errors, first_at = LEAST(user_tools.first_at, excluded.first_at),
-           last_at = GREATEST(user_tools.last_at, excluded.last_at)`,
-        [
-          projectPk,
-          userTools.map((d) => d.userPk),
-          userTools.map((d) => d.tool),
-          userTools.map((d) => d.calls),
-          userTools.map((d) => d.errors),
-          userTools.map((d) => d.first),
-          userTools.map((d) => d.last),
-        ],
-      );
     const userClients = byKey(this.userClients).map(([, d]) => d);
-    if (userClients.length > 0)
-      await run(
-        db,
-        `INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at)
-         SELECT u, n, v, $1, f, l FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-           AS x(u, n, v, f, l)
-         ON CONFLICT (user_pk, client_name, client_version) DO UPDATE
-           SET first_at = LEAST(user_clients.first_at, excluded.first_at),
-               last_at = GREATEST(user_clients.last_at, excluded.last_at)`,
-        [
-          projectPk,
-          userClients.map((d) => d.userPk),
-          userClients.map((d) => d.name),
-          userClients.map((d) => d.version),
-          userClients.map((d) => d.first),
-          userClients.map((d) => d.last),
-        ],
-      );
     const hours = [...this.sessionHours.entries()]
       .filter(([, d]) => d.sessions !== 0 || d.identified !== 0)
       .sort(([a], [b]) => a - b);
-    if (hours.length > 0)
-      await run(
-        db,
-        `INSERT INTO session_hours (project_pk, hour, sessions, identified)
-         SELECT $1, * FROM unnest($2::bigint[], $3::int[], $4::int[])
-         ON CONFLICT (project_pk, hour) DO UPDATE SET sessions = session_hours.sessions + excluded.sessions,
-           identified = session_hours.identified + excluded.identified`,
-        [
-          projectPk,
-          hours.map(([h]) => h),
-          hours.map(([, d]) => d.sessions),
-          hours.map(([, d]) => d.identified),
-        ],
-      );
     const clients = byKey(this.clientHours)
       .map(([, d]) => d)
       .filter((d) => d.sessions !== 0);
-    if (clients.length > 0)
-      await run(
-        db,
-        `INSERT INTO client_hours (project_pk, hour, client_name, client_version, sessions)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[])
-         ON CONFLICT (project_pk, hour, client_name, client_version) DO UPDATE
-           SET sessions = client_hours.sessions + excluded.sessions`,
-        [
-          projectPk,
-          clients.map((d) => d.hour),
-          clients.map((d) => d.name),
-          clients.map((d) => d.version),
-          clients.map((d) => d.sessions),
-        ],
-      );
+    const rows =
+      tools.length + durations.length + userTools.length + userClients.length + hours.length + clients.length;
+    if (rows === 0) return Promise.resolve();
+    return run(db, FLUSH_ROLLUPS, [
+      projectPk,
+      tools.map((d) => d.hour),
+      tools.map((d) => d.tool),
+      tools.map((d) => d.calls),
+      tools.map((d) => d.errors),
+      durations.map((d) => d.hour),
+      durations.map((d) => d.tool),
+      durations.map((d) => d.bucket),
+      durations.map((d) => d.count),
+      userTools.map((d) => d.userPk),
+      userTools.map((d) => d.tool),
+      userTools.map((d) => d.calls),
+      userTools.map((d) => d.errors),
+      userTools.map((d) => d.first),
+      userTools.map((d) => d.last),
+      userClients.map((d) => d.userPk),
+      userClients.map((d) => d.name),
+      userClients.map((d) => d.version),
+      userClients.map((d) => d.first),
+      userClients.map((d) => d.last),
+      hours.map(([h]) => h),
+      hours.map(([, d]) => d.sessions),
+      hours.map(([, d]) => d.identified),
+      clients.map((d) => d.hour),
+      clients.map((d) => d.name),
+      clients.map((d) => d.version),
+      clients.map((d) => d.sessions),
+    ]);
   }
 }
+
+/** Every rollup upsert of a batch; a table whose arrays are empty gets no rows. */
+const FLUSH_ROLLUPS = `
+  WITH tool_rows AS (
+    INSERT INTO tool_hours (project_pk, hour, tool, calls, errors)
+    SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::int[], $5::int[])
+    ON CONFLICT (project_pk, hour, tool) DO UPDATE
+      SET calls = tool_hours.calls + excluded.calls, errors = tool_hours.errors + excluded.errors
+  ), duration_rows AS (
+    INSERT INTO tool_hour_durations (project_pk, hour, tool, bucket, count)
+    SELECT $1, * FROM unnest($6::bigint[], $7::text[], $8::smallint[], $9::int[])
+    ON CONFLICT (project_pk, hour, tool, bucket) DO UPDATE SET count = tool_hour_durations.count + excluded.count
+  ), user_tool_rows AS (
+    INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at)
+    SELECT u, t, $1, c, e, f, l
+    FROM unnest($10::bigint[], $11::text[], $12::int[], $13::int[], $14::bigint[], $15::bigint[]) AS x(u, t, c, e, f, l)
+    ON CONFLICT (user_pk, tool) DO UPDATE SET calls = user_tools.calls + excluded.calls,
+      errors = user_tools.errors + excluded.errors, first_at = LEAST(user_tools.first_at, excluded.first_at),
+      last_at = GREATEST(user_tools.last_at, excluded.last_at)
+  ), user_client_rows AS (
+    INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at)
+    SELECT u, n, v, $1, f, l FROM unnest($16::bigint[], $17::text[], $18::text[], $19::bigint[], $20::bigint[])
+      AS x(u, n, v, f, l)
+    ON CONFLICT (user_pk, client_name, client_version) DO UPDATE
+      SET first_at = LEAST(user_clients.first_at, excluded.first_at),
+          last_at = GREATEST(user_clients.last_at, excluded.last_at)
+  ), session_rows AS (
+    INSERT INTO session_hours (project_pk, hour, sessions, identified)
+    SELECT $1, * FROM unnest($21::bigint[], $22::int[], $23::int[])
+    ON CONFLICT (project_pk, hour) DO UPDATE SET sessions = session_hours.sessions + excluded.sessions,
+      identified = session_hours.identified + excluded.identified
+  )
+  INSERT INTO client_hours (project_pk, hour, client_name, client_version, sessions)
+  SELECT $1, * FROM unnest($24::bigint[], $25::text[], $26::text[], $27::int[])
+  ON CONFLICT (project_pk, hour, client_name, client_version) DO UPDATE
+    SET sessions = client_hours.sessions + excluded.sessions`;

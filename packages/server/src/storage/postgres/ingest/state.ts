@@ -51,6 +51,8 @@ export interface RollupKey {
  */
 export interface UserState {
   pk: number;
+  /** Set for a user this batch creates: the time of the first event naming them. */
+  createdAt: number | null;
   userId: string;
   userName: string | null;
   userData: JsonObject | null;
@@ -115,28 +117,36 @@ export function sessionFromRow(row: SessionRow): SessionState {
 }
 
 /**
- * Sessions the batch may continue: by id, or open stateless groups (by key, or a user's `u:<pk>:%`
- * keys) overlapping its time span.
+ * Sessions the batch may continue: by id, or open stateless groups overlapping its time span — by
+ * key (`c:` groups), and every `u:<pk>:` group of the users named in `groupUserIds` (looked up
+ * here, so this read needs no user keys and goes out in the same round trip as the user read).
+ * Rows may repeat; callers deduplicate by `pk`.
  */
-export async function loadSessions(
+export function loadSessions(
   db: Sql,
   projectPk: number,
   sessionIds: string[],
   groupKeys: string[],
-  groupPatterns: string[],
+  groupUserIds: string[],
   earliestLast: number,
   latestFirst: number,
-): Promise<SessionState[]> {
-  const rows = await all<SessionRow>(
+): Promise<SessionRow[]> {
+  return all<SessionRow>(
     db,
-    `SELECT * FROM sessions WHERE project_pk = $1 AND (session_id = ANY($2::text[])
-       OR ((group_key = ANY($3::text[]) OR group_key LIKE ANY($4::text[])) AND last_seen >= $5 AND first_seen <= $6))`,
-    [projectPk, sessionIds, groupKeys, groupPatterns, earliestLast, latestFirst],
+    `SELECT * FROM sessions WHERE project_pk = $1 AND session_id = ANY($2::text[])
+     UNION ALL
+     SELECT * FROM sessions WHERE project_pk = $1 AND group_key = ANY($3::text[])
+       AND last_seen >= $5 AND first_seen <= $6
+     UNION ALL
+     SELECT s.* FROM users u JOIN sessions s ON s.project_pk = $1
+       AND s.group_key >= ('u:' || u.pk || ':') COLLATE "C" AND s.group_key < ('u:' || u.pk || ';') COLLATE "C"
+       AND s.last_seen >= $5 AND s.first_seen <= $6
+     WHERE u.project_pk = $1 AND u.user_id = ANY($4::text[])`,
+    [projectPk, sessionIds, groupKeys, groupUserIds, earliestLast, latestFirst],
   );
-  return rows.map(sessionFromRow);
 }
 
-interface UserRow {
+export interface UserRow {
   pk: number;
   user_id: string;
   user_name: string | null;
@@ -144,41 +154,33 @@ interface UserRow {
   profile_at: number;
 }
 
-/**
- * Loads the batch's identified users, creating the new ones (first seen and profile time = the
- * first event naming them). Counters start at zero: they are deltas.
- */
-export async function loadOrCreateUsers(
-  db: Sql,
-  projectPk: number,
-  firstSeen: Map<string, number>,
-): Promise<UserState[]> {
-  if (firstSeen.size === 0) return [];
-  const ids = [...firstSeen.keys()].sort();
-  const rows = await all<UserRow>(
+/** The stored users among `userIds`, with their profiles (counters are kept as deltas). */
+export function loadUsers(db: Sql, projectPk: number, userIds: string[]): Promise<UserRow[]> {
+  return all<UserRow>(
     db,
-    `WITH created AS (
-       INSERT INTO users (project_pk, user_id, profile_at, first_seen, last_seen)
-       SELECT $1, id, ts, ts, ts FROM unnest($2::text[], $3::bigint[]) AS x(id, ts)
-       ON CONFLICT (project_pk, user_id) DO NOTHING
-       RETURNING pk, user_id, user_name, user_data, profile_at
-     )
-     SELECT * FROM created
-     UNION ALL SELECT pk, user_id, user_name, user_data, profile_at FROM users
+    `SELECT pk, user_id, user_name, user_data, profile_at FROM users
      WHERE project_pk = $1 AND user_id = ANY($2::text[])`,
-    [projectPk, ids, ids.map((id) => firstSeen.get(id))],
+    [projectPk, userIds],
   );
-  return rows.map((row) => ({ ...emptyUser(row.pk, row.user_id), ...profileOf(row) }));
 }
 
-const profileOf = (row: UserRow) => ({
+export const userFromRow = (row: UserRow): UserState => ({
+  ...emptyUser(row.pk, row.user_id),
   userName: row.user_name,
   userData: fromJson<JsonObject>(row.user_data),
   profileAt: row.profile_at,
 });
 
+/** A user the batch creates: named first by an event at `ts`, which is also its profile time. */
+export const newUser = (pk: number, userId: string, ts: number): UserState => ({
+  ...emptyUser(pk, userId),
+  createdAt: ts,
+  profileAt: ts,
+});
+
 export const emptyUser = (pk: number, userId: string): UserState => ({
   pk,
+  createdAt: null,
   userId,
   userName: null,
   userData: null,

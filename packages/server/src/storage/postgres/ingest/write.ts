@@ -1,52 +1,84 @@
 import { EVENT_TYPES, type Event } from "@mcpsight/protocol";
-import { all, run, type Sql, toJson } from "../db.js";
+import { run, type Sql, toJson } from "../db.js";
 import type { EventRecord, SessionState, UserState } from "./state.js";
 
 /**
- * Inserts the batch's new sessions and rewrites the touched ones, then gives each state its `pk`.
- * Absolute values are safe here: every touched session's key is advisory-locked by the batch.
+ * The batch's writes. Each function queues its statements and returns without waiting, so a
+ * batch's writes reach PostgreSQL in one pipelined flush; the caller defers the promises to the
+ * transaction, which fails as a whole if one of them fails.
  */
-export async function saveSessions(db: Sql, projectPk: number, sessions: SessionState[]): Promise<void> {
-  if (sessions.length === 0) return;
-  const col = <T>(f: (s: SessionState) => T) => sessions.map(f);
-  const rows = await all<{ pk: number; session_id: string }>(
-    db,
-    `INSERT INTO sessions (project_pk, session_id, user_pk, client_name, client_version, server_name, server_version,
-       first_seen, last_seen, events, tool_calls, errors, stateless, group_key)
-     SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-       $9::bigint[], $10::int[], $11::int[], $12::int[], $13::bool[], $14::text[])
-     ON CONFLICT (project_pk, session_id) DO UPDATE SET user_pk = excluded.user_pk,
-       client_name = excluded.client_name, client_version = excluded.client_version,
-       server_name = excluded.server_name, server_version = excluded.server_version,
-       first_seen = excluded.first_seen, last_seen = excluded.last_seen, events = excluded.events,
-       tool_calls = excluded.tool_calls, errors = excluded.errors
-     RETURNING pk, session_id`,
-    [
-      projectPk,
-      col((s) => s.sessionId),
-      col((s) => s.userPk),
-      col((s) => s.clientName),
-      col((s) => s.clientVersion),
-      col((s) => s.serverName),
-      col((s) => s.serverVersion),
-      col((s) => s.firstSeen),
-      col((s) => s.lastSeen),
-      col((s) => s.events),
-      col((s) => s.toolCalls),
-      col((s) => s.errors),
-      col((s) => s.stateless),
-      col((s) => s.groupKey),
-    ],
-  );
-  const pks = new Map(rows.map((row) => [row.session_id, row.pk]));
-  for (const session of sessions) session.pk = pks.get(session.sessionId) ?? null;
+
+const finite = (n: number) => (Number.isFinite(n) ? n : null);
+
+/**
+ * Inserts the batch's new sessions (keys allocated beforehand) and rewrites the touched stored
+ * ones. Absolute values are safe here: every touched session's key is advisory-locked by the
+ * batch, and a new session's id cannot be inserted concurrently (a plain INSERT would fail with a
+ * unique violation and the batch be retried, never silently merged).
+ */
+export function saveSessions(db: Sql, projectPk: number, sessions: SessionState[]): Promise<unknown>[] {
+  const fresh = sessions.filter((s) => s.stored === null);
+  const stored = sessions
+    .filter((s) => s.stored !== null)
+    .sort((a, b) => (a.pk as number) - (b.pk as number));
+  const columns = (list: SessionState[]) => [
+    list.map((s) => s.pk),
+    list.map((s) => s.userPk),
+    list.map((s) => s.clientName),
+    list.map((s) => s.clientVersion),
+    list.map((s) => s.serverName),
+    list.map((s) => s.serverVersion),
+    list.map((s) => s.firstSeen),
+    list.map((s) => s.lastSeen),
+    list.map((s) => s.events),
+    list.map((s) => s.toolCalls),
+    list.map((s) => s.errors),
+  ];
+  const statements: Promise<unknown>[] = [];
+  if (fresh.length > 0)
+    statements.push(
+      run(
+        db,
+        `INSERT INTO sessions (pk, user_pk, client_name, client_version, server_name, server_version,
+           first_seen, last_seen, events, tool_calls, errors, session_id, stateless, group_key, project_pk)
+         SELECT *, $1 FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::bigint[], $9::bigint[], $10::int[], $11::int[], $12::int[], $13::text[], $14::bool[], $15::text[])`,
+        [
+          projectPk,
+          ...columns(fresh),
+          fresh.map((s) => s.sessionId),
+          fresh.map((s) => s.stateless),
+          fresh.map((s) => s.groupKey),
+        ],
+      ),
+    );
+  if (stored.length > 0)
+    statements.push(
+      run(
+        db,
+        `UPDATE sessions s SET user_pk = d.user_pk, client_name = d.client_name, client_version = d.client_version,
+           server_name = d.server_name, server_version = d.server_version, first_seen = d.first_seen,
+           last_seen = d.last_seen, events = d.events, tool_calls = d.tool_calls, errors = d.errors
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+           $8::bigint[], $9::int[], $10::int[], $11::int[])
+           AS d(pk, user_pk, client_name, client_version, server_name, server_version, first_seen, last_seen,
+             events, tool_calls, errors)
+         WHERE s.pk = d.pk`,
+        columns(stored),
+      ),
+    );
+  return statements;
 }
 
-type Written = { event: Event; record: EventRecord; session: SessionState };
+type Written = { event: Event; record: EventRecord; session: SessionState; pk: number };
 
-/** Inserts the batch's events in one statement; returns their keys by record index. */
-export async function insertEvents(db: Sql, projectPk: number, written: Written[]): Promise<number[]> {
-  if (written.length === 0) return [];
+/**
+ * Inserts the batch's events (keys allocated beforehand) in one statement. The batch checked for
+ * stored ids under its locks, so every row is new; an id stored concurrently fails the INSERT
+ * with a unique violation and the batch is retried (23505 is retryable).
+ */
+export function insertEvents(db: Sql, projectPk: number, written: Written[]): Promise<unknown> {
+  if (written.length === 0) return Promise.resolve();
   const col = <T>(f: (w: Written) => T) => written.map(f);
   const identify = ({ event: e }: Written) =>
     e.eventType === EVENT_TYPES.identify && e.identifyActorGivenId
@@ -56,18 +88,17 @@ export async function insertEvents(db: Sql, projectPk: number, written: Written[
           userData: e.identifyActorData ?? null,
         })
       : null;
-  const rows = await all<{ pk: number; event_id: string }>(
+  return run(
     db,
-    `INSERT INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration,
+    `INSERT INTO events (project_pk, pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration,
        is_error, error, user_intent, parameters, response, identify, client_name, client_version, server_name,
        server_version, sdk_language, sdk_version, tags, properties)
-     SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[],
-       $8::float8[], $9::bool[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-       $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[])
-     ON CONFLICT (project_pk, event_id) DO NOTHING
-     RETURNING pk, event_id`,
+     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[],
+       $8::text[], $9::float8[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+       $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])`,
     [
       projectPk,
+      col((w) => w.pk),
       col((w) => w.event.id),
       col((w) => w.session.pk),
       col((w) => w.record.userPk),
@@ -91,20 +122,14 @@ export async function insertEvents(db: Sql, projectPk: number, written: Written[
       col((w) => toJson(w.event.properties)),
     ],
   );
-  // The batch checked for stored ids under its locks, so every row is new; anything else would
-  // leave derived counts wrong, so the transaction is retried instead (23505 is retryable).
-  if (rows.length !== written.length)
-    throw Object.assign(new Error("event ids stored concurrently; retrying the batch"), { code: "23505" });
-  const pks = new Map(rows.map((row) => [row.event_id, row.pk]));
-  return written.map((w) => pks.get(w.event.id) as number);
 }
 
-export async function saveSessionTools(
+export function saveSessionTools(
   db: Sql,
   pairs: { session: SessionState; tool: string }[],
-): Promise<void> {
-  if (pairs.length === 0) return;
-  await run(
+): Promise<unknown> {
+  if (pairs.length === 0) return Promise.resolve();
+  return run(
     db,
     `INSERT INTO session_tools (session_pk, tool) SELECT * FROM unnest($1::bigint[], $2::text[])
      ON CONFLICT DO NOTHING`,
@@ -113,57 +138,90 @@ export async function saveSessionTools(
 }
 
 /**
- * Adds the batch's per-user deltas (counters, first/last seen) and writes changed profiles. Rows
- * are locked in key order first so concurrent batches touching the same users cannot deadlock.
+ * Inserts the users this batch creates (keys allocated beforehand) with their final profile and
+ * counters. Their ids are advisory-locked by the batch; a concurrent insert of the same id fails
+ * with a unique violation and the batch is retried.
  */
-export async function saveUsers(db: Sql, users: UserState[]): Promise<void> {
-  const touched = users
-    .filter((u) => u.profileChanged || u.events > 0 || u.sessions > 0)
-    .sort((a, b) => a.pk - b.pk);
-  if (touched.length === 0) return;
-  const pks = touched.map((u) => u.pk);
-  await run(db, "SELECT 1 FROM users WHERE pk = ANY($1::bigint[]) ORDER BY pk FOR UPDATE", [pks]);
-  const finite = (n: number) => (Number.isFinite(n) ? n : null);
-  await run(
+export function insertUsers(db: Sql, projectPk: number, users: UserState[]): Promise<unknown> {
+  const created = users.filter((u) => u.createdAt !== null).sort((a, b) => a.pk - b.pk);
+  if (created.length === 0) return Promise.resolve();
+  return run(
     db,
-    `UPDATE users u SET
-       user_name = CASE WHEN d.profile THEN d.user_name ELSE u.user_name END,
-       user_data = CASE WHEN d.profile THEN d.user_data ELSE u.user_data END,
-       profile_at = CASE WHEN d.profile THEN d.profile_at ELSE u.profile_at END,
-       first_seen = LEAST(u.first_seen, coalesce(d.first_seen, u.first_seen)),
-       last_seen = GREATEST(u.last_seen, coalesce(d.last_seen, u.last_seen)),
-       sessions = u.sessions + d.sessions, tool_calls = u.tool_calls + d.tool_calls,
-       errors = u.errors + d.errors, events = u.events + d.events
-     FROM unnest($1::bigint[], $2::bool[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
-       $8::int[], $9::int[], $10::int[], $11::int[])
-       AS d(pk, profile, user_name, user_data, profile_at, first_seen, last_seen, sessions, tool_calls, errors, events)
-     WHERE u.pk = d.pk`,
+    `INSERT INTO users (project_pk, pk, user_id, user_name, user_data, profile_at, first_seen, last_seen,
+       sessions, tool_calls, errors, events)
+     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+       $8::bigint[], $9::int[], $10::int[], $11::int[], $12::int[])`,
     [
-      pks,
-      touched.map((u) => u.profileChanged),
-      touched.map((u) => u.userName),
-      touched.map((u) => (u.userData === null ? null : JSON.stringify(u.userData))),
-      touched.map((u) => u.profileAt),
-      touched.map((u) => finite(u.firstSeen)),
-      touched.map((u) => finite(u.lastSeen)),
-      touched.map((u) => u.sessions),
-      touched.map((u) => u.toolCalls),
-      touched.map((u) => u.errors),
-      touched.map((u) => u.events),
+      projectPk,
+      created.map((u) => u.pk),
+      created.map((u) => u.userId),
+      created.map((u) => u.userName),
+      created.map((u) => (u.userData === null ? null : JSON.stringify(u.userData))),
+      created.map((u) => u.profileAt),
+      created.map((u) => Math.min(u.createdAt as number, u.firstSeen)),
+      created.map((u) => Math.max(u.createdAt as number, u.lastSeen)),
+      created.map((u) => u.sessions),
+      created.map((u) => u.toolCalls),
+      created.map((u) => u.errors),
+      created.map((u) => u.events),
     ],
   );
 }
 
+/**
+ * Adds the batch's per-user deltas (counters, first/last seen) to stored users and writes changed
+ * profiles. Rows are locked in key order first so concurrent batches touching the same users
+ * cannot deadlock.
+ */
+export function saveUsers(db: Sql, users: UserState[]): Promise<unknown>[] {
+  const touched = users
+    .filter((u) => u.createdAt === null && (u.profileChanged || u.events > 0 || u.sessions > 0))
+    .sort((a, b) => a.pk - b.pk);
+  if (touched.length === 0) return [];
+  const pks = touched.map((u) => u.pk);
+  return [
+    run(db, "SELECT 1 FROM users WHERE pk = ANY($1::bigint[]) ORDER BY pk FOR UPDATE", [pks]),
+    run(
+      db,
+      `UPDATE users u SET
+         user_name = CASE WHEN d.profile THEN d.user_name ELSE u.user_name END,
+         user_data = CASE WHEN d.profile THEN d.user_data ELSE u.user_data END,
+         profile_at = CASE WHEN d.profile THEN d.profile_at ELSE u.profile_at END,
+         first_seen = LEAST(u.first_seen, coalesce(d.first_seen, u.first_seen)),
+         last_seen = GREATEST(u.last_seen, coalesce(d.last_seen, u.last_seen)),
+         sessions = u.sessions + d.sessions, tool_calls = u.tool_calls + d.tool_calls,
+         errors = u.errors + d.errors, events = u.events + d.events
+       FROM unnest($1::bigint[], $2::bool[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
+         $8::int[], $9::int[], $10::int[], $11::int[])
+         AS d(pk, profile, user_name, user_data, profile_at, first_seen, last_seen, sessions, tool_calls, errors, events)
+       WHERE u.pk = d.pk`,
+      [
+        pks,
+        touched.map((u) => u.profileChanged),
+        touched.map((u) => u.userName),
+        touched.map((u) => (u.userData === null ? null : JSON.stringify(u.userData))),
+        touched.map((u) => u.profileAt),
+        touched.map((u) => finite(u.firstSeen)),
+        touched.map((u) => finite(u.lastSeen)),
+        touched.map((u) => u.sessions),
+        touched.map((u) => u.toolCalls),
+        touched.map((u) => u.errors),
+        touched.map((u) => u.events),
+      ],
+    ),
+  ];
+}
+
 /** Last event time and the drop/duplicate counters; last in the batch to keep the hot row's lock short. */
-export async function saveProject(
+export function saveProject(
   db: Sql,
   projectPk: number,
   newest: number | null,
   dropped: number,
   duplicates: number,
-): Promise<void> {
-  if (newest === null && dropped === 0 && duplicates === 0) return;
-  await run(
+): Promise<unknown> {
+  if (newest === null && dropped === 0 && duplicates === 0) return Promise.resolve();
+  return run(
     db,
     `UPDATE projects SET last_event_at = GREATEST(coalesce(last_event_at, 0), coalesce($2::bigint, 0)),
        dropped_events = dropped_events + $3, duplicate_events = duplicate_events + $4 WHERE pk = $1`,
