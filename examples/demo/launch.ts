@@ -22,7 +22,13 @@ export const exampleEntry = (name: StdioExample | HttpExample): string =>
   join(EXAMPLES_DIR, name, "server.ts");
 
 /** Node arguments that run a TypeScript example against the workspace's sources. */
-export const nodeArgs = (file: string): string[] => ["--conditions", "@mcpsight/source", "--import", "tsx", file];
+export const nodeArgs = (file: string): string[] => [
+  "--conditions",
+  "@mcpsight/source",
+  "--import",
+  "tsx",
+  file,
+];
 
 const exampleEnv = (target: CollectorTarget, extra: Record<string, string> = {}): Record<string, string> => {
   const env: Record<string, string> = {};
