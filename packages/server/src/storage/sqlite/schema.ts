@@ -125,6 +125,37 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX error_group_sessions_session ON error_group_sessions (session_pk);
   `,
+  // Users per tool and per client, kept by triggers, so that "users active in a range" can be
+  // counted from the smaller side: all of them minus those inactive before or after the range.
+  `
+  CREATE TABLE tool_user_counts (
+    project_pk INTEGER NOT NULL, tool TEXT NOT NULL, users INTEGER NOT NULL,
+    PRIMARY KEY (project_pk, tool)
+  ) WITHOUT ROWID;
+  INSERT INTO tool_user_counts SELECT project_pk, tool, count(*) FROM user_tools GROUP BY project_pk, tool;
+  CREATE TRIGGER user_tools_counted AFTER INSERT ON user_tools BEGIN
+    INSERT INTO tool_user_counts VALUES (NEW.project_pk, NEW.tool, 1)
+      ON CONFLICT DO UPDATE SET users = users + 1;
+  END;
+  CREATE TRIGGER user_tools_uncounted AFTER DELETE ON user_tools BEGIN
+    UPDATE tool_user_counts SET users = users - 1 WHERE project_pk = OLD.project_pk AND tool = OLD.tool;
+  END;
+  CREATE TABLE client_user_counts (
+    project_pk INTEGER NOT NULL, client_name TEXT NOT NULL, client_version TEXT NOT NULL,
+    users INTEGER NOT NULL, PRIMARY KEY (project_pk, client_name, client_version)
+  ) WITHOUT ROWID;
+  INSERT INTO client_user_counts
+    SELECT project_pk, client_name, client_version, count(*) FROM user_clients
+    GROUP BY project_pk, client_name, client_version;
+  CREATE TRIGGER user_clients_counted AFTER INSERT ON user_clients BEGIN
+    INSERT INTO client_user_counts VALUES (NEW.project_pk, NEW.client_name, NEW.client_version, 1)
+      ON CONFLICT DO UPDATE SET users = users + 1;
+  END;
+  CREATE TRIGGER user_clients_uncounted AFTER DELETE ON user_clients BEGIN
+    UPDATE client_user_counts SET users = users - 1
+    WHERE project_pk = OLD.project_pk AND client_name = OLD.client_name AND client_version = OLD.client_version;
+  END;
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -11,6 +11,46 @@ interface ToolAggregate {
   trend: Map<number, { calls: number; errors: number }>;
 }
 
+/**
+ * How many rows of `source` (a table and the condition choosing one tool's or client's users,
+ * `total` of them, indexed by `last_at`) were active in the range: `last_at >= from AND first_at <
+ * to`. Counting that side scans every active user; for long ranges it is cheaper to count the
+ * inactive ones (last use before `from`, or first use at or after `to` — disjoint, as first_at <=
+ * last_at) and subtract. The inactive count stops at half the total, where counting the active
+ * side directly is the cheaper one.
+ */
+function countActive(db: Db, total: number, source: string, keys: unknown[], range: TimeRange): number {
+  const half = Math.floor(total / 2);
+  const before =
+    get<{ n: number }>(
+      db,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${source} AND last_at < ? LIMIT ?)`,
+      ...keys,
+      range.from,
+      half + 1,
+    )?.n ?? 0;
+  if (before <= half) {
+    const after =
+      get<{ n: number }>(
+        db,
+        `SELECT count(*) AS n FROM ${source} AND last_at >= ? AND first_at >= ?`,
+        ...keys,
+        range.to,
+        range.to,
+      )?.n ?? 0;
+    return total - before - after;
+  }
+  return (
+    get<{ n: number }>(
+      db,
+      `SELECT count(*) AS n FROM ${source} AND last_at >= ? AND first_at < ?`,
+      ...keys,
+      range.from,
+      range.to,
+    )?.n ?? 0
+  );
+}
+
 export function listToolStats(db: Db, projectPk: number, range: TimeRange, bucket: Bucket): ToolStats[] {
   const size = bucketMs(bucket);
   const tools = new Map<string, ToolAggregate>();
@@ -41,15 +81,18 @@ export function listToolStats(db: Db, projectPk: number, range: TimeRange, bucke
       calls: tool.calls,
       errors: tool.errors,
       errorRate: tool.calls === 0 ? 0 : tool.errors / tool.calls,
-      uniqueUsers:
-        get<{ n: number }>(
+      uniqueUsers: countActive(
+        db,
+        get<{ users: number }>(
           db,
-          "SELECT count(*) AS n FROM user_tools WHERE project_pk = ? AND tool = ? AND last_at >= ? AND first_at < ?",
+          "SELECT users FROM tool_user_counts WHERE project_pk = ? AND tool = ?",
           projectPk,
           name,
-          range.from,
-          range.to,
-        )?.n ?? 0,
+        )?.users ?? 0,
+        "user_tools WHERE project_pk = ? AND tool = ?",
+        [projectPk, name],
+        range,
+      ),
       p50Ms: quantile(tool.histogram, 0.5),
       p95Ms: quantile(tool.histogram, 0.95),
       trend: fillSeries(starts, tool.trend, () => ({ calls: 0, errors: 0 })),
@@ -68,16 +111,18 @@ export function listClientStats(db: Db, projectPk: number, range: TimeRange): Cl
     name: row.name || null,
     version: row.version || null,
     sessions: row.sessions,
-    users:
-      get<{ n: number }>(
+    users: countActive(
+      db,
+      get<{ users: number }>(
         db,
-        `SELECT count(*) AS n FROM user_clients WHERE project_pk = ? AND client_name = ? AND client_version = ?
-         AND last_at >= ? AND first_at < ?`,
+        "SELECT users FROM client_user_counts WHERE project_pk = ? AND client_name = ? AND client_version = ?",
         projectPk,
         row.name,
         row.version,
-        range.from,
-        range.to,
-      )?.n ?? 0,
+      )?.users ?? 0,
+      "user_clients WHERE project_pk = ? AND client_name = ? AND client_version = ?",
+      [projectPk, row.name, row.version],
+      range,
+    ),
   }));
 }

@@ -27,7 +27,12 @@ export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) 
 
 export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page<UserSummary> {
   const column = SORT_COLUMNS[query.sort];
-  const where = ["project_pk = ?", "last_seen >= ?", "first_seen < ?"];
+  // Sorted by a counter, the walk follows that counter's index and stops after a page; the unary
+  // "+" keeps the planner from preferring a range scan of first/last seen plus a full sort.
+  const where =
+    column === "last_seen"
+      ? ["project_pk = ?", "last_seen >= ?", "first_seen < ?"]
+      : ["project_pk = ?", "+last_seen >= ?", "+first_seen < ?"];
   const params: unknown[] = [projectPk, query.range.from, query.range.to];
   if (query.search) {
     where.push("(user_id LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\')");
