@@ -1,7 +1,7 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
 import type pg from "pg";
 import { bucketOf } from "../../histogram.js";
-import { errorKeyOf } from "../../sqlite/ingest/errors.js";
+import { errorKeyOf } from "../../shared/index.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
 import { all, fromJson, get, run, type Sql, transaction } from "../db.js";

@@ -1,5 +1,5 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
-import { errorKeyOf } from "../../sqlite/ingest/errors.js";
+import { errorKeyOf } from "../../shared/index.js";
 import { all, fromJson, type Sql } from "../db.js";
 import type { EventRecord } from "./state.js";
 

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { EVENT_TYPES, type Event, SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
-import { errorKeyOf } from "../../sqlite/ingest/errors.js";
-import { mergeProfile } from "../../sqlite/ingest/state.js";
+import { errorKeyOf, mergeProfile } from "../../shared/index.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
 import { all, type Defer, type Sql } from "../db.js";
@@ -403,8 +402,9 @@ export class BatchWriter {
           sessionPk: session.pk as number,
           userPk: record.userPk,
         });
-    for (const statement of recordErrors(db, this.projectPk, occurrences, userLinks)) defer(statement);
     for (const session of sessions) this.rollups.session(session.original, rollupKeyOf(session));
     defer(this.rollups.flush(db, this.projectPk));
+    // Error groups are the rows most batches share: last before the project row.
+    for (const statement of recordErrors(db, this.projectPk, occurrences, userLinks)) defer(statement);
   }
 }

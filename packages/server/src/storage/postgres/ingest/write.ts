@@ -212,7 +212,10 @@ export function saveUsers(db: Sql, users: UserState[]): Promise<unknown>[] {
   ];
 }
 
-/** Last event time and the drop/duplicate counters; last in the batch to keep the hot row's lock short. */
+/**
+ * Last event time and the drop/duplicate counters; last in the batch to keep the hot row's lock
+ * short, and skipped (row not locked) when the batch changes none of them.
+ */
 export function saveProject(
   db: Sql,
   projectPk: number,
@@ -224,7 +227,8 @@ export function saveProject(
   return run(
     db,
     `UPDATE projects SET last_event_at = GREATEST(coalesce(last_event_at, 0), coalesce($2::bigint, 0)),
-       dropped_events = dropped_events + $3, duplicate_events = duplicate_events + $4 WHERE pk = $1`,
+       dropped_events = dropped_events + $3, duplicate_events = duplicate_events + $4
+     WHERE pk = $1 AND (last_event_at IS NULL OR last_event_at < $2::bigint OR $3 > 0 OR $4 > 0)`,
     [projectPk, newest, dropped, duplicates],
   );
 }

@@ -1,5 +1,5 @@
 import { encodeCursor } from "../../cursor.js";
-import { escapeLike } from "../../sqlite/queries/users.js";
+import { escapeLike } from "../../shared/index.js";
 import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
 import type { Page, TimeRange, UserListQuery, UserProfile, UserSummary } from "../../types.js";
 import { all, get, type Sql } from "../db.js";

@@ -1,9 +1,9 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
 import { bucketOf } from "../../histogram.js";
+import { errorKeyOf } from "../../shared/index.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
 import { all, type Db, fromJson, get, run } from "../db.js";
-import { errorKeyOf } from "../ingest/errors.js";
 import { RollupDeltas } from "../ingest/rollups.js";
 import { rollupKeyOf, sessionFromRow } from "../ingest/state.js";
 

@@ -1,6 +1,7 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
+import { errorKeyOf } from "../../shared/index.js";
 import { all, type Db, fromJson, run } from "../db.js";
-import { errorGroupPk, errorKeyOf, linkErrorUser } from "./errors.js";
+import { errorGroupPk, linkErrorUser } from "./errors.js";
 import type { RollupDeltas } from "./rollups.js";
 import type { SessionState, UserState } from "./state.js";
 

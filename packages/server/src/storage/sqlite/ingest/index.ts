@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { EVENT_TYPES, type Event, SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
+import { errorKeyOf, mergeProfile } from "../../shared/index.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
 import { type Db, insertRows, run, toJson } from "../db.js";
 import { attributeEarlierEvents } from "./attribute.js";
-import { errorKeyOf, recordError } from "./errors.js";
+import { recordError } from "./errors.js";
 import { RollupDeltas } from "./rollups.js";
 import {
   findGroupSession,
@@ -13,7 +14,6 @@ import {
   loadOrCreateUser,
   loadSessionById,
   loadUserByPk,
-  mergeProfile,
   rollupKeyOf,
   type SessionState,
   saveSession,

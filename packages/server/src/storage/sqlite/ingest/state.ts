@@ -251,20 +251,3 @@ export function saveUser(db: Db, u: UserState): void {
     u.pk,
   );
 }
-
-/**
- * The profile merge rule: a non-empty name from a newer (by event timestamp) event replaces the
- * stored one; data objects are merged key by key, the newer event's values winning.
- */
-export function mergeProfile(
-  user: UserState,
-  ts: number,
-  name: string | undefined,
-  data: JsonObject | undefined,
-): void {
-  const newer = ts >= user.profileAt;
-  if (name && (newer || user.userName === null)) user.userName = name;
-  if (data)
-    user.userData = newer ? { ...(user.userData ?? {}), ...data } : { ...data, ...(user.userData ?? {}) };
-  if (newer && (name || data)) user.profileAt = ts;
-}

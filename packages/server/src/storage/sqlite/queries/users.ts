@@ -1,4 +1,5 @@
 import { decodeCursor, encodeCursor } from "../../cursor.js";
+import { escapeLike } from "../../shared/index.js";
 import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
 import type { Page, TimeRange, UserListQuery, UserProfile, UserSummary } from "../../types.js";
 import { all, type Db, get } from "../db.js";
@@ -22,8 +23,6 @@ const SORT_COLUMNS = {
   toolCalls: "tool_calls",
   errors: "errors",
 };
-
-export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page<UserSummary> {
   const column = SORT_COLUMNS[query.sort];
