@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import type pg from "pg";
 import type { Histogram } from "../histogram.js";
 import { createPool, parsePostgresUrl } from "./db.js";
+import { backfillToolUsers } from "./ingest/tool-users.js";
 import { IDENTITY_TABLES, migrate } from "./schema.js";
 
 /** Tables in dependency order. `tool_hours` histograms become `tool_hour_durations` rows. */
@@ -17,6 +18,8 @@ const TABLES = [
   "session_tools",
   "events",
   "tool_hours",
+  "tool_hour_users",
+  "tool_day_users",
   "session_hours",
   "client_hours",
   "user_tools",
@@ -60,7 +63,13 @@ export async function copySqliteToPostgres(options: {
       if (Number(rows[0]?.n) > 0)
         throw new Error("the PostgreSQL database already holds mcpsight data; migrate into an empty one");
       await client.query("BEGIN");
+      const hasTable = (name: string) =>
+        sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !==
+        undefined;
+      // A store from before the distinct-user sketches: build them from the copied events instead.
+      const sketchesMissing = !hasTable("tool_hour_users");
       for (const table of TABLES) {
+        if (sketchesMissing && (table === "tool_hour_users" || table === "tool_day_users")) continue;
         const total = (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
         const target = table === "tool_hours" ? "tool_hour_durations" : table;
         const columns = await client.query<{ column_name: string; data_type: string }>(
@@ -94,6 +103,7 @@ export async function copySqliteToPostgres(options: {
         if (total === 0) options.onProgress?.({ table, copied: 0, total });
         counts[target === table ? table : `${table} (+ durations)`] = copied;
       }
+      if (sketchesMissing) await backfillToolUsers(client);
       for (const table of IDENTITY_TABLES)
         await client.query(
           `SELECT setval(pg_get_serial_sequence('${table}', 'pk'), coalesce(max(pk), 0) + 1, false) FROM ${table}`,
@@ -122,6 +132,7 @@ const SQL_TYPES: Record<string, string> = {
   boolean: "bool",
   text: "text",
   "double precision": "float8",
+  bytea: "bytea",
 };
 
 /** One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans). */

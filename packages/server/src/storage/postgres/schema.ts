@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { backfillToolUsers } from "./ingest/tool-users.js";
 
 /**
  * The PostgreSQL schema: the same tables as the SQLite backend (timestamps are epoch-ms BIGINT,
@@ -7,7 +8,8 @@ import type pg from "pg";
  * order exactly as SQLite does, and makes those b-trees cheaper. Sizing notes in ARCHITECTURE.md.
  */
 const C = 'COLLATE "C"';
-const MIGRATIONS: string[] = [
+type Migration = string | ((client: pg.PoolClient) => Promise<void>);
+const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -133,7 +135,88 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX error_group_sessions_session ON error_group_sessions (session_pk);
   `,
+  // Distinct users per tool: HyperLogLog sketches per tool per hour and per day, encoded as in
+  // shared/hll.ts (sparse triples or 4,096 dense registers). mcpsight_hll_apply merges a delta
+  // into a stored sketch (register-wise max) and returns the dense form.
+  `
+  CREATE TABLE tool_hour_users (
+    project_pk BIGINT NOT NULL, hour BIGINT NOT NULL, tool TEXT ${C} NOT NULL, sketch BYTEA NOT NULL,
+    PRIMARY KEY (project_pk, hour, tool)
+  );
+  CREATE TABLE tool_day_users (
+    project_pk BIGINT NOT NULL, day BIGINT NOT NULL, tool TEXT ${C} NOT NULL, sketch BYTEA NOT NULL,
+    PRIMARY KEY (project_pk, day, tool)
+  );
+  CREATE FUNCTION mcpsight_hll_apply(stored BYTEA, delta BYTEA) RETURNS BYTEA
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  DECLARE
+    result BYTEA;
+    i INTEGER := 0;
+    idx INTEGER;
+    v INTEGER;
+  BEGIN
+    IF length(stored) = 4096 THEN
+      result := stored;
+    ELSE
+      result := decode(repeat('00', 4096), 'hex');
+      WHILE i < length(stored) LOOP
+        result := set_byte(result, get_byte(stored, i) * 256 + get_byte(stored, i + 1), get_byte(stored, i + 2));
+        i := i + 3;
+      END LOOP;
+    END IF;
+    i := 0;
+    IF length(delta) = 4096 THEN
+      WHILE i < 4096 LOOP
+        v := get_byte(delta, i);
+        IF v > get_byte(result, i) THEN result := set_byte(result, i, v); END IF;
+        i := i + 1;
+      END LOOP;
+    ELSE
+      WHILE i < length(delta) LOOP
+        idx := get_byte(delta, i) * 256 + get_byte(delta, i + 1);
+        v := get_byte(delta, i + 2);
+        IF v > get_byte(result, idx) THEN result := set_byte(result, idx, v); END IF;
+        i := i + 3;
+      END LOOP;
+    END IF;
+    RETURN result;
+  END $$;
+  `,
+  backfillToolUsers,
 ];
+
+/**
+ * Substring search on user id and name: a pg_trgm GIN index serves the users query's ILIKE. The
+ * extension goes into `public` (extensions are per database; a per-schema copy would vanish with
+ * its schema). Without it — no privilege, no contrib package — search still works, by a scan, and
+ * every start tries again (so installing the extension later is enough).
+ */
+async function ensureSearchIndex(client: pg.PoolClient): Promise<void> {
+  const { rows: found } = await client.query<{ index: string | null }>(
+    "SELECT to_regclass('users_search') AS index",
+  );
+  if (found[0]?.index) return;
+  await client.query("BEGIN");
+  try {
+    // Collectors of other schemas may create the (database-wide) extension at the same moment.
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('mcpsight.pg_trgm', 0))");
+    await client.query("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public");
+    const { rows } = await client.query<{ schema: string }>(
+      "SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'",
+    );
+    const ops = `"${(rows[0]?.schema ?? "public").replace(/"/g, '""')}".gin_trgm_ops`;
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS users_search ON users USING gin (user_id ${ops}, user_name ${ops})`,
+    );
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    process.emitWarning(
+      `user search stays a scan: could not create the pg_trgm index (${(error as Error).message}); a superuser can run "CREATE EXTENSION pg_trgm SCHEMA public"; the next start adds the index`,
+      { code: "MCPSIGHT_NO_TRGM" },
+    );
+  }
+}
 
 /** Tables whose `pk` is an identity column (their sequences move past copied rows after a migrate). */
 export const IDENTITY_TABLES = ["projects", "accounts", "users", "sessions", "events", "error_groups"];
@@ -159,7 +242,9 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
       for (let i = rows[0]?.version ?? 0; i < MIGRATIONS.length; i++) {
         await client.query("BEGIN");
         try {
-          await client.query(MIGRATIONS[i] as string);
+          const migration = MIGRATIONS[i] as Migration;
+          if (typeof migration === "function") await migration(client);
+          else await client.query(migration);
           await client.query("INSERT INTO mcpsight_migrations VALUES ($1, $2)", [i + 1, Date.now()]);
           await client.query("COMMIT");
         } catch (error) {
@@ -167,6 +252,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
           throw error;
         }
       }
+      await ensureSearchIndex(client);
     } finally {
       await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [lockKey]);
     }

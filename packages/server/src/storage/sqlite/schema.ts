@@ -1,11 +1,12 @@
 import type { Database } from "better-sqlite3";
+import { backfillToolUsers } from "./ingest/tool-users.js";
 
 /**
  * The SQLite schema. Timestamps are epoch milliseconds; rows reference each other by integer
  * keys (`pk`), public ids are TEXT. Derived tables (users, sessions, rollups) are maintained at
  * ingest so that reads never aggregate raw events over a whole range.
  */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: (string | ((db: Database) => void))[] = [
   `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -156,13 +157,51 @@ const MIGRATIONS: string[] = [
     WHERE project_pk = OLD.project_pk AND client_name = OLD.client_name AND client_version = OLD.client_version;
   END;
   `,
+  // Distinct users per tool: HyperLogLog sketches per tool per hour and per day (shared/hll.ts),
+  // merged at query time. Plain rowid tables: the rows hold up to 4 KB blobs.
+  `
+  CREATE TABLE tool_hour_users (
+    project_pk INTEGER NOT NULL, hour INTEGER NOT NULL, tool TEXT NOT NULL, sketch BLOB NOT NULL,
+    PRIMARY KEY (project_pk, hour, tool)
+  );
+  CREATE TABLE tool_day_users (
+    project_pk INTEGER NOT NULL, day INTEGER NOT NULL, tool TEXT NOT NULL, sketch BLOB NOT NULL,
+    PRIMARY KEY (project_pk, day, tool)
+  );
+  `,
+  (db) => backfillToolUsers(db),
+  // Substring search on user id and name: an FTS5 trigram index (case-insensitive) over the users
+  // table, kept in sync by triggers. secure-delete removes an erased user's entries for real
+  // instead of leaving them in older segments until a merge.
+  `
+  CREATE VIRTUAL TABLE users_search USING fts5(
+    user_id, user_name, content = 'users', content_rowid = 'pk', tokenize = 'trigram'
+  );
+  INSERT INTO users_search (users_search, rank) VALUES ('secure-delete', 1);
+  INSERT INTO users_search (users_search) VALUES ('rebuild');
+  CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
+    INSERT INTO users_search (rowid, user_id, user_name) VALUES (NEW.pk, NEW.user_id, NEW.user_name);
+  END;
+  CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, user_id, user_name)
+      VALUES ('delete', OLD.pk, OLD.user_id, OLD.user_name);
+  END;
+  CREATE TRIGGER users_search_rename AFTER UPDATE OF user_id, user_name ON users
+    WHEN OLD.user_name IS NOT NEW.user_name OR OLD.user_id IS NOT NEW.user_id BEGIN
+    INSERT INTO users_search (users_search, rowid, user_id, user_name)
+      VALUES ('delete', OLD.pk, OLD.user_id, OLD.user_name);
+    INSERT INTO users_search (rowid, user_id, user_name) VALUES (NEW.pk, NEW.user_id, NEW.user_name);
+  END;
+  `,
 ];
 
 export function migrate(db: Database): void {
   const version = db.pragma("user_version", { simple: true }) as number;
   for (let i = version; i < MIGRATIONS.length; i++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[i] as string);
+      const migration = MIGRATIONS[i];
+      if (typeof migration === "function") migration(db);
+      else db.exec(migration as string);
       db.pragma(`user_version = ${i + 1}`);
     })();
   }

@@ -2,7 +2,7 @@ import { EVENT_TYPES } from "@mcpsight/protocol";
 import type pg from "pg";
 import { bucketOf } from "../../histogram.js";
 import { errorKeyOf } from "../../shared/index.js";
-import { floorTo, HOUR_MS } from "../../time.js";
+import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
 import { all, fromJson, get, run, type Sql, transaction } from "../db.js";
 import { lockKeys } from "../ingest/index.js";
@@ -140,6 +140,19 @@ async function recountSessions(db: Sql, sessionPks: number[]): Promise<void> {
 export async function cleanUpAggregates(db: Sql, projectPk: number): Promise<void> {
   await run(db, "DELETE FROM tool_hours WHERE project_pk = $1 AND calls <= 0", [projectPk]);
   await run(db, "DELETE FROM tool_hour_durations WHERE project_pk = $1 AND count <= 0", [projectPk]);
+  // A sketch cannot forget one user; it goes once no call of its tool in its hour (day) is left.
+  await run(
+    db,
+    `DELETE FROM tool_hour_users s WHERE project_pk = $1 AND NOT EXISTS (SELECT 1 FROM tool_hours h
+       WHERE h.project_pk = s.project_pk AND h.hour = s.hour AND h.tool = s.tool)`,
+    [projectPk],
+  );
+  await run(
+    db,
+    `DELETE FROM tool_day_users s WHERE project_pk = $1 AND NOT EXISTS (SELECT 1 FROM tool_hours h
+       WHERE h.project_pk = s.project_pk AND h.hour >= s.day AND h.hour < s.day + ${DAY_MS} AND h.tool = s.tool)`,
+    [projectPk],
+  );
   await run(db, "DELETE FROM client_hours WHERE project_pk = $1 AND sessions <= 0", [projectPk]);
   await run(db, "DELETE FROM session_hours WHERE project_pk = $1 AND sessions <= 0", [projectPk]);
   await run(db, "DELETE FROM error_hours WHERE project_pk = $1 AND count <= 0", [projectPk]);

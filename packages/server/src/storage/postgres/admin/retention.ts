@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { floorTo, HOUR_MS } from "../../time.js";
+import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import type { RetentionResult } from "../../types.js";
 import { all, run, transaction } from "../db.js";
 import { cleanUpAggregates } from "./erasure.js";
@@ -43,12 +43,17 @@ export async function deleteOlderThan(pool: pg.Pool, cutoff: number): Promise<Re
       const hour = floorTo(cutoff, HOUR_MS);
       for (const table of [
         "tool_hours",
+        "tool_hour_users",
         "tool_hour_durations",
         "session_hours",
         "client_hours",
         "error_hours",
       ])
         await run(db, `DELETE FROM ${table} WHERE project_pk = $1 AND hour < $2`, [projectPk, hour]);
+      await run(db, `DELETE FROM tool_day_users WHERE project_pk = $1 AND day + ${DAY_MS} <= $2`, [
+        projectPk,
+        hour,
+      ]);
       const users = (
         await all<{ pk: number }>(db, "SELECT pk FROM users WHERE project_pk = $1 AND last_seen < $2", [
           projectPk,

@@ -250,8 +250,10 @@ export class BatchWriter {
     if (record.isError) user.errors++;
     user.firstSeen = Math.min(user.firstSeen, record.ts);
     user.lastSeen = Math.max(user.lastSeen, record.ts);
-    if (record.isToolCall)
+    if (record.isToolCall) {
       this.rollups.userTool(user.pk, record.tool, 1, record.isError ? 1 : 0, record.ts, record.ts);
+      this.rollups.toolUser(record.ts, record.tool, user.userId);
+    }
     if (session.clientName !== null)
       this.rollups.userClient(user.pk, session.clientName, session.clientVersion, record.ts, record.ts);
   }

@@ -1,6 +1,8 @@
 import { bucketOf, type Histogram } from "../../histogram.js";
+import { ToolUserDeltas } from "../../shared/tool-users.js";
 import { run, type Sql } from "../db.js";
 import type { RollupKey } from "./state.js";
+import { flushToolUsers } from "./tool-users.js";
 
 const SEP = "\u0000";
 const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -23,6 +25,7 @@ export class RollupDeltas {
   >();
   private sessionHours = new Map<number, { sessions: number; identified: number }>();
   private clientHours = new Map<string, { hour: number; name: string; version: string; sessions: number }>();
+  private toolUsers = new ToolUserDeltas();
 
   /** Adds (sign 1) or removes (sign -1) tool calls with their duration histogram. */
   toolCalls(hour: number, tool: string, calls: number, errors: number, histogram: Histogram, sign = 1): void {
@@ -56,6 +59,11 @@ export class RollupDeltas {
       entry.first = Math.min(entry.first, first);
       entry.last = Math.max(entry.last, last);
     }
+  }
+
+  /** An identified user's tool call, for the distinct-user sketches. */
+  toolUser(ts: number, tool: string, userId: string): void {
+    this.toolUsers.add(ts, tool, userId);
   }
 
   userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {
@@ -118,36 +126,40 @@ export class RollupDeltas {
       .filter((d) => d.sessions !== 0);
     const rows =
       tools.length + durations.length + userTools.length + userClients.length + hours.length + clients.length;
-    if (rows === 0) return Promise.resolve();
-    return run(db, FLUSH_ROLLUPS, [
-      projectPk,
-      tools.map((d) => d.hour),
-      tools.map((d) => d.tool),
-      tools.map((d) => d.calls),
-      tools.map((d) => d.errors),
-      durations.map((d) => d.hour),
-      durations.map((d) => d.tool),
-      durations.map((d) => d.bucket),
-      durations.map((d) => d.count),
-      userTools.map((d) => d.userPk),
-      userTools.map((d) => d.tool),
-      userTools.map((d) => d.calls),
-      userTools.map((d) => d.errors),
-      userTools.map((d) => d.first),
-      userTools.map((d) => d.last),
-      userClients.map((d) => d.userPk),
-      userClients.map((d) => d.name),
-      userClients.map((d) => d.version),
-      userClients.map((d) => d.first),
-      userClients.map((d) => d.last),
-      hours.map(([h]) => h),
-      hours.map(([, d]) => d.sessions),
-      hours.map(([, d]) => d.identified),
-      clients.map((d) => d.hour),
-      clients.map((d) => d.name),
-      clients.map((d) => d.version),
-      clients.map((d) => d.sessions),
-    ]);
+    const counters =
+      rows === 0
+        ? Promise.resolve()
+        : run(db, FLUSH_ROLLUPS, [
+            projectPk,
+            tools.map((d) => d.hour),
+            tools.map((d) => d.tool),
+            tools.map((d) => d.calls),
+            tools.map((d) => d.errors),
+            durations.map((d) => d.hour),
+            durations.map((d) => d.tool),
+            durations.map((d) => d.bucket),
+            durations.map((d) => d.count),
+            userTools.map((d) => d.userPk),
+            userTools.map((d) => d.tool),
+            userTools.map((d) => d.calls),
+            userTools.map((d) => d.errors),
+            userTools.map((d) => d.first),
+            userTools.map((d) => d.last),
+            userClients.map((d) => d.userPk),
+            userClients.map((d) => d.name),
+            userClients.map((d) => d.version),
+            userClients.map((d) => d.first),
+            userClients.map((d) => d.last),
+            hours.map(([h]) => h),
+            hours.map(([, d]) => d.sessions),
+            hours.map(([, d]) => d.identified),
+            clients.map((d) => d.hour),
+            clients.map((d) => d.name),
+            clients.map((d) => d.version),
+            clients.map((d) => d.sessions),
+          ]);
+    // Queued right behind (pipelined): the distinct-user sketches.
+    return Promise.all([counters, flushToolUsers(db, projectPk, this.toolUsers)]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { addTo, type Histogram, quantile } from "../../histogram.js";
+import { estimateByTool, sketchSpans } from "../../shared/tool-users.js";
 import { bucketMs, bucketStarts, fillSeries, floorTo } from "../../time.js";
 import type { Bucket, ClientStats, TimeRange, ToolStats } from "../../types.js";
 import { all, type Sql } from "../db.js";
@@ -31,12 +32,7 @@ export async function listToolStats(
        WHERE project_pk = $1 AND hour >= $2 AND hour < $3 GROUP BY tool, bucket`,
       bounds,
     ),
-    all<{ tool: string; n: number }>(
-      db,
-      `SELECT tool, count(*) AS n FROM user_tools WHERE project_pk = $1 AND last_at >= $2 AND first_at < $3
-       GROUP BY tool`,
-      [projectPk, range.from, range.to],
-    ),
+    countToolUsers(db, projectPk, range),
   ]);
   const size = bucketMs(bucket);
   const tools = new Map<string, ToolAggregate>();
@@ -55,7 +51,7 @@ export async function listToolStats(
     const tool = tools.get(row.tool);
     if (tool) addTo(tool.histogram, { [row.bucket]: row.count });
   }
-  const uniqueUsers = new Map(users.map((row) => [row.tool, row.n]));
+  const uniqueUsers = users;
   const starts = bucketStarts(range.from, range.to, bucket);
   return [...tools.entries()]
     .filter(([, tool]) => tool.calls > 0)
@@ -70,6 +66,20 @@ export async function listToolStats(
       p95Ms: quantile(tool.histogram, 0.95),
       trend: fillSeries(starts, tool.trend, () => ({ calls: 0, errors: 0 })),
     }));
+}
+
+/** Estimated distinct identified users per tool in the range, from the hour and day sketches. */
+async function countToolUsers(db: Sql, projectPk: number, range: TimeRange): Promise<Map<string, number>> {
+  const spans = sketchSpans(range);
+  const [a, b] = spans.hours;
+  const rows = await all<{ tool: string; sketch: Buffer }>(
+    db,
+    `SELECT tool, sketch FROM tool_day_users WHERE project_pk = $1 AND day >= $2 AND day < $3
+     UNION ALL SELECT tool, sketch FROM tool_hour_users WHERE project_pk = $1
+       AND ((hour >= $4 AND hour < $5) OR (hour >= $6 AND hour < $7))`,
+    [projectPk, ...(spans.days ?? [0, 0]), ...(a ?? [0, 0]), ...(b ?? [0, 0])],
+  );
+  return estimateByTool(rows);
 }
 
 export async function listClientStats(db: Sql, projectPk: number, range: TimeRange): Promise<ClientStats[]> {

@@ -1,7 +1,7 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
 import { bucketOf } from "../../histogram.js";
 import { errorKeyOf } from "../../shared/index.js";
-import { floorTo, HOUR_MS } from "../../time.js";
+import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
 import { all, type Db, fromJson, get, run } from "../db.js";
 import { RollupDeltas } from "../ingest/rollups.js";
@@ -133,6 +133,20 @@ function recountSession(db: Db, sessionPk: number): void {
 /** Drops emptied rollup rows and error groups, and refreshes error groups' distinct counts. */
 export function cleanUpAggregates(db: Db, projectPk: number): void {
   run(db, "DELETE FROM tool_hours WHERE project_pk = ? AND calls <= 0", projectPk);
+  // A sketch cannot forget one user; it goes once no call of its tool in its hour (day) is left.
+  run(
+    db,
+    `DELETE FROM tool_hour_users WHERE project_pk = ? AND NOT EXISTS (SELECT 1 FROM tool_hours h
+       WHERE h.project_pk = tool_hour_users.project_pk AND h.hour = tool_hour_users.hour AND h.tool = tool_hour_users.tool)`,
+    projectPk,
+  );
+  run(
+    db,
+    `DELETE FROM tool_day_users WHERE project_pk = ? AND NOT EXISTS (SELECT 1 FROM tool_hours h
+       WHERE h.project_pk = tool_day_users.project_pk AND h.hour >= tool_day_users.day AND h.hour < tool_day_users.day + ${DAY_MS}
+         AND h.tool = tool_day_users.tool)`,
+    projectPk,
+  );
   run(db, "DELETE FROM client_hours WHERE project_pk = ? AND sessions <= 0", projectPk);
   run(db, "DELETE FROM session_hours WHERE project_pk = ? AND sessions <= 0", projectPk);
   run(db, "DELETE FROM error_hours WHERE project_pk = ? AND count <= 0", projectPk);

@@ -1,4 +1,4 @@
-import { floorTo, HOUR_MS } from "../../time.js";
+import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import type { RetentionResult } from "../../types.js";
 import { all, type Db, run } from "../db.js";
 import { cleanUpAggregates, forChunks } from "./erasure.js";
@@ -43,8 +43,9 @@ export function deleteOlderThan(db: Db, cutoff: number): RetentionResult {
     }
     db.transaction(() => {
       const hour = floorTo(cutoff, HOUR_MS);
-      for (const table of ["tool_hours", "session_hours", "client_hours", "error_hours"])
+      for (const table of ["tool_hours", "tool_hour_users", "session_hours", "client_hours", "error_hours"])
         run(db, `DELETE FROM ${table} WHERE project_pk = ? AND hour < ?`, projectPk, hour);
+      run(db, `DELETE FROM tool_day_users WHERE project_pk = ? AND day + ${DAY_MS} <= ?`, projectPk, hour);
       const users = all<{ pk: number }>(
         db,
         "SELECT pk FROM users WHERE project_pk = ? AND last_seen < ?",

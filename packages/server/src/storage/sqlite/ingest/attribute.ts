@@ -42,6 +42,7 @@ export function attributeEarlierEvents(
     if (isToolCall) {
       user.toolCalls++;
       rollups.userTool(user.pk, row.resource_name || "(unknown)", 1, isError ? 1 : 0, row.ts, row.ts);
+      rollups.toolUser(row.ts, row.resource_name || "(unknown)", user.userId);
     }
     if (session.clientName !== null)
       rollups.userClient(user.pk, session.clientName, session.clientVersion, row.ts, row.ts);

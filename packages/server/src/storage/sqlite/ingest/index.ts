@@ -149,7 +149,10 @@ export class BatchWriter {
       if (isError) user.errors++;
       user.firstSeen = Math.min(user.firstSeen, ts);
       user.lastSeen = Math.max(user.lastSeen, ts);
-      if (isToolCall) this.rollups.userTool(user.pk, tool, 1, isError ? 1 : 0, ts, ts);
+      if (isToolCall) {
+        this.rollups.userTool(user.pk, tool, 1, isError ? 1 : 0, ts, ts);
+        this.rollups.toolUser(ts, tool, user.userId);
+      }
       if (session.clientName !== null)
         this.rollups.userClient(user.pk, session.clientName, session.clientVersion, ts, ts);
     }

@@ -1,6 +1,8 @@
 import { addTo, bucketOf, type Histogram } from "../../histogram.js";
+import { ToolUserDeltas } from "../../shared/tool-users.js";
 import { type Db, fromJson, get, insertRows, run } from "../db.js";
 import type { RollupKey } from "./state.js";
+import { flushToolUsers } from "./tool-users.js";
 
 const SEP = "\u0000";
 
@@ -11,6 +13,7 @@ export class RollupDeltas {
   private userClients = new Map<string, { first: number; last: number }>();
   private sessionHours = new Map<number, { sessions: number; identified: number }>();
   private clientHours = new Map<string, number>();
+  private toolUsers = new ToolUserDeltas();
 
   /** Adds (sign 1) or removes (sign -1) tool calls; `durations` may hold nulls for unknown. */
   toolCalls(hour: number, tool: string, calls: number, errors: number, histogram: Histogram, sign = 1): void {
@@ -40,6 +43,11 @@ export class RollupDeltas {
       entry.first = Math.min(entry.first, first);
       entry.last = Math.max(entry.last, last);
     }
+  }
+
+  /** An identified user's tool call, for the distinct-user sketches. */
+  toolUser(ts: number, tool: string, userId: string): void {
+    this.toolUsers.add(ts, tool, userId);
   }
 
   userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {
@@ -77,6 +85,7 @@ export class RollupDeltas {
   }
 
   flush(db: Db, projectPk: number): void {
+    flushToolUsers(db, projectPk, this.toolUsers);
     for (const [key, d] of this.tools) {
       const [hour, tool] = key.split(SEP) as [string, string];
       const existing = get<{ histogram: string }>(

@@ -1,4 +1,5 @@
 import { addTo, type Histogram, quantile } from "../../histogram.js";
+import { estimateByTool, sketchSpans } from "../../shared/tool-users.js";
 import { bucketMs, bucketStarts, fillSeries, floorTo } from "../../time.js";
 import type { Bucket, ClientStats, TimeRange, ToolStats } from "../../types.js";
 import { all, type Db, fromJson, get } from "../db.js";
@@ -73,6 +74,7 @@ export function listToolStats(db: Db, projectPk: number, range: TimeRange, bucke
     tools.set(row.tool, tool);
   }
   const starts = bucketStarts(range.from, range.to, bucket);
+  const uniqueUsers = countToolUsers(db, projectPk, range);
   return [...tools.entries()]
     .filter(([, tool]) => tool.calls > 0)
     .sort((a, b) => b[1].calls - a[1].calls || a[0].localeCompare(b[0]))
@@ -81,22 +83,36 @@ export function listToolStats(db: Db, projectPk: number, range: TimeRange, bucke
       calls: tool.calls,
       errors: tool.errors,
       errorRate: tool.calls === 0 ? 0 : tool.errors / tool.calls,
-      uniqueUsers: countActive(
-        db,
-        get<{ users: number }>(
-          db,
-          "SELECT users FROM tool_user_counts WHERE project_pk = ? AND tool = ?",
-          projectPk,
-          name,
-        )?.users ?? 0,
-        "user_tools WHERE project_pk = ? AND tool = ?",
-        [projectPk, name],
-        range,
-      ),
+      uniqueUsers: uniqueUsers.get(name) ?? 0,
       p50Ms: quantile(tool.histogram, 0.5),
       p95Ms: quantile(tool.histogram, 0.95),
       trend: fillSeries(starts, tool.trend, () => ({ calls: 0, errors: 0 })),
     }));
+}
+
+/** Estimated distinct identified users per tool in the range, from the hour and day sketches. */
+function countToolUsers(db: Db, projectPk: number, range: TimeRange): Map<string, number> {
+  const spans = sketchSpans(range);
+  const rows: { tool: string; sketch: Uint8Array }[] = [];
+  if (spans.days)
+    rows.push(
+      ...all<{ tool: string; sketch: Uint8Array }>(
+        db,
+        "SELECT tool, sketch FROM tool_day_users WHERE project_pk = ? AND day >= ? AND day < ?",
+        projectPk,
+        ...spans.days,
+      ),
+    );
+  for (const hours of spans.hours)
+    rows.push(
+      ...all<{ tool: string; sketch: Uint8Array }>(
+        db,
+        "SELECT tool, sketch FROM tool_hour_users WHERE project_pk = ? AND hour >= ? AND hour < ?",
+        projectPk,
+        ...hours,
+      ),
+    );
+  return estimateByTool(rows);
 }
 
 export function listClientStats(db: Db, projectPk: number, range: TimeRange): ClientStats[] {

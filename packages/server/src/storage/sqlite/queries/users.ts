@@ -33,7 +33,11 @@ export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page
       ? ["project_pk = ?", "last_seen >= ?", "first_seen < ?"]
       : ["project_pk = ?", "+last_seen >= ?", "+first_seen < ?"];
   const params: unknown[] = [projectPk, query.range.from, query.range.to];
-  if (query.search) {
+  if (query.search && [...query.search].length >= 3) {
+    // The FTS5 trigram index finds substrings (case-insensitive) of 3+ characters.
+    where.push("pk IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)");
+    params.push(`"${query.search.replace(/"/g, '""')}"`);
+  } else if (query.search) {
     where.push("(user_id LIKE ? ESCAPE '\\' OR user_name LIKE ? ESCAPE '\\')");
     const pattern = `%${escapeLike(query.search)}%`;
     params.push(pattern, pattern);
