@@ -14,6 +14,12 @@ import { parseArgs } from "node:util";
 import { type Event, validateBatch } from "@mcpsight/protocol";
 import Database from "better-sqlite3";
 import { bucketOf } from "../packages/server/src/storage/histogram.js";
+import {
+  emptyRegisters,
+  encodeSketch,
+  mergeEncoded,
+  registerOf,
+} from "../packages/server/src/storage/shared/hll.js";
 import { openSqliteStorage } from "../packages/server/src/storage/sqlite/index.js";
 
 export interface Dataset {
@@ -139,6 +145,25 @@ export function generateDataset(path: string, d: Dataset, log: (line: string) =>
     },
     result: (h: Record<number, number>) => JSON.stringify(h),
   });
+  // Distinct-user sketches as ingest writes them (storage/shared/hll.ts): users by their number.
+  const registersOf = new Map<number, { index: number; rank: number }>();
+  db.aggregate("hll_sketch", {
+    start: () => emptyRegisters(),
+    step: (registers: Uint8Array, user: number) => {
+      let r = registersOf.get(user);
+      if (!r) {
+        r = registerOf(`user_${user}`);
+        registersOf.set(user, r);
+      }
+      if ((registers[r.index] as number) < r.rank) registers[r.index] = r.rank;
+    },
+    result: (registers: Uint8Array) => encodeSketch(registers),
+  });
+  db.aggregate("hll_union", {
+    start: () => emptyRegisters(),
+    step: (registers: Uint8Array, sketch: Uint8Array) => mergeEncoded(registers, sketch),
+    result: (registers: Uint8Array) => encodeSketch(registers),
+  });
   const project = db.prepare("SELECT pk FROM projects WHERE id = ?").get(d.projectId) as
     | { pk: number }
     | undefined;
@@ -230,6 +255,12 @@ export function generateDataset(path: string, d: Dataset, log: (line: string) =>
      INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at)
      SELECT gu.pk, g.tool, ${P}, count(*), sum(g.err), min(g.ts), max(g.ts)
      FROM g JOIN gs ON gs.s = g.s JOIN gu ON gu.u = gs.u WHERE NOT gs.anon AND g.tool IS NOT NULL GROUP BY 1, 2;
+     INSERT INTO tool_hour_users (project_pk, hour, tool, sketch)
+     SELECT ${P}, ${HOUR("g.ts")}, g.tool, hll_sketch(gs.u)
+     FROM g JOIN gs ON gs.s = g.s WHERE NOT gs.anon AND g.tool IS NOT NULL GROUP BY 2, 3 ORDER BY 2, 3;
+     INSERT INTO tool_day_users (project_pk, day, tool, sketch)
+     SELECT ${P}, hour / 86400000 * 86400000, tool, hll_union(sketch) FROM tool_hour_users
+     WHERE project_pk = ${P} GROUP BY 2, 3 ORDER BY 2, 3;
      INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at)
      SELECT gu.pk, gc.name, gc.version, ${P}, min(gs.start), max(gs.last)
      FROM gs JOIN gc ON gc.k = gs.k JOIN gu ON gu.u = gs.u WHERE NOT gs.anon GROUP BY 1, 2, 3;`,
@@ -277,7 +308,9 @@ function dump(path: string): Record<string, unknown[]> {
   const tables = (
     db
       .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        // The FTS index's shadow tables depend on how many commits built it; the search table itself
+        // (its content, read from users) is compared.
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'users_search_%' ORDER BY name",
       )
       .all() as { name: string }[]
   ).map((row) => row.name);
