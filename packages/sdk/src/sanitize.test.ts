@@ -57,6 +57,15 @@ describe("sanitize", () => {
     ]);
   });
 
+  it("keeps long prose without punctuation and detects line-wrapped base64", () => {
+    const prose = "lorem ipsum dolor sit amet ".repeat(20);
+    const wrapped = `${"QUJD".repeat(19)}\n`.repeat(5);
+    expect(sanitize({ prose, wrapped })).toEqual({
+      prose,
+      wrapped: `[base64 data, ${wrapped.length} chars]`,
+    });
+  });
+
   it("makes cyclic and exotic values plain JSON and truncates long strings", () => {
     const cyclic: Record<string, unknown> = { when: new Date(0), big: 10n, fn: () => 1 };
     cyclic.self = cyclic;

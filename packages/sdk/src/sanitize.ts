@@ -51,11 +51,14 @@ export function truncate(text: string, max: number): string {
   return text.slice(0, Math.max(0, max - note.length)) + note;
 }
 
-/** Placeholder for a string that is a credential, base64 payload or data URL; undefined otherwise. */
+/**
+ * Placeholder for a string that is a credential, base64 payload or data URL; undefined otherwise.
+ * Base64 may be wrapped in lines (MIME), but never contains spaces, so prose is left alone.
+ */
 function scrubString(text: string): string | undefined {
   if (text.length >= 12 && CREDENTIAL_VALUE.test(text)) return REDACTED;
   if (text.startsWith("data:") && DATA_URL.test(text)) return `[data URL, ${text.length} chars]`;
-  if (text.length >= BASE64_MIN_LENGTH && BASE64.test(text.replace(/\s+/g, ""))) {
+  if (text.length >= BASE64_MIN_LENGTH && BASE64.test(text.replace(/\r?\n/g, ""))) {
     return `[base64 data, ${text.length} chars]`;
   }
   return undefined;
