@@ -224,6 +224,108 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect((await sessions({ userId: "u2" })).items.map((s) => s.sessionId)).toEqual(["s2"]);
     });
 
+    it("searches users by a case-insensitive substring of id or name, long and short queries alike", async () => {
+      await storage.ingestEvents([
+        ev({ sessionId: "a", identifyActorGivenId: "alice_smith", identifyActorName: "Alice Smith" }),
+        ev({ sessionId: "b", identifyActorGivenId: "u-2", identifyActorName: "Robert O'Brien" }),
+        ev({ sessionId: "c", identifyActorGivenId: "100%_real", identifyActorName: 'Say "hi"' }),
+        ev({ sessionId: "d", identifyActorGivenId: "zoë" }),
+      ]);
+      const search = async (text: string) =>
+        (await storage.listUsers("p1", { ...PAGE, range: RANGE, search: text, sort: "lastSeen" })).items
+          .map((u) => u.userId)
+          .sort();
+      expect(await search("SMITH")).toEqual(["alice_smith"]);
+      expect(await search("o'b")).toEqual(["u-2"]);
+      expect(await search("ice_s")).toEqual(["alice_smith"]);
+      expect(await search('"hi"')).toEqual(["100%_real"]);
+      expect(await search("0%_")).toEqual(["100%_real"]);
+      expect(await search("zoë")).toEqual(["zoë"]);
+      expect(await search("li")).toEqual(["alice_smith"]);
+      expect(await search("%")).toEqual(["100%_real"]);
+      expect(await search("nobody")).toEqual([]);
+      // Renamed: the old name no longer matches, the new one does; erased: gone from search.
+      await storage.ingestEvents([
+        ev({
+          sessionId: "a",
+          at: MIN,
+          identifyActorGivenId: "alice_smith",
+          identifyActorName: "Alice Jones",
+        }),
+      ]);
+      expect(await search("smith")).toEqual(["alice_smith"]);
+      expect(await search("jones")).toEqual(["alice_smith"]);
+      expect(await search("Alice Smith")).toEqual([]);
+      await storage.deleteUser("p1", "alice_smith");
+      expect(await search("alice")).toEqual([]);
+    });
+
+    it("counts distinct users per tool over hours and whole days, identified calls only", async () => {
+      const DAY = 86_400_000;
+      const day0 = Math.floor(T0 / DAY) * DAY;
+      const at = (t: number) => t - T0;
+      await storage.ingestEvents([
+        // day 0, two hours: u1 twice, u2; an anonymous call
+        ev({ sessionId: "a", at: at(day0 + 3_600_000), identifyActorGivenId: "u1" }),
+        ev({ sessionId: "a", at: at(day0 + 7_200_000 + MIN), identifyActorGivenId: "u1" }),
+        ev({ sessionId: "b", at: at(day0 + 7_200_000), identifyActorGivenId: "u2" }),
+        ev({ sessionId: "anon", at: at(day0 + 7_200_000) }),
+        // day 1: u1 again, u3; another tool by u4
+        ev({ sessionId: "c", at: at(day0 + DAY + 5 * MIN), identifyActorGivenId: "u1" }),
+        ev({ sessionId: "d", at: at(day0 + DAY + 9 * 3_600_000), identifyActorGivenId: "u3" }),
+        ev({ sessionId: "e", at: at(day0 + DAY), resourceName: "fetch", identifyActorGivenId: "u4" }),
+      ]);
+      // An anonymous session identified later: its earlier call counts for the user.
+      await storage.ingestEvents([ev({ sessionId: "late", at: at(day0 + DAY + 3_600_000) })]);
+      await storage.ingestEvents([
+        ev({
+          sessionId: "late",
+          at: at(day0 + DAY + 3_600_000 + MIN),
+          eventType: "mcpsight:identify",
+          resourceName: undefined,
+          identifyActorGivenId: "u5",
+        }),
+      ]);
+      const users = async (from: number, to: number) => {
+        const tools = await storage.listToolStats("p1", { from, to }, "day");
+        return Object.fromEntries(tools.map((t) => [t.name, t.uniqueUsers]));
+      };
+      expect(await users(day0, day0 + 2 * DAY)).toEqual({ search: 4, fetch: 1 });
+      expect(await users(day0, day0 + DAY)).toEqual({ search: 2 });
+      expect(await users(day0 + 2 * 3_600_000 + 1, day0 + 3 * 3_600_000)).toEqual({ search: 2 });
+      expect(await users(day0 + 3_600_000, day0 + 2 * 3_600_000)).toEqual({ search: 1 });
+      // A range of hours on both sides of a whole day.
+      expect(await users(day0 - 3 * 3_600_000, day0 + 2 * DAY + 3_600_000)).toEqual({ search: 4, fetch: 1 });
+      expect(await users(day0 + 2 * 3_600_000, day0 + DAY + 2 * 3_600_000)).toEqual({ search: 3, fetch: 1 });
+    });
+
+    it("lists each user's clients, filters errors by tool and links a profile's errors to their sessions", async () => {
+      await storage.ingestEvents([
+        ev({ sessionId: "a", identifyActorGivenId: "u1", clientName: "cursor", clientVersion: "1.0" }),
+        ev({
+          sessionId: "b",
+          at: MIN,
+          identifyActorGivenId: "u1",
+          clientName: "claude",
+          clientVersion: "2.0",
+        }),
+        ev({ sessionId: "b", at: 2 * MIN, isError: true, error: { message: "boom" } }),
+        ev({ sessionId: "c", at: 3 * MIN, resourceName: "fetch", isError: true, error: { message: "nope" } }),
+      ]);
+      const list = await storage.listUsers("p1", { ...PAGE, range: RANGE, search: null, sort: "lastSeen" });
+      expect(list.items[0]?.clients).toEqual([
+        { name: "claude", version: "2.0" },
+        { name: "cursor", version: "1.0" },
+      ]);
+      const all = await storage.listErrorGroups("p1", RANGE, PAGE);
+      expect(all.items.map((g) => g.tool).sort()).toEqual(["fetch", "search"]);
+      const fetch = await storage.listErrorGroups("p1", RANGE, { ...PAGE, tool: "fetch" });
+      expect(fetch.items.map((g) => [g.tool, g.message])).toEqual([["fetch", "nope"]]);
+      expect((await storage.listErrorGroups("p1", RANGE, { ...PAGE, tool: "none" })).items).toEqual([]);
+      const profile = await storage.getUserProfile("p1", "u1", RANGE);
+      expect(profile?.recentErrors.map((e) => [e.sessionId, e.error?.message])).toEqual([["b", "boom"]]);
+    });
+
     it("lists intents and get_more_tools reports", async () => {
       await storage.ingestEvents([
         ev({ userIntent: "find shoes" }),

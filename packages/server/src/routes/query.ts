@@ -143,7 +143,8 @@ export async function queryRoutes(
 
   app.get(`${base}/errors`, async (request: Req) => {
     const { projectId, query, range, echo } = await scoped(request);
-    return { range: echo, ...(await storage.listErrorGroups(projectId, range, parsePage(query))) };
+    const page = { ...parsePage(query), tool: optional(query, "tool") };
+    return { range: echo, ...(await storage.listErrorGroups(projectId, range, page)) };
   });
 
   app.get(`${base}/intents`, async (request: Req) => {

@@ -5,6 +5,7 @@ import type {
   ClientStats,
   ErasureResult,
   ErrorGroup,
+  ErrorListQuery,
   Event,
   IngestResult,
   IntentItem,
@@ -20,9 +21,9 @@ import type {
   StoredEvent,
   TimeRange,
   ToolStats,
+  UserListItem,
   UserListQuery,
   UserProfile,
-  UserSummary,
 } from "./types.js";
 
 export type * from "./types.js";
@@ -80,7 +81,7 @@ export interface Storage {
 
   // queries
   getOverview(projectId: string, range: TimeRange, bucket: Bucket): Promise<Overview>;
-  listUsers(projectId: string, query: UserListQuery): Promise<Page<UserSummary>>;
+  listUsers(projectId: string, query: UserListQuery): Promise<Page<UserListItem>>;
   countAnonymousSessions(projectId: string, range: TimeRange): Promise<number>;
   getUserProfile(projectId: string, userId: string, range: TimeRange): Promise<UserProfile | null>;
   listSessions(projectId: string, query: SessionListQuery): Promise<Page<SessionSummary>>;
@@ -91,7 +92,8 @@ export interface Storage {
   ): Promise<{ session: SessionSummary; events: StoredEvent[]; nextCursor: string | null } | null>;
   listToolStats(projectId: string, range: TimeRange, bucket: Bucket): Promise<ToolStats[]>;
   listClientStats(projectId: string, range: TimeRange): Promise<ClientStats[]>;
-  listErrorGroups(projectId: string, range: TimeRange, page: PageRequest): Promise<Page<ErrorGroup>>;
+  /** Error groups with occurrences in the range; `page.tool` keeps one tool's groups. */
+  listErrorGroups(projectId: string, range: TimeRange, page: ErrorListQuery): Promise<Page<ErrorGroup>>;
   listIntents(projectId: string, query: IntentListQuery): Promise<Page<IntentItem>>;
 
   // erasure and retention

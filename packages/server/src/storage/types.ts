@@ -58,6 +58,12 @@ export interface UserSummary {
   events: number;
 }
 
+/** A row of the users list: the summary plus the clients the user was seen with. */
+export interface UserListItem extends UserSummary {
+  /** Up to 5 (name, version) pairs, most recently seen first. */
+  clients: { name: string | null; version: string | null }[];
+}
+
 export interface SessionSummary {
   sessionId: string;
   userId: string | null;
@@ -146,7 +152,7 @@ export interface UserProfile {
   activity: SeriesPoint[];
   sessions: SessionSummary[];
   topTools: { name: string; calls: number; errors: number; lastUsed: string }[];
-  recentErrors: StoredEvent[];
+  recentErrors: (StoredEvent & { sessionId: string })[];
   intents: IntentItem[];
 }
 
@@ -191,6 +197,11 @@ export interface SessionListQuery extends PageRequest {
   hasError: boolean | null;
   stateless: boolean | null;
   anonymous: boolean | null;
+}
+
+export interface ErrorListQuery extends PageRequest {
+  /** Only groups of this tool (`resourceName`, or the event type for errors without one). */
+  tool?: string | null;
 }
 
 export interface IntentListQuery extends PageRequest {

@@ -1,6 +1,13 @@
 import { encodeCursor } from "../../cursor.js";
 import { iso } from "../../time.js";
-import type { ErrorGroup, IntentItem, IntentListQuery, Page, PageRequest, TimeRange } from "../../types.js";
+import type {
+  ErrorGroup,
+  ErrorListQuery,
+  IntentItem,
+  IntentListQuery,
+  Page,
+  TimeRange,
+} from "../../types.js";
 import { all, type Sql } from "../db.js";
 import { hourBounds } from "./overview.js";
 import {
@@ -30,9 +37,10 @@ export async function listErrorGroups(
   db: Sql,
   projectPk: number,
   range: TimeRange,
-  page: PageRequest,
+  page: ErrorListQuery,
 ): Promise<Page<ErrorGroup>> {
   const params: unknown[] = [projectPk, ...hourBounds(range)];
+  const tool = page.tool ? `AND g.tool = ${param(params, page.tool)}` : "";
   let after = "";
   if (page.cursor) {
     const [count, pk] = decodeTypedCursor(page.cursor, ["n", "n"]);
@@ -43,7 +51,7 @@ export async function listErrorGroups(
     db,
     `SELECT * FROM (
        SELECT g.*, sum(h.count) AS count FROM error_hours h JOIN error_groups g ON g.pk = h.group_pk
-       WHERE h.project_pk = $1 AND h.hour >= $2 AND h.hour < $3 GROUP BY g.pk HAVING sum(h.count) > 0
+       WHERE h.project_pk = $1 AND h.hour >= $2 AND h.hour < $3 ${tool} GROUP BY g.pk HAVING sum(h.count) > 0
      ) grouped ${after} ORDER BY count DESC, pk LIMIT ${param(params, page.limit + 1)}`,
     params,
   );

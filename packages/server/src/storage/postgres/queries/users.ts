@@ -1,7 +1,7 @@
 import { encodeCursor } from "../../cursor.js";
 import { escapeLike } from "../../shared/index.js";
 import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
-import type { Page, TimeRange, UserListQuery, UserProfile, UserSummary } from "../../types.js";
+import type { Page, TimeRange, UserListItem, UserListQuery, UserProfile } from "../../types.js";
 import { all, get, type Sql } from "../db.js";
 import {
   decodeTypedCursor,
@@ -30,7 +30,7 @@ export async function listUsers(
   db: Sql,
   projectPk: number,
   query: UserListQuery,
-): Promise<Page<UserSummary>> {
+): Promise<Page<UserListItem>> {
   const column = SORT_COLUMNS[query.sort];
   const params: unknown[] = [projectPk, query.range.from, query.range.to];
   const where = ["project_pk = $1", "last_seen >= $2", "first_seen < $3"];
@@ -51,11 +51,37 @@ export async function listUsers(
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
+  const clients = await clientsOf(
+    db,
+    page.map((row) => Number(row.pk)),
+  );
   return {
-    items: page.map(toUserSummary),
+    items: page.map((row) => ({ ...toUserSummary(row), clients: clients.get(Number(row.pk)) ?? [] })),
     nextCursor: rows.length > query.limit && last ? encodeCursor([last[column] ?? 0, last.user_id]) : null,
   };
 }
+
+/** Up to 5 clients (name, version) per user, most recently seen first, for one page of users. */
+async function clientsOf(db: Sql, userPks: number[]): Promise<Map<number, UserListItem["clients"]>> {
+  const out = new Map<number, UserListItem["clients"]>();
+  if (userPks.length === 0) return out;
+  const rows = await all<{ user_pk: number; client_name: string; client_version: string }>(
+    db,
+    `SELECT user_pk, client_name, client_version FROM user_clients WHERE user_pk = ANY($1::bigint[])
+     ORDER BY user_pk, last_at DESC, client_name, client_version`,
+    [userPks],
+  );
+  for (const row of rows) {
+    const pk = Number(row.user_pk);
+    const list = out.get(pk) ?? [];
+    if (list.length < MAX_CLIENTS)
+      list.push({ name: row.client_name || null, version: row.client_version || null });
+    out.set(pk, list);
+  }
+  return out;
+}
+
+const MAX_CLIENTS = 5;
 
 export async function getUserProfile(
   db: Sql,
@@ -94,9 +120,9 @@ export async function getUserProfile(
       "SELECT tool, calls, errors, last_at FROM user_tools WHERE user_pk = $1 ORDER BY calls DESC, tool LIMIT 10",
       [user.pk],
     ),
-    all<EventRow & { session_start: number }>(
+    all<EventRow & { session_id: string; session_start: number }>(
       db,
-      `SELECT ${EVENT_COLUMNS}, s.first_seen AS session_start FROM events e
+      `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM events e
        JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
        WHERE e.user_pk = $1 AND e.ts >= $2 AND e.ts < $3 AND e.is_error ORDER BY e.ts DESC LIMIT 20`,
       inRange,
@@ -131,7 +157,10 @@ export async function getUserProfile(
       errors: row.errors,
       lastUsed: iso(row.last_at),
     })),
-    recentErrors: recentErrors.map((row) => toStoredEvent(row, row.session_start)),
+    recentErrors: recentErrors.map((row) => ({
+      ...toStoredEvent(row, row.session_start),
+      sessionId: row.session_id,
+    })),
     intents: intents.map(toIntent),
   };
 }

@@ -1,6 +1,13 @@
 import { decodeCursor, encodeCursor } from "../../cursor.js";
 import { iso } from "../../time.js";
-import type { ErrorGroup, IntentItem, IntentListQuery, Page, PageRequest, TimeRange } from "../../types.js";
+import type {
+  ErrorGroup,
+  ErrorListQuery,
+  IntentItem,
+  IntentListQuery,
+  Page,
+  TimeRange,
+} from "../../types.js";
 import { all, type Db, get } from "../db.js";
 import { hourBounds } from "./overview.js";
 import {
@@ -28,9 +35,11 @@ export function listErrorGroups(
   db: Db,
   projectPk: number,
   range: TimeRange,
-  page: PageRequest,
+  page: ErrorListQuery,
 ): Page<ErrorGroup> {
   const params: unknown[] = [projectPk, ...hourBounds(range)];
+  const tool = page.tool ? "AND g.tool = ?" : "";
+  if (page.tool) params.push(page.tool);
   let after = "";
   if (page.cursor) {
     const [count, pk] = decodeCursor(page.cursor, 2);
@@ -41,7 +50,7 @@ export function listErrorGroups(
     db,
     `SELECT * FROM (
        SELECT g.*, sum(h.count) AS count FROM error_hours h JOIN error_groups g ON g.pk = h.group_pk
-       WHERE h.project_pk = ? AND h.hour >= ? AND h.hour < ? GROUP BY h.group_pk HAVING sum(h.count) > 0
+       WHERE h.project_pk = ? AND h.hour >= ? AND h.hour < ? ${tool} GROUP BY h.group_pk HAVING sum(h.count) > 0
      ) ${after} ORDER BY count DESC, pk LIMIT ?`,
     ...params,
     page.limit + 1,

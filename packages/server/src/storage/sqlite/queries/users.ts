@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from "../../cursor.js";
 import { escapeLike } from "../../shared/index.js";
 import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
-import type { Page, TimeRange, UserListQuery, UserProfile, UserSummary } from "../../types.js";
+import type { Page, TimeRange, UserListItem, UserListQuery, UserProfile } from "../../types.js";
 import { all, type Db, get } from "../db.js";
 import {
   EVENT_COLUMNS,
@@ -24,7 +24,7 @@ const SORT_COLUMNS = {
   errors: "errors",
 };
 
-export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page<UserSummary> {
+export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page<UserListItem> {
   const column = SORT_COLUMNS[query.sort];
   // Sorted by a counter, the walk follows that counter's index and stops after a page; the unary
   // "+" keeps the planner from preferring a range scan of first/last seen plus a full sort.
@@ -55,11 +55,36 @@ export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
+  const clients = clientsOf(
+    db,
+    page.map((row) => row.pk),
+  );
   return {
-    items: page.map(toUserSummary),
+    items: page.map((row) => ({ ...toUserSummary(row), clients: clients.get(row.pk) ?? [] })),
     nextCursor: rows.length > query.limit && last ? encodeCursor([last[column] ?? 0, last.user_id]) : null,
   };
 }
+
+/** Up to 5 clients (name, version) per user, most recently seen first, for one page of users. */
+function clientsOf(db: Db, userPks: number[]): Map<number, UserListItem["clients"]> {
+  const out = new Map<number, UserListItem["clients"]>();
+  if (userPks.length === 0) return out;
+  const rows = all<{ user_pk: number; client_name: string; client_version: string }>(
+    db,
+    `SELECT user_pk, client_name, client_version FROM user_clients
+     WHERE user_pk IN (${userPks.map(() => "?").join(", ")}) ORDER BY user_pk, last_at DESC, client_name, client_version`,
+    ...userPks,
+  );
+  for (const row of rows) {
+    const list = out.get(row.user_pk) ?? [];
+    if (list.length < MAX_CLIENTS)
+      list.push({ name: row.client_name || null, version: row.client_version || null });
+    out.set(row.user_pk, list);
+  }
+  return out;
+}
+
+const MAX_CLIENTS = 5;
 
 export function getUserProfile(
   db: Db,
@@ -107,14 +132,14 @@ export function getUserProfile(
     "SELECT tool, calls, errors, last_at FROM user_tools WHERE user_pk = ? ORDER BY calls DESC, tool LIMIT 10",
     user.pk,
   ).map((row) => ({ name: row.tool, calls: row.calls, errors: row.errors, lastUsed: iso(row.last_at) }));
-  const recentErrors = all<EventRow & { session_start: number }>(
+  const recentErrors = all<EventRow & { session_id: string; session_start: number }>(
     db,
-    `SELECT ${EVENT_COLUMNS}, s.first_seen AS session_start FROM events e
+    `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM events e
      JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
      WHERE e.user_pk = ? AND e.ts >= ? AND e.ts < ? AND e.is_error = 1 ORDER BY e.ts DESC LIMIT 20`,
     user.pk,
     ...inRange,
-  ).map((row) => toStoredEvent(row, row.session_start));
+  ).map((row) => ({ ...toStoredEvent(row, row.session_start), sessionId: row.session_id }));
   const intents = all<IntentRow>(
     db,
     `SELECT ${INTENT_COLUMNS} FROM events e JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
