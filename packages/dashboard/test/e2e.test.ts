@@ -121,6 +121,11 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(await page.locator("img[src='x']").count()).toBe(0);
     expect(await xssRan()).toBeUndefined();
     expect(await page.getByText(/anonymous sessions? in this range/).textContent()).toMatch(/^1 anonymous/);
+    // The Clients column lists the clients each user was seen with, newest first.
+    const ada = page.locator("tbody tr", { has: page.getByRole("link", { name: "Ada Lovelace" }) });
+    const adaClients = await ada.locator("td").last().textContent();
+    expect(adaClients).toContain("cursor 1.7.2");
+    expect(adaClients).toContain("claude-ai 0.1.0");
     await screenshot(page, "03-users");
 
     // Sorting is server-side and lives in the URL.
@@ -146,6 +151,12 @@ describe("dashboard in Chromium against a real collector", () => {
     await expect.poll(() => sessions.locator("tbody tr").count()).toBe(2);
     expect(await sessions.textContent()).toContain("cursor");
     await screenshot(page, "04-user-profile");
+
+    // A recent error links to the replay of the session it happened in.
+    const errors = page.locator("section", { has: page.getByRole("heading", { name: "Recent errors" }) });
+    await errors.getByRole("link", { name: "replay session" }).first().click();
+    await expect.poll(() => page.url()).toMatch(/\/sessions\/[^/?]+/);
+    await page.getByText(ERROR_MESSAGE).first().waitFor();
 
     await page.goto(hash(`/p/${projectId}/users/u_xss`));
     await page.getByRole("heading", { name: XSS_NAME }).waitFor();
@@ -217,6 +228,11 @@ describe("dashboard in Chromium against a real collector", () => {
     await screenshot(page, "08-tools");
     await checkout.getByRole("link", { name: "errors" }).click();
     await page.getByText(ERROR_MESSAGE).first().waitFor();
+    // Filtered by the server (tool=checkout): every group shown is checkout's.
+    expect(page.url()).toContain("tool=checkout");
+    const tools = await page.locator(".tl-tool").allTextContents();
+    expect(tools.length).toBeGreaterThan(0);
+    expect(new Set(tools)).toEqual(new Set(["checkout"]));
     await screenshot(page, "09-errors");
   });
 

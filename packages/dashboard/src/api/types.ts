@@ -62,7 +62,18 @@ export interface UserRow {
   events: number;
 }
 
-export interface UsersPage extends RangeEcho, Page<UserRow> {
+/** A client (name, version) a user was seen with; either may be null when the client did not say. */
+export interface ClientRef {
+  name: string | null;
+  version: string | null;
+}
+
+/** A users-list row: the user plus up to 5 clients, most recently seen first. */
+export interface UserListRow extends UserRow {
+  clients: ClientRef[];
+}
+
+export interface UsersPage extends RangeEcho, Page<UserListRow> {
   anonymousSessions: number;
 }
 
@@ -131,7 +142,7 @@ export interface UserProfile extends RangeEcho {
   activity: SeriesPoint[];
   sessions: SessionRow[];
   topTools: { name: string; calls: number; errors: number; lastUsed: IsoTime }[];
-  recentErrors: ReplayEvent[];
+  recentErrors: (ReplayEvent & { sessionId: string })[];
   intents: IntentRow[];
 }
 

@@ -42,8 +42,8 @@ export function ErrorsPage() {
       </PageHead>
       <Loadable state={state}>
         {(data) => {
-          // The API documents no tool filter for errors; narrowing here keeps the view honest.
-          const items = tool ? data.items.filter((g) => g.tool === tool) : data.items;
+          // `tool=` filters on the server, so pages stay full and the cursor stays valid.
+          const items = data.items;
           return (
             <Panel flush>
               {items.length === 0 ? (

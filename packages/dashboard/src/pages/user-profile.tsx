@@ -119,7 +119,10 @@ export function UserProfilePage({ userId }: { userId: string }) {
                     <li key={e.id} style={{ display: "block" }}>
                       <div class="small muted">
                         <span class="mono">{e.resourceName ?? e.eventType}</span> ·{" "}
-                        {formatDateTime(e.timestamp)}
+                        {formatDateTime(e.timestamp)} ·{" "}
+                        <a class="error-replay" href={hrefTo(ctx, paths.session(project.id, e.sessionId))}>
+                          replay session
+                        </a>
                       </div>
                       <ErrorDetails error={e.error} />
                     </li>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { projectPath, type UserRow, type UsersPage as UsersResponse } from "../api";
+import { type ClientRef, projectPath, type UserListRow, type UsersPage as UsersResponse } from "../api";
 import { Loadable, PageHead, Panel } from "../components/common";
 import { type Column, DataTable, Pager } from "../components/data-table";
 import { identifySnippet } from "../components/setup-snippet";
@@ -26,7 +26,7 @@ export function UsersPage() {
     cursor,
   ]);
 
-  const columns: Column<UserRow>[] = [
+  const columns: Column<UserListRow>[] = [
     {
       id: "user",
       label: "User",
@@ -74,6 +74,12 @@ export function UsersPage() {
       sortKey: "errors",
       numeric: true,
       render: (u) => <span class={u.errors ? "err-text" : undefined}>{formatNumber(u.errors)}</span>,
+    },
+    {
+      id: "clients",
+      label: "Clients",
+      render: (u) => <ClientList clients={u.clients} />,
+      secondary: true,
     },
   ];
 
@@ -167,5 +173,18 @@ export function SearchBox({
         </label>
       </form>
     </search>
+  );
+}
+
+const clientLabel = (c: ClientRef) => [c.name ?? "unknown", c.version].filter(Boolean).join(" ");
+
+/** The clients a user was seen with, as text ("cursor 1.4.2, claude-ai 0.1.0"). */
+function ClientList({ clients }: { clients: ClientRef[] }) {
+  if (clients.length === 0) return <span class="muted">—</span>;
+  const text = clients.map(clientLabel).join(", ");
+  return (
+    <span class="small client-list" title={text}>
+      {text}
+    </span>
   );
 }
