@@ -1,7 +1,13 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/cli.ts", "src/index.ts"],
+  // The ingest writer thread is loaded by file name (storage/sqlite/writer/index.ts), so it is an
+  // entry of its own next to the bundle: dist/writer-worker.js.
+  entry: {
+    cli: "src/cli.ts",
+    index: "src/index.ts",
+    "writer-worker": "src/storage/sqlite/writer/worker.ts",
+  },
   format: ["esm"],
   dts: { entry: "src/index.ts" },
   tsconfig: "tsconfig.build.json",

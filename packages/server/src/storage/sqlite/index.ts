@@ -1,20 +1,18 @@
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import Database from "better-sqlite3";
+import { join } from "node:path";
 import type { Storage } from "../index.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
 import { claimSetting } from "./admin/settings.js";
-import { type Db, projectPk } from "./db.js";
-import { BatchWriter } from "./ingest/index.js";
+import { type Db, openDatabase, projectPk } from "./db.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
 import { getSessionTimeline, listSessions } from "./queries/sessions.js";
 import { listClientStats, listToolStats } from "./queries/tools.js";
 import { getUserProfile, listUsers } from "./queries/users.js";
 import { migrate } from "./schema.js";
+import { type IngestWriter, threadWriter, WorkerWriter } from "./writer/index.js";
 
 export interface SqliteOptions {
   dataDir: string;
@@ -25,17 +23,12 @@ export interface SqliteOptions {
 /** Opens (creating and migrating if needed) the embedded SQLite store. */
 export function openSqliteStorage(options: SqliteOptions): Storage {
   const path = options.path ?? join(options.dataDir, "mcpsight.db");
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  // FULL: a 2xx is only sent after a commit, and the commit must survive power loss too.
-  // (NORMAL measured no faster here: the commit's fsync is not where ingest spends its time.)
-  db.pragma("synchronous = FULL");
-  db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
-  db.pragma("cache_size = -65536");
+  const db = openDatabase(path);
   migrate(db);
-  return createSqliteStorage(db);
+  // Ingest writes on a writer thread with its own connection; an in-memory database exists only
+  // on this connection, so there it writes here.
+  const writer = path === ":memory:" ? threadWriter(db) : new WorkerWriter(path);
+  return createSqliteStorage(db, writer);
 }
 
 /** Resolves a project id inside a backend call; unknown projects read as empty. */
@@ -44,10 +37,11 @@ function withProject<T>(db: Db, projectId: string, empty: T, fn: (pk: number) =>
   return pk === undefined ? empty : fn(pk);
 }
 
-function createSqliteStorage(db: Db): Storage {
+function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
   const emptyPage = { items: [], nextCursor: null };
   return {
     close: async () => {
+      await writer.close();
       db.pragma("wal_checkpoint(TRUNCATE)");
       db.close();
     },
@@ -69,26 +63,7 @@ function createSqliteStorage(db: Db): Storage {
     getAccountByAuthSession: async (hash, now) => accounts.getAccountByAuthSession(db, hash, now),
     deleteAuthSession: async (hash) => accounts.deleteAuthSession(db, hash),
 
-    ingestEvents: async (events, droppedEvents = 0) =>
-      db.transaction(() => {
-        const byProject = new Map<string, typeof events>();
-        for (const event of events) {
-          const list = byProject.get(event.projectId);
-          if (list) list.push(event);
-          else byProject.set(event.projectId, [event]);
-        }
-        const total = { accepted: 0, duplicates: 0 };
-        let dropped = droppedEvents;
-        for (const [projectId, projectEvents] of byProject) {
-          const pk = projectPk(db, projectId);
-          if (pk === undefined) throw new Error(`unknown project ${projectId}`);
-          const result = new BatchWriter(db, pk, projectId).write(projectEvents, dropped);
-          dropped = 0;
-          total.accepted += result.accepted;
-          total.duplicates += result.duplicates;
-        }
-        return total;
-      })(),
+    ingestEvents: (events, droppedEvents = 0) => writer.ingest(events, droppedEvents),
 
     getOverview: async (projectId, range, bucket) =>
       withProject(db, projectId, getOverview(db, -1, range, bucket), (pk) =>
@@ -116,8 +91,10 @@ function createSqliteStorage(db: Db): Storage {
     listIntents: async (projectId, query) =>
       withProject(db, projectId, emptyPage, (pk) => listIntents(db, pk, query)),
 
+    // IMMEDIATE: erasure reads before it writes; with the write lock taken first, a commit by the
+    // ingest writer in between cannot turn its first write into SQLITE_BUSY.
     deleteUser: async (projectId, userId) =>
-      withProject(db, projectId, null, (pk) => deleteUser(db, pk, userId)),
+      db.transaction(() => withProject(db, projectId, null, (pk) => deleteUser(db, pk, userId))).immediate(),
     deleteOlderThan: async (cutoff) => deleteOlderThan(db, cutoff),
   };
 }

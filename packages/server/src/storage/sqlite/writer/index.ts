@@ -1,0 +1,148 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import type { Event } from "@mcpsight/protocol";
+import type { IngestResult } from "../../types.js";
+import type { Db } from "../db.js";
+import type { FromWriter, ToWriter, WriterData } from "./messages.js";
+import { writeBatch } from "./write-batches.js";
+
+/** Where ingest writes happen: on a writer thread (file databases) or on the caller's connection. */
+export interface IngestWriter {
+  ingest(events: Event[], droppedEvents: number): Promise<IngestResult>;
+  /** Finishes the batches already handed over, then closes the writer's connection. */
+  close(): Promise<void>;
+}
+
+/** Writes on the given connection, one transaction per batch (`:memory:` stores). */
+export function threadWriter(db: Db): IngestWriter {
+  return {
+    ingest: async (events, droppedEvents) =>
+      db.transaction(() => writeBatch(db, events, droppedEvents)).immediate(),
+    close: async () => {},
+  };
+}
+
+/**
+ * The writer thread's entry. Built, it is `dist/writer-worker.js` next to the bundle that holds
+ * this code. From source (tsx, vitest) the TypeScript file is imported after registering tsx's
+ * loader inside the thread (Node 20 does not apply `--import` hooks to workers), with the source
+ * condition so it loads the same protocol code as this thread.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean; execArgv: string[] } {
+  if (!import.meta.url.endsWith(".ts"))
+    return { entry: new URL("./writer-worker.js", import.meta.url), eval: false, execArgv: process.execArgv };
+  const cjsApi = createRequire(import.meta.url).resolve("tsx/esm/api");
+  const api = pathToFileURL(cjsApi.replace(/\.cjs$/, ".mjs")).href;
+  const worker = new URL("./worker.ts", import.meta.url).href;
+  return {
+    entry: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`,
+    eval: true,
+    execArgv: [...withoutLoaders(process.execArgv), "--conditions=@mcpsight/source"],
+  };
+}
+
+/**
+ * The process's flags (profiling and the like) minus module-loading ones: loaders and resolution
+ * conditions of tsx or a test runner, which the thread sets up itself.
+ */
+function withoutLoaders(argv: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (["--import", "--require", "-r", "--conditions", "-C", "--loader"].includes(arg)) i++;
+    else if (!/^--(import|require|conditions|loader)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
+}
+
+interface Pending {
+  resolve(result: IngestResult): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Ingest on a writer thread that owns its own connection to the database file (see worker.ts):
+ * this thread keeps parsing and validating while earlier batches are written. A batch's promise
+ * settles only after its transaction committed (or failed and left nothing behind).
+ */
+export class WorkerWriter implements IngestWriter {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closing: Promise<void> | null = null;
+
+  /** The thread starts with the first batch, so commands that never ingest never start it. */
+  constructor(private readonly path: string) {}
+
+  ingest(events: Event[], droppedEvents: number): Promise<IngestResult> {
+    if (this.closing) return Promise.reject(new Error("The ingest writer is closed."));
+    const port = this.port ?? this.start();
+    const id = this.nextId++;
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.hold(true);
+      port.postMessage({ id, events, droppedEvents } satisfies ToWriter);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      const worker = this.worker;
+      if (!worker || !this.port) return resolve();
+      worker.once("exit", () => resolve());
+      this.hold(true);
+      this.port.postMessage({ close: true } satisfies ToWriter);
+    });
+    return this.closing;
+  }
+
+  private start(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    const { entry, eval: isCode, execArgv } = workerEntry();
+    const worker = new Worker(entry, {
+      eval: isCode,
+      execArgv,
+      workerData: { path: this.path, port: port2 } satisfies WriterData,
+      transferList: [port2],
+    });
+    port1.on("message", (message: FromWriter) => this.settle(message));
+    // A crashed writer fails what it held; the next batch starts a new one.
+    const fail = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.port = null;
+      port1.close();
+      for (const pending of this.pending.values()) pending.reject(error);
+      this.pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`The ingest writer stopped (exit code ${code}).`)));
+    this.worker = worker;
+    this.port = port1;
+    this.hold(false);
+    return port1;
+  }
+
+  /** An idle writer does not keep the process alive; one holding batches (or closing) does. */
+  private hold(busy: boolean): void {
+    if (busy) {
+      this.worker?.ref();
+      this.port?.ref();
+    } else {
+      this.worker?.unref();
+      this.port?.unref();
+    }
+  }
+
+  private settle(message: FromWriter): void {
+    if ("closed" in message) return;
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    if (this.pending.size === 0 && !this.closing) this.hold(false);
+    if ("result" in message) pending.resolve(message.result);
+    else pending.reject(Object.assign(new Error(message.error.message), message.error));
+  }
+}
