@@ -2,6 +2,7 @@ import type { EventInput } from "@mcpsight/protocol";
 import { eventSchema } from "@mcpsight/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Storage, TimeRange } from "../src/storage/index.js";
+import { addValue, emptyRegisters, estimate } from "../src/storage/shared/hll.js";
 
 const T0 = Date.parse("2026-11-27T10:00:00.000Z");
 const MIN = 60_000;
@@ -297,6 +298,24 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       // A range of hours on both sides of a whole day.
       expect(await users(day0 - 3 * 3_600_000, day0 + 2 * DAY + 3_600_000)).toEqual({ search: 4, fetch: 1 });
       expect(await users(day0 + 2 * 3_600_000, day0 + DAY + 2 * 3_600_000)).toEqual({ search: 3, fetch: 1 });
+    });
+
+    it("reports exactly the reference HyperLogLog estimate, across batches that merge stored sketches", async () => {
+      // Three batches in one hour: the first stores a sparse sketch, the next ones merge into it
+      // (sparse + sparse → dense, dense + sparse), as concurrent collectors' batches would.
+      const ids = Array.from({ length: 2_100 }, (_, i) => `user-${i}`);
+      for (let b = 0; b < 3; b++)
+        await storage.ingestEvents(
+          ids
+            .slice(b * 600, b * 600 + 900)
+            .map((id, i) => ev({ sessionId: `hll-${id}`, at: i, identifyActorGivenId: id })),
+        );
+      const registers = emptyRegisters();
+      for (const id of ids) addValue(registers, id);
+      const expected = Math.round(estimate(registers));
+      const tools = await storage.listToolStats("p1", RANGE, "hour");
+      expect(tools.find((t) => t.name === "search")?.uniqueUsers).toBe(expected);
+      expect(Math.abs(expected / ids.length - 1)).toBeLessThan(0.05);
     });
 
     it("lists each user's clients, filters errors by tool and links a profile's errors to their sessions", async () => {
