@@ -1,6 +1,14 @@
 import { DAY_MS, floorTo, HOUR_MS } from "../time.js";
 import type { TimeRange } from "../types.js";
-import { addValue, emptyRegisters, encodeSketch, estimate, mergeEncoded } from "./hll.js";
+import {
+  decodeSketch,
+  emptyRegisters,
+  encodeSketch,
+  estimate,
+  HLL_REGISTERS,
+  mergeEncoded,
+  registerOf,
+} from "./hll.js";
 
 /**
  * Distinct users per tool over a range, from HyperLogLog sketches (`hll.ts`) kept at ingest per
@@ -46,7 +54,8 @@ export interface SketchDelta {
   /** Hour or day start (epoch ms). */
   start: number;
   tool: string;
-  registers: Uint8Array;
+  /** Register index → value, only the registers this batch sets (a batch touches few). */
+  ranks: Map<number, number>;
 }
 
 const SEP = "\u0000";
@@ -60,18 +69,25 @@ export class ToolUserDeltas {
 
   /** Records that `userId` called `tool` at `ts`. */
   add(ts: number, tool: string, userId: string): void {
-    this.addTo(this.hours, floorTo(ts, HOUR_MS), tool, userId);
-    this.addTo(this.days, floorTo(ts, DAY_MS), tool, userId);
+    const { index, rank } = registerOf(userId);
+    this.addTo(this.hours, floorTo(ts, HOUR_MS), tool, index, rank);
+    this.addTo(this.days, floorTo(ts, DAY_MS), tool, index, rank);
   }
 
-  private addTo(map: Map<string, SketchDelta>, start: number, tool: string, userId: string): void {
+  private addTo(
+    map: Map<string, SketchDelta>,
+    start: number,
+    tool: string,
+    index: number,
+    rank: number,
+  ): void {
     const key = `${String(start).padStart(15, "0")}${SEP}${tool}`;
     let delta = map.get(key);
     if (!delta) {
-      delta = { start, tool, registers: emptyRegisters() };
+      delta = { start, tool, ranks: new Map() };
       map.set(key, delta);
     }
-    addValue(delta.registers, userId);
+    if ((delta.ranks.get(index) ?? 0) < rank) delta.ranks.set(index, rank);
   }
 
   get size(): number {
@@ -89,13 +105,45 @@ export class ToolUserDeltas {
   }
 }
 
-/** `stored` with `delta` merged in, in the canonical encoding. */
-export function mergedSketch(stored: Uint8Array | null, delta: Uint8Array): Buffer {
-  const registers = emptyRegisters();
-  mergeEncoded(registers, stored);
-  for (let i = 0; i < registers.length; i++) {
-    const v = delta[i] as number;
-    if (v > (registers[i] as number)) registers[i] = v;
+/** A delta in the stored encoding (what a new row holds, and what PostgreSQL merges). */
+export function encodeDelta(ranks: Map<number, number>): Buffer {
+  if (ranks.size * 3 >= HLL_REGISTERS) {
+    const registers = emptyRegisters();
+    for (const [index, rank] of ranks) registers[index] = rank;
+    return Buffer.from(registers);
   }
-  return encodeSketch(registers);
+  const out = Buffer.alloc(ranks.size * 3);
+  let o = 0;
+  for (const index of [...ranks.keys()].sort((a, b) => a - b)) {
+    out[o] = index >> 8;
+    out[o + 1] = index & 0xff;
+    out[o + 2] = ranks.get(index) as number;
+    o += 3;
+  }
+  return out;
+}
+
+/**
+ * `stored` with the delta merged in (canonical encoding), or null when no register grows — then
+ * the row need not be written. A dense sketch is copied and patched, not re-encoded.
+ */
+export function mergeDelta(stored: Uint8Array | null, ranks: Map<number, number>): Buffer | null {
+  if (stored === null || stored.length === 0) return ranks.size === 0 ? null : encodeDelta(ranks);
+  if (stored.length === HLL_REGISTERS) {
+    let out: Buffer | null = null;
+    for (const [index, rank] of ranks)
+      if (rank > ((out ?? stored)[index] as number)) {
+        out ??= Buffer.from(stored);
+        out[index] = rank;
+      }
+    return out;
+  }
+  const registers = decodeSketch(stored);
+  let changed = false;
+  for (const [index, rank] of ranks)
+    if (rank > (registers[index] as number)) {
+      registers[index] = rank;
+      changed = true;
+    }
+  return changed ? encodeSketch(registers) : null;
 }

@@ -1,6 +1,5 @@
 import type pg from "pg";
-import { encodeSketch } from "../../shared/hll.js";
-import { ToolUserDeltas } from "../../shared/tool-users.js";
+import { encodeDelta, ToolUserDeltas } from "../../shared/tool-users.js";
 import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import { all, run, type Sql } from "../db.js";
 
@@ -16,10 +15,10 @@ export function flushToolUsers(db: Sql, projectPk: number, deltas: ToolUserDelta
     projectPk,
     hours.map((d) => d.start),
     hours.map((d) => d.tool),
-    hours.map((d) => encodeSketch(d.registers)),
+    hours.map((d) => encodeDelta(d.ranks)),
     days.map((d) => d.start),
     days.map((d) => d.tool),
-    days.map((d) => encodeSketch(d.registers)),
+    days.map((d) => encodeDelta(d.ranks)),
   ]);
 }
 

@@ -1,39 +1,65 @@
 import type { Database } from "better-sqlite3";
-import { mergedSketch, ToolUserDeltas } from "../../shared/tool-users.js";
+import { mergeDelta, ToolUserDeltas } from "../../shared/tool-users.js";
 import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
-import { get, run } from "../db.js";
+import { all, get, insertRows } from "../db.js";
 
 const TABLES = [
-  ["tool_hour_users", "hour"],
-  ["tool_day_users", "day"],
+  { table: "tool_hour_users", column: "hour", size: HOUR_MS },
+  { table: "tool_day_users", column: "day", size: DAY_MS },
 ] as const;
+/** A batch spanning at most this many hours (days) reads its stored sketches with one query. */
+const SPAN_READ_LIMIT = 48;
 
-/** Merges a batch's sketch deltas into the stored hour and day sketches (read, merge, write). */
+/**
+ * Merges a batch's sketch deltas into the stored hour and day sketches: the stored rows of the
+ * batch's span are read at once, merged in memory, and only the rows whose registers grew are
+ * written back (one multi-row statement).
+ */
 export function flushToolUsers(db: Database, projectPk: number, deltas: ToolUserDeltas): void {
   if (deltas.size === 0) return;
   const { hours, days } = deltas.entries();
-  for (const [[table, column], list] of [
+  for (const [{ table, column, size }, list] of [
     [TABLES[0], hours],
     [TABLES[1], days],
   ] as const) {
-    for (const d of list) {
-      const stored = get<{ sketch: Uint8Array }>(
+    if (list.length === 0) continue;
+    const first = Math.min(...list.map((d) => d.start));
+    const last = Math.max(...list.map((d) => d.start));
+    const stored = new Map<string, Uint8Array>();
+    const keyOf = (start: number, tool: string) => `${start}\u0000${tool}`;
+    if ((last - first) / size <= SPAN_READ_LIMIT) {
+      const rows = all<{ start: number; tool: string; sketch: Uint8Array }>(
         db,
-        `SELECT sketch FROM ${table} WHERE project_pk = ? AND ${column} = ? AND tool = ?`,
+        `SELECT ${column} AS start, tool, sketch FROM ${table} WHERE project_pk = ? AND ${column} >= ? AND ${column} <= ?`,
         projectPk,
-        d.start,
-        d.tool,
+        first,
+        last,
       );
-      run(
-        db,
-        `INSERT INTO ${table} (project_pk, ${column}, tool, sketch) VALUES (?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET sketch = excluded.sketch`,
-        projectPk,
-        d.start,
-        d.tool,
-        mergedSketch(stored?.sketch ?? null, d.registers),
-      );
+      for (const row of rows) stored.set(keyOf(row.start, row.tool), row.sketch);
+    } else {
+      for (const d of list) {
+        const row = get<{ sketch: Uint8Array }>(
+          db,
+          `SELECT sketch FROM ${table} WHERE project_pk = ? AND ${column} = ? AND tool = ?`,
+          projectPk,
+          d.start,
+          d.tool,
+        );
+        if (row) stored.set(keyOf(d.start, d.tool), row.sketch);
+      }
     }
+    const values: unknown[] = [];
+    for (const d of list) {
+      const merged = mergeDelta(stored.get(keyOf(d.start, d.tool)) ?? null, d.ranks);
+      if (merged) values.push(projectPk, d.start, d.tool, merged);
+    }
+    insertRows(
+      db,
+      `INSERT INTO ${table} (project_pk, ${column}, tool, sketch) VALUES`,
+      4,
+      values,
+      "ON CONFLICT DO UPDATE SET sketch = excluded.sketch",
+    );
   }
   deltas.clear();
 }
