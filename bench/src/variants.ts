@@ -2,11 +2,20 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import * as mcpsight from "mcpsight";
+import type * as McpsightModule from "mcpsight";
 import { z } from "zod";
 import type { SinkProcess } from "./sink.js";
 
 export type Variant = "untracked" | "mcpsight" | "mcpcat";
+
+// MCPSIGHT_SDK points the bench at another build of the SDK (e.g. an earlier commit's dist/index.js)
+// for back-to-back before/after runs; by default the workspace's built package.
+const mcpsight: typeof McpsightModule = await import(process.env.MCPSIGHT_SDK || "mcpsight");
+
+export interface ConnectOptions {
+  /** mcpsight's flushIntervalMs; the default (1 s) unless set. */
+  flushIntervalMs?: number;
+}
 
 export interface Connected {
   variant: Variant;
@@ -26,11 +35,15 @@ function createServer(): McpServer {
   return server;
 }
 
-export async function connect(variant: Variant, sink: SinkProcess): Promise<Connected> {
+export async function connect(
+  variant: Variant,
+  sink: SinkProcess,
+  options: ConnectOptions = {},
+): Promise<Connected> {
   const server = createServer();
   let settle = async () => {};
   if (variant === "mcpsight") {
-    mcpsight.track(server, "proj_bench", { apiBaseUrl: sink.url });
+    mcpsight.track(server, "proj_bench", { apiBaseUrl: sink.url, flushIntervalMs: options.flushIntervalMs });
     settle = () => mcpsight.flush(10_000);
   } else if (variant === "mcpcat") {
     const mcpcat = await import("mcpcat");

@@ -8,7 +8,7 @@ import { type Delivery, RingQueue } from "./delivery/index.js";
 import { withIdentity } from "./event.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
-import { fitEventSize, redactEvent, type SanitizedEvent, sanitizeEvent } from "./redact.js";
+import { fitEventSize, redactEvent, type SanitizedEvent, sanitizeOwnEvent } from "./redact.js";
 import type { RequestView } from "./request-view.js";
 import { preparingDone, preparingStarted } from "./runtime.js";
 import type { SessionState } from "./session-id.js";
@@ -17,7 +17,10 @@ import type { McpRequest, UserIdentity } from "./types.js";
 
 /** An event waiting for the pipeline, with what is needed to finish it. */
 export interface PendingEvent {
-  /** Builds the event; called on the pipeline's turn, so the request path only records raw facts. */
+  /**
+   * Builds the event; called on the pipeline's turn, so the request path only records raw facts.
+   * The pipeline owns the object returned (it sanitizes it in place); its content is only read.
+   */
   build(): Event;
   /** Stateful: the identity is read from the session once its identify has settled. */
   session?: SessionState | undefined;
@@ -117,7 +120,7 @@ export class Pipeline {
       if (!redact && !callbacks && !session?.pending && !isThenable(identity)) {
         sync = true;
         withIdentity(event, session ? session.identity : (identity as UserIdentity | undefined));
-        this.delivery.enqueue(fitEventSize(sanitizeEvent(event)));
+        this.delivery.enqueue(fitEventSize(sanitizeOwnEvent(event)));
       } else {
         this.processAsync(pending, event).then(preparingDone, (error: unknown) => {
           this.drop(`the event pipeline failed (${describe(error)})`);
@@ -145,7 +148,7 @@ export class Pipeline {
       const redact = this.options.redact;
       safe = redact
         ? await this.bounded(redactEvent(event, redact), "redactSensitiveInformation")
-        : sanitizeEvent(event);
+        : sanitizeOwnEvent(event);
     } catch (error) {
       this.drop(
         `redactSensitiveInformation failed (${describe(error)}); the event was dropped, not sent unredacted`,

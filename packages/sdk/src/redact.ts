@@ -34,10 +34,21 @@ export interface SanitizedEvent {
  * sanitizeEvent(event).event.parameters; // secrets under secret-looking keys are "[REDACTED]"
  */
 export function sanitizeEvent(event: Event): SanitizedEvent {
-  const out: Event = { ...event };
+  return sanitizeOwnEvent({ ...event });
+}
+
+/**
+ * {@link sanitizeEvent} on an event object the pipeline built and nobody else holds: its fields are
+ * replaced in place instead of copying the event first. The content under them (the host's
+ * arguments and result) is still copied by the walk, never modified.
+ */
+export function sanitizeOwnEvent(out: Event): SanitizedEvent {
   takeJsonBound(); // start counting from zero
-  for (const field of CONTENT_FIELDS) {
-    if (out[field] !== undefined) (out as Record<string, unknown>)[field] = sanitize(out[field]);
+  if (out.parameters !== undefined) out.parameters = sanitize(out.parameters);
+  if (out.response !== undefined) out.response = sanitize(out.response);
+  if (out.properties !== undefined) out.properties = sanitize(out.properties) as Event["properties"];
+  if (out.identifyActorData !== undefined) {
+    out.identifyActorData = sanitize(out.identifyActorData) as Event["identifyActorData"];
   }
   const contentBytes = takeJsonBound();
   if (out.userIntent !== undefined)
@@ -51,13 +62,15 @@ export function sanitizeEvent(event: Event): SanitizedEvent {
   return { event: out, maxBytes: contentBytes + fieldBytes(out) };
 }
 
+const CONTENT_FIELD_SET: ReadonlySet<string> = new Set(CONTENT_FIELDS);
+
 /** Bound on the JSON bytes of an event's fields other than the content ones (already counted). */
 function fieldBytes(event: Event): number {
   let bytes = 2;
-  for (const key of Object.keys(event)) {
+  for (const key in event) {
     const value = (event as Record<string, unknown>)[key];
     bytes += 6 * key.length + 4;
-    if ((CONTENT_FIELDS as readonly string[]).includes(key)) continue;
+    if (CONTENT_FIELD_SET.has(key)) continue;
     if (typeof value === "string") bytes += 6 * value.length + 3;
     else if (typeof value === "object" && value !== null) bytes += flatObjectBytes(value);
     else bytes += 25;

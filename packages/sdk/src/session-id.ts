@@ -24,7 +24,8 @@ export interface SessionState {
 }
 
 /** Where a request belongs: a stateful session, or none (stateless). */
-export type SessionRef = { stateless: false; state: SessionState } | { stateless: true; state: undefined };
+export type SessionRef = StatefulRef | { stateless: true; state: undefined };
+type StatefulRef = { readonly stateless: false; readonly state: SessionState };
 
 const STATELESS: SessionRef = { stateless: true, state: undefined };
 /** Most HTTP sessions remembered per project; beyond it the least recently active is forgotten. */
@@ -47,6 +48,8 @@ const newState = (id: string, now: number): SessionState => ({
   clientInfo: undefined,
 });
 
+const statefulRef = (state: SessionState): StatefulRef => ({ stateless: false, state });
+
 /**
  * Sessions of one project. Shared by every server tracked with that project id in this process.
  * HTTP sessions are kept in least-recently-active order, so sessions idle past the timeout are
@@ -54,8 +57,9 @@ const newState = (id: string, now: number): SessionState => ({
  * (a server with more concurrent sessions forgets the quietest; it re-identifies if it returns).
  */
 export class SessionStore {
-  private readonly byTransportId = new Map<string, { state: SessionState; generation: number }>();
-  private readonly byConnection = new WeakMap<object, SessionState>();
+  // Refs are kept with their state, so resolving a known session allocates nothing.
+  private readonly byTransportId = new Map<string, { ref: StatefulRef; generation: number }>();
+  private readonly byConnection = new WeakMap<object, StatefulRef>();
 
   constructor(
     private readonly projectId: string,
@@ -80,45 +84,50 @@ export class SessionStore {
   ): SessionRef {
     if (forceStateless === true) return STATELESS;
     const transportId = view.sessionId;
-    if (transportId !== undefined) return { stateless: false, state: this.byTransport(transportId, now) };
+    if (transportId !== undefined) return this.byTransport(transportId, now);
     if (forceStateless !== false && (view.isHttp || isHttpTransport(connection))) return STATELESS;
     const key = typeof connection === "object" && connection !== null ? connection : this;
-    let state = this.byConnection.get(key);
-    if (state === undefined || now - state.lastSeen > this.idleMs) {
-      state = newState(`ses_${randomUUID().replaceAll("-", "")}`, now);
-      this.byConnection.set(key, state);
+    let ref = this.byConnection.get(key);
+    if (ref === undefined || now - ref.state.lastSeen > this.idleMs) {
+      ref = statefulRef(newState(`ses_${randomUUID().replaceAll("-", "")}`, now));
+      this.byConnection.set(key, ref);
     }
-    state.lastSeen = now;
-    return { stateless: false, state };
+    ref.state.lastSeen = now;
+    return ref;
   }
 
   /** The session of a transport session id, if one is known (for custom events). */
   peek(transportSessionId: string): SessionState | undefined {
-    return this.byTransportId.get(transportSessionId)?.state;
+    return this.byTransportId.get(transportSessionId)?.ref.state;
   }
 
-  private byTransport(transportId: string, now: number): SessionState {
+  private byTransport(transportId: string, now: number): StatefulRef {
     let entry = this.byTransportId.get(transportId);
     if (entry === undefined) {
       this.evict(now);
-      entry = { state: newState(deriveSessionId(this.projectId, transportId), now), generation: 0 };
+      entry = {
+        ref: statefulRef(newState(deriveSessionId(this.projectId, transportId), now)),
+        generation: 0,
+      };
     } else {
       // Re-inserted below, so the map stays ordered from least to most recently active.
       this.byTransportId.delete(transportId);
-      if (now - entry.state.lastSeen > this.idleMs) {
+      if (now - entry.ref.state.lastSeen > this.idleMs) {
         entry.generation += 1;
-        entry.state = newState(deriveSessionId(this.projectId, transportId, entry.generation), now);
+        entry.ref = statefulRef(
+          newState(deriveSessionId(this.projectId, transportId, entry.generation), now),
+        );
       }
     }
-    entry.state.lastSeen = now;
+    entry.ref.state.lastSeen = now;
     this.byTransportId.set(transportId, entry);
-    return entry.state;
+    return entry.ref;
   }
 
   /** Drops idle sessions from the front, and the least recently active while at the cap. O(evicted). */
   private evict(now: number): void {
     for (const [key, entry] of this.byTransportId) {
-      if (this.byTransportId.size < this.maxSessions && now - entry.state.lastSeen <= this.idleMs) return;
+      if (this.byTransportId.size < this.maxSessions && now - entry.ref.state.lastSeen <= this.idleMs) return;
       this.byTransportId.delete(key);
     }
   }

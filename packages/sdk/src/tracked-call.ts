@@ -1,7 +1,7 @@
 // One request in flight, and then the raw facts of its outcome. The request path only records
 // those facts (a handful of field writes); the event is built from them on the pipeline's turn.
 import type { ErrorData, Event } from "@mcpsight/protocol";
-import { type NameVersion, resolveClientInfo, resolveServerInfo } from "./client-info.js";
+import { type NameVersion, resolveClientInfo } from "./client-info.js";
 import type { LowLevelServer } from "./detect.js";
 import { errorDataOfResult, eventTypeFor, newEvent, parametersOf, resourceNameOf } from "./event.js";
 import type { PendingEvent } from "./pipeline.js";
@@ -16,6 +16,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export interface CallContext {
   readonly projectId: string;
   readonly low: LowLevelServer;
+  /** The server's name and version (cached by the tracker). */
+  serverInfo(): NameVersion | undefined;
 }
 
 export class TrackedCall implements PendingEvent {
@@ -60,7 +62,7 @@ export class TrackedCall implements PendingEvent {
     const client: NameVersion | undefined =
       state?.clientInfo ?? resolveClientInfo(low, this.request, this.view, !state);
     const event = newEvent(
-      { projectId: this.context.projectId, sessionId: state?.id, client, server: resolveServerInfo(low) },
+      { projectId: this.context.projectId, sessionId: state?.id, client, server: this.context.serverInfo() },
       eventTypeFor(this.method),
       this.startedAt,
     );

@@ -2,7 +2,7 @@
 // the session, strips the agent's intent, starts identify, calls the real handler and records the
 // outcome. Nothing here may throw into the host: internal failures fall back to the plain handler.
 import { CONTEXT_PARAMETER, EVENT_TYPES, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
-import { resolveClientInfo, resolveServerInfo } from "./client-info.js";
+import { type NameVersion, resolveClientInfo, resolveServerInfo } from "./client-info.js";
 import type { DetectedServer, RequestHandler } from "./detect.js";
 import { errorDataOf, newEvent, withIdentity } from "./event.js";
 import { Identifier } from "./identify.js";
@@ -24,9 +24,17 @@ import type { McpRequest, UserIdentity } from "./types.js";
 
 /** Requests not worth an event: keep-alives. */
 const UNTRACKED_METHODS = new Set(["ping"]);
+/** Methods whose result the tracker changes (tools/list) or reads before answering (initialize). */
+const RESULT_CHANGING_METHODS = new Set(["tools/list", "initialize"]);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null;
+
+/** Whether the request's arguments carry `context` (checked before anything is allocated for it). */
+const hasContextArgument = (request: McpRequest): boolean => {
+  const args = request.params?.arguments;
+  return isObject(args) && CONTEXT_PARAMETER in args;
+};
 
 /** The value or throw of `run` as a promise, as an `async` wrapper would return it. */
 function settleOf(run: () => unknown): Promise<unknown> {
@@ -65,14 +73,45 @@ export class Tracker {
     return this.server.low;
   }
 
+  private serverInfoCache: {
+    source: unknown;
+    name: unknown;
+    version: unknown;
+    info: NameVersion | undefined;
+  } = {
+    source: undefined,
+    name: undefined,
+    version: undefined,
+    info: undefined,
+  };
+
+  /** The server's name and version, recomputed only when its `_serverInfo` changes. */
+  serverInfo(): NameVersion | undefined {
+    const source = this.server.low._serverInfo;
+    const cache = this.serverInfoCache;
+    if (source !== cache.source || source?.name !== cache.name || source?.version !== cache.version) {
+      this.serverInfoCache = {
+        source,
+        name: source?.name,
+        version: source?.version,
+        info: resolveServerInfo(this.server.low),
+      };
+    }
+    return this.serverInfoCache.info;
+  }
+
   /**
-   * The wrapper stored in place of each request handler. Not an `async` function: chaining on the
-   * handler's own promise adds one promise per call instead of two, and a synchronous handler's
-   * throw still reaches the caller as a rejection, as it would through the MCP SDK.
+   * The wrapper stored in place of each request handler. Not an `async` function. For most
+   * methods the handler's own promise is returned as it is and the outcome is recorded by a
+   * reaction attached beside the caller's: the caller's continuation runs on the same microtask
+   * turn as without tracking (no extra promise hop). tools/list and initialize, whose results are
+   * changed or read first, chain on it instead. A synchronous handler's throw still reaches the
+   * caller as a rejection, as it would through the MCP SDK.
    */
   readonly wrap = (method: string, handler: RequestHandler): RequestHandler => {
     if (UNTRACKED_METHODS.has(method)) return handler;
     const tracker = this;
+    const changesResult = RESULT_CHANGING_METHODS.has(method);
     return function mcpsightTrackedHandler(request: unknown, extra: unknown): Promise<unknown> {
       const call = tracker.begin(method, request, extra);
       if (call === undefined) return settleOf(() => handler(request, extra));
@@ -85,6 +124,22 @@ export class Tracker {
       } catch (error) {
         tracker.fail(call, error);
         return Promise.reject(error);
+      }
+      if (!changesResult && outcome instanceof Promise) {
+        // Caught here too: a rejection of this side branch would be unhandled.
+        outcome.then(
+          (result: unknown) => {
+            try {
+              tracker.finish(call, result);
+            } catch {}
+          },
+          (error: unknown) => {
+            try {
+              tracker.fail(call, error);
+            } catch {}
+          },
+        );
+        return outcome;
       }
       return Promise.resolve(outcome).then(
         (result) => tracker.finish(call, result),
@@ -119,7 +174,12 @@ export class Tracker {
         const context = original.params?.arguments?.[CONTEXT_PARAMETER];
         call.reportMissing = true;
         call.intent = typeof context === "string" ? context : undefined;
-      } else if (isToolCall && this.options.enableToolCallContext && this.stripsContext(toolName)) {
+      } else if (
+        isToolCall &&
+        this.options.enableToolCallContext &&
+        hasContextArgument(original) &&
+        this.stripsContext(toolName)
+      ) {
         ({ request: call.forwarded, intent: call.intent } = stripContext(original));
       }
       if (this.identifier.enabled) {
