@@ -7,6 +7,8 @@
  * the medians are reported, so drift in the machine's load hits both alike.
  * Usage: tsx --conditions=@mcpsight/source collector-ingest.ts [--events 200000] [--rounds 3]
  *   [--in-process] [--profile <dir>] (CPU profiles of the collector processes)
+ *   [--compare-inline] (also a collector writing on its main thread, MCPSIGHT_SQLITE_WRITER=inline,
+ *   as before the writer thread, in the same rounds)
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     "in-process": { type: "boolean" },
     /** Write a CPU profile of each collector process into this directory. */
     profile: { type: "string" },
+    "compare-inline": { type: "boolean" },
   },
 });
 const TOTAL = Number(values.events ?? 200_000);
@@ -87,7 +90,7 @@ interface Collector {
   close(): Promise<void>;
 }
 
-async function startCollector(dir: string): Promise<Collector> {
+async function startCollector(dir: string, inline = false): Promise<Collector> {
   if (values["in-process"]) {
     const server = await startServer({
       port: 0,
@@ -114,7 +117,10 @@ async function startCollector(dir: string): Promise<Collector> {
       join(import.meta.dirname, "collector-server.ts"),
       dir,
     ],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...(inline ? { MCPSIGHT_SQLITE_WRITER: "inline" } : {}) },
+    },
   );
   const line = await new Promise<string>((resolve, reject) => {
     let text = "";
@@ -162,6 +168,7 @@ const dir = mkdtempSync(join(tmpdir(), "mcpsight-bench-"));
 try {
   const raws: number[] = [];
   const collectors: number[] = [];
+  const inlines: number[] = [];
   let batches: Buffer[] | null = null;
   for (let round = 0; round < ROUNDS; round++) {
     const collector = await startCollector(join(dir, `collector-${round}`));
@@ -169,8 +176,15 @@ try {
     collectors.push(await collectorInsert(collector, batches));
     await collector.close();
     raws.push(rawInsert(join(dir, `raw-${round}.db`), batches));
+    if (values["compare-inline"] && !values["in-process"]) {
+      const inline = await startCollector(join(dir, `inline-${round}`), true);
+      inlines.push(await collectorInsert(inline, batches));
+      await inline.close();
+    }
+    const inline =
+      inlines[round] === undefined ? "" : `, inline writer ${Math.round(inlines[round])} events/s`;
     out(
-      `round ${round + 1}: raw ${Math.round(raws[round] ?? 0)} events/s, collector ${Math.round(collectors[round] ?? 0)} events/s`,
+      `round ${round + 1}: raw ${Math.round(raws[round] ?? 0)} events/s, collector ${Math.round(collectors[round] ?? 0)} events/s${inline}`,
     );
   }
   const raw = median(raws);
@@ -182,6 +196,10 @@ try {
   out(
     `ratio: ${(collector / raw).toFixed(2)} (target >= 0.5); per round: ${collectors.map((c, i) => (c / (raws[i] ?? 1)).toFixed(2)).join(", ")}`,
   );
+  if (inlines.length > 0)
+    out(
+      `inline writer (one thread): ${Math.round(median(inlines))} events/s (median), ratio ${(median(inlines) / raw).toFixed(2)}; per round: ${inlines.map((c, i) => (c / (raws[i] ?? 1)).toFixed(2)).join(", ")}`,
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

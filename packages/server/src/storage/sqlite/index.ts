@@ -26,8 +26,10 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
   const db = openDatabase(path);
   migrate(db);
   // Ingest writes on a writer thread with its own connection; an in-memory database exists only
-  // on this connection, so there it writes here.
-  const writer = path === ":memory:" ? threadWriter(db) : new WorkerWriter(path);
+  // on this connection, so there it writes here. MCPSIGHT_SQLITE_WRITER=inline also writes here
+  // (one thread, one commit per batch: what the benchmark compares against).
+  const inline = path === ":memory:" || process.env.MCPSIGHT_SQLITE_WRITER === "inline";
+  const writer = inline ? threadWriter(db) : new WorkerWriter(path);
   return createSqliteStorage(db, writer);
 }
 
