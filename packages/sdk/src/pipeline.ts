@@ -41,6 +41,9 @@ export function readyEvent(event: Event, rest: Omit<PendingEvent, "build"> = {})
  * between calls) submits faster than one turn should absorb; the rest waits for the next turn.
  */
 export const DRAIN_CHUNK = 256;
+/** Waiting events that start processing on the next turn; fewer wait up to {@link DRAIN_DELAY_MS}. */
+export const DRAIN_BATCH = 64;
+export const DRAIN_DELAY_MS = 5;
 
 const TIMED_OUT = Symbol("timed out");
 
@@ -94,20 +97,39 @@ export class Pipeline {
     this.delivery.reportDropped(1);
   }
 
+  /**
+   * Processing waits for a batch: the next turn once {@link DRAIN_BATCH} events are waiting, else a
+   * short timer, so a server answering one request per turn pays one scheduled callback per batch
+   * rather than one per call. The timer is not unref'd: waiting events are processed before exit.
+   */
   private schedule(): void {
     if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.drain);
+    if (this.waiting.length >= DRAIN_BATCH) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.scheduled = true;
+      setImmediate(this.drain);
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(this.drain, DRAIN_DELAY_MS);
+    }
   }
+
+  private timer: NodeJS.Timeout | undefined;
 
   private readonly drain = (): void => {
     this.scheduled = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const count = Math.min(this.waiting.length, DRAIN_CHUNK);
     for (let i = 0; i < count; i++) {
       const pending = this.waiting.shift();
       if (pending) this.process(pending);
     }
-    if (this.waiting.length > 0) this.schedule();
+    if (this.waiting.length > 0 && !this.scheduled) {
+      // A backlog continues on the next turn, whatever its size.
+      this.scheduled = true;
+      setImmediate(this.drain);
+    }
   };
 
   private process(pending: PendingEvent): void {

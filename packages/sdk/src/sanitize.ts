@@ -52,11 +52,19 @@ export function truncate(text: string, max: number): string {
 }
 
 /**
+ * Whether a string starting with this UTF-16 unit can match {@link CREDENTIAL_VALUE} ("bearer …",
+ * "basic …", after optional whitespace, which is ASCII ≤ 32 or non-ASCII): skips the regex for most text.
+ */
+const mayBeCredential = (first: number): boolean =>
+  (first | 0x20) === 0x62 /* b, B */ || first <= 0x20 || first >= 0x80;
+
+/**
  * Placeholder for a string that is a credential, base64 payload or data URL; undefined otherwise.
  * Base64 may be wrapped in lines (MIME), but never contains spaces, so prose is left alone.
  */
 function scrubString(text: string): string | undefined {
-  if (text.length >= 12 && CREDENTIAL_VALUE.test(text)) return REDACTED;
+  if (text.length >= 12 && mayBeCredential(text.charCodeAt(0)) && CREDENTIAL_VALUE.test(text))
+    return REDACTED;
   if (text.startsWith("data:") && DATA_URL.test(text)) return `[data URL, ${text.length} chars]`;
   if (text.length >= BASE64_MIN_LENGTH && BASE64.test(text.replace(/\r?\n/g, ""))) {
     return `[base64 data, ${text.length} chars]`;
@@ -122,6 +130,19 @@ function walk(current: unknown, depth: number, maxString: number, ancestors: obj
   if (current === null) return null;
   if (depth >= MAX_DEPTH) return measured("[nested too deep]");
   if (ancestors.includes(current)) return measured("[circular]");
+  // Plain JSON objects (what tool arguments and results almost always are) skip the class checks.
+  const proto = Object.getPrototypeOf(current);
+  if (
+    (proto === Object.prototype || proto === null) &&
+    typeof (current as { toJSON?: unknown }).toJSON !== "function"
+  ) {
+    ancestors.push(current);
+    try {
+      return walkObject(current as Record<string, unknown>, depth, maxString, ancestors);
+    } finally {
+      ancestors.pop();
+    }
+  }
   if (current instanceof Date)
     return Number.isNaN(current.getTime()) ? null : measured(current.toISOString());
   if (ArrayBuffer.isView(current) || current instanceof ArrayBuffer) {
