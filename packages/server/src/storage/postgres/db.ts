@@ -77,8 +77,7 @@ export async function run(db: Sql, text: string, values: unknown[] = []): Promis
 }
 
 export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-export const fromJson = <T>(text: string | null): T | null =>
-  text === null ? null : (JSON.parse(text) as T);
+export { fromJson } from "../shared/rows.js";
 
 /** serialization_failure, deadlock_detected, unique_violation (a lost insert race): safe to retry. */
 const RETRYABLE = new Set(["40001", "40P01", "23505"]);

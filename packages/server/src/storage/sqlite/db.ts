@@ -64,8 +64,7 @@ export function insertRows(db: Database, head: string, width: number, values: un
 }
 
 export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-export const fromJson = <T>(text: string | null): T | null =>
-  text === null ? null : (JSON.parse(text) as T);
+export { fromJson } from "../shared/rows.js";
 
 /** The integer key of a project, or undefined when it does not exist. */
 export function projectPk(db: Database, projectId: string): number | undefined {

@@ -1,4 +1,12 @@
 import { encodeCursor } from "../../cursor.js";
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  INTENT_COLUMNS,
+  type IntentRow,
+  toIntent,
+  toStoredEvent,
+} from "../../shared/rows.js";
 import { iso } from "../../time.js";
 import type {
   ErrorGroup,
@@ -10,16 +18,7 @@ import type {
 } from "../../types.js";
 import { all, type Sql } from "../db.js";
 import { hourBounds } from "./overview.js";
-import {
-  decodeTypedCursor,
-  EVENT_COLUMNS,
-  type EventRow,
-  INTENT_COLUMNS,
-  type IntentRow,
-  param,
-  toIntent,
-  toStoredEvent,
-} from "./rows.js";
+import { decodeTypedCursor, param } from "./params.js";
 
 interface GroupRow {
   pk: number;

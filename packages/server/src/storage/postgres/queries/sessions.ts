@@ -1,16 +1,15 @@
 import { encodeCursor } from "../../cursor.js";
-import type { Page, PageRequest, SessionListQuery, SessionSummary, StoredEvent } from "../../types.js";
-import { all, get, type Sql } from "../db.js";
 import {
-  decodeTypedCursor,
   EVENT_COLUMNS,
   type EventRow,
-  param,
   SESSION_COLUMNS,
   type SessionRow,
   toSessionSummary,
   toStoredEvent,
-} from "./rows.js";
+} from "../../shared/rows.js";
+import type { Page, PageRequest, SessionListQuery, SessionSummary, StoredEvent } from "../../types.js";
+import { all, get, type Sql } from "../db.js";
+import { decodeTypedCursor, param } from "./params.js";
 
 export async function listSessions(
   db: Sql,

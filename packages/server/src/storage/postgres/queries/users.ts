@@ -1,15 +1,10 @@
 import { encodeCursor } from "../../cursor.js";
 import { escapeLike } from "../../shared/index.js";
-import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
-import type { Page, TimeRange, UserListItem, UserListQuery, UserProfile } from "../../types.js";
-import { all, get, type Sql } from "../db.js";
 import {
-  decodeTypedCursor,
   EVENT_COLUMNS,
   type EventRow,
   INTENT_COLUMNS,
   type IntentRow,
-  param,
   SESSION_COLUMNS,
   type SessionRow,
   toIntent,
@@ -17,7 +12,11 @@ import {
   toStoredEvent,
   toUserSummary,
   type UserRow,
-} from "./rows.js";
+} from "../../shared/rows.js";
+import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
+import type { Page, TimeRange, UserListItem, UserListQuery, UserProfile } from "../../types.js";
+import { all, get, type Sql } from "../db.js";
+import { decodeTypedCursor, param } from "./params.js";
 
 const SORT_COLUMNS = {
   lastSeen: "last_seen",

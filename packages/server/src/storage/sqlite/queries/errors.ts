@@ -1,4 +1,12 @@
 import { decodeCursor, encodeCursor } from "../../cursor.js";
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  INTENT_COLUMNS,
+  type IntentRow,
+  toIntent,
+  toStoredEvent,
+} from "../../shared/rows.js";
 import { iso } from "../../time.js";
 import type {
   ErrorGroup,
@@ -10,14 +18,6 @@ import type {
 } from "../../types.js";
 import { all, type Db, get } from "../db.js";
 import { hourBounds } from "./overview.js";
-import {
-  EVENT_COLUMNS,
-  type EventRow,
-  INTENT_COLUMNS,
-  type IntentRow,
-  toIntent,
-  toStoredEvent,
-} from "./rows.js";
 
 interface GroupRow {
   pk: number;

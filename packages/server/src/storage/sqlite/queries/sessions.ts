@@ -1,6 +1,4 @@
 import { decodeCursor, encodeCursor } from "../../cursor.js";
-import type { Page, PageRequest, SessionListQuery, SessionSummary, StoredEvent } from "../../types.js";
-import { all, type Db, get } from "../db.js";
 import {
   EVENT_COLUMNS,
   type EventRow,
@@ -8,7 +6,9 @@ import {
   type SessionRow,
   toSessionSummary,
   toStoredEvent,
-} from "./rows.js";
+} from "../../shared/rows.js";
+import type { Page, PageRequest, SessionListQuery, SessionSummary, StoredEvent } from "../../types.js";
+import { all, type Db, get } from "../db.js";
 
 export function listSessions(db: Db, projectPk: number, query: SessionListQuery): Page<SessionSummary> {
   const where = ["s.project_pk = ?", "s.last_seen >= ?", "s.first_seen < ?"];

@@ -1,8 +1,5 @@
 import { decodeCursor, encodeCursor } from "../../cursor.js";
 import { escapeLike } from "../../shared/index.js";
-import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
-import type { Page, TimeRange, UserListItem, UserListQuery, UserProfile } from "../../types.js";
-import { all, type Db, get } from "../db.js";
 import {
   EVENT_COLUMNS,
   type EventRow,
@@ -15,7 +12,10 @@ import {
   toStoredEvent,
   toUserSummary,
   type UserRow,
-} from "./rows.js";
+} from "../../shared/rows.js";
+import { bucketStarts, DAY_MS, fillSeries, iso } from "../../time.js";
+import type { Page, TimeRange, UserListItem, UserListQuery, UserProfile } from "../../types.js";
+import { all, type Db, get } from "../db.js";
 
 const SORT_COLUMNS = {
   lastSeen: "last_seen",

@@ -1,6 +1,12 @@
-import { iso } from "../../time.js";
-import type { IntentItem, Json, JsonObject, SessionSummary, StoredEvent, UserSummary } from "../../types.js";
-import { fromJson } from "../db.js";
+import { iso } from "../time.js";
+import type { IntentItem, Json, JsonObject, SessionSummary, StoredEvent, UserSummary } from "../types.js";
+
+// Row shapes both backends read (same column names) and their mapping to the API types, so a
+// query answers alike whichever database served it.
+
+/** Parses a JSON text column. */
+export const fromJson = <T>(text: string | null): T | null =>
+  text === null ? null : (JSON.parse(text) as T);
 
 export interface EventRow {
   pk: number;
@@ -10,7 +16,8 @@ export interface EventRow {
   event_type: string;
   resource_name: string | null;
   duration: number | null;
-  is_error: number;
+  /** INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL. */
+  is_error: number | boolean;
   error: string | null;
   user_intent: string | null;
   parameters: string | null;
@@ -43,7 +50,7 @@ export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent 
     parameters: fromJson<Json>(row.parameters),
     response: fromJson<Json>(row.response),
     userIntent: row.user_intent,
-    isError: row.is_error === 1,
+    isError: row.is_error === 1 || row.is_error === true,
     error: error ? { message: error.message, type: error.type ?? null, stack: error.stack ?? null } : null,
     userId: row.user_id,
     identify: fromJson<StoredEvent["identify"]>(row.identify),
@@ -97,7 +104,8 @@ export interface SessionRow {
   events: number;
   tool_calls: number;
   errors: number;
-  stateless: number;
+  /** INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL. */
+  stateless: number | boolean;
 }
 
 /** Columns for SessionRow: sessions `s` left-joined with users `u`. */
@@ -117,7 +125,7 @@ export const toSessionSummary = (row: SessionRow): SessionSummary => ({
   events: row.events,
   toolCalls: row.tool_calls,
   errors: row.errors,
-  stateless: row.stateless === 1,
+  stateless: row.stateless === 1 || row.stateless === true,
 });
 
 export interface IntentRow {
