@@ -183,6 +183,9 @@ const MIGRATIONS: Migration[] = [
   END $$;
   `,
   backfillToolUsers,
+  // Distinct users per tool come from the sketches: this index served only the old count and
+  // made every user_tools upsert dearer.
+  "DROP INDEX IF EXISTS user_tools_tool;",
 ];
 
 /**

@@ -193,6 +193,14 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
     INSERT INTO users_search (rowid, user_id, user_name) VALUES (NEW.pk, NEW.user_id, NEW.user_name);
   END;
   `,
+  // Distinct users per tool come from the sketches now: the per-tool user totals and the
+  // (project, tool, last_at) index that served the old count only made every user_tools write dearer.
+  `
+  DROP TRIGGER user_tools_counted;
+  DROP TRIGGER user_tools_uncounted;
+  DROP TABLE tool_user_counts;
+  DROP INDEX user_tools_tool;
+  `,
 ];
 
 export function migrate(db: Database): void {
