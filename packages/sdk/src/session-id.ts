@@ -18,8 +18,8 @@ export interface SessionState {
   identified: boolean;
   /** Fingerprint of the credential identify ran with. */
   credential: string | undefined;
-  /** Settles when the identify in flight is done; events of the session wait for it. */
-  pending: Promise<void> | undefined;
+  /** The identify in flight: resolves to the identity it gave the session (or the previous one when it failed). */
+  pending: Promise<UserIdentity | undefined> | undefined;
   clientInfo: NameVersion | undefined;
 }
 

@@ -21,10 +21,14 @@ export interface CallContext {
 }
 
 export class TrackedCall implements PendingEvent {
-  /** The session's state (stateful), read again when the event is built. */
-  readonly session: SessionState | undefined;
-  /** Stateless: the identity of this request, settling when its identify does. */
-  identity: Promise<UserIdentity | undefined> | undefined;
+  /** The session's state (stateful): its id and client info, read when the event is built. */
+  readonly state: SessionState | undefined;
+  /**
+   * The identity in effect when the request arrived: the session's, or the outcome of the identify
+   * run it started or waits for (a promise). Captured then, so a later credential change in the
+   * same session never re-attributes this request.
+   */
+  identity: Promise<UserIdentity | undefined> | UserIdentity | undefined;
   /** The request as the handler saw it (without the injected `context`). */
   forwarded: McpRequest;
   intent: string | undefined;
@@ -44,7 +48,7 @@ export class TrackedCall implements PendingEvent {
     readonly startedAt: number,
     readonly started: number,
   ) {
-    this.session = ref.state;
+    this.state = ref.state;
     this.forwarded = request;
   }
 
@@ -57,7 +61,7 @@ export class TrackedCall implements PendingEvent {
   }
 
   build(): Event {
-    const state = this.session;
+    const state = this.state;
     const low = this.context.low;
     const client: NameVersion | undefined =
       state?.clientInfo ?? resolveClientInfo(low, this.request, this.view, !state);

@@ -190,6 +190,7 @@ export class Tracker {
           this.identifySession(session.state, original, view, startedAt);
         }
       }
+      if (session.state) call.identity = session.state.pending ?? session.state.identity;
       return call;
     } catch (error) {
       this.log.warnOnce(
@@ -204,8 +205,8 @@ export class Tracker {
     let out = result;
     try {
       if (call.method === "tools/list") out = this.decorateToolList(result);
-      if (call.method === "initialize" && call.session) {
-        call.session.clientInfo = resolveClientInfo(undefined, call.request, call.view, true);
+      if (call.method === "initialize" && call.state) {
+        call.state.clientInfo = resolveClientInfo(undefined, call.request, call.view, true);
       }
       if (this.options.enableTracing) this.pipeline.submit(call.settle(result, undefined));
     } catch (error) {
@@ -255,10 +256,19 @@ export class Tracker {
     if (state.identified && state.credential === credential) return;
     state.identified = true;
     state.credential = credential;
+    // Resolves to the identity of the requests made with this credential: the result, or the
+    // session's previous identity when identify failed.
+    const previous = state.pending ?? state.identity;
     const run = this.identifier
       .run(request, view)
-      .then((outcome) => {
-        if (state.credential !== credential) return; // superseded by a newer credential
+      .then(async (outcome): Promise<UserIdentity | undefined> => {
+        const identity =
+          outcome.kind === "identified"
+            ? outcome.identity
+            : outcome.kind === "anonymous"
+              ? undefined
+              : await previous;
+        if (state.credential !== credential) return identity; // superseded by a newer credential
         if (outcome.kind === "identified") {
           if (identityChanged(state.identity, outcome.identity)) {
             state.identity = outcome.identity;
@@ -267,10 +277,14 @@ export class Tracker {
         } else if (outcome.kind === "anonymous") {
           state.identity = undefined;
         }
+        return identity;
       })
       // Nothing may await this promise (tracing off), so it must never reject.
-      .catch((error: unknown) => this.identifyFailed(error));
-    const pending: Promise<void> = run.finally(() => {
+      .catch((error: unknown) => {
+        this.identifyFailed(error);
+        return state.identity;
+      });
+    const pending: Promise<UserIdentity | undefined> = run.finally(() => {
       if (state.pending === pending) state.pending = undefined;
     });
     state.pending = pending;
