@@ -63,6 +63,30 @@ export function insertRows(db: Database, head: string, width: number, values: un
   }
 }
 
+/**
+ * `UPDATE table SET … WHERE pk = ?` for the columns whose value differs from the stored one
+ * (`[column, value, stored]`); nothing when none does. SQLite rewrites the entries of every index
+ * on an assigned column, changed or not, so assigning only what changed keeps the others untouched.
+ * Returns whether a statement ran.
+ */
+export function updateChanged(
+  db: Database,
+  table: string,
+  pk: number,
+  columns: readonly (readonly [column: string, value: unknown, stored: unknown])[],
+): boolean {
+  const set: string[] = [];
+  const params: unknown[] = [];
+  for (const [column, value, stored] of columns) {
+    if (value === stored) continue;
+    set.push(`${column} = ?`);
+    params.push(value);
+  }
+  if (set.length === 0) return false;
+  stmt(db, `UPDATE ${table} SET ${set.join(", ")} WHERE pk = ?`).run(...params, pk);
+  return true;
+}
+
 export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 export { fromJson } from "../shared/rows.js";
 

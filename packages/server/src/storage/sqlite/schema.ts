@@ -201,6 +201,12 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   DROP TABLE tool_user_counts;
   DROP INDEX user_tools_tool;
   `,
+  // Renames update the search index from saveUser (ingest/state.ts) instead of a trigger: any
+  // trigger on UPDATE of users made every counter update open the FTS table and flush it at the
+  // statement's savepoint, which cost more than the update itself.
+  `
+  DROP TRIGGER users_search_rename;
+  `,
 ];
 
 export function migrate(db: Database): void {

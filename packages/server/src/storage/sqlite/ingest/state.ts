@@ -1,6 +1,6 @@
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { JsonObject } from "../../types.js";
-import { type Db, fromJson, get, run } from "../db.js";
+import { type Db, fromJson, get, run, updateChanged } from "../db.js";
 
 /** A session row loaded into memory for the duration of one batch. */
 export interface SessionState {
@@ -20,7 +20,38 @@ export interface SessionState {
   groupKey: string | null;
   /** What this session contributed to the hourly session/client rollups when loaded. */
   original: RollupKey | null;
+  /** The row as stored, so that saving assigns only the columns that changed. */
+  stored: SavedSession;
 }
+
+type SavedSession = Readonly<Pick<SessionState, (typeof SESSION_COLUMNS)[number][0]>>;
+
+/** The columns a batch can change: [state field, column]. */
+const SESSION_COLUMNS = [
+  ["userPk", "user_pk"],
+  ["clientName", "client_name"],
+  ["clientVersion", "client_version"],
+  ["serverName", "server_name"],
+  ["serverVersion", "server_version"],
+  ["firstSeen", "first_seen"],
+  ["lastSeen", "last_seen"],
+  ["events", "events"],
+  ["toolCalls", "tool_calls"],
+  ["errors", "errors"],
+] as const;
+
+const snapshotSession = (s: SavedSession): SavedSession => ({
+  userPk: s.userPk,
+  clientName: s.clientName,
+  clientVersion: s.clientVersion,
+  serverName: s.serverName,
+  serverVersion: s.serverVersion,
+  firstSeen: s.firstSeen,
+  lastSeen: s.lastSeen,
+  events: s.events,
+  toolCalls: s.toolCalls,
+  errors: s.errors,
+});
 
 export interface RollupKey {
   hour: number;
@@ -41,6 +72,8 @@ export interface UserState {
   toolCalls: number;
   errors: number;
   events: number;
+  /** The row as stored (user_data as its JSON text), so that saving assigns only what changed. */
+  stored: UserRow;
 }
 
 interface SessionRow {
@@ -60,7 +93,9 @@ interface SessionRow {
   group_key: string | null;
 }
 
-export const rollupKeyOf = (s: SessionState): RollupKey => ({
+export const rollupKeyOf = (
+  s: Pick<SessionState, "firstSeen" | "userPk" | "clientName" | "clientVersion">,
+): RollupKey => ({
   hour: floorTo(s.firstSeen, HOUR_MS),
   identified: s.userPk !== null,
   clientName: s.clientName ?? "",
@@ -68,7 +103,7 @@ export const rollupKeyOf = (s: SessionState): RollupKey => ({
 });
 
 export function sessionFromRow(row: SessionRow): SessionState {
-  const state: SessionState = {
+  const state: Omit<SessionState, "stored"> = {
     pk: row.pk,
     sessionId: row.session_id,
     userPk: row.user_pk,
@@ -86,7 +121,7 @@ export function sessionFromRow(row: SessionRow): SessionState {
     original: null,
   };
   state.original = rollupKeyOf(state);
-  return state;
+  return { ...state, stored: snapshotSession(state) };
 }
 
 export function loadSessionById(db: Db, projectPk: number, sessionId: string): SessionState | null {
@@ -144,7 +179,7 @@ export function findLatestUserGroupSession(
 export function insertSession(
   db: Db,
   projectPk: number,
-  init: Omit<SessionState, "pk" | "original" | "events" | "toolCalls" | "errors">,
+  init: Omit<SessionState, "pk" | "original" | "stored" | "events" | "toolCalls" | "errors">,
 ): SessionState {
   const result = run(
     db,
@@ -163,26 +198,27 @@ export function insertSession(
     init.stateless ? 1 : 0,
     init.groupKey,
   );
-  return { ...init, pk: Number(result.lastInsertRowid), events: 0, toolCalls: 0, errors: 0, original: null };
+  const state = {
+    ...init,
+    pk: Number(result.lastInsertRowid),
+    events: 0,
+    toolCalls: 0,
+    errors: 0,
+    original: null,
+  };
+  return { ...state, stored: snapshotSession(state) };
 }
 
+/** Writes the session's changed columns. */
 export function saveSession(db: Db, s: SessionState): void {
-  run(
+  const stored = s.stored;
+  updateChanged(
     db,
-    `UPDATE sessions SET user_pk = ?, client_name = ?, client_version = ?, server_name = ?, server_version = ?,
-       first_seen = ?, last_seen = ?, events = ?, tool_calls = ?, errors = ? WHERE pk = ?`,
-    s.userPk,
-    s.clientName,
-    s.clientVersion,
-    s.serverName,
-    s.serverVersion,
-    s.firstSeen,
-    s.lastSeen,
-    s.events,
-    s.toolCalls,
-    s.errors,
+    "sessions",
     s.pk,
+    SESSION_COLUMNS.map(([field, column]) => [column, s[field], stored[field]] as const),
   );
+  s.stored = snapshotSession(s);
 }
 
 interface UserRow {
@@ -200,6 +236,7 @@ interface UserRow {
 }
 
 const userFromRow = (row: UserRow): UserState => ({
+  stored: row,
   pk: row.pk,
   userId: row.user_id,
   userName: row.user_name,
@@ -234,20 +271,55 @@ export function loadUserByPk(db: Db, pk: number): UserState {
   return userFromRow(get<UserRow>(db, "SELECT * FROM users WHERE pk = ?", pk) as UserRow);
 }
 
+/** Writes the user's changed columns. */
 export function saveUser(db: Db, u: UserState): void {
-  run(
+  const stored = u.stored;
+  const row: UserRow = {
+    pk: u.pk,
+    user_id: u.userId,
+    user_name: u.userName,
+    user_data: u.userData === null ? null : JSON.stringify(u.userData),
+    profile_at: u.profileAt,
+    first_seen: u.firstSeen,
+    last_seen: u.lastSeen,
+    sessions: u.sessions,
+    tool_calls: u.toolCalls,
+    errors: u.errors,
+    events: u.events,
+  };
+  updateChanged(
     db,
-    `UPDATE users SET user_name = ?, user_data = ?, profile_at = ?, first_seen = ?, last_seen = ?,
-       sessions = ?, tool_calls = ?, errors = ?, events = ? WHERE pk = ?`,
-    u.userName,
-    u.userData === null ? null : JSON.stringify(u.userData),
-    u.profileAt,
-    u.firstSeen,
-    u.lastSeen,
-    u.sessions,
-    u.toolCalls,
-    u.errors,
-    u.events,
+    "users",
     u.pk,
+    USER_COLUMNS.map((column) => [column, row[column], stored[column]] as const),
   );
+  if (row.user_name !== stored.user_name) {
+    run(
+      db,
+      "INSERT INTO users_search (users_search, rowid, user_id, user_name) VALUES ('delete', ?, ?, ?)",
+      u.pk,
+      stored.user_id,
+      stored.user_name,
+    );
+    run(
+      db,
+      "INSERT INTO users_search (rowid, user_id, user_name) VALUES (?, ?, ?)",
+      u.pk,
+      u.userId,
+      u.userName,
+    );
+  }
+  u.stored = row;
 }
+
+const USER_COLUMNS = [
+  "user_name",
+  "user_data",
+  "profile_at",
+  "first_seen",
+  "last_seen",
+  "sessions",
+  "tool_calls",
+  "errors",
+  "events",
+] as const;
