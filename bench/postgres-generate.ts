@@ -3,7 +3,7 @@
  * holding one project (and no events) with set-based SQL (`generate_series`, one `INSERT … SELECT`
  * per table) instead of going through ingest: raw events, sessions, users, session tools and every
  * derived table (hour rollups, duration histograms, per-user tools and clients, error groups,
- * distinct-user sketches). The events are those of collector-generate.ts (`sessionEvents`: integer
+ * distinct-user sketches; per-client user totals come from user_clients' triggers). The events are those of collector-generate.ts (`sessionEvents`: integer
  * formulas that SQL and JavaScript compute alike), so the figures sit beside the SQLite ones.
  * `--check` ingests the same events through the PostgreSQL storage layer at a small size into one
  * schema, generates them into another and compares every table row by row, with keys replaced by
@@ -43,6 +43,7 @@ const FILLED = [
   "client_hours",
   "user_tools",
   "user_clients",
+  "client_user_counts",
   "error_groups",
   "error_hours",
   "error_group_users",
@@ -296,6 +297,7 @@ const CANONICAL: Record<string, string> = {
     FROM user_tools t JOIN users u ON u.pk = t.user_pk`,
   user_clients: `SELECT u.user_id, c.client_name, c.client_version, c.first_at, c.last_at
     FROM user_clients c JOIN users u ON u.pk = c.user_pk`,
+  client_user_counts: "SELECT client_name, client_version, users FROM client_user_counts",
   error_groups: `SELECT g.tool, g.message, g.first_seen, g.last_seen, g.users, g.sessions, e.event_id
     FROM error_groups g LEFT JOIN events e ON e.pk = g.sample_event_pk`,
   error_hours: `SELECT g.tool, g.message, h.hour, h.count FROM error_hours h JOIN error_groups g ON g.pk = h.group_pk`,

@@ -186,6 +186,36 @@ const MIGRATIONS: Migration[] = [
   // Distinct users per tool come from the sketches: this index served only the old count and
   // made every user_tools upsert dearer.
   "DROP INDEX IF EXISTS user_tools_tool;",
+  // Users per client, kept by statement triggers (one upsert per statement, not per row), so the
+  // clients endpoint counts a range's users from the smaller side: all of them minus those
+  // inactive before or after it (as SQLite's client_user_counts), not every active user.
+  `
+  CREATE TABLE client_user_counts (
+    project_pk BIGINT NOT NULL, client_name TEXT ${C} NOT NULL, client_version TEXT ${C} NOT NULL,
+    users INTEGER NOT NULL, PRIMARY KEY (project_pk, client_name, client_version)
+  );
+  INSERT INTO client_user_counts
+    SELECT project_pk, client_name, client_version, count(*) FROM user_clients GROUP BY 1, 2, 3;
+  CREATE FUNCTION mcpsight_client_users_added() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    INSERT INTO client_user_counts
+      SELECT project_pk, client_name, client_version, count(*) FROM added GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (project_pk, client_name, client_version) DO UPDATE
+      SET users = client_user_counts.users + excluded.users;
+    RETURN NULL;
+  END $$;
+  CREATE FUNCTION mcpsight_client_users_removed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+  BEGIN
+    UPDATE client_user_counts c SET users = c.users - r.n
+    FROM (SELECT project_pk, client_name, client_version, count(*) AS n FROM removed GROUP BY 1, 2, 3) r
+    WHERE c.project_pk = r.project_pk AND c.client_name = r.client_name AND c.client_version = r.client_version;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER user_clients_added AFTER INSERT ON user_clients REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION mcpsight_client_users_added();
+  CREATE TRIGGER user_clients_removed AFTER DELETE ON user_clients REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION mcpsight_client_users_removed();
+  `,
 ];
 
 /**

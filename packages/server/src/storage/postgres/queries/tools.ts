@@ -1,6 +1,6 @@
 import { addTo, type Histogram, quantile } from "../../histogram.js";
 import { estimateByTool, sketchSpans } from "../../shared/tool-users.js";
-import { bucketMs, bucketStarts, fillSeries, floorTo } from "../../time.js";
+import { bucketMs, bucketStarts, fillSeries } from "../../time.js";
 import type { Bucket, ClientStats, TimeRange, ToolStats } from "../../types.js";
 import { all, type Sql } from "../db.js";
 import { hourBounds } from "./overview.js";
@@ -20,11 +20,14 @@ export async function listToolStats(
   bucket: Bucket,
 ): Promise<ToolStats[]> {
   const bounds = [projectPk, ...hourBounds(range)];
+  const size = bucketMs(bucket);
   const [hours, durations, users] = await Promise.all([
-    all<{ tool: string; hour: number; calls: number; errors: number }>(
+    // Summed per trend bucket here: a week of hours is ~170 rows per tool, a bucket is one.
+    all<{ tool: string; start: number; calls: number; errors: number }>(
       db,
-      "SELECT tool, hour, calls, errors FROM tool_hours WHERE project_pk = $1 AND hour >= $2 AND hour < $3",
-      bounds,
+      `SELECT tool, hour / $4::bigint * $4::bigint AS start, sum(calls) AS calls, sum(errors) AS errors
+       FROM tool_hours WHERE project_pk = $1 AND hour >= $2 AND hour < $3 GROUP BY tool, start`,
+      [...bounds, size],
     ),
     all<{ tool: string; bucket: number; count: number }>(
       db,
@@ -34,13 +37,12 @@ export async function listToolStats(
     ),
     countToolUsers(db, projectPk, range),
   ]);
-  const size = bucketMs(bucket);
   const tools = new Map<string, ToolAggregate>();
   for (const row of hours) {
     const tool = tools.get(row.tool) ?? { calls: 0, errors: 0, histogram: {}, trend: new Map(), users: 0 };
     tool.calls += row.calls;
     tool.errors += row.errors;
-    const start = floorTo(row.hour, size);
+    const start = row.start;
     const point = tool.trend.get(start) ?? { calls: 0, errors: 0 };
     point.calls += row.calls;
     point.errors += row.errors;
@@ -91,18 +93,50 @@ export async function listClientStats(db: Sql, projectPk: number, range: TimeRan
        HAVING sum(sessions) > 0 ORDER BY sessions DESC, name, version`,
       [projectPk, ...hourBounds(range)],
     ),
-    all<{ name: string; version: string; n: number }>(
-      db,
-      `SELECT client_name AS name, client_version AS version, count(*) AS n FROM user_clients
-       WHERE project_pk = $1 AND last_at >= $2 AND first_at < $3 GROUP BY client_name, client_version`,
-      [projectPk, range.from, range.to],
-    ),
+    countClientUsers(db, projectPk, range),
   ]);
-  const usersOf = new Map(users.map((row) => [`${row.name}\u0000${row.version}`, row.n]));
   return clients.map((row) => ({
     name: row.name || null,
     version: row.version || null,
     sessions: row.sessions,
-    users: usersOf.get(`${row.name}\u0000${row.version}`) ?? 0,
+    users: users.get(`${row.name}\u0000${row.version}`) ?? 0,
   }));
+}
+
+/**
+ * Users per client active in the range (`last_at >= from AND first_at < to`), counted from the
+ * smaller side: every user of the client (client_user_counts) minus those whose last use was
+ * before the range or whose first use is at or after its end — disjoint, as first_at <= last_at.
+ * The "before" count stops past half the total; a client where it gets there (a short range long
+ * after most users left) is counted directly.
+ */
+async function countClientUsers(db: Sql, projectPk: number, range: TimeRange): Promise<Map<string, number>> {
+  const rows = await all<{ name: string; version: string; total: number; before: number; after: number }>(
+    db,
+    `SELECT c.client_name AS name, c.client_version AS version, c.users AS total,
+       (SELECT count(*) FROM (SELECT 1 FROM user_clients u WHERE u.project_pk = $1 AND u.client_name = c.client_name
+          AND u.client_version = c.client_version AND u.last_at < $2 LIMIT c.users / 2 + 1) x) AS before,
+       (SELECT count(*) FROM user_clients u WHERE u.project_pk = $1 AND u.client_name = c.client_name
+          AND u.client_version = c.client_version AND u.last_at >= $3 AND u.first_at >= $3) AS after
+     FROM client_user_counts c WHERE c.project_pk = $1 AND c.users > 0`,
+    [projectPk, range.from, range.to],
+  );
+  const counts = new Map<string, number>();
+  await Promise.all(
+    rows.map(async (row) => {
+      let n = row.total - row.before - row.after;
+      if (row.before > Math.floor(row.total / 2))
+        n =
+          (
+            await all<{ n: number }>(
+              db,
+              `SELECT count(*) AS n FROM user_clients WHERE project_pk = $1 AND client_name = $2
+               AND client_version = $3 AND last_at >= $4 AND first_at < $5`,
+              [projectPk, row.name, row.version, range.from, range.to],
+            )
+          )[0]?.n ?? 0;
+      counts.set(`${row.name}\u0000${row.version}`, n);
+    }),
+  );
+  return counts;
 }
