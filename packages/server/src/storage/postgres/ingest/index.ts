@@ -30,6 +30,8 @@ import {
 
 const sep = "\u0000";
 
+const profileText = (u: UserState) => `${u.userName}${sep}${JSON.stringify(u.userData)}${sep}${u.profileAt}`;
+
 /** The id of the session an anonymous, uncorrelated stateless event gets (derived from its id). */
 const statelessSessionId = (projectId: string, eventId: string) =>
   `sl_${createHash("sha256").update(`${projectId}${sep}${eventId}`).digest("base64url").slice(0, 24)}`;
@@ -58,7 +60,8 @@ const lockIdOf = (key: string): bigint => createHash("sha256").update(key).diges
 
 /** Takes the keys' transaction-scoped advisory locks in one consistent (numeric) order. */
 export function lockKeys(db: Sql, keys: string[]): Promise<unknown> {
-  const ids = [...new Set(keys.map(lockIdOf))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // A batch names each key many times (every event of a session): hash each one once.
+  const ids = [...new Set([...new Set(keys)].map(lockIdOf))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return all(db, "SELECT pg_advisory_xact_lock(id) FROM unnest($1::bigint[]) AS id", [ids.map(String)]);
 }
 
@@ -201,11 +204,11 @@ export class BatchWriter {
 
   private writeEvent(e: Event, ts: number, index: number): void {
     const identified = e.identifyActorGivenId ? (this.usersById.get(e.identifyActorGivenId) ?? null) : null;
-    if (identified) {
-      const before = `${identified.userName}\u0000${JSON.stringify(identified.userData)}\u0000${identified.profileAt}`;
+    if (identified && (e.identifyActorName || e.identifyActorData)) {
+      // Once changed, the profile is rewritten anyway: later events need no comparison.
+      const before = identified.profileChanged ? "" : profileText(identified);
       mergeProfile(identified, ts, e.identifyActorName, e.identifyActorData as JsonObject | undefined);
-      const after = `${identified.userName}\u0000${JSON.stringify(identified.userData)}\u0000${identified.profileAt}`;
-      if (before !== after) identified.profileChanged = true;
+      if (!identified.profileChanged && profileText(identified) !== before) identified.profileChanged = true;
     }
     const session = this.session(e, identified, ts);
     if (identified && session.userPk !== identified.pk) this.assignUser(session, identified);

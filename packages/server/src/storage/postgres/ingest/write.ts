@@ -1,5 +1,5 @@
 import { EVENT_TYPES, type Event } from "@mcpsight/protocol";
-import { run, type Sql, toJson } from "../db.js";
+import { run, type Sql } from "../db.js";
 import type { EventRecord, SessionState, UserState } from "./state.js";
 
 /**
@@ -73,54 +73,58 @@ export function saveSessions(db: Sql, projectPk: number, sessions: SessionState[
 type Written = { event: Event; record: EventRecord; session: SessionState; pk: number };
 
 /**
- * Inserts the batch's events (keys allocated beforehand) in one statement. The batch checked for
- * stored ids under its locks, so every row is new; an id stored concurrently fails the INSERT
- * with a unique violation and the batch is retried (23505 is retryable).
+ * Inserts the batch's events (keys allocated beforehand) in one statement, the rows sent as one
+ * JSON array: `JSON.stringify` is native, where `pg`'s array literals escape every element in
+ * JavaScript. JSON payloads go as nested `json` and are stored as their text, which `json` keeps
+ * verbatim (so the stored text is `JSON.stringify`'s, as in SQLite); `parameters` and `response`
+ * may be JSON null, so they are wrapped in a one-element array to keep `null` apart from absent.
+ * The batch checked for stored ids under its locks, so every row is new; an id stored
+ * concurrently fails the INSERT with a unique violation and the batch is retried (23505).
  */
 export function insertEvents(db: Sql, projectPk: number, written: Written[]): Promise<unknown> {
   if (written.length === 0) return Promise.resolve();
-  const col = <T>(f: (w: Written) => T) => written.map(f);
-  const identify = ({ event: e }: Written) =>
-    e.eventType === EVENT_TYPES.identify && e.identifyActorGivenId
-      ? toJson({
-          userId: e.identifyActorGivenId,
-          userName: e.identifyActorName ?? null,
-          userData: e.identifyActorData ?? null,
-        })
-      : null;
+  const rows = written.map(({ event: e, record, session, pk }) => ({
+    pk,
+    id: e.id,
+    s: session.pk,
+    u: record.userPk,
+    ts: record.ts,
+    type: e.eventType,
+    tool: e.resourceName,
+    ms: e.duration,
+    err: record.isError,
+    error: e.error,
+    intent: e.userIntent,
+    p: e.parameters === undefined ? undefined : [e.parameters],
+    r: e.response === undefined ? undefined : [e.response],
+    who:
+      e.eventType === EVENT_TYPES.identify && e.identifyActorGivenId
+        ? {
+            userId: e.identifyActorGivenId,
+            userName: e.identifyActorName ?? null,
+            userData: e.identifyActorData ?? null,
+          }
+        : undefined,
+    cn: e.clientName,
+    cv: e.clientVersion,
+    sn: e.serverName,
+    sv: e.serverVersion,
+    sl: e.sdkLanguage,
+    sdk: e.sdkVersion,
+    tags: e.tags,
+    props: e.properties,
+  }));
   return run(
     db,
     `INSERT INTO events (project_pk, pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration,
        is_error, error, user_intent, parameters, response, identify, client_name, client_version, server_name,
        server_version, sdk_language, sdk_version, tags, properties)
-     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[],
-       $8::text[], $9::float8[], $10::bool[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
-       $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])`,
-    [
-      projectPk,
-      col((w) => w.pk),
-      col((w) => w.event.id),
-      col((w) => w.session.pk),
-      col((w) => w.record.userPk),
-      col((w) => w.record.ts),
-      col((w) => w.event.eventType),
-      col((w) => w.event.resourceName ?? null),
-      col((w) => w.event.duration ?? null),
-      col((w) => w.record.isError),
-      col((w) => toJson(w.event.error)),
-      col((w) => w.event.userIntent ?? null),
-      col((w) => toJson(w.event.parameters)),
-      col((w) => toJson(w.event.response)),
-      col(identify),
-      col((w) => w.event.clientName ?? null),
-      col((w) => w.event.clientVersion ?? null),
-      col((w) => w.event.serverName ?? null),
-      col((w) => w.event.serverVersion ?? null),
-      col((w) => w.event.sdkLanguage ?? null),
-      col((w) => w.event.sdkVersion ?? null),
-      col((w) => toJson(w.event.tags)),
-      col((w) => toJson(w.event.properties)),
-    ],
+     SELECT $1, pk, id, s, u, ts, type, tool, ms, err, error::text, intent, (p -> 0)::text, (r -> 0)::text,
+       who::text, cn, cv, sn, sv, sl, sdk, tags::text, props::text
+     FROM json_to_recordset($2::json) AS x(pk bigint, id text, s bigint, u bigint, ts bigint, type text,
+       tool text, ms float8, err bool, error json, intent text, p json, r json, who json, cn text, cv text,
+       sn text, sv text, sl text, sdk text, tags json, props json)`,
+    [projectPk, JSON.stringify(rows)],
   );
 }
 
