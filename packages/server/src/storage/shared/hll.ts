@@ -58,11 +58,17 @@ export function murmur3(bytes: Uint8Array, seed: number): number {
   return h >>> 0;
 }
 
+/** A value's place in a sketch: the register it falls into and the value it contributes there. */
+export interface Register {
+  index: number;
+  rank: number;
+}
+
 /**
  * The register a value falls into and the value it contributes (position of the first 1-bit of
  * the remaining 52 hash bits, 1…53). The 64-bit hash is two MurmurHash3 runs of the UTF-8 bytes.
  */
-export function registerOf(value: string): { index: number; rank: number } {
+export function registerOf(value: string): Register {
   const bytes = utf8.encode(value);
   const high = murmur3(bytes, 0x5f3759df);
   const low = murmur3(bytes, 0x9e3779b9);

@@ -7,6 +7,7 @@ import {
   estimate,
   HLL_REGISTERS,
   mergeEncoded,
+  type Register,
   registerOf,
 } from "./hll.js";
 
@@ -69,7 +70,11 @@ export class ToolUserDeltas {
 
   /** Records that `userId` called `tool` at `ts`. */
   add(ts: number, tool: string, userId: string): void {
-    const { index, rank } = registerOf(userId);
+    this.addRegister(ts, tool, registerOf(userId));
+  }
+
+  /** {@link add} with the user's register computed once (`registerOf(userId)`) for many calls. */
+  addRegister(ts: number, tool: string, { index, rank }: Register): void {
     this.addTo(this.hours, floorTo(ts, HOUR_MS), tool, index, rank);
     this.addTo(this.days, floorTo(ts, DAY_MS), tool, index, rank);
   }

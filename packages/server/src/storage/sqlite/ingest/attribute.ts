@@ -3,7 +3,7 @@ import { errorKeyOf } from "../../shared/index.js";
 import { all, type Db, fromJson, run } from "../db.js";
 import { errorGroupPk, linkErrorUser } from "./errors.js";
 import type { RollupDeltas } from "./rollups.js";
-import type { SessionState, UserState } from "./state.js";
+import { type SessionState, type UserState, userRegister } from "./state.js";
 
 interface AnonymousEventRow {
   ts: number;
@@ -42,7 +42,7 @@ export function attributeEarlierEvents(
     if (isToolCall) {
       user.toolCalls++;
       rollups.userTool(user.pk, row.resource_name || "(unknown)", 1, isError ? 1 : 0, row.ts, row.ts);
-      rollups.toolUser(row.ts, row.resource_name || "(unknown)", user.userId);
+      rollups.toolUser(row.ts, row.resource_name || "(unknown)", userRegister(user));
     }
     if (session.clientName !== null)
       rollups.userClient(user.pk, session.clientName, session.clientVersion, row.ts, row.ts);

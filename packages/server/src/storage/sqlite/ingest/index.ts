@@ -19,6 +19,7 @@ import {
   saveSession,
   saveUser,
   type UserState,
+  userRegister,
 } from "./state.js";
 
 const INSERT_EVENT = `INSERT OR IGNORE INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name,
@@ -151,7 +152,7 @@ export class BatchWriter {
       user.lastSeen = Math.max(user.lastSeen, ts);
       if (isToolCall) {
         this.rollups.userTool(user.pk, tool, 1, isError ? 1 : 0, ts, ts);
-        this.rollups.toolUser(ts, tool, user.userId);
+        this.rollups.toolUser(ts, tool, userRegister(user));
       }
       if (session.clientName !== null)
         this.rollups.userClient(user.pk, session.clientName, session.clientVersion, ts, ts);

@@ -1,4 +1,5 @@
 import { addTo, bucketOf, type Histogram } from "../../histogram.js";
+import type { Register } from "../../shared/hll.js";
 import { ToolUserDeltas } from "../../shared/tool-users.js";
 import { type Db, fromJson, get, insertRows, run } from "../db.js";
 import type { RollupKey } from "./state.js";
@@ -28,9 +29,20 @@ export class RollupDeltas {
     this.tools.set(key, entry);
   }
 
+  /** One tool call (the per-event path: no histogram object, one map lookup). */
   toolCall(hour: number, tool: string, isError: boolean, duration: number | undefined): void {
-    const histogram: Histogram = duration === undefined ? {} : { [bucketOf(duration)]: 1 };
-    this.toolCalls(hour, tool, 1, isError ? 1 : 0, histogram);
+    const key = `${hour}${SEP}${tool}`;
+    let entry = this.tools.get(key);
+    if (!entry) {
+      entry = { calls: 0, errors: 0, histogram: {} };
+      this.tools.set(key, entry);
+    }
+    entry.calls += 1;
+    if (isError) entry.errors += 1;
+    if (duration !== undefined) {
+      const bucket = bucketOf(duration);
+      entry.histogram[bucket] = (entry.histogram[bucket] ?? 0) + 1;
+    }
   }
 
   userTool(userPk: number, tool: string, calls: number, errors: number, first: number, last: number): void {
@@ -45,9 +57,9 @@ export class RollupDeltas {
     }
   }
 
-  /** An identified user's tool call, for the distinct-user sketches. */
-  toolUser(ts: number, tool: string, userId: string): void {
-    this.toolUsers.add(ts, tool, userId);
+  /** An identified user's tool call, for the distinct-user sketches (`register`: the user's, see hll.ts). */
+  toolUser(ts: number, tool: string, register: Register): void {
+    this.toolUsers.addRegister(ts, tool, register);
   }
 
   userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {

@@ -1,3 +1,4 @@
+import { type Register, registerOf } from "../../shared/hll.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { JsonObject } from "../../types.js";
 import { type Db, fromJson, get, run, updateChanged } from "../db.js";
@@ -74,7 +75,15 @@ export interface UserState {
   events: number;
   /** The row as stored (user_data as its JSON text), so that saving assigns only what changed. */
   stored: UserRow;
+  /** The user's place in the distinct-user sketches, computed on first use. */
+  register?: Register;
 }
+
+/** The user's sketch register (hashing the id once per batch, not once per tool call). */
+export const userRegister = (u: UserState): Register => {
+  u.register ??= registerOf(u.userId);
+  return u.register;
+};
 
 interface SessionRow {
   pk: number;
