@@ -108,6 +108,32 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       });
     });
 
+    it("counts an error group's occurrences, sessions and users within and across batches", async () => {
+      const boom = (sessionId: string, at: number, userId?: string) =>
+        ev({ sessionId, at, isError: true, error: { message: "boom" }, identifyActorGivenId: userId });
+      await storage.ingestEvents([
+        boom("s1", 0, "u1"),
+        boom("s1", MIN, "u1"),
+        boom("s2", 2 * MIN),
+        // s2 is identified in the same batch: its earlier error now reaches u2 too.
+        ev({ sessionId: "s2", at: 3 * MIN, identifyActorGivenId: "u2" }),
+        boom("s3", 5 * MIN, "u1"),
+        boom("s3", 4 * MIN, "u1"),
+      ]);
+      let group = (await storage.listErrorGroups("p1", RANGE, PAGE)).items[0];
+      expect(group).toMatchObject({ message: "boom", count: 5, sessions: 3, users: 2 });
+      expect(group?.firstSeen).toBe(new Date(T0).toISOString());
+      expect(group?.lastSeen).toBe(new Date(T0 + 5 * MIN).toISOString());
+      expect(group?.sample?.sessionId).toBe("s3");
+      expect(group?.sample?.timestamp).toBe(new Date(T0 + 5 * MIN).toISOString());
+      // An older occurrence counts but leaves the latest sample; a known session and user add nothing.
+      await storage.ingestEvents([boom("s1", -MIN, "u1"), boom("s4", 6 * MIN)]);
+      group = (await storage.listErrorGroups("p1", RANGE, PAGE)).items[0];
+      expect(group).toMatchObject({ count: 7, sessions: 4, users: 2 });
+      expect(group?.firstSeen).toBe(new Date(T0 - MIN).toISOString());
+      expect(group?.sample?.sessionId).toBe("s4");
+    });
+
     it("merges user name and data: newer events win, keys are merged", async () => {
       await storage.ingestEvents([
         ev({

@@ -1,7 +1,6 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
 import { errorKeyOf } from "../../shared/index.js";
 import { all, type Db, fromJson, run } from "../db.js";
-import { errorGroupPk, linkErrorUser } from "./errors.js";
 import type { RollupDeltas } from "./rollups.js";
 import { type SessionState, type UserState, userRegister } from "./state.js";
 
@@ -20,7 +19,6 @@ interface AnonymousEventRow {
  */
 export function attributeEarlierEvents(
   db: Db,
-  projectPk: number,
   session: SessionState,
   user: UserState,
   rollups: RollupDeltas,
@@ -54,8 +52,7 @@ export function attributeEarlierEvents(
         fromJson<{ message?: string }>(row.error),
         fromJson<unknown>(row.response),
       );
-      const groupPk = errorGroupPk(db, projectPk, key);
-      if (groupPk !== null) linkErrorUser(db, groupPk, user.pk);
+      rollups.errors.linkUser(key, user.pk);
     }
   }
 }

@@ -1,47 +1,131 @@
 import { floorTo, HOUR_MS } from "../../time.js";
-import { type Db, get, run } from "../db.js";
+import { type Db, get, insertRows, run } from "../db.js";
 
-/** Records one error occurrence in its group, with its hour, session and user. */
-export function recordError(
-  db: Db,
-  projectPk: number,
-  key: { tool: string; message: string },
-  ts: number,
-  eventPk: number,
-  sessionPk: number,
-  userPk: number | null,
-): void {
-  const group = get<{ pk: number }>(
-    db,
-    `INSERT INTO error_groups (project_pk, tool, message, first_seen, last_seen, sample_event_pk)
-     VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (project_pk, tool, message) DO UPDATE SET
-       first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
-       sample_event_pk = CASE WHEN excluded.last_seen >= last_seen THEN excluded.sample_event_pk ELSE sample_event_pk END
-     RETURNING pk`,
-    projectPk,
-    key.tool,
-    key.message,
-    ts,
-    ts,
-    eventPk,
-  ) as { pk: number };
-  run(
-    db,
-    `INSERT INTO error_hours (group_pk, hour, count, project_pk) VALUES (?, ?, 1, ?)
-     ON CONFLICT DO UPDATE SET count = count + 1`,
-    group.pk,
-    floorTo(ts, HOUR_MS),
-    projectPk,
-  );
-  if (run(db, "INSERT OR IGNORE INTO error_group_sessions VALUES (?, ?)", group.pk, sessionPk).changes > 0)
-    run(db, "UPDATE error_groups SET sessions = sessions + 1 WHERE pk = ?", group.pk);
-  if (userPk !== null) linkErrorUser(db, group.pk, userPk);
+interface ErrorGroupDelta {
+  tool: string;
+  message: string;
+  /** Occurrences: first and last time, the latest occurrence's event, and counts per hour. */
+  first: number;
+  last: number;
+  sampleEventPk: number | null;
+  hours: Map<number, number>;
+  sessions: Set<number>;
+  users: Set<number>;
 }
 
-export function linkErrorUser(db: Db, groupPk: number, userPk: number): void {
-  if (run(db, "INSERT OR IGNORE INTO error_group_users VALUES (?, ?)", groupPk, userPk).changes > 0)
-    run(db, "UPDATE error_groups SET users = users + 1 WHERE pk = ?", groupPk);
+const SEP = "\u0000";
+
+/**
+ * A batch's error occurrences per error group, written once per group at the end of the batch
+ * (the group's row, its hours, and the sessions and users it reached) instead of four to six
+ * statements per failed event.
+ */
+export class ErrorDeltas {
+  private groups = new Map<string, ErrorGroupDelta>();
+
+  private group(key: { tool: string; message: string }): ErrorGroupDelta {
+    const id = `${key.tool}${SEP}${key.message}`;
+    let group = this.groups.get(id);
+    if (!group) {
+      group = {
+        ...key,
+        first: Number.POSITIVE_INFINITY,
+        last: Number.NEGATIVE_INFINITY,
+        sampleEventPk: null,
+        hours: new Map(),
+        sessions: new Set(),
+        users: new Set(),
+      };
+      this.groups.set(id, group);
+    }
+    return group;
+  }
+
+  /** One error occurrence; the latest (later events win ties) becomes the group's sample. */
+  add(
+    key: { tool: string; message: string },
+    ts: number,
+    eventPk: number,
+    sessionPk: number,
+    userPk: number | null,
+  ): void {
+    const group = this.group(key);
+    group.first = Math.min(group.first, ts);
+    if (ts >= group.last) {
+      group.last = ts;
+      group.sampleEventPk = eventPk;
+    }
+    const hour = floorTo(ts, HOUR_MS);
+    group.hours.set(hour, (group.hours.get(hour) ?? 0) + 1);
+    group.sessions.add(sessionPk);
+    if (userPk !== null) group.users.add(userPk);
+  }
+
+  /** A stored occurrence now belongs to `userPk` (its session was identified). */
+  linkUser(key: { tool: string; message: string }, userPk: number): void {
+    this.group(key).users.add(userPk);
+  }
+
+  flush(db: Db, projectPk: number): void {
+    for (const group of this.groups.values()) {
+      const groupPk =
+        group.sampleEventPk === null ? errorGroupPk(db, projectPk, group) : upsertGroup(db, projectPk, group);
+      if (groupPk === null) continue;
+      const hours: unknown[] = [];
+      for (const [hour, count] of group.hours) hours.push(groupPk, hour, count, projectPk);
+      insertRows(
+        db,
+        "INSERT INTO error_hours (group_pk, hour, count, project_pk) VALUES",
+        4,
+        hours,
+        "ON CONFLICT DO UPDATE SET count = count + excluded.count",
+      );
+      linkGroup(db, groupPk, "error_group_sessions", "sessions", group.sessions);
+      linkGroup(db, groupPk, "error_group_users", "users", group.users);
+    }
+    this.groups.clear();
+  }
+}
+
+function upsertGroup(db: Db, projectPk: number, group: ErrorGroupDelta): number {
+  return (
+    get<{ pk: number }>(
+      db,
+      `INSERT INTO error_groups (project_pk, tool, message, first_seen, last_seen, sample_event_pk)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (project_pk, tool, message) DO UPDATE SET
+         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+         sample_event_pk = CASE WHEN excluded.last_seen >= last_seen THEN excluded.sample_event_pk ELSE sample_event_pk END
+       RETURNING pk`,
+      projectPk,
+      group.tool,
+      group.message,
+      group.first,
+      group.last,
+      group.sampleEventPk,
+    ) as { pk: number }
+  ).pk;
+}
+
+/** Links the group to sessions or users; the group's count grows by the links that are new. */
+function linkGroup(
+  db: Db,
+  groupPk: number,
+  table: "error_group_sessions" | "error_group_users",
+  counter: "sessions" | "users",
+  pks: Set<number>,
+): void {
+  if (pks.size === 0) return;
+  const rows: unknown[] = [];
+  for (const pk of pks) rows.push(groupPk, pk);
+  let added = 0;
+  // One statement per chunk; `changes` counts only the rows that were not linked yet.
+  for (let start = 0; start < rows.length; start += 200) {
+    const chunk = rows.slice(start, start + 200);
+    const values = Array.from({ length: chunk.length / 2 }, () => "(?, ?)").join(", ");
+    added += run(db, `INSERT OR IGNORE INTO ${table} VALUES ${values}`, ...chunk).changes;
+  }
+  if (added > 0) run(db, `UPDATE error_groups SET ${counter} = ${counter} + ? WHERE pk = ?`, added, groupPk);
 }
 
 export function errorGroupPk(

@@ -5,7 +5,6 @@ import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
 import { type Db, insertRows, run, toJson } from "../db.js";
 import { attributeEarlierEvents } from "./attribute.js";
-import { recordError } from "./errors.js";
 import { RollupDeltas } from "./rollups.js";
 import {
   findGroupSession,
@@ -159,7 +158,7 @@ export class BatchWriter {
     }
     if (isError) {
       const key = errorKeyOf(e.resourceName, e.eventType, e.error, e.response);
-      recordError(this.db, this.projectPk, key, ts, eventPk, session.pk, user?.pk ?? null);
+      this.rollups.errors.add(key, ts, eventPk, session.pk, user?.pk ?? null);
     }
     return true;
   }
@@ -263,8 +262,7 @@ export class BatchWriter {
     const wasAnonymous = session.userPk === null;
     session.userPk = user.pk;
     user.sessions++;
-    if (wasAnonymous && session.events > 0)
-      attributeEarlierEvents(this.db, this.projectPk, session, user, this.rollups);
+    if (wasAnonymous && session.events > 0) attributeEarlierEvents(this.db, session, user, this.rollups);
   }
 
   private user(userId: string, ts: number): UserState {

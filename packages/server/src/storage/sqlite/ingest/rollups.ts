@@ -2,6 +2,7 @@ import { addTo, bucketOf, type Histogram } from "../../histogram.js";
 import type { Register } from "../../shared/hll.js";
 import { ToolUserDeltas } from "../../shared/tool-users.js";
 import { type Db, fromJson, get, insertRows, run } from "../db.js";
+import { ErrorDeltas } from "./errors.js";
 import type { RollupKey } from "./state.js";
 import { flushToolUsers } from "./tool-users.js";
 
@@ -15,6 +16,8 @@ export class RollupDeltas {
   private sessionHours = new Map<number, { sessions: number; identified: number }>();
   private clientHours = new Map<string, number>();
   private toolUsers = new ToolUserDeltas();
+  /** Error occurrences per error group. */
+  readonly errors = new ErrorDeltas();
 
   /** Adds (sign 1) or removes (sign -1) tool calls; `durations` may hold nulls for unknown. */
   toolCalls(hour: number, tool: string, calls: number, errors: number, histogram: Histogram, sign = 1): void {
@@ -98,6 +101,7 @@ export class RollupDeltas {
 
   flush(db: Db, projectPk: number): void {
     flushToolUsers(db, projectPk, this.toolUsers);
+    this.errors.flush(db, projectPk);
     for (const [key, d] of this.tools) {
       const [hour, tool] = key.split(SEP) as [string, string];
       const existing = get<{ histogram: string }>(
