@@ -126,75 +126,56 @@ export class RollupDeltas {
       .filter((d) => d.sessions !== 0);
     const rows =
       tools.length + durations.length + userTools.length + userClients.length + hours.length + clients.length;
+    // Rows go as JSON arrays (native JSON.stringify) rather than 26 pg array literals.
     const counters =
       rows === 0
         ? Promise.resolve()
         : run(db, FLUSH_ROLLUPS, [
             projectPk,
-            tools.map((d) => d.hour),
-            tools.map((d) => d.tool),
-            tools.map((d) => d.calls),
-            tools.map((d) => d.errors),
-            durations.map((d) => d.hour),
-            durations.map((d) => d.tool),
-            durations.map((d) => d.bucket),
-            durations.map((d) => d.count),
-            userTools.map((d) => d.userPk),
-            userTools.map((d) => d.tool),
-            userTools.map((d) => d.calls),
-            userTools.map((d) => d.errors),
-            userTools.map((d) => d.first),
-            userTools.map((d) => d.last),
-            userClients.map((d) => d.userPk),
-            userClients.map((d) => d.name),
-            userClients.map((d) => d.version),
-            userClients.map((d) => d.first),
-            userClients.map((d) => d.last),
-            hours.map(([h]) => h),
-            hours.map(([, d]) => d.sessions),
-            hours.map(([, d]) => d.identified),
-            clients.map((d) => d.hour),
-            clients.map((d) => d.name),
-            clients.map((d) => d.version),
-            clients.map((d) => d.sessions),
+            JSON.stringify(tools),
+            JSON.stringify(durations),
+            JSON.stringify(userTools),
+            JSON.stringify(userClients),
+            JSON.stringify(hours.map(([hour, d]) => ({ hour, ...d }))),
+            JSON.stringify(clients),
           ]);
     // Queued right behind (pipelined): the distinct-user sketches.
     return Promise.all([counters, flushToolUsers(db, projectPk, this.toolUsers)]);
   }
 }
 
-/** Every rollup upsert of a batch; a table whose arrays are empty gets no rows. */
+/** Every rollup upsert of a batch; a table whose array is empty gets no rows. */
 const FLUSH_ROLLUPS = `
   WITH tool_rows AS (
     INSERT INTO tool_hours (project_pk, hour, tool, calls, errors)
-    SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::int[], $5::int[])
+    SELECT $1, * FROM json_to_recordset($2::json) AS x(hour bigint, tool text, calls int, errors int)
     ON CONFLICT (project_pk, hour, tool) DO UPDATE
       SET calls = tool_hours.calls + excluded.calls, errors = tool_hours.errors + excluded.errors
   ), duration_rows AS (
     INSERT INTO tool_hour_durations (project_pk, hour, tool, bucket, count)
-    SELECT $1, * FROM unnest($6::bigint[], $7::text[], $8::smallint[], $9::int[])
+    SELECT $1, * FROM json_to_recordset($3::json) AS x(hour bigint, tool text, bucket smallint, count int)
     ON CONFLICT (project_pk, hour, tool, bucket) DO UPDATE SET count = tool_hour_durations.count + excluded.count
   ), user_tool_rows AS (
     INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at)
-    SELECT u, t, $1, c, e, f, l
-    FROM unnest($10::bigint[], $11::text[], $12::int[], $13::int[], $14::bigint[], $15::bigint[]) AS x(u, t, c, e, f, l)
+    SELECT "userPk", tool, $1, calls, errors, first, last
+    FROM json_to_recordset($4::json) AS x("userPk" bigint, tool text, calls int, errors int, first bigint, last bigint)
     ON CONFLICT (user_pk, tool) DO UPDATE SET calls = user_tools.calls + excluded.calls,
       errors = user_tools.errors + excluded.errors, first_at = LEAST(user_tools.first_at, excluded.first_at),
       last_at = GREATEST(user_tools.last_at, excluded.last_at)
   ), user_client_rows AS (
     INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at)
-    SELECT u, n, v, $1, f, l FROM unnest($16::bigint[], $17::text[], $18::text[], $19::bigint[], $20::bigint[])
-      AS x(u, n, v, f, l)
+    SELECT "userPk", name, version, $1, first, last
+    FROM json_to_recordset($5::json) AS x("userPk" bigint, name text, version text, first bigint, last bigint)
     ON CONFLICT (user_pk, client_name, client_version) DO UPDATE
       SET first_at = LEAST(user_clients.first_at, excluded.first_at),
           last_at = GREATEST(user_clients.last_at, excluded.last_at)
   ), session_rows AS (
     INSERT INTO session_hours (project_pk, hour, sessions, identified)
-    SELECT $1, * FROM unnest($21::bigint[], $22::int[], $23::int[])
+    SELECT $1, * FROM json_to_recordset($6::json) AS x(hour bigint, sessions int, identified int)
     ON CONFLICT (project_pk, hour) DO UPDATE SET sessions = session_hours.sessions + excluded.sessions,
       identified = session_hours.identified + excluded.identified
   )
   INSERT INTO client_hours (project_pk, hour, client_name, client_version, sessions)
-  SELECT $1, * FROM unnest($24::bigint[], $25::text[], $26::text[], $27::int[])
+  SELECT $1, * FROM json_to_recordset($7::json) AS x(hour bigint, name text, version text, sessions int)
   ON CONFLICT (project_pk, hour, client_name, client_version) DO UPDATE
     SET sessions = client_hours.sessions + excluded.sessions`;
