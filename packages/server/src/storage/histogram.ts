@@ -20,9 +20,11 @@ export function representativeOf(bucket: number): number {
 }
 
 export function addTo(target: Histogram, source: Histogram, sign = 1): Histogram {
-  for (const [key, count] of Object.entries(source)) {
+  // for…in rather than Object.entries: merging thousands of hourly histograms per query, the
+  // entry arrays were most of the work.
+  for (const key in source) {
     const bucket = Number(key);
-    const next = (target[bucket] ?? 0) + sign * count;
+    const next = (target[bucket] ?? 0) + sign * (source[bucket] as number);
     if (next > 0) target[bucket] = next;
     else delete target[bucket];
   }

@@ -16,7 +16,18 @@ export function bucketStarts(from: number, to: number, bucket: Bucket): number[]
   return starts;
 }
 
+/** ISO labels of a `starts` array, formatted once however many series share it (one per tool). */
+const labelCache = new WeakMap<number[], string[]>();
+
 /** Zero-filled series from sparse rows keyed by bucket start. */
 export function fillSeries<T>(starts: number[], rows: Map<number, T>, empty: () => T): (T & { t: string })[] {
-  return starts.map((start) => ({ t: iso(start), ...(rows.get(start) ?? empty()) }));
+  let labels = labelCache.get(starts);
+  if (!labels) {
+    labels = starts.map(iso);
+    labelCache.set(starts, labels);
+  }
+  const series: (T & { t: string })[] = new Array(starts.length);
+  for (let i = 0; i < starts.length; i++)
+    series[i] = { t: labels[i] as string, ...(rows.get(starts[i] as number) ?? empty()) };
+  return series;
 }

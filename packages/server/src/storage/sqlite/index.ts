@@ -67,10 +67,9 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
 
     ingestEvents: (events, droppedEvents = 0) => writer.ingest(events, droppedEvents),
 
+    // An unknown project reads as an empty overview: the same query on a key no row has.
     getOverview: async (projectId, range, bucket) =>
-      withProject(db, projectId, getOverview(db, -1, range, bucket), (pk) =>
-        getOverview(db, pk, range, bucket),
-      ),
+      getOverview(db, projectPk(db, projectId) ?? -1, range, bucket),
     listUsers: async (projectId, query) =>
       withProject(db, projectId, emptyPage, (pk) => listUsers(db, pk, query)),
     countAnonymousSessions: async (projectId, range) =>
