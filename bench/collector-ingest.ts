@@ -11,7 +11,7 @@
  *   as before the writer thread, in the same rounds)
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -77,9 +77,12 @@ function rawInsert(path: string, batches: Buffer[]): number {
       );
   });
   const start = performance.now();
+  const cpu = process.cpuUsage();
   for (const batch of batches)
     write((JSON.parse(gunzipSync(batch).toString("utf8")) as { events: RawEvent[] }).events);
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  cpuPerEvent.raw.push((used.user + used.system) / TOTAL);
   db.close();
   return TOTAL / seconds;
 }
@@ -87,7 +90,23 @@ function rawInsert(path: string, batches: Buffer[]): number {
 interface Collector {
   url: string;
   projectId: string;
+  /** The collector's process when it runs in its own (for its CPU time). */
+  pid?: number | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in µs, from /proc (Linux);
+ * null elsewhere. Clock ticks are taken as 100 per second, the Linux default.
+ */
+function processCpuMicros(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
 }
 
 async function startCollector(dir: string, inline = false): Promise<Collector> {
@@ -135,6 +154,7 @@ async function startCollector(dir: string, inline = false): Promise<Collector> {
   return {
     url,
     projectId,
+    pid: child.pid,
     close: async () => {
       child.kill("SIGTERM");
       await exited;
@@ -142,8 +162,12 @@ async function startCollector(dir: string, inline = false): Promise<Collector> {
   };
 }
 
+/** CPU µs per event of the last measured run, per side (null when not measurable). */
+const cpuPerEvent = { raw: [] as number[], collector: [] as (number | null)[] };
+
 async function collectorInsert(collector: Collector, batches: Buffer[]): Promise<number> {
   let next = 0;
+  const cpuBefore = collector.pid === undefined ? null : processCpuMicros(collector.pid);
   const start = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -158,7 +182,10 @@ async function collectorInsert(collector: Collector, batches: Buffer[]): Promise
       }
     }),
   );
-  return TOTAL / ((performance.now() - start) / 1000);
+  const seconds = (performance.now() - start) / 1000;
+  const cpuAfter = collector.pid === undefined ? null : processCpuMicros(collector.pid);
+  cpuPerEvent.collector.push(cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / TOTAL);
+  return TOTAL / seconds;
 }
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? 0;
@@ -196,6 +223,15 @@ try {
   out(
     `ratio: ${(collector / raw).toFixed(2)} (target >= 0.5); per round: ${collectors.map((c, i) => (c / (raws[i] ?? 1)).toFixed(2)).join(", ")}`,
   );
+  const collectorCpu = cpuPerEvent.collector.filter((c): c is number => c !== null);
+  if (collectorCpu.length > 0) {
+    const rawCpu = median(cpuPerEvent.raw);
+    // Only the collectors with the writer thread: the inline runs are pushed after them per round.
+    const threaded = collectorCpu.filter((_, i) => !values["compare-inline"] || i % 2 === 0);
+    out(
+      `CPU per event (all threads): raw ${rawCpu.toFixed(1)} µs, collector ${median(threaded).toFixed(1)} µs (medians); raw ÷ collector ${(rawCpu / median(threaded)).toFixed(2)} — the throughput ratio to expect when the cores are oversubscribed`,
+    );
+  }
   if (inlines.length > 0)
     out(
       `inline writer (one thread): ${Math.round(median(inlines))} events/s (median), ratio ${(median(inlines) / raw).toFixed(2)}; per round: ${inlines.map((c, i) => (c / (raws[i] ?? 1)).toFixed(2)).join(", ")}`,
