@@ -326,6 +326,22 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(await users(day0 + 2 * 3_600_000, day0 + DAY + 2 * 3_600_000)).toEqual({ search: 3, fetch: 1 });
     });
 
+    it("counts a later call without identity for the session's stored user, by that user's id", async () => {
+      await storage.ingestEvents([
+        ev({ sessionId: "s1", resourceName: "a", identifyActorGivenId: "u1" }),
+        ev({ sessionId: "s2", resourceName: "a", identifyActorGivenId: "u2" }),
+      ]);
+      // A later batch: calls that carry no identity (as MCPcat sends them) in the identified sessions.
+      await storage.ingestEvents([
+        ev({ sessionId: "s1", at: MIN, resourceName: "b" }),
+        ev({ sessionId: "s2", at: MIN, resourceName: "b" }),
+        ev({ sessionId: "s2", at: 2 * MIN, resourceName: "a" }),
+      ]);
+      const tools = await storage.listToolStats("p1", RANGE, "day");
+      expect(Object.fromEntries(tools.map((t) => [t.name, t.uniqueUsers]))).toEqual({ a: 2, b: 2 });
+      expect((await storage.getUserProfile("p1", "u2", RANGE))?.user).toMatchObject({ toolCalls: 3 });
+    });
+
     it("reports exactly the reference HyperLogLog estimate, across batches that merge stored sketches", async () => {
       // Three batches in one hour: the first stores a sparse sketch, the next ones merge into it
       // (sparse + sparse → dense, dense + sparse), as concurrent collectors' batches would.

@@ -212,7 +212,7 @@ export class BatchWriter {
     }
     const session = this.session(e, identified, ts);
     if (identified && session.userPk !== identified.pk) this.assignUser(session, identified);
-    const user = identified ?? (session.userPk === null ? null : this.userByPk(session.userPk));
+    const user = identified ?? (session.userPk === null ? null : this.userOf(session, session.userPk));
 
     const isToolCall = e.eventType === EVENT_TYPES.toolsCall;
     const isError = e.isError === true || e.error !== undefined;
@@ -340,6 +340,7 @@ export class BatchWriter {
       original: null,
       stored: null,
       records: [],
+      storedUserId: null,
     };
     if (user) user.sessions++;
     return session;
@@ -369,8 +370,12 @@ export class BatchWriter {
     if (session.stored && session.stored.events > 0) this.pendingAttribution.push({ session, user });
   }
 
-  private userByPk(pk: number): UserState {
-    return this.users.get(pk) ?? this.rememberUser(emptyUser(pk, ""));
+  /**
+   * The session's user: from this batch, else a user whose counters the batch adds to, named by the
+   * id loaded with the session (a session's user is either loaded with it or set by this batch).
+   */
+  private userOf(session: SessionState, pk: number): UserState {
+    return this.users.get(pk) ?? this.rememberUser(emptyUser(pk, session.storedUserId ?? ""));
   }
 
   private rememberUser(user: UserState): UserState {

@@ -35,6 +35,8 @@ export interface SessionState {
   stored: { firstSeen: number; lastSeen: number; events: number } | null;
   /** This batch's events of the session, in order. */
   records: EventRecord[];
+  /** The id of the stored session's user when it was loaded (its events' sketches need the id). */
+  storedUserId: string | null;
 }
 
 export interface RollupKey {
@@ -81,6 +83,8 @@ export interface SessionRow {
   errors: number;
   stateless: boolean;
   group_key: string | null;
+  /** The id of the session's user (joined), so that its events count for that user by name. */
+  user_id: string | null;
 }
 
 export const rollupKeyOf = (
@@ -111,6 +115,7 @@ export function sessionFromRow(row: SessionRow): SessionState {
     original: null,
     stored: { firstSeen: row.first_seen, lastSeen: row.last_seen, events: row.events },
     records: [],
+    storedUserId: row.user_id,
   };
   state.original = rollupKeyOf(state);
   return state;
@@ -133,15 +138,17 @@ export function loadSessions(
 ): Promise<SessionRow[]> {
   return all<SessionRow>(
     db,
-    `SELECT * FROM sessions WHERE project_pk = $1 AND session_id = ANY($2::text[])
-     UNION ALL
-     SELECT * FROM sessions WHERE project_pk = $1 AND group_key = ANY($3::text[])
-       AND last_seen >= $5 AND first_seen <= $6
-     UNION ALL
-     SELECT s.* FROM users u JOIN sessions s ON s.project_pk = $1
-       AND s.group_key >= ('u:' || u.pk || ':') COLLATE "C" AND s.group_key < ('u:' || u.pk || ';') COLLATE "C"
-       AND s.last_seen >= $5 AND s.first_seen <= $6
-     WHERE u.project_pk = $1 AND u.user_id = ANY($4::text[])`,
+    `SELECT s.*, (SELECT user_id FROM users WHERE pk = s.user_pk) AS user_id FROM (
+       SELECT * FROM sessions WHERE project_pk = $1 AND session_id = ANY($2::text[])
+       UNION ALL
+       SELECT * FROM sessions WHERE project_pk = $1 AND group_key = ANY($3::text[])
+         AND last_seen >= $5 AND first_seen <= $6
+       UNION ALL
+       SELECT s.* FROM users u JOIN sessions s ON s.project_pk = $1
+         AND s.group_key >= ('u:' || u.pk || ':') COLLATE "C" AND s.group_key < ('u:' || u.pk || ';') COLLATE "C"
+         AND s.last_seen >= $5 AND s.first_seen <= $6
+       WHERE u.project_pk = $1 AND u.user_id = ANY($4::text[])
+     ) s`,
     [projectPk, sessionIds, groupKeys, groupUserIds, earliestLast, latestFirst],
   );
 }
