@@ -1,5 +1,13 @@
 import { iso } from "../time.js";
-import type { IntentItem, Json, JsonObject, SessionSummary, StoredEvent, UserSummary } from "../types.js";
+import type {
+  ErrorGroup,
+  IntentItem,
+  Json,
+  JsonObject,
+  SessionSummary,
+  StoredEvent,
+  UserSummary,
+} from "../types.js";
 
 // Row shapes both backends read (same column names) and their mapping to the API types, so a
 // query answers alike whichever database served it.
@@ -162,3 +170,27 @@ export function toIntent(row: IntentRow): IntentItem {
 /** Columns for IntentRow: events `e` joined with sessions `s`, left-joined with users `u`. */
 export const INTENT_COLUMNS =
   "e.event_id, e.ts, s.session_id, u.user_id, u.user_name, e.resource_name, e.user_intent, e.parameters";
+
+/** An error group with its occurrences in a range (`count`), as both backends select it. */
+export interface ErrorGroupRow {
+  pk: number;
+  tool: string;
+  message: string;
+  first_seen: number;
+  last_seen: number;
+  users: number;
+  sessions: number;
+  sample_event_pk: number | null;
+  count: number;
+}
+
+export const toErrorGroup = (row: ErrorGroupRow, sample: ErrorGroup["sample"]): ErrorGroup => ({
+  tool: row.tool,
+  message: row.message,
+  count: row.count,
+  users: row.users,
+  sessions: row.sessions,
+  firstSeen: iso(row.first_seen),
+  lastSeen: iso(row.last_seen),
+  sample,
+});

@@ -1,13 +1,14 @@
 import { encodeCursor } from "../../cursor.js";
 import {
+  type ErrorGroupRow,
   EVENT_COLUMNS,
   type EventRow,
   INTENT_COLUMNS,
   type IntentRow,
+  toErrorGroup,
   toIntent,
   toStoredEvent,
 } from "../../shared/rows.js";
-import { iso } from "../../time.js";
 import type {
   ErrorGroup,
   ErrorListQuery,
@@ -19,18 +20,6 @@ import type {
 import { all, type Sql } from "../db.js";
 import { hourBounds } from "./overview.js";
 import { decodeTypedCursor, param } from "./params.js";
-
-interface GroupRow {
-  pk: number;
-  tool: string;
-  message: string;
-  first_seen: number;
-  last_seen: number;
-  users: number;
-  sessions: number;
-  sample_event_pk: number | null;
-  count: number;
-}
 
 export async function listErrorGroups(
   db: Sql,
@@ -46,7 +35,7 @@ export async function listErrorGroups(
     const c = param(params, count);
     after = `WHERE count < ${c} OR (count = ${c} AND pk > ${param(params, pk)})`;
   }
-  const rows = await all<GroupRow>(
+  const rows = await all<ErrorGroupRow>(
     db,
     `SELECT * FROM (
        SELECT g.*, sum(h.count) AS count FROM error_hours h JOIN error_groups g ON g.pk = h.group_pk
@@ -61,16 +50,9 @@ export async function listErrorGroups(
   );
   const last = items.at(-1);
   return {
-    items: items.map((row) => ({
-      tool: row.tool,
-      message: row.message,
-      count: row.count,
-      users: row.users,
-      sessions: row.sessions,
-      firstSeen: iso(row.first_seen),
-      lastSeen: iso(row.last_seen),
-      sample: (row.sample_event_pk === null ? null : samples.get(row.sample_event_pk)) ?? null,
-    })),
+    items: items.map((row) =>
+      toErrorGroup(row, (row.sample_event_pk === null ? null : samples.get(row.sample_event_pk)) ?? null),
+    ),
     nextCursor: rows.length > page.limit && last ? encodeCursor([last.count, last.pk]) : null,
   };
 }

@@ -1,13 +1,14 @@
 import { decodeCursor, encodeCursor } from "../../cursor.js";
 import {
+  type ErrorGroupRow,
   EVENT_COLUMNS,
   type EventRow,
   INTENT_COLUMNS,
   type IntentRow,
+  toErrorGroup,
   toIntent,
   toStoredEvent,
 } from "../../shared/rows.js";
-import { iso } from "../../time.js";
 import type {
   ErrorGroup,
   ErrorListQuery,
@@ -18,18 +19,6 @@ import type {
 } from "../../types.js";
 import { all, type Db, get } from "../db.js";
 import { hourBounds } from "./overview.js";
-
-interface GroupRow {
-  pk: number;
-  tool: string;
-  message: string;
-  first_seen: number;
-  last_seen: number;
-  users: number;
-  sessions: number;
-  sample_event_pk: number | null;
-  count: number;
-}
 
 export function listErrorGroups(
   db: Db,
@@ -46,7 +35,7 @@ export function listErrorGroups(
     after = "WHERE count < ? OR (count = ? AND pk > ?)";
     params.push(count, count, pk);
   }
-  const rows = all<GroupRow>(
+  const rows = all<ErrorGroupRow>(
     db,
     `SELECT * FROM (
        SELECT g.*, sum(h.count) AS count FROM error_hours h JOIN error_groups g ON g.pk = h.group_pk
@@ -58,16 +47,9 @@ export function listErrorGroups(
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return {
-    items: items.map((row) => ({
-      tool: row.tool,
-      message: row.message,
-      count: row.count,
-      users: row.users,
-      sessions: row.sessions,
-      firstSeen: iso(row.first_seen),
-      lastSeen: iso(row.last_seen),
-      sample: row.sample_event_pk === null ? null : sampleEvent(db, row.sample_event_pk),
-    })),
+    items: items.map((row) =>
+      toErrorGroup(row, row.sample_event_pk === null ? null : sampleEvent(db, row.sample_event_pk)),
+    ),
     nextCursor: rows.length > page.limit && last ? encodeCursor([last.count, last.pk]) : null,
   };
 }
