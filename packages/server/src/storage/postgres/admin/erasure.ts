@@ -2,12 +2,13 @@ import { EVENT_TYPES } from "@mcpsight/protocol";
 import type pg from "pg";
 import { bucketOf } from "../../histogram.js";
 import { errorKeyOf } from "../../shared/index.js";
+import { rollupKeyOf } from "../../shared/rollup-deltas.js";
 import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
 import { all, fromJson, get, run, type Sql, transaction } from "../db.js";
 import { lockKeys } from "../ingest/index.js";
 import { RollupDeltas } from "../ingest/rollups.js";
-import { rollupKeyOf, type SessionRow, sessionFromRow } from "../ingest/state.js";
+import { type SessionRow, sessionFromRow } from "../ingest/state.js";
 
 interface DeletedEventRow {
   pk: number;

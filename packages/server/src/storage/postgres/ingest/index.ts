@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { EVENT_TYPES, type Event, SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
 import { errorKeyOf, mergeProfile } from "../../shared/index.js";
+import { rollupKeyOf, userRegister } from "../../shared/rollup-deltas.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
 import { all, type Defer, type Sql } from "../db.js";
@@ -13,7 +14,6 @@ import {
   loadSessions,
   loadUsers,
   newUser,
-  rollupKeyOf,
   type SessionState,
   sessionFromRow,
   type UserState,
@@ -255,7 +255,7 @@ export class BatchWriter {
     user.lastSeen = Math.max(user.lastSeen, record.ts);
     if (record.isToolCall) {
       this.rollups.userTool(user.pk, record.tool, 1, record.isError ? 1 : 0, record.ts, record.ts);
-      this.rollups.toolUser(record.ts, record.tool, user.userId);
+      this.rollups.toolUser(record.ts, record.tool, userRegister(user));
     }
     if (session.clientName !== null)
       this.rollups.userClient(user.pk, session.clientName, session.clientVersion, record.ts, record.ts);

@@ -1,129 +1,34 @@
-import { bucketOf, type Histogram } from "../../histogram.js";
-import { ToolUserDeltas } from "../../shared/tool-users.js";
+import { BaseRollupDeltas, inKeyOrder } from "../../shared/rollup-deltas.js";
 import { run, type Sql } from "../db.js";
-import type { RollupKey } from "./state.js";
 import { flushToolUsers } from "./tool-users.js";
 
-const SEP = "\u0000";
-const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-
 /**
- * Per-batch accumulators for the rollup tables, added to the stored rows at the end of the batch
- * with `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`: concurrent collectors never lose
- * an update. Rows go in key order so concurrent batches lock them in the same order.
+ * A batch's rollup deltas (shared/rollup-deltas.ts), added to the stored rows at the end of the
+ * batch with `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`: concurrent collectors never
+ * lose an update. Rows go in key order so concurrent batches lock them in the same order.
  */
-export class RollupDeltas {
-  private tools = new Map<string, { hour: number; tool: string; calls: number; errors: number }>();
-  private durations = new Map<string, { hour: number; tool: string; bucket: number; count: number }>();
-  private userTools = new Map<
-    string,
-    { userPk: number; tool: string; calls: number; errors: number; first: number; last: number }
-  >();
-  private userClients = new Map<
-    string,
-    { userPk: number; name: string; version: string; first: number; last: number }
-  >();
-  private sessionHours = new Map<number, { sessions: number; identified: number }>();
-  private clientHours = new Map<string, { hour: number; name: string; version: string; sessions: number }>();
-  private toolUsers = new ToolUserDeltas();
-
-  /** Adds (sign 1) or removes (sign -1) tool calls with their duration histogram. */
-  toolCalls(hour: number, tool: string, calls: number, errors: number, histogram: Histogram, sign = 1): void {
-    const key = `${String(hour).padStart(15, "0")}${SEP}${tool}`;
-    const entry = this.tools.get(key) ?? { hour, tool, calls: 0, errors: 0 };
-    entry.calls += sign * calls;
-    entry.errors += sign * errors;
-    this.tools.set(key, entry);
-    for (const [b, count] of Object.entries(histogram)) {
-      const bucket = Number(b);
-      const bucketKey = `${key}${SEP}${String(bucket).padStart(4, "0")}`;
-      const d = this.durations.get(bucketKey) ?? { hour, tool, bucket, count: 0 };
-      d.count += sign * count;
-      this.durations.set(bucketKey, d);
-    }
-  }
-
-  toolCall(hour: number, tool: string, isError: boolean, duration: number | undefined | null): void {
-    const histogram: Histogram =
-      duration === undefined || duration === null ? {} : { [bucketOf(duration)]: 1 };
-    this.toolCalls(hour, tool, 1, isError ? 1 : 0, histogram);
-  }
-
-  userTool(userPk: number, tool: string, calls: number, errors: number, first: number, last: number): void {
-    const key = `${String(userPk).padStart(15, "0")}${SEP}${tool}`;
-    const entry = this.userTools.get(key);
-    if (!entry) this.userTools.set(key, { userPk, tool, calls, errors, first, last });
-    else {
-      entry.calls += calls;
-      entry.errors += errors;
-      entry.first = Math.min(entry.first, first);
-      entry.last = Math.max(entry.last, last);
-    }
-  }
-
-  /** An identified user's tool call, for the distinct-user sketches. */
-  toolUser(ts: number, tool: string, userId: string): void {
-    this.toolUsers.add(ts, tool, userId);
-  }
-
-  userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {
-    const key = `${String(userPk).padStart(15, "0")}${SEP}${name ?? ""}${SEP}${version ?? ""}`;
-    const entry = this.userClients.get(key);
-    if (!entry) this.userClients.set(key, { userPk, name: name ?? "", version: version ?? "", first, last });
-    else {
-      entry.first = Math.min(entry.first, first);
-      entry.last = Math.max(entry.last, last);
-    }
-  }
-
-  /** Moves a session's contribution from `before` to `after` in the hourly session rollups. */
-  session(before: RollupKey | null, after: RollupKey | null): void {
-    if (
-      before &&
-      after &&
-      before.hour === after.hour &&
-      before.identified === after.identified &&
-      before.clientName === after.clientName &&
-      before.clientVersion === after.clientVersion
-    )
-      return;
-    if (before) this.sessionContribution(before, -1);
-    if (after) this.sessionContribution(after, 1);
-  }
-
-  private sessionContribution(key: RollupKey, sign: number): void {
-    const hour = this.sessionHours.get(key.hour) ?? { sessions: 0, identified: 0 };
-    hour.sessions += sign;
-    if (key.identified) hour.identified += sign;
-    this.sessionHours.set(key.hour, hour);
-    const clientKey = `${String(key.hour).padStart(15, "0")}${SEP}${key.clientName}${SEP}${key.clientVersion}`;
-    const client = this.clientHours.get(clientKey) ?? {
-      hour: key.hour,
-      name: key.clientName,
-      version: key.clientVersion,
-      sessions: 0,
-    };
-    client.sessions += sign;
-    this.clientHours.set(clientKey, client);
-  }
-
+export class RollupDeltas extends BaseRollupDeltas {
   /**
    * Adds the deltas to the stored rows in one statement (one data-modifying CTE per table, each
    * fed in key order), so a batch pays one round trip for all six rollups. Resolves once written.
    */
   flush(db: Sql, projectPk: number): Promise<unknown> {
-    const tools = byKey(this.tools).map(([, d]) => d);
-    const durations = byKey(this.durations)
-      .map(([, d]) => d)
-      .filter((d) => d.count !== 0);
-    const userTools = byKey(this.userTools).map(([, d]) => d);
-    const userClients = byKey(this.userClients).map(([, d]) => d);
-    const hours = [...this.sessionHours.entries()]
-      .filter(([, d]) => d.sessions !== 0 || d.identified !== 0)
-      .sort(([a], [b]) => a - b);
-    const clients = byKey(this.clientHours)
-      .map(([, d]) => d)
-      .filter((d) => d.sessions !== 0);
+    const toolHours = inKeyOrder(this.tools);
+    const tools = toolHours.map(({ hour, tool, calls, errors }) => ({ hour, tool, calls, errors }));
+    // The duration histogram is one row per bucket here, so it can be added to atomically.
+    const durations = toolHours.flatMap(({ hour, tool, histogram }) =>
+      Object.keys(histogram)
+        .map(Number)
+        .sort((a, b) => a - b)
+        .map((bucket) => ({ hour, tool, bucket, count: histogram[bucket] as number }))
+        .filter((d) => d.count !== 0),
+    );
+    const userTools = inKeyOrder(this.userTools);
+    const userClients = inKeyOrder(this.userClients);
+    const hours = [...this.sessionHours.values()]
+      .filter((d) => d.sessions !== 0 || d.identified !== 0)
+      .sort((a, b) => a.hour - b.hour);
+    const clients = inKeyOrder(this.clientHours).filter((d) => d.sessions !== 0);
     const rows =
       tools.length + durations.length + userTools.length + userClients.length + hours.length + clients.length;
     // Rows go as JSON arrays (native JSON.stringify) rather than 26 pg array literals.
@@ -136,7 +41,7 @@ export class RollupDeltas {
             JSON.stringify(durations),
             JSON.stringify(userTools),
             JSON.stringify(userClients),
-            JSON.stringify(hours.map(([hour, d]) => ({ hour, ...d }))),
+            JSON.stringify(hours),
             JSON.stringify(clients),
           ]);
     // Queued right behind (pipelined): the distinct-user sketches.

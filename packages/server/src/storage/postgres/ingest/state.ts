@@ -1,4 +1,5 @@
-import { floorTo, HOUR_MS } from "../../time.js";
+import type { Register } from "../../shared/hll.js";
+import { type RollupKey, rollupKeyOf } from "../../shared/rollup-deltas.js";
 import type { JsonObject } from "../../types.js";
 import { all, fromJson, type Sql } from "../db.js";
 
@@ -39,13 +40,6 @@ export interface SessionState {
   storedUserId: string | null;
 }
 
-export interface RollupKey {
-  hour: number;
-  identified: boolean;
-  clientName: string;
-  clientVersion: string;
-}
-
 /**
  * A user touched by the batch. Counters and first/last seen are deltas added atomically at flush;
  * the profile (name, data, profileAt) is the stored one, rewritten only when `profileChanged`
@@ -66,6 +60,8 @@ export interface UserState {
   toolCalls: number;
   errors: number;
   events: number;
+  /** The user's place in the distinct-user sketches, computed on first use (userRegister). */
+  register?: Register;
 }
 
 export interface SessionRow {
@@ -86,15 +82,6 @@ export interface SessionRow {
   /** The id of the session's user (joined), so that its events count for that user by name. */
   user_id: string | null;
 }
-
-export const rollupKeyOf = (
-  s: Pick<SessionState, "firstSeen" | "userPk" | "clientName" | "clientVersion">,
-) => ({
-  hour: floorTo(s.firstSeen, HOUR_MS),
-  identified: s.userPk !== null,
-  clientName: s.clientName ?? "",
-  clientVersion: s.clientVersion ?? "",
-});
 
 export function sessionFromRow(row: SessionRow): SessionState {
   const state: SessionState = {

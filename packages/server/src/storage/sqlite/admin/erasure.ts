@@ -1,11 +1,12 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
 import { bucketOf } from "../../histogram.js";
 import { errorKeyOf } from "../../shared/index.js";
+import { rollupKeyOf } from "../../shared/rollup-deltas.js";
 import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
 import { all, type Db, fromJson, get, run } from "../db.js";
 import { RollupDeltas } from "../ingest/rollups.js";
-import { rollupKeyOf, sessionFromRow } from "../ingest/state.js";
+import { sessionFromRow } from "../ingest/state.js";
 
 interface DeletedEventRow {
   pk: number;

@@ -1,8 +1,9 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
 import { errorKeyOf } from "../../shared/index.js";
+import { userRegister } from "../../shared/rollup-deltas.js";
 import { all, type Db, fromJson, run } from "../db.js";
 import type { RollupDeltas } from "./rollups.js";
-import { type SessionState, type UserState, userRegister } from "./state.js";
+import type { SessionState, UserState } from "./state.js";
 
 interface AnonymousEventRow {
   ts: number;

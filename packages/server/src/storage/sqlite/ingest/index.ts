@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { EVENT_TYPES, type Event, SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
 import { errorKeyOf, mergeProfile } from "../../shared/index.js";
+import { rollupKeyOf, userRegister } from "../../shared/rollup-deltas.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
 import { type Db, insertRows, run, toJson } from "../db.js";
@@ -13,12 +14,10 @@ import {
   loadOrCreateUser,
   loadSessionById,
   loadUserByPk,
-  rollupKeyOf,
   type SessionState,
   saveSession,
   saveUser,
   type UserState,
-  userRegister,
 } from "./state.js";
 
 const INSERT_EVENT = `INSERT OR IGNORE INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name,

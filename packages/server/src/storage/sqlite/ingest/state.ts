@@ -1,5 +1,5 @@
-import { type Register, registerOf } from "../../shared/hll.js";
-import { floorTo, HOUR_MS } from "../../time.js";
+import type { Register } from "../../shared/hll.js";
+import { type RollupKey, rollupKeyOf } from "../../shared/rollup-deltas.js";
 import type { JsonObject } from "../../types.js";
 import { type Db, fromJson, get, run, updateChanged } from "../db.js";
 
@@ -54,13 +54,6 @@ const snapshotSession = (s: SavedSession): SavedSession => ({
   errors: s.errors,
 });
 
-export interface RollupKey {
-  hour: number;
-  identified: boolean;
-  clientName: string;
-  clientVersion: string;
-}
-
 export interface UserState {
   pk: number;
   userId: string;
@@ -79,12 +72,6 @@ export interface UserState {
   register?: Register;
 }
 
-/** The user's sketch register (hashing the id once per batch, not once per tool call). */
-export const userRegister = (u: UserState): Register => {
-  u.register ??= registerOf(u.userId);
-  return u.register;
-};
-
 interface SessionRow {
   pk: number;
   session_id: string;
@@ -101,15 +88,6 @@ interface SessionRow {
   stateless: number;
   group_key: string | null;
 }
-
-export const rollupKeyOf = (
-  s: Pick<SessionState, "firstSeen" | "userPk" | "clientName" | "clientVersion">,
-): RollupKey => ({
-  hour: floorTo(s.firstSeen, HOUR_MS),
-  identified: s.userPk !== null,
-  clientName: s.clientName ?? "",
-  clientVersion: s.clientVersion ?? "",
-});
 
 export function sessionFromRow(row: SessionRow): SessionState {
   const state: Omit<SessionState, "stored"> = {

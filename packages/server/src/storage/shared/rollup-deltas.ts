@@ -1,0 +1,177 @@
+import { bucketOf, type Histogram } from "../histogram.js";
+import { floorTo, HOUR_MS } from "../time.js";
+import { type Register, registerOf } from "./hll.js";
+import { ToolUserDeltas } from "./tool-users.js";
+
+/** What a session contributes to the hourly session and client rollups. */
+export interface RollupKey {
+  hour: number;
+  identified: boolean;
+  clientName: string;
+  clientVersion: string;
+}
+
+export const rollupKeyOf = (s: {
+  firstSeen: number;
+  userPk: number | null;
+  clientName: string | null;
+  clientVersion: string | null;
+}): RollupKey => ({
+  hour: floorTo(s.firstSeen, HOUR_MS),
+  identified: s.userPk !== null,
+  clientName: s.clientName ?? "",
+  clientVersion: s.clientVersion ?? "",
+});
+
+/** A user's sketch register, hashed once per batch rather than once per tool call. */
+export const userRegister = (user: { userId: string; register?: Register }): Register => {
+  user.register ??= registerOf(user.userId);
+  return user.register;
+};
+
+export interface ToolHourDelta {
+  hour: number;
+  tool: string;
+  calls: number;
+  errors: number;
+  /** Duration bucket → calls (see histogram.ts). */
+  histogram: Histogram;
+}
+export interface UserToolDelta {
+  userPk: number;
+  tool: string;
+  calls: number;
+  errors: number;
+  first: number;
+  last: number;
+}
+export interface UserClientDelta {
+  userPk: number;
+  name: string;
+  version: string;
+  first: number;
+  last: number;
+}
+export interface SessionHourDelta {
+  hour: number;
+  sessions: number;
+  identified: number;
+}
+export interface ClientHourDelta {
+  hour: number;
+  name: string;
+  version: string;
+  sessions: number;
+}
+
+const SEP = "\u0000";
+/** Numbers in keys are zero-padded, so that key order is numeric order. */
+const pad = (n: number): string => String(n).padStart(15, "0");
+
+/** A map's values in key order: concurrent writers (PostgreSQL) then lock rows in the same order. */
+export const inKeyOrder = <T>(map: Map<string, T>): T[] =>
+  [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
+
+/**
+ * A batch's additions to the rollup tables, accumulated in memory and written once at its end by
+ * the backend (`RollupDeltas` in each backend's `ingest/rollups.ts`). Erasure uses the same deltas
+ * with a negative sign.
+ */
+export class BaseRollupDeltas {
+  readonly tools = new Map<string, ToolHourDelta>();
+  readonly userTools = new Map<string, UserToolDelta>();
+  readonly userClients = new Map<string, UserClientDelta>();
+  readonly sessionHours = new Map<number, SessionHourDelta>();
+  readonly clientHours = new Map<string, ClientHourDelta>();
+  readonly toolUsers = new ToolUserDeltas();
+
+  private toolHour(hour: number, tool: string): ToolHourDelta {
+    const key = `${pad(hour)}${SEP}${tool}`;
+    let entry = this.tools.get(key);
+    if (!entry) {
+      entry = { hour, tool, calls: 0, errors: 0, histogram: {} };
+      this.tools.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Adds (sign 1) or removes (sign -1) tool calls with their duration histogram. */
+  toolCalls(hour: number, tool: string, calls: number, errors: number, histogram: Histogram, sign = 1): void {
+    const entry = this.toolHour(hour, tool);
+    entry.calls += sign * calls;
+    entry.errors += sign * errors;
+    for (const key in histogram) {
+      const bucket = Number(key);
+      entry.histogram[bucket] = (entry.histogram[bucket] ?? 0) + sign * (histogram[bucket] as number);
+    }
+  }
+
+  /** One tool call (the per-event path: no histogram object). */
+  toolCall(hour: number, tool: string, isError: boolean, duration: number | null | undefined): void {
+    const entry = this.toolHour(hour, tool);
+    entry.calls += 1;
+    if (isError) entry.errors += 1;
+    if (duration !== undefined && duration !== null) {
+      const bucket = bucketOf(duration);
+      entry.histogram[bucket] = (entry.histogram[bucket] ?? 0) + 1;
+    }
+  }
+
+  userTool(userPk: number, tool: string, calls: number, errors: number, first: number, last: number): void {
+    const key = `${pad(userPk)}${SEP}${tool}`;
+    const entry = this.userTools.get(key);
+    if (!entry) this.userTools.set(key, { userPk, tool, calls, errors, first, last });
+    else {
+      entry.calls += calls;
+      entry.errors += errors;
+      entry.first = Math.min(entry.first, first);
+      entry.last = Math.max(entry.last, last);
+    }
+  }
+
+  /** An identified user's tool call, for the distinct-user sketches (`register`: see userRegister). */
+  toolUser(ts: number, tool: string, register: Register): void {
+    this.toolUsers.addRegister(ts, tool, register);
+  }
+
+  userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {
+    const key = `${pad(userPk)}${SEP}${name ?? ""}${SEP}${version ?? ""}`;
+    const entry = this.userClients.get(key);
+    if (!entry) this.userClients.set(key, { userPk, name: name ?? "", version: version ?? "", first, last });
+    else {
+      entry.first = Math.min(entry.first, first);
+      entry.last = Math.max(entry.last, last);
+    }
+  }
+
+  /** Moves a session's contribution from `before` to `after` in the hourly session rollups. */
+  session(before: RollupKey | null, after: RollupKey | null): void {
+    if (
+      before &&
+      after &&
+      before.hour === after.hour &&
+      before.identified === after.identified &&
+      before.clientName === after.clientName &&
+      before.clientVersion === after.clientVersion
+    )
+      return;
+    if (before) this.sessionContribution(before, -1);
+    if (after) this.sessionContribution(after, 1);
+  }
+
+  private sessionContribution(key: RollupKey, sign: number): void {
+    const hour = this.sessionHours.get(key.hour) ?? { hour: key.hour, sessions: 0, identified: 0 };
+    hour.sessions += sign;
+    if (key.identified) hour.identified += sign;
+    this.sessionHours.set(key.hour, hour);
+    const clientKey = `${pad(key.hour)}${SEP}${key.clientName}${SEP}${key.clientVersion}`;
+    const client = this.clientHours.get(clientKey) ?? {
+      hour: key.hour,
+      name: key.clientName,
+      version: key.clientVersion,
+      sessions: 0,
+    };
+    client.sessions += sign;
+    this.clientHours.set(clientKey, client);
+  }
+}
