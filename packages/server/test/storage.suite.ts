@@ -415,6 +415,10 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect((await storage.listErrorGroups("p1", RANGE, PAGE)).items).toEqual([]);
       const overview = await storage.getOverview("p1", RANGE, "hour");
       expect(overview.totals).toMatchObject({ toolCalls: 1, errors: 0, sessions: 1, activeUsers: 1 });
+      // The client's user count (kept as a running total) loses the erased user.
+      expect(await storage.listClientStats("p1", RANGE)).toEqual([
+        { name: "cli", version: null, users: 1, sessions: 1 },
+      ]);
       expect(await storage.deleteUser("p1", "gone")).toBeNull();
     });
 
@@ -423,8 +427,13 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
         ev({ sessionId: "old", at: -10 * 86_400_000, identifyActorGivenId: "old-user" }),
         ev({ sessionId: "new", at: 0, identifyActorGivenId: "new-user" }),
       ]);
+      const wide = { from: T0 - 30 * 86_400_000, to: T0 + 86_400_000 };
+      expect((await storage.listClientStats("p1", wide))[0]).toMatchObject({ users: 2, sessions: 2 });
       const result = await storage.deleteOlderThan(T0 - 86_400_000);
       expect(result).toEqual({ events: 1, sessions: 1, users: 1 });
+      expect(await storage.listClientStats("p1", wide)).toEqual([
+        { name: "cli", version: null, users: 1, sessions: 1 },
+      ]);
       expect(await storage.getSessionTimeline("p1", "old", PAGE)).toBeNull();
       expect(await storage.getUserProfile("p1", "new-user", RANGE)).not.toBeNull();
     });
