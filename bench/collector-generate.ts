@@ -149,7 +149,8 @@ export function generateDataset(path: string, d: Dataset, log: (line: string) =>
   const registersOf = new Map<number, { index: number; rank: number }>();
   db.aggregate("hll_sketch", {
     start: () => emptyRegisters(),
-    step: (registers: Uint8Array, user: number) => {
+    step: (registers: Uint8Array, ...args: unknown[]) => {
+      const user = args[0] as number;
       let r = registersOf.get(user);
       if (!r) {
         r = registerOf(`user_${user}`);

@@ -209,7 +209,7 @@ try {
       await inline.close();
     }
     const inline =
-      inlines[round] === undefined ? "" : `, inline writer ${Math.round(inlines[round])} events/s`;
+      inlines[round] === undefined ? "" : `, inline writer ${Math.round(inlines[round] ?? 0)} events/s`;
     out(
       `round ${round + 1}: raw ${Math.round(raws[round] ?? 0)} events/s, collector ${Math.round(collectors[round] ?? 0)} events/s${inline}`,
     );
