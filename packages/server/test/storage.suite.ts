@@ -108,6 +108,46 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       });
     });
 
+    it("stores concurrent batches once each, whichever commits first", async () => {
+      const first = ev({ sessionId: "s1", identifyActorGivenId: "u1" });
+      const shared = ev({ sessionId: "s1", at: MIN });
+      // Submitted together: a backend may write them in one transaction or in several at once.
+      const results = await Promise.all([
+        storage.ingestEvents([first, ev({ sessionId: "s2", identifyActorGivenId: "u2" })], 2),
+        storage.ingestEvents([shared, ev({ sessionId: "s1", at: 2 * MIN, isError: true })], 1),
+        storage.ingestEvents([shared, first, ev({ sessionId: "s3", at: 3 * MIN })]),
+        storage.ingestEvents([ev({ sessionId: "s1", at: 4 * MIN, projectId: "p2" })]),
+      ]);
+      // Which batch stores a shared event depends on commit order; each is stored exactly once.
+      const total = (key: "accepted" | "duplicates") => results.reduce((sum, r) => sum + r[key], 0);
+      expect([total("accepted"), total("duplicates")]).toEqual([6, 2]);
+      expect(results[3]).toEqual({ accepted: 1, duplicates: 0 });
+      expect((await storage.getUserProfile("p1", "u1", RANGE))?.user).toMatchObject({
+        sessions: 1,
+        toolCalls: 3,
+        errors: 1,
+        events: 3,
+      });
+      expect((await sessions()).items.map((s) => [s.sessionId, s.events]).sort()).toEqual([
+        ["s1", 3],
+        ["s2", 1],
+        ["s3", 1],
+      ]);
+      expect((await storage.getSessionTimeline("p2", "s1", PAGE))?.events).toHaveLength(1);
+    });
+
+    it("fails only the batch the store refuses when batches are submitted together", async () => {
+      const results = await Promise.allSettled([
+        storage.ingestEvents([ev({ sessionId: "a" })]),
+        storage.ingestEvents([ev({ sessionId: "b" })]),
+        storage.ingestEvents([ev({ sessionId: "c", projectId: "nope" })]),
+        storage.ingestEvents([ev({ sessionId: "d" })]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+      expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/unknown project nope/);
+      expect((await sessions()).items.map((s) => s.sessionId).sort()).toEqual(["a", "b", "d"]);
+    });
+
     it("counts an error group's occurrences, sessions and users within and across batches", async () => {
       const boom = (sessionId: string, at: number, userId?: string) =>
         ev({ sessionId, at, isError: true, error: { message: "boom" }, identifyActorGivenId: userId });
