@@ -149,8 +149,9 @@ export function generateDataset(path: string, d: Dataset, log: (line: string) =>
   const registersOf = new Map<number, { index: number; rank: number }>();
   db.aggregate("hll_sketch", {
     start: () => emptyRegisters(),
-    step: (registers: Uint8Array, ...args: unknown[]) => {
-      const user = args[0] as number;
+    // Two declared parameters: better-sqlite3 takes the SQL function's arity from `step.length`.
+    step: (registers: Uint8Array, value: unknown) => {
+      const user = value as number;
       let r = registersOf.get(user);
       if (!r) {
         r = registerOf(`user_${user}`);
