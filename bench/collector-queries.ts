@@ -14,6 +14,7 @@ import { startServer } from "../packages/server/src/server.js";
 import { openSqliteStorage } from "../packages/server/src/storage/sqlite/index.js";
 import { checkDataset, datasetFor, generateDataset } from "./collector-generate.js";
 import { describeMachine } from "./src/machine.js";
+import { timeQueryEndpoints } from "./src/query-endpoints.js";
 
 const { values } = parseArgs({
   options: {
@@ -42,9 +43,6 @@ async function generate(dir: string): Promise<void> {
   );
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-
 async function measure(dir: string): Promise<void> {
   const server = await startServer({
     port: 0,
@@ -56,45 +54,7 @@ async function measure(dir: string): Promise<void> {
     adminPassword: "bench",
     adminToken: "msk_bench",
   });
-  const get = async (path: string) => {
-    const res = await fetch(`${server.url}/api/v1/projects/${PROJECT}${path}`, {
-      headers: { authorization: "Bearer msk_bench" },
-    });
-    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<Record<string, unknown>>;
-  };
-  const users = (await get("/users?limit=50")).items as { userId: string }[];
-  const sessions = (await get("/sessions?limit=50")).items as { sessionId: string }[];
-  const page2 = ((await get("/users?sort=toolCalls")).nextCursor as string | null) ?? "";
-  const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
-  const endpoints: [string, (i: number) => string][] = [
-    ["overview (7 days)", () => "/overview"],
-    ["overview (30 days)", () => `/overview?from=${Date.now() - 30 * 86_400_000}`],
-    ["users (lastSeen)", () => "/users"],
-    ["users (toolCalls, page 2)", () => `/users?sort=toolCalls&cursor=${page2}`],
-    ["users (search)", (i) => `/users?search=user_${i}9`],
-    ["users/:userId", (i) => `/users/${pick(users, i).userId}`],
-    ["sessions", () => "/sessions"],
-    ["sessions (hasError)", () => "/sessions?hasError=true"],
-    ["sessions (tool)", () => "/sessions?tool=tool_05"],
-    ["sessions (userId)", (i) => `/sessions?userId=${pick(users, i).userId}`],
-    ["sessions/:sessionId", (i) => `/sessions/${pick(sessions, i).sessionId}`],
-    ["tools", () => "/tools"],
-    ["clients", () => "/clients"],
-    ["errors", () => "/errors"],
-    ["intents", () => "/intents"],
-  ];
-  out(`\n| endpoint | p50 ms | p95 ms |\n| --- | ---: | ---: |`);
-  for (const [name, path] of endpoints) {
-    const times: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now();
-      await get(path(i));
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    out(`| ${name} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.95).toFixed(1)} |`);
-  }
+  await timeQueryEndpoints(server.url, PROJECT, "msk_bench", RUNS, out);
   await server.close();
 }
 

@@ -19,6 +19,7 @@ import { openPostgresStorage } from "../packages/server/src/storage/postgres/ind
 import { datasetFor } from "./collector-generate.js";
 import { checkPostgresDataset, connect, generatePostgres } from "./postgres-generate.js";
 import { describeMachine } from "./src/machine.js";
+import { nearestRank, timeQueryEndpoints } from "./src/query-endpoints.js";
 
 const { values } = parseArgs({
   options: {
@@ -79,9 +80,6 @@ async function generate(): Promise<void> {
   }
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-
 async function measure(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "mcpsight-bench-pgq-"));
   const server = await startServer({
@@ -96,49 +94,17 @@ async function measure(): Promise<void> {
     adminToken: "msk_bench",
   });
   try {
-    const get = async (path: string) => {
-      const res = await fetch(`${server.url}/api/v1/projects/${PROJECT}${path}`, {
-        headers: { authorization: "Bearer msk_bench" },
-      });
-      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<Record<string, unknown>>;
-    };
-    // The endpoints and parameters of collector-queries.ts (SQLite), in the same order.
-    const users = (await get("/users?limit=50")).items as { userId: string }[];
-    const sessions = (await get("/sessions?limit=50")).items as { sessionId: string }[];
-    const page2 = ((await get("/users?sort=toolCalls")).nextCursor as string | null) ?? "";
-    const pick = <T>(list: T[], i: number) => list[i % list.length] as T;
-    const endpoints: [string, (i: number) => string][] = [
-      ["overview (7 days)", () => "/overview"],
-      ["overview (30 days)", () => `/overview?from=${Date.now() - 30 * 86_400_000}`],
-      ["users (lastSeen)", () => "/users"],
-      ["users (toolCalls, page 2)", () => `/users?sort=toolCalls&cursor=${page2}`],
-      ["users (search)", (i) => `/users?search=user_${i}9`],
-      ["users/:userId", (i) => `/users/${pick(users, i).userId}`],
-      ["sessions", () => "/sessions"],
-      ["sessions (hasError)", () => "/sessions?hasError=true"],
-      ["sessions (tool)", () => "/sessions?tool=tool_05"],
-      ["sessions (userId)", (i) => `/sessions?userId=${pick(users, i).userId}`],
-      ["sessions/:sessionId", (i) => `/sessions/${pick(sessions, i).sessionId}`],
-      ["tools", () => "/tools"],
-      ["clients", () => "/clients"],
-      ["errors", () => "/errors"],
-      ["intents", () => "/intents"],
-    ];
-    out(`\n| endpoint | p50 ms | p95 ms |\n| --- | ---: | ---: |`);
-    const slow: string[] = [];
-    for (const [name, path] of endpoints) {
-      const times: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const t = performance.now();
-        await get(path(i));
-        times.push(performance.now() - t);
-      }
-      const sorted = [...times].sort((a, b) => a - b);
-      out(`| ${name} | ${quantile(sorted, 0.5).toFixed(1)} | ${quantile(sorted, 0.95).toFixed(1)} |`);
-      // Over the target: the requests in order, to tell warm-up (new pool connections) from noise.
-      if (quantile(sorted, 0.95) > 100) slow.push(`${name}: ${times.map((t) => t.toFixed(0)).join(" ")}`);
-    }
+    const measured = await timeQueryEndpoints(server.url, PROJECT, "msk_bench", RUNS, out);
+    // Over the target: the requests in order, to tell warm-up (new pool connections) from noise.
+    const slow = measured
+      .filter(
+        ({ times }) =>
+          nearestRank(
+            [...times].sort((x, y) => x - y),
+            0.95,
+          ) > 100,
+      )
+      .map(({ name, times }) => `${name}: ${times.map((t) => t.toFixed(0)).join(" ")}`);
     for (const line of slow) out(`p95 over 100 ms, request times in order (ms): ${line}`);
   } finally {
     await server.close();
