@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningServer, startServer } from "@mcpsight/server";
+import { afterAll, beforeAll } from "vitest";
+import { type HttpExample, type HttpExampleProcess, startHttpExample } from "../demo/launch.js";
 
 export const ADMIN_TOKEN = "msk_examples_test_token";
 
@@ -111,4 +113,21 @@ export type UsersPage = Page<UserRow> & { anonymousSessions: number };
 export function resultText(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content;
   return content?.[0]?.text ?? "";
+}
+
+/**
+ * A collector and one HTTP example server sending to it, started before the file's tests and
+ * stopped after them. Read `collector` and `example` inside tests (they are set in beforeAll).
+ */
+export function useHttpExample(name: HttpExample): { collector: TestCollector; example: HttpExampleProcess } {
+  const fixture = {} as { collector: TestCollector; example: HttpExampleProcess };
+  beforeAll(async () => {
+    fixture.collector = await startCollector();
+    fixture.example = await startHttpExample(name, fixture.collector);
+  });
+  afterAll(async () => {
+    await fixture.example?.stop();
+    await fixture.collector?.close();
+  });
+  return fixture;
 }

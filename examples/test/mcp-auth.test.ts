@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectHttp } from "../demo/clients.js";
-import { type HttpExampleProcess, startHttpExample } from "../demo/launch.js";
 import { mustGetAccount } from "../shared/users.js";
 import {
   type EventRow,
   type Page,
   resultText,
   type SessionRow,
-  startCollector,
-  type TestCollector,
   type UsersPage,
+  useHttpExample,
   waitFor,
 } from "./helpers.js";
 
-let collector: TestCollector;
-let example: HttpExampleProcess;
-beforeAll(async () => {
-  collector = await startCollector();
-  example = await startHttpExample("mcp-auth", collector);
-});
-afterAll(async () => {
-  await example?.stop();
-  await collector?.close();
-});
+const fixture = useHttpExample("mcp-auth");
 
 describe("mcp-auth example (stateful Streamable HTTP behind the MCP SDK's bearer auth)", () => {
   it("refuses requests without a valid bearer token", async () => {
-    const response = await fetch(example.url, {
+    const response = await fetch(fixture.example.url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
@@ -34,14 +23,18 @@ describe("mcp-auth example (stateful Streamable HTTP behind the MCP SDK's bearer
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toContain("Bearer");
     await expect(
-      connectHttp(example.url, { name: "no-token", version: "1" }, { authorization: "Bearer tok_forged" }),
+      connectHttp(
+        fixture.example.url,
+        { name: "no-token", version: "1" },
+        { authorization: "Bearer tok_forged" },
+      ),
     ).rejects.toThrow();
   });
 
   it("identifies the session from extra.authInfo, once per session", async () => {
     const margaret = mustGetAccount("u_margaret");
     const { client, close } = await connectHttp(
-      example.url,
+      fixture.example.url,
       { name: "claude-code", version: "2.1.0" },
       { authorization: `Bearer ${margaret.token}` },
     );
@@ -58,7 +51,7 @@ describe("mcp-auth example (stateful Streamable HTTP behind the MCP SDK's bearer
     await close();
 
     const session = await waitFor(async () => {
-      const { items } = await collector.get<Page<SessionRow>>("/sessions?client=claude-code");
+      const { items } = await fixture.collector.get<Page<SessionRow>>("/sessions?client=claude-code");
       return items.find((s) => s.toolCalls === 2 && s.userId !== null);
     }, "the authenticated session");
     expect(session).toMatchObject({
@@ -69,9 +62,9 @@ describe("mcp-auth example (stateful Streamable HTTP behind the MCP SDK's bearer
       stateless: false,
       errors: 1,
     });
-    const replay = await collector.get<{ events: EventRow[] }>(`/sessions/${session.sessionId}`);
+    const replay = await fixture.collector.get<{ events: EventRow[] }>(`/sessions/${session.sessionId}`);
     expect(replay.events.filter((e) => e.eventType === "mcpsight:identify")).toHaveLength(1);
-    const users = await collector.get<UsersPage>("/users?search=u_margaret");
+    const users = await fixture.collector.get<UsersPage>("/users?search=u_margaret");
     expect(users.items[0]?.userData).toEqual({
       organisation: "Apollo Guidance",
       scopes: ["notes:read", "notes:write"],
