@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { type Event, validateBatch } from "@mcpsight/protocol";
 import Database from "better-sqlite3";
 import { bucketOf } from "../packages/server/src/storage/histogram.js";
+import type { Storage } from "../packages/server/src/storage/index.js";
 import {
   emptyRegisters,
   encodeSketch,
@@ -330,6 +331,24 @@ function dump(path: string): Record<string, unknown[]> {
   return out;
 }
 
+/** Sends the dataset's events through a store's ingest, validated, in batches of 500 (as the SDK does). */
+export async function ingestDataset(store: Pick<Storage, "ingestEvents">, d: Dataset): Promise<void> {
+  let batch: unknown[] = [];
+  const flush = async () => {
+    const result = validateBatch({ events: batch });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)));
+    await store.ingestEvents(result.value.events);
+    batch = [];
+  };
+  for (let s = 0; s < d.sessions; s++) {
+    for (const event of sessionEvents(d, s)) {
+      batch.push(event);
+      if (batch.length === 500) await flush();
+    }
+  }
+  if (batch.length > 0) await flush();
+}
+
 /** Ingests the dataset through the storage layer and generates it; true when every table matches. */
 export async function checkDataset(events: number, log: (line: string) => void): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), "mcpsight-gen-check-"));
@@ -337,20 +356,7 @@ export async function checkDataset(events: number, log: (line: string) => void):
     const d = datasetFor(events, "proj_check");
     const ingested = openSqliteStorage({ dataDir: join(dir, "ingested") });
     await ingested.createProject({ id: d.projectId, name: "Check" });
-    let batch: unknown[] = [];
-    const flush = async () => {
-      const result = validateBatch({ events: batch });
-      if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)));
-      await ingested.ingestEvents(result.value.events);
-      batch = [];
-    };
-    for (let s = 0; s < d.sessions; s++) {
-      for (const event of sessionEvents(d, s)) {
-        batch.push(event);
-        if (batch.length === 500) await flush();
-      }
-    }
-    if (batch.length > 0) await flush();
+    await ingestDataset(ingested, d);
     await ingested.close();
 
     const generated = openSqliteStorage({ dataDir: join(dir, "generated") });

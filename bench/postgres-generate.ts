@@ -12,12 +12,11 @@
  *   [--database-url postgres://…] (default MCPSIGHT_TEST_DATABASE_URL; two scratch schemas there)
  */
 import { parseArgs } from "node:util";
-import { validateBatch } from "@mcpsight/protocol";
 import pg from "pg";
 import { bucketOf } from "../packages/server/src/storage/histogram.js";
 import { openPostgresStorage } from "../packages/server/src/storage/postgres/index.js";
 import { decodeSketch, registerOf } from "../packages/server/src/storage/shared/hll.js";
-import { type Dataset, datasetFor, sessionEvents } from "./collector-generate.js";
+import { type Dataset, datasetFor, ingestDataset } from "./collector-generate.js";
 
 const CLIENTS = [
   ["claude-ai", "0.1.0"],
@@ -372,20 +371,7 @@ export async function checkPostgresDataset(
     const d = datasetFor(events, "proj_check");
     const ingested = await openPostgresStorage({ url: schemaUrl(base, schemas.ingested) });
     await ingested.createProject({ id: d.projectId, name: "Check" });
-    let batch: unknown[] = [];
-    const flush = async () => {
-      const result = validateBatch({ events: batch });
-      if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)));
-      await ingested.ingestEvents(result.value.events);
-      batch = [];
-    };
-    for (let s = 0; s < d.sessions; s++) {
-      for (const event of sessionEvents(d, s)) {
-        batch.push(event);
-        if (batch.length === 500) await flush();
-      }
-    }
-    if (batch.length > 0) await flush();
+    await ingestDataset(ingested, d);
     await ingested.close();
 
     const generated = await openPostgresStorage({ url: schemaUrl(base, schemas.generated) });
