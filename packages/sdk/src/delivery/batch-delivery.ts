@@ -27,7 +27,8 @@ const DEFAULTS = {
 
 /** The queue → batch → POST pipeline behind {@link Delivery}. */
 export class BatchDelivery implements Delivery {
-  private readonly queue: RingQueue<Event>;
+  /** Queued events as their JSON text: flat strings, cheap to keep across garbage collections. */
+  private readonly queue: RingQueue<string>;
   private readonly maxQueueSize: number;
   private readonly batchSize: number;
   private readonly concurrency: number;
@@ -88,7 +89,21 @@ export class BatchDelivery implements Delivery {
         this.dropQueued(1); // Everything held is in flight: the newest event is the one to go.
         return;
       }
-      this.queue.push(event);
+      // Serialized now rather than per batch: a flat string held until its batch is sent costs
+      // the garbage collector far less than the event's object graph (measured: latency ratio
+      // 1.10 → 1.07, bench/README.md), though JSON per event costs more than one per batch.
+      let json: string;
+      try {
+        json = JSON.stringify(event);
+      } catch (error) {
+        this.counters.dropped += 1;
+        this.settled += 1;
+        this.options.logger.warn(
+          `mcpsight: dropped an event that could not be serialized to JSON (${String(error)})`,
+        );
+        return;
+      }
+      this.queue.push(json);
       if (this.queue.length >= this.batchSize) this.schedulePump();
       else if (this.tickTimer === undefined) this.armTick();
       this.exitFlush.arm();
@@ -213,20 +228,13 @@ export class BatchDelivery implements Delivery {
       }
       if (this.queue.length === 0 || (!partial && this.queue.length < this.batchSize)) break;
       const events = this.queue.take(this.batchSize);
-      const { bodies, unserializable } = serializeBatch(events, this.droppedSinceReport);
+      const bodies = serializeBatch(events, this.droppedSinceReport);
       if (this.droppedSinceReport > 0) {
         this.options.logger.debug(
           `mcpsight: reporting ${this.droppedSinceReport} dropped events to the collector`,
         );
         this.droppedSinceReport = 0;
         this.loggedFull = false;
-      }
-      if (unserializable > 0) {
-        this.counters.dropped += unserializable;
-        this.settled += unserializable;
-        this.options.logger.warn(
-          `mcpsight: dropped ${unserializable} events that could not be serialized to JSON`,
-        );
       }
       for (const { json, count, droppedEvents } of bodies) {
         this.heldEvents += count;

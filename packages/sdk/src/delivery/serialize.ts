@@ -1,4 +1,3 @@
-import type { Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
 
 /** One batch body ready to compress, with how many events it carries. */
@@ -8,54 +7,29 @@ export interface SerializedBatch {
   droppedEvents: number;
 }
 
-export interface SerializeResult {
-  bodies: SerializedBatch[];
-  /** Events that could not be serialized (e.g. a BigInt slipped through) and were dropped. */
-  unserializable: number;
-}
-
 /**
- * Serializes events once into `{"events":[...],"droppedEvents"?:n}`. A body over the collector's
- * size limit is split in halves (rare: it needs very large events), and an event that cannot be
- * stringified is dropped alone instead of losing the whole batch.
+ * Joins queued events' JSON (each serialized when it was queued) into
+ * `{"events":[...],"droppedEvents"?:n}`. A body over the collector's size limit is split in halves
+ * (rare: it needs very large events).
  */
-export function serializeBatch(events: Event[], droppedEvents: number): SerializeResult {
-  const result: SerializeResult = { bodies: [], unserializable: 0 };
-  serializeInto(events, droppedEvents, result);
-  return result;
+export function serializeBatch(events: string[], droppedEvents: number): SerializedBatch[] {
+  const bodies: SerializedBatch[] = [];
+  serializeInto(events, droppedEvents, bodies);
+  return bodies;
 }
 
-function serializeInto(events: Event[], droppedEvents: number, result: SerializeResult): void {
+function serializeInto(events: string[], droppedEvents: number, bodies: SerializedBatch[]): void {
   if (events.length === 0) return;
-  let json: string;
-  try {
-    json = JSON.stringify(droppedEvents > 0 ? { events, droppedEvents } : { events });
-  } catch {
-    const good = events.filter(isSerializable);
-    result.unserializable += events.length - good.length;
-    // If every event stringifies alone yet the batch does not, nothing can be salvaged.
-    if (good.length === events.length) result.unserializable += events.length;
-    else serializeInto(good, droppedEvents, result);
-    return;
-  }
+  const json = `{"events":[${events.join(",")}]${droppedEvents > 0 ? `,"droppedEvents":${droppedEvents}` : ""}}`;
   // String length is a lower bound on UTF-8 bytes; only measure bytes when close to the limit.
   const tooBig =
     json.length > LIMITS.batchBytes ||
     (json.length * 3 > LIMITS.batchBytes && Buffer.byteLength(json) > LIMITS.batchBytes);
   if (tooBig && events.length > 1) {
     const half = Math.ceil(events.length / 2);
-    serializeInto(events.slice(0, half), droppedEvents, result);
-    serializeInto(events.slice(half), 0, result);
+    serializeInto(events.slice(0, half), droppedEvents, bodies);
+    serializeInto(events.slice(half), 0, bodies);
     return;
   }
-  result.bodies.push({ json, count: events.length, droppedEvents });
-}
-
-function isSerializable(event: Event): boolean {
-  try {
-    JSON.stringify(event);
-    return true;
-  } catch {
-    return false;
-  }
+  bodies.push({ json, count: events.length, droppedEvents });
 }
