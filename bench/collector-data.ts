@@ -11,13 +11,39 @@ export interface Shape {
 }
 
 const TOOLS = Array.from({ length: 20 }, (_, i) => `tool_${i.toString().padStart(2, "0")}`);
-const CLIENTS = [
+/** The clients sessions rotate through (both the random data here and the formula generators). */
+export const CLIENTS = [
   ["claude-ai", "0.1.0"],
   ["cursor", "1.4.2"],
   ["vscode", "1.102.0"],
   ["windsurf", "1.10.0"],
   ["zed", "0.190.0"],
 ] as const;
+
+/** The intent every tenth call of a session states. */
+export const INTENT = "Look up the customer's recent orders to answer a billing question";
+
+/** Each step of a session is this long. */
+export const STEP_MS = 45_000;
+
+/** The fields a session's events share: its user's identity (unless anonymous), client and server. */
+export function sourceFields(user: number | null, clientName: string, clientVersion: string) {
+  return {
+    ...(user === null
+      ? {}
+      : {
+          identifyActorGivenId: `user_${user}`,
+          identifyActorName: `User ${user}`,
+          identifyActorData: { plan: "pro" },
+        }),
+    clientName,
+    clientVersion,
+    serverName: "bench-server",
+    serverVersion: "1.0.0",
+    sdkLanguage: "typescript",
+    sdkVersion: "0.1.0",
+  };
+}
 
 /** A small deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -48,7 +74,7 @@ export function sessionEvents(shape: Shape, s: number, random: () => number, now
       projectId: shape.projectId,
       sessionId: `ses_${s}`,
       eventType: i === 0 ? "mcp:initialize" : "mcp:tools/call",
-      timestamp: new Date(start + i * 45_000).toISOString(),
+      timestamp: new Date(start + i * STEP_MS).toISOString(),
       duration: Math.round(5 + random() ** 3 * 2000),
       ...(i === 0 ? {} : { resourceName: tool }),
       parameters: { query: `find records matching item ${s % 1000}`, limit: 20, offset: i * 20 },
@@ -59,25 +85,11 @@ export function sessionEvents(shape: Shape, s: number, random: () => number, now
               { type: "text", text: `Found ${i * 3} records for item ${s % 1000}; first: record-${s}-${i}` },
             ],
           },
-      ...(i % 10 === 1
-        ? { userIntent: "Look up the customer's recent orders to answer a billing question" }
-        : {}),
+      ...(i % 10 === 1 ? { userIntent: INTENT } : {}),
       ...(isError
         ? { isError: true, error: { message: `upstream timeout on ${tool}`, type: "TimeoutError" } }
         : {}),
-      ...(anonymous
-        ? {}
-        : {
-            identifyActorGivenId: `user_${user}`,
-            identifyActorName: `User ${user}`,
-            identifyActorData: { plan: "pro" },
-          }),
-      clientName,
-      clientVersion,
-      serverName: "bench-server",
-      serverVersion: "1.0.0",
-      sdkLanguage: "typescript",
-      sdkVersion: "0.1.0",
+      ...sourceFields(anonymous ? null : user, clientName, clientVersion),
     };
   });
 }

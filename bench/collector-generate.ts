@@ -22,6 +22,7 @@ import {
   registerOf,
 } from "../packages/server/src/storage/shared/hll.js";
 import { openSqliteStorage } from "../packages/server/src/storage/sqlite/index.js";
+import { CLIENTS, INTENT, STEP_MS, sourceFields } from "./collector-data.js";
 
 export interface Dataset {
   projectId: string;
@@ -41,22 +42,14 @@ export const datasetFor = (events: number, projectId: string, end = Date.now()):
   end: Math.floor(end / 3_600_000) * 3_600_000,
 });
 
-const CLIENTS = [
-  ["claude-ai", "0.1.0"],
-  ["cursor", "1.4.2"],
-  ["vscode", "1.102.0"],
-  ["windsurf", "1.10.0"],
-  ["zed", "0.190.0"],
-] as const;
-const INTENT = "Look up the customer's recent orders to answer a billing question";
-const STEP_MS = 45_000;
 const M = 2147483647;
 
 // The formulas, once for JavaScript and once as SQL text. Every product stays below 2^53, so
 // JavaScript numbers and SQLite integers agree exactly.
 const hash = (s: number, i: number, k: number) =>
   (((s * 1103515245 + i * 12345 + k * 2654435) % M) * 48271) % M;
-const hashSql = (s: string, i: string, k: number) =>
+/** `hash` as SQL text (integer arithmetic; every product < 2^53, so SQLite and PostgreSQL agree). */
+export const hashSql = (s: string, i: string, k: number) =>
   `(((( ${s} * 1103515245 + ${i} * 12345 + ${k * 2654435}) % ${M}) * 48271) % ${M})`;
 const spanOf = (d: Dataset) => d.days * 86_400_000;
 const startOf = (d: Dataset, s: number) =>
@@ -105,19 +98,7 @@ export function sessionEvents(d: Dataset, s: number): Event[] {
             },
           }),
       ...(i % 10 === 1 ? { userIntent: INTENT } : {}),
-      ...(s % 5 === 4
-        ? {}
-        : {
-            identifyActorGivenId: `user_${user}`,
-            identifyActorName: `User ${user}`,
-            identifyActorData: { plan: "pro" },
-          }),
-      clientName,
-      clientVersion,
-      serverName: "bench-server",
-      serverVersion: "1.0.0",
-      sdkLanguage: "typescript",
-      sdkVersion: "0.1.0",
+      ...sourceFields(s % 5 === 4 ? null : user, clientName, clientVersion),
     };
     return event;
   });

@@ -16,18 +16,9 @@ import pg from "pg";
 import { bucketOf } from "../packages/server/src/storage/histogram.js";
 import { openPostgresStorage } from "../packages/server/src/storage/postgres/index.js";
 import { decodeSketch, registerOf } from "../packages/server/src/storage/shared/hll.js";
-import { type Dataset, datasetFor, ingestDataset } from "./collector-generate.js";
+import { CLIENTS, INTENT, STEP_MS } from "./collector-data.js";
+import { type Dataset, datasetFor, hashSql, ingestDataset } from "./collector-generate.js";
 
-const CLIENTS = [
-  ["claude-ai", "0.1.0"],
-  ["cursor", "1.4.2"],
-  ["vscode", "1.102.0"],
-  ["windsurf", "1.10.0"],
-  ["zed", "0.190.0"],
-] as const;
-const INTENT = "Look up the customer's recent orders to answer a billing question";
-const STEP_MS = 45_000;
-const M = 2147483647;
 /** The duration formula's range (collector-generate.ts): 5 … 2,005 ms. */
 const MAX_DURATION = 2_005;
 /** Tables the generator fills; their secondary indexes are dropped while loading and rebuilt. */
@@ -51,9 +42,8 @@ const FILLED = [
   "tool_day_users",
 ];
 
-// collector-generate.ts's hash, in PostgreSQL (BIGINT arithmetic; every product < 2^53).
-const hash = (s: string, i: string, k: number) =>
-  `(((( ${s} * 1103515245 + ${i} * 12345 + ${k * 2654435}) % ${M}) * 48271) % ${M})`;
+// collector-generate.ts's hash, in PostgreSQL (BIGINT arithmetic).
+const hash = hashSql;
 const HOUR = (ts: string) => `((${ts}) / 3600000 * 3600000)`;
 const pad = (n: string, width: number) => `lpad((${n})::text, ${width}, '0')`;
 const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
