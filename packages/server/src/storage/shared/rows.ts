@@ -98,11 +98,11 @@ export const toUserSummary = (row: UserRow): UserSummary => ({
   events: row.events,
 });
 
-export interface SessionRow {
+/** A row of the `sessions` table; `stateless` is INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL. */
+export interface SessionTableRow<Flag extends number | boolean = number | boolean> {
   pk: number;
   session_id: string;
-  user_id: string | null;
-  user_name: string | null;
+  user_pk: number | null;
   client_name: string | null;
   client_version: string | null;
   server_name: string | null;
@@ -112,8 +112,14 @@ export interface SessionRow {
   events: number;
   tool_calls: number;
   errors: number;
-  /** INTEGER 0/1 in SQLite, BOOLEAN in PostgreSQL. */
-  stateless: number | boolean;
+  stateless: Flag;
+  group_key: string | null;
+}
+
+/** A session with its user's id and name (SESSION_COLUMNS). */
+export interface SessionRow extends SessionTableRow {
+  user_id: string | null;
+  user_name: string | null;
 }
 
 /** Columns for SessionRow: sessions `s` left-joined with users `u`. */

@@ -1,5 +1,6 @@
 import type { Register } from "../../shared/hll.js";
 import { type RollupKey, rollupKeyOf } from "../../shared/rollup-deltas.js";
+import type { SessionTableRow } from "../../shared/rows.js";
 import type { JsonObject } from "../../types.js";
 import { all, fromJson, type Sql } from "../db.js";
 
@@ -64,21 +65,7 @@ export interface UserState {
   register?: Register;
 }
 
-export interface SessionRow {
-  pk: number;
-  session_id: string;
-  user_pk: number | null;
-  client_name: string | null;
-  client_version: string | null;
-  server_name: string | null;
-  server_version: string | null;
-  first_seen: number;
-  last_seen: number;
-  events: number;
-  tool_calls: number;
-  errors: number;
-  stateless: boolean;
-  group_key: string | null;
+export interface SessionRow extends SessionTableRow<boolean> {
   /** The id of the session's user (joined), so that its events count for that user by name. */
   user_id: string | null;
 }

@@ -1,5 +1,6 @@
 import type { Register } from "../../shared/hll.js";
 import { type RollupKey, rollupKeyOf } from "../../shared/rollup-deltas.js";
+import type { SessionTableRow } from "../../shared/rows.js";
 import type { JsonObject } from "../../types.js";
 import { type Db, fromJson, get, run, updateChanged } from "../db.js";
 
@@ -72,22 +73,7 @@ export interface UserState {
   register?: Register;
 }
 
-interface SessionRow {
-  pk: number;
-  session_id: string;
-  user_pk: number | null;
-  client_name: string | null;
-  client_version: string | null;
-  server_name: string | null;
-  server_version: string | null;
-  first_seen: number;
-  last_seen: number;
-  events: number;
-  tool_calls: number;
-  errors: number;
-  stateless: number;
-  group_key: string | null;
-}
+type SessionRow = SessionTableRow<number>;
 
 export function sessionFromRow(row: SessionRow): SessionState {
   const state: Omit<SessionState, "stored"> = {
