@@ -128,7 +128,7 @@ function linkGroup(
   if (added > 0) run(db, `UPDATE error_groups SET ${counter} = ${counter} + ? WHERE pk = ?`, added, groupPk);
 }
 
-export function errorGroupPk(
+function errorGroupPk(
   db: Db,
   projectPk: number,
   key: { tool: string; message: string },
