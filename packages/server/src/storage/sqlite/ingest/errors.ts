@@ -128,11 +128,7 @@ function linkGroup(
   if (added > 0) run(db, `UPDATE error_groups SET ${counter} = ${counter} + ? WHERE pk = ?`, added, groupPk);
 }
 
-function errorGroupPk(
-  db: Db,
-  projectPk: number,
-  key: { tool: string; message: string },
-): number | null {
+function errorGroupPk(db: Db, projectPk: number, key: { tool: string; message: string }): number | null {
   return (
     get<{ pk: number }>(
       db,
