@@ -4,11 +4,18 @@
  * run — the same gzipped batches decompressed, parsed and streamed with COPY (psql, one client)
  * into one events table with a primary key and two indexes, no HTTP, no derived tables.
  * Each measurement gets a fresh schema.
+ * Each phase also reports CPU time per event by who spends it, read from /proc (Linux): the bench
+ * process, the psql child (raw) or the collector processes, and the PostgreSQL server (every
+ * process owned by the `postgres` user: backends and background processes; 0 when the server is
+ * not local), their sum (accounted) and the whole machine's busy CPU (machine − accounted is what
+ * other jobs used). From the medians it prints the CPU-bound ceiling: raw CPU ÷ collector CPU per
+ * event, the throughput ratio to expect when both saturate the cores.
  * Usage: tsx --conditions=@mcpsight/source postgres-ingest.ts [--events 100000] [--concurrency 4]
- *   [--rounds 1] [--processes 1,2] [--cpu-prof <dir>] [--database-url postgres://…]
+ *   [--rounds 1] [--processes 1,2] [--cpu-prof <dir>] [--keep] [--database-url postgres://…]
  *   (default MCPSIGHT_TEST_DATABASE_URL). With several rounds, raw and collector runs alternate and
  *   medians are reported (the machine's load drifts), with the median of each round's ratio to
  *   that round's raw rate beside the ratio of medians. `--cpu-prof` profiles the collectors.
+ *   `--keep` keeps the collector runs' schemas and prints their names (for EXPLAIN afterwards).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -17,6 +24,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import pg from "pg";
 import { rng, sessionEvents } from "./collector-data.js";
 import { describeMachine } from "./src/machine.js";
+import { CpuMeter, type CpuUsage, userId } from "./src/proc-cpu.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +33,7 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     processes: { type: "string" },
     "cpu-prof": { type: "string" },
+    keep: { type: "boolean" },
     "database-url": { type: "string" },
   },
 });
@@ -36,8 +45,38 @@ const PROFILE = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cp
 const BASE_URL =
   values["database-url"] ?? process.env.MCPSIGHT_TEST_DATABASE_URL ?? process.env.MCPSIGHT_DATABASE_URL;
 if (!BASE_URL) throw new Error("set --database-url or MCPSIGHT_TEST_DATABASE_URL");
+const KEEP = values.keep ?? false;
 const BATCH = 500;
 const out = (line: string) => process.stdout.write(`${line}\n`);
+const POSTGRES_UID = userId("postgres");
+
+/**
+ * Polls /proc every 100 ms during a phase (see src/proc-cpu.ts); the bench process's figure
+ * includes this polling.
+ */
+const cpuMeter = () =>
+  new CpuMeter(POSTGRES_UID === undefined ? undefined : { uid: POSTGRES_UID, group: "postgres" });
+
+/** CPU µs per event of a phase: by process, in print order, with their sum and the machine's. */
+interface CpuPerEvent {
+  parts: [label: string, us: number][];
+  accounted: number;
+  machine: number;
+}
+function cpuPerEvent(usage: CpuUsage, groups: [label: string, group: string][]): CpuPerEvent {
+  const us = (seconds: number) => (seconds * 1e6) / TOTAL;
+  const parts = groups.map(([label, group]): [string, number] => [
+    label,
+    us(group === "bench" ? usage.bench : (usage.groups.get(group) ?? 0)),
+  ]);
+  return {
+    parts,
+    accounted: parts.reduce((sum, [, value]) => sum + value, 0),
+    machine: us(usage.machine),
+  };
+}
+const formatCpu = (cpu: CpuPerEvent) =>
+  `${cpu.parts.map(([label, us]) => `${label} ${us.toFixed(1)} µs`).join(", ")} (accounted ${cpu.accounted.toFixed(1)} µs; machine ${cpu.machine.toFixed(1)} µs)`;
 
 function makeBatches(projectId: string): Buffer[] {
   const random = rng(42);
@@ -77,12 +116,20 @@ const field = (value: unknown): string =>
     ? "\\N"
     : String(value).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 
-async function rawCopy(batches: Buffer[]): Promise<number> {
+interface Phase {
+  rate: number;
+  cpu: CpuPerEvent;
+}
+
+/** The timed part (psql's COPY) is metered: the bench process, psql and the PostgreSQL server. */
+async function rawCopy(batches: Buffer[]): Promise<Phase> {
   const schema = await freshSchema();
   await admin(`CREATE SCHEMA ${schema};
     CREATE TABLE ${schema}.events (id TEXT PRIMARY KEY, project_id TEXT, session_id TEXT, ts BIGINT, event_type TEXT,
       resource_name TEXT, user_id TEXT, body TEXT);
     CREATE INDEX ON ${schema}.events (session_id, ts); CREATE INDEX ON ${schema}.events (user_id, ts);`);
+  const meter = cpuMeter();
+  meter.start();
   const start = performance.now();
   const psql = spawn(
     "psql",
@@ -91,6 +138,7 @@ async function rawCopy(batches: Buffer[]): Promise<number> {
       stdio: ["pipe", "inherit", "inherit"],
     },
   );
+  if (psql.pid !== undefined) meter.track("psql", psql.pid);
   const done = new Promise<number | null>((resolve) => psql.once("exit", resolve));
   for (const batch of batches) {
     const { events } = JSON.parse(gunzipSync(batch).toString("utf8")) as {
@@ -104,12 +152,21 @@ async function rawCopy(batches: Buffer[]): Promise<number> {
   psql.stdin.end();
   if ((await done) !== 0) throw new Error("psql COPY failed");
   const rate = TOTAL / ((performance.now() - start) / 1000);
+  const usage = meter.stop();
   await admin(`DROP SCHEMA ${schema} CASCADE`);
-  return rate;
+  return {
+    rate,
+    cpu: cpuPerEvent(usage, [
+      ["bench", "bench"],
+      ["psql", "psql"],
+      ["postgres", "postgres"],
+    ]),
+  };
 }
 
 interface Collector {
   url: string;
+  pid: number;
   close(): Promise<void>;
 }
 async function startCollector(url: string): Promise<Collector> {
@@ -138,6 +195,7 @@ async function startCollector(url: string): Promise<Collector> {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   return {
     url: (JSON.parse(line) as { url: string }).url,
+    pid: child.pid as number,
     close: async () => {
       child.kill("SIGTERM");
       await exited;
@@ -167,18 +225,36 @@ async function send(collectors: Collector[], batches: Buffer[]): Promise<number>
   return TOTAL / ((performance.now() - start) / 1000);
 }
 
-async function collectorRun(processes: number, batches: Buffer[]): Promise<number> {
+/**
+ * The sending is metered (not the collectors' start-up): the collector processes, the PostgreSQL
+ * server and the bench process, which sends the requests.
+ */
+async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase & { schema: string }> {
   const schema = await freshSchema();
   const first = await startCollector(schemaUrl(schema)); // initialises the schema
   const collectors = [first];
   for (let i = 1; i < processes; i++) collectors.push(await startCollector(schemaUrl(schema)));
+  const meter = cpuMeter();
+  for (const collector of collectors) meter.track("collector", collector.pid);
+  meter.start();
   const rate = await send(collectors, batches);
+  const usage = meter.stop();
   await Promise.all(collectors.map((c) => c.close()));
-  await admin(`DROP SCHEMA ${schema} CASCADE`);
-  return rate;
+  if (!KEEP) await admin(`DROP SCHEMA ${schema} CASCADE`);
+  return {
+    rate,
+    schema,
+    cpu: cpuPerEvent(usage, [
+      ["collector node", "collector"],
+      ["postgres", "postgres"],
+      ["bench", "bench"],
+    ]),
+  };
 }
 
 out(describeMachine());
+if (POSTGRES_UID === undefined)
+  out("no local `postgres` user: the PostgreSQL server's CPU is not measured (it is in machine)");
 const batches = makeBatches("proj_bench");
 out(
   `events: ${TOTAL}, batches of ${BATCH}, ${CONCURRENCY} requests in flight per collector, ${ROUNDS} round(s)`,
@@ -189,10 +265,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 const rates = new Map<string, number[]>();
-const record = (name: string, rate: number) => {
+const cpus = new Map<string, CpuPerEvent[]>();
+const record = (name: string, { rate, cpu }: Phase) => {
   rates.set(name, [...(rates.get(name) ?? []), rate]);
+  cpus.set(name, [...(cpus.get(name) ?? []), cpu]);
   out(`  ${name}: ${Math.round(rate)} events/s`);
+  out(`    CPU per event: ${formatCpu(cpu)}`);
 };
+const kept: string[] = [];
 // Each round's collector rates over that round's raw rate: the load drifts less within a round.
 const roundRatios = new Map<number, number[]>();
 for (let round = 1; round <= ROUNDS; round++) {
@@ -200,19 +280,49 @@ for (let round = 1; round <= ROUNDS; round++) {
   const raw = await rawCopy(batches);
   record("raw", raw);
   for (const n of PROCESSES) {
-    const rate = await collectorRun(n, batches);
-    record(`${n}p`, rate);
-    roundRatios.set(n, [...(roundRatios.get(n) ?? []), rate / raw]);
-    out(`    ratio to this round's raw: ${(rate / raw).toFixed(2)}`);
+    const run = await collectorRun(n, batches);
+    record(`${n}p`, run);
+    roundRatios.set(n, [...(roundRatios.get(n) ?? []), run.rate / raw.rate]);
+    out(`    ratio to this round's raw: ${(run.rate / raw.rate).toFixed(2)}`);
+    if (KEEP) {
+      kept.push(run.schema);
+      out(`    schema kept: ${run.schema}`);
+    }
   }
 }
+/** Medians across rounds, part by part. */
+const medianCpu = (name: string): CpuPerEvent => {
+  const runs = cpus.get(name) ?? [];
+  return {
+    parts: (runs[0]?.parts ?? []).map(([label], i): [string, number] => [
+      label,
+      median(runs.map((cpu) => cpu.parts[i]?.[1] ?? 0)),
+    ]),
+    accounted: median(runs.map((cpu) => cpu.accounted)),
+    machine: median(runs.map((cpu) => cpu.machine)),
+  };
+};
 const raw = median(rates.get("raw") ?? []);
+const rawCpu = medianCpu("raw");
 out(
   `raw limit (gunzip + parse + COPY from one client, 1 table, PK + 2 indexes): ${Math.round(raw)} events/s`,
 );
+out(`  CPU per event (medians): ${formatCpu(rawCpu)}`);
 for (const n of PROCESSES) {
   const rate = median(rates.get(`${n}p`) ?? []);
   out(
     `${n} collector process${n > 1 ? "es" : ""}: ${Math.round(rate)} events/s (ratio ${(rate / raw).toFixed(2)}; median of per-round ratios ${median(roundRatios.get(n) ?? []).toFixed(2)}; target >= 0.5)`,
   );
+  out(`  CPU per event (medians): ${formatCpu(medianCpu(`${n}p`))}`);
 }
+for (const n of PROCESSES) {
+  const cpu = medianCpu(`${n}p`);
+  const bench = cpu.parts.find(([label]) => label === "bench")?.[1] ?? 0;
+  out(
+    `CPU-bound ceiling, ${n} process${n > 1 ? "es" : ""}: raw CPU ÷ collector CPU per event = ${(rawCpu.accounted / cpu.accounted).toFixed(2)} (the throughput ratio to expect when both saturate the cores; ${(rawCpu.accounted / (cpu.accounted - bench)).toFixed(2)} without the bench's HTTP client)`,
+  );
+}
+if (kept.length > 0)
+  out(
+    `kept schemas (set search_path to one to EXPLAIN; DROP SCHEMA … CASCADE when done): ${kept.join(", ")}`,
+  );
