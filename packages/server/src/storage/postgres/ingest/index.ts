@@ -9,6 +9,7 @@ import { attributeStoredEvents } from "./attribute.js";
 import { type ErrorOccurrence, recordErrors } from "./errors.js";
 import { RollupDeltas } from "./rollups.js";
 import {
+  byKey,
   type EventRecord,
   emptyUser,
   loadSessions,
@@ -165,7 +166,8 @@ export class BatchWriter {
     const [stored, users, sessions, keys] = await Promise.all([
       all<{ event_id: string }>(
         this.db,
-        "SELECT event_id FROM events WHERE project_pk = $1 AND event_id = ANY($2::text[])",
+        `SELECT e.event_id FROM unnest($2::text[]) AS k(id)
+         CROSS JOIN LATERAL (${byKey("events", "event_id", "event_id")}) e`,
         [this.projectPk, events.map((e) => e.id)],
       ),
       userIds.size > 0 ? loadUsers(this.db, this.projectPk, [...userIds]) : [],

@@ -96,10 +96,21 @@ export function sessionFromRow(row: SessionRow): SessionState {
 }
 
 /**
+ * The row of `table` whose `column` (unique with `project_pk = $1`) equals `k.id`: the body of a
+ * `CROSS JOIN LATERAL` over `unnest(ids) AS k(id)`. Each id is then one probe of the unique index
+ * whatever the table's statistics; `column = ANY(ids)` lets a generic plan on a table not yet
+ * analysed (a new database in its first minute) scan every row of the project instead.
+ */
+export const byKey = (table: string, column: string, select: string): string =>
+  `SELECT ${select} FROM ${table} WHERE project_pk = $1 AND ${column} = k.id LIMIT 1`;
+
+/**
  * Sessions the batch may continue: by id, or open stateless groups overlapping its time span — by
  * key (`c:` groups), and every `u:<pk>:` group of the users named in `groupUserIds` (looked up
  * here, so this read needs no user keys and goes out in the same round trip as the user read).
- * Rows may repeat; callers deduplicate by `pk`.
+ * Every lookup is a lateral index probe per key (`OFFSET 0` keeps the planner from flattening it
+ * into a join that a table without statistics would scan). Rows may repeat; callers deduplicate
+ * by `pk`.
  */
 export function loadSessions(
   db: Sql,
@@ -113,15 +124,17 @@ export function loadSessions(
   return all<SessionRow>(
     db,
     `SELECT s.*, (SELECT user_id FROM users WHERE pk = s.user_pk) AS user_id FROM (
-       SELECT * FROM sessions WHERE project_pk = $1 AND session_id = ANY($2::text[])
+       SELECT s.* FROM unnest($2::text[]) AS k(id) CROSS JOIN LATERAL (${byKey("sessions", "session_id", "*")}) s
        UNION ALL
-       SELECT * FROM sessions WHERE project_pk = $1 AND group_key = ANY($3::text[])
-         AND last_seen >= $5 AND first_seen <= $6
+       SELECT s.* FROM unnest($3::text[]) AS k(key) CROSS JOIN LATERAL (
+         SELECT * FROM sessions WHERE project_pk = $1 AND group_key = k.key
+           AND last_seen >= $5 AND first_seen <= $6 OFFSET 0) s
        UNION ALL
-       SELECT s.* FROM users u JOIN sessions s ON s.project_pk = $1
-         AND s.group_key >= ('u:' || u.pk || ':') COLLATE "C" AND s.group_key < ('u:' || u.pk || ';') COLLATE "C"
-         AND s.last_seen >= $5 AND s.first_seen <= $6
-       WHERE u.project_pk = $1 AND u.user_id = ANY($4::text[])
+       SELECT s.* FROM unnest($4::text[]) AS k(id) CROSS JOIN LATERAL (${byKey("users", "user_id", "pk")}) u
+       CROSS JOIN LATERAL (
+         SELECT * FROM sessions WHERE project_pk = $1
+           AND group_key >= ('u:' || u.pk || ':') COLLATE "C" AND group_key < ('u:' || u.pk || ';') COLLATE "C"
+           AND last_seen >= $5 AND first_seen <= $6 OFFSET 0) s
      ) s`,
     [projectPk, sessionIds, groupKeys, groupUserIds, earliestLast, latestFirst],
   );
@@ -139,8 +152,8 @@ export interface UserRow {
 export function loadUsers(db: Sql, projectPk: number, userIds: string[]): Promise<UserRow[]> {
   return all<UserRow>(
     db,
-    `SELECT pk, user_id, user_name, user_data, profile_at FROM users
-     WHERE project_pk = $1 AND user_id = ANY($2::text[])`,
+    `SELECT u.* FROM unnest($2::text[]) AS k(id)
+     CROSS JOIN LATERAL (${byKey("users", "user_id", "pk, user_id, user_name, user_data, profile_at")}) u`,
     [projectPk, userIds],
   );
 }
