@@ -1,26 +1,30 @@
 /**
  * PostgreSQL ingest throughput: events/s through POST /v1/batch (gzip, batches of 500) with one
- * and with two collector processes on one database, beside the raw limit measured in the same
- * run — the same gzipped batches decompressed, parsed and streamed with COPY (psql, one client)
- * into one events table with a primary key and two indexes, no HTTP, no derived tables.
- * Each measurement gets a fresh schema.
+ * and with two collector processes on one database, beside two raw limits measured in the same
+ * run — the same gzipped batches decompressed, parsed and streamed with COPY (psql, one client),
+ * no HTTP, no derived tables: "raw" into a simple events table with a primary key and two
+ * indexes, and "raw (events table)" into a table with the columns and indexes of mcpsight's
+ * `events` table (its DDL copied from the server's schema; session and user keys from a Map per
+ * id, no session derivation). Each measurement gets a fresh schema.
  * Each phase also reports CPU time per event by who spends it, read from /proc (Linux): the bench
- * process, the psql child (raw) or the collector processes, and the PostgreSQL server (every
+ * process, the psql child (raw phases) or the collector processes, and the PostgreSQL server (every
  * process owned by the `postgres` user: backends and background processes; 0 when the server is
  * not local), their sum (accounted) and the whole machine's busy CPU (machine − accounted is what
  * other jobs used). From the medians it prints the CPU-bound ceiling: raw CPU ÷ collector CPU per
- * event, the throughput ratio to expect when both saturate the cores.
+ * event, the throughput ratio to expect when both saturate the cores, against each raw limit.
  * Usage: tsx --conditions=@mcpsight/source postgres-ingest.ts [--events 100000] [--concurrency 4]
  *   [--rounds 1] [--processes 1,2] [--cpu-prof <dir>] [--keep] [--database-url postgres://…]
- *   (default MCPSIGHT_TEST_DATABASE_URL). With several rounds, raw and collector runs alternate and
- *   medians are reported (the machine's load drifts), with the median of each round's ratio to
- *   that round's raw rate beside the ratio of medians. `--cpu-prof` profiles the collectors.
+ *   (default MCPSIGHT_TEST_DATABASE_URL). Each round runs raw, raw (events table), then the
+ *   collector runs; with several rounds medians are reported (the machine's load drifts), with the
+ *   median of each round's ratio to that round's raw rates beside the ratio of medians, for both
+ *   raw limits. `--cpu-prof` profiles the collectors.
  *   `--keep` keeps the collector runs' schemas and prints their names (for EXPLAIN afterwards).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { EVENT_TYPES, type Event } from "@mcpsight/protocol";
 import pg from "pg";
 import { rng, sessionEvents } from "./collector-data.js";
 import { describeMachine } from "./src/machine.js";
@@ -121,19 +125,124 @@ interface Phase {
   cpu: CpuPerEvent;
 }
 
-/** The timed part (psql's COPY) is metered: the bench process, psql and the PostgreSQL server. */
-async function rawCopy(batches: Buffer[]): Promise<Phase> {
-  const schema = await freshSchema();
-  await admin(`CREATE SCHEMA ${schema};
-    CREATE TABLE ${schema}.events (id TEXT PRIMARY KEY, project_id TEXT, session_id TEXT, ts BIGINT, event_type TEXT,
+/** A raw COPY target: its DDL (run with search_path set to a fresh schema) and its rows. */
+interface RawTable {
+  ddl: string;
+  /** The COPY column list. */
+  columns: string;
+  /** A row maker per run (it may keep state across the run's events): the fields of one event. */
+  rows(): (e: Event) => unknown[];
+}
+
+/** The simple table: the event's JSON in one column, a primary key and two indexes. */
+const SIMPLE_TABLE: RawTable = {
+  ddl: `CREATE TABLE events (id TEXT PRIMARY KEY, project_id TEXT, session_id TEXT, ts BIGINT, event_type TEXT,
       resource_name TEXT, user_id TEXT, body TEXT);
-    CREATE INDEX ON ${schema}.events (session_id, ts); CREATE INDEX ON ${schema}.events (user_id, ts);`);
+    CREATE INDEX ON events (session_id, ts); CREATE INDEX ON events (user_id, ts);`,
+  columns: "id, project_id, session_id, ts, event_type, resource_name, user_id, body",
+  rows: () => (e) => [
+    e.id,
+    e.projectId,
+    e.sessionId,
+    Date.parse(e.timestamp),
+    e.eventType,
+    e.resourceName,
+    e.identifyActorGivenId,
+    JSON.stringify(e),
+  ],
+};
+
+const C = 'COLLATE "C"';
+/** JSON text of a payload, NULL when absent. */
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+/**
+ * mcpsight's events table: the `CREATE TABLE events` statement and the four `CREATE INDEX events_*`
+ * statements copied from packages/server/src/storage/postgres/schema.ts. Rows as `insertEvents`
+ * (packages/server/src/storage/postgres/ingest/write.ts) stores them, except that session_pk and
+ * user_pk are numbered per sessionId and per identifyActorGivenId by a Map (no session derivation).
+ */
+const EVENTS_TABLE: RawTable = {
+  ddl: `
+  CREATE TABLE events (
+    pk BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, project_pk BIGINT NOT NULL,
+    event_id TEXT ${C} NOT NULL, session_pk BIGINT NOT NULL, user_pk BIGINT, ts BIGINT NOT NULL,
+    event_type TEXT NOT NULL, resource_name TEXT, duration DOUBLE PRECISION,
+    is_error BOOLEAN NOT NULL DEFAULT false, error TEXT, user_intent TEXT, parameters TEXT,
+    response TEXT, identify TEXT, client_name TEXT, client_version TEXT, server_name TEXT,
+    server_version TEXT, sdk_language TEXT, sdk_version TEXT, tags TEXT, properties TEXT,
+    UNIQUE (project_pk, event_id)
+  );
+  CREATE INDEX events_session ON events (session_pk, ts, pk);
+  CREATE INDEX events_user ON events (user_pk, ts) WHERE user_pk IS NOT NULL;
+  CREATE INDEX events_intents ON events (project_pk, ts DESC, pk DESC)
+    WHERE user_intent IS NOT NULL OR resource_name = 'get_more_tools';
+  CREATE INDEX events_ts ON events USING brin (ts) WITH (pages_per_range = 32);
+`,
+  columns: `pk, project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration, is_error,
+    error, user_intent, parameters, response, identify, client_name, client_version, server_name,
+    server_version, sdk_language, sdk_version, tags, properties`,
+  rows: () => {
+    let pk = 0;
+    const sessions = new Map<string | undefined, number>();
+    const users = new Map<string, number>();
+    const keyOf = <K>(map: Map<K, number>, key: K) => {
+      const value = map.get(key);
+      if (value !== undefined) return value;
+      map.set(key, map.size + 1);
+      return map.size;
+    };
+    return (e) => [
+      ++pk,
+      1,
+      e.id,
+      keyOf(sessions, e.sessionId),
+      e.identifyActorGivenId === undefined ? null : keyOf(users, e.identifyActorGivenId),
+      Date.parse(e.timestamp),
+      e.eventType,
+      e.resourceName,
+      e.duration,
+      e.isError === true || e.error !== undefined,
+      json(e.error),
+      e.userIntent,
+      json(e.parameters),
+      json(e.response),
+      e.eventType === EVENT_TYPES.identify && e.identifyActorGivenId
+        ? JSON.stringify({
+            userId: e.identifyActorGivenId,
+            userName: e.identifyActorName ?? null,
+            userData: e.identifyActorData ?? null,
+          })
+        : null,
+      e.clientName,
+      e.clientVersion,
+      e.serverName,
+      e.serverVersion,
+      e.sdkLanguage,
+      e.sdkVersion,
+      json(e.tags),
+      json(e.properties),
+    ];
+  },
+};
+
+/** The timed part (psql's COPY) is metered: the bench process, psql and the PostgreSQL server. */
+async function rawCopy(batches: Buffer[], table: RawTable): Promise<Phase> {
+  const schema = await freshSchema();
+  await admin(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}; ${table.ddl}`);
   const meter = cpuMeter();
   meter.start();
   const start = performance.now();
+  const row = table.rows();
   const psql = spawn(
     "psql",
-    [BASE_URL as string, "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy ${schema}.events FROM STDIN`],
+    [
+      BASE_URL as string,
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      `\\copy ${schema}.events (${table.columns.replace(/\s+/g, " ")}) FROM STDIN`,
+    ],
     {
       stdio: ["pipe", "inherit", "inherit"],
     },
@@ -141,12 +250,9 @@ async function rawCopy(batches: Buffer[]): Promise<Phase> {
   if (psql.pid !== undefined) meter.track("psql", psql.pid);
   const done = new Promise<number | null>((resolve) => psql.once("exit", resolve));
   for (const batch of batches) {
-    const { events } = JSON.parse(gunzipSync(batch).toString("utf8")) as {
-      events: Record<string, unknown>[];
-    };
+    const { events } = JSON.parse(gunzipSync(batch).toString("utf8")) as { events: Event[] };
     let chunk = "";
-    for (const e of events)
-      chunk += `${[e.id, e.projectId, e.sessionId, Date.parse(e.timestamp as string), e.eventType, e.resourceName, e.identifyActorGivenId, JSON.stringify(e)].map(field).join("\t")}\n`;
+    for (const e of events) chunk += `${row(e).map(field).join("\t")}\n`;
     if (!psql.stdin.write(chunk)) await new Promise((resolve) => psql.stdin.once("drain", resolve));
   }
   psql.stdin.end();
@@ -273,17 +379,22 @@ const record = (name: string, { rate, cpu }: Phase) => {
   out(`    CPU per event: ${formatCpu(cpu)}`);
 };
 const kept: string[] = [];
-// Each round's collector rates over that round's raw rate: the load drifts less within a round.
+// Each round's collector rates over that round's raw rates: the load drifts less within a round.
 const roundRatios = new Map<number, number[]>();
+const roundEventsTableRatios = new Map<number, number[]>();
 for (let round = 1; round <= ROUNDS; round++) {
   out(`round ${round}`);
-  const raw = await rawCopy(batches);
+  const raw = await rawCopy(batches, SIMPLE_TABLE);
   record("raw", raw);
+  const rawEvents = await rawCopy(batches, EVENTS_TABLE);
+  record("raw (events table)", rawEvents);
   for (const n of PROCESSES) {
     const run = await collectorRun(n, batches);
     record(`${n}p`, run);
     roundRatios.set(n, [...(roundRatios.get(n) ?? []), run.rate / raw.rate]);
+    roundEventsTableRatios.set(n, [...(roundEventsTableRatios.get(n) ?? []), run.rate / rawEvents.rate]);
     out(`    ratio to this round's raw: ${(run.rate / raw.rate).toFixed(2)}`);
+    out(`    ratio to this round's raw into the events table: ${(run.rate / rawEvents.rate).toFixed(2)}`);
     if (KEEP) {
       kept.push(run.schema);
       out(`    schema kept: ${run.schema}`);
@@ -308,10 +419,19 @@ out(
   `raw limit (gunzip + parse + COPY from one client, 1 table, PK + 2 indexes): ${Math.round(raw)} events/s`,
 );
 out(`  CPU per event (medians): ${formatCpu(rawCpu)}`);
+const rawEvents = median(rates.get("raw (events table)") ?? []);
+const rawEventsCpu = medianCpu("raw (events table)");
+out(
+  `raw into the events table (gunzip + parse + COPY from one client, mcpsight's events table: PK + UNIQUE + 4 indexes): ${Math.round(rawEvents)} events/s`,
+);
+out(`  CPU per event (medians): ${formatCpu(rawEventsCpu)}`);
 for (const n of PROCESSES) {
   const rate = median(rates.get(`${n}p`) ?? []);
   out(
     `${n} collector process${n > 1 ? "es" : ""}: ${Math.round(rate)} events/s (ratio ${(rate / raw).toFixed(2)}; median of per-round ratios ${median(roundRatios.get(n) ?? []).toFixed(2)}; target >= 0.5)`,
+  );
+  out(
+    `  ratio to raw into the events table: ${(rate / rawEvents).toFixed(2)} (median of per-round ratios ${median(roundEventsTableRatios.get(n) ?? []).toFixed(2)})`,
   );
   out(`  CPU per event (medians): ${formatCpu(medianCpu(`${n}p`))}`);
 }
@@ -320,6 +440,9 @@ for (const n of PROCESSES) {
   const bench = cpu.parts.find(([label]) => label === "bench")?.[1] ?? 0;
   out(
     `CPU-bound ceiling, ${n} process${n > 1 ? "es" : ""}: raw CPU ÷ collector CPU per event = ${(rawCpu.accounted / cpu.accounted).toFixed(2)} (the throughput ratio to expect when both saturate the cores; ${(rawCpu.accounted / (cpu.accounted - bench)).toFixed(2)} without the bench's HTTP client)`,
+  );
+  out(
+    `  against raw into the events table: ${(rawEventsCpu.accounted / cpu.accounted).toFixed(2)} (${(rawEventsCpu.accounted / (cpu.accounted - bench)).toFixed(2)} without the bench's HTTP client)`,
   );
 }
 if (kept.length > 0)
