@@ -3,6 +3,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL } from "../../../test/backends.js";
 import { storageSuite } from "../../../test/storage.suite.js";
+import { decodeSketch, emptyRegisters, encodeSketch, HLL_REGISTERS } from "../shared/hll.js";
 import { parsePostgresUrl } from "./db.js";
 import { openPostgresStorage } from "./index.js";
 
@@ -30,6 +31,51 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       for (const store of stores) expect((await store.listProjects()).map((p) => p.id)).toEqual(["p"]);
       await Promise.all(stores.map((store) => store.close()));
     } finally {
+      await database.drop();
+    }
+  });
+
+  it("mcpsight_hll_apply is the register-wise max of sparse and dense sketches", async () => {
+    const database = await freshPostgresSchema();
+    const storage = await openPostgresStorage({ url: database.url as string });
+    const { connectionString, schema } = parsePostgresUrl(database.url as string);
+    const client = new pg.Client({ connectionString, options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      let seed = 7;
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed / 2147483648;
+      };
+      const registers = (count: number) => {
+        const r = emptyRegisters();
+        for (let i = 0; i < count; i++)
+          r[Math.floor(random() * HLL_REGISTERS)] = 1 + Math.floor(random() * 20);
+        return r;
+      };
+      // Empty, sparse and dense (from 1,366 registers) on each side.
+      const pairs: [number, number][] = [
+        [0, 0],
+        [0, 5],
+        [40, 3],
+        [1300, 200],
+        [3000, 10],
+        [10, 3000],
+        [3000, 3000],
+      ];
+      for (const [a, b] of pairs) {
+        const stored = registers(a);
+        const delta = registers(b);
+        const { rows } = await client.query<{ merged: Buffer }>(
+          "SELECT mcpsight_hll_apply($1, $2) AS merged",
+          [encodeSketch(stored), encodeSketch(delta)],
+        );
+        const expected = stored.map((v, i) => Math.max(v, delta[i] as number));
+        expect(decodeSketch(rows[0]?.merged as Buffer), `${a} + ${b}`).toEqual(expected);
+      }
+    } finally {
+      await client.end();
+      await storage.close();
       await database.drop();
     }
   });
