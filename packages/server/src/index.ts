@@ -1,3 +1,36 @@
 export { type AppOptions, buildApp } from "./app.js";
+/** The query API's response bodies (docs/API.md), for clients such as the dashboard. */
+export type {
+  ClientsResponse,
+  DeleteUserResponse,
+  ErrorsResponse,
+  IntentsResponse,
+  OverviewResponse,
+  ProjectItem,
+  PublicAccount,
+  RangeEcho,
+  SessionsResponse,
+  SessionTimeline,
+  ToolsResponse,
+  UserProfileResponse,
+  UsersResponse,
+} from "./http/responses.js";
 export { type RunningServer, type ServerConfig, startServer } from "./server.js";
+export type {
+  ClientStats,
+  ErrorGroup,
+  IntentItem,
+  Json,
+  JsonObject,
+  Overview,
+  Page,
+  Project,
+  SeriesPoint,
+  SessionSummary,
+  StoredEvent,
+  ToolStats,
+  UserListItem,
+  UserProfile,
+  UserSummary,
+} from "./storage/index.js";
 export { openStorage, type Storage, type StorageOptions } from "./storage/index.js";

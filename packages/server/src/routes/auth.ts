@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parseLoginBody } from "../http/params.js";
+import type { PublicAccount } from "../http/responses.js";
 import { authenticate, login, logout, requireAccount, SESSION_TTL_MS } from "../services/auth.js";
 import type { Account, Storage } from "../storage/index.js";
 
@@ -17,7 +18,10 @@ const isHttps = (request: FastifyRequest): boolean =>
     .split(",")[0]
     ?.trim() === "https";
 
-const publicAccount = (account: Account) => ({ username: account.username, role: account.role });
+const publicAccount = (account: Account): PublicAccount => ({
+  username: account.username,
+  role: account.role,
+});
 
 /** Resolves the caller (cookie or bearer token) for every /api request. */
 export function registerAuthentication(app: FastifyInstance, storage: Storage): void {

@@ -8,10 +8,23 @@ import {
   parseRange,
   type Query,
 } from "../http/params.js";
+import type {
+  ClientsResponse,
+  DeleteUserResponse,
+  ErrorsResponse,
+  IntentsResponse,
+  OverviewResponse,
+  ProjectItem,
+  SessionsResponse,
+  SessionTimeline,
+  ToolsResponse,
+  UserProfileResponse,
+  UsersResponse,
+} from "../http/responses.js";
 import { assertCanRead, readableProjects, requireAccount } from "../services/auth.js";
 import { withSnippet } from "../services/projects.js";
 import { deleteUser, getSessionTimeline, getUserProfile } from "../services/queries.js";
-import type { Storage } from "../storage/index.js";
+import type { Page, Storage } from "../storage/index.js";
 import { iso } from "../storage/time.js";
 
 type Params = { projectId: string; userId?: string; sessionId?: string };
@@ -51,20 +64,20 @@ export async function queryRoutes(
     };
   };
 
-  app.get("/api/v1/projects", async (request) => {
+  app.get("/api/v1/projects", async (request): Promise<Page<ProjectItem>> => {
     const account = requireAccount(request.account);
     const projects = await storage.listProjects(await readableProjects(storage, account));
     const url = collectorUrl(request, options.publicUrl);
     return { items: projects.map((project) => withSnippet(project, url)), nextCursor: null };
   });
 
-  app.get(`${base}/overview`, async (request: Req) => {
+  app.get(`${base}/overview`, async (request: Req): Promise<OverviewResponse> => {
     const { projectId, query, range, echo } = await scoped(request);
     const bucket = parseBucket(query, range);
     return { range: echo, bucket, ...(await storage.getOverview(projectId, range, bucket)) };
   });
 
-  app.get(`${base}/users`, async (request: Req) => {
+  app.get(`${base}/users`, async (request: Req): Promise<UsersResponse> => {
     const { projectId, query, range, echo } = await scoped(request);
     const page = await storage.listUsers(projectId, {
       ...parsePage(query),
@@ -79,7 +92,7 @@ export async function queryRoutes(
     };
   });
 
-  app.get(`${base}/users/:userId`, async (request: Req) => {
+  app.get(`${base}/users/:userId`, async (request: Req): Promise<UserProfileResponse> => {
     const range = parseRange(request.query);
     const profile = await getUserProfile(
       storage,
@@ -91,16 +104,19 @@ export async function queryRoutes(
     return { range: { from: iso(range.from), to: iso(range.to) }, ...profile };
   });
 
-  app.delete(`${base}/users/:userId`, async (request: Req) => ({
-    deleted: await deleteUser(
-      storage,
-      request.account,
-      request.params.projectId,
-      request.params.userId ?? "",
-    ),
-  }));
+  app.delete(
+    `${base}/users/:userId`,
+    async (request: Req): Promise<DeleteUserResponse> => ({
+      deleted: await deleteUser(
+        storage,
+        request.account,
+        request.params.projectId,
+        request.params.userId ?? "",
+      ),
+    }),
+  );
 
-  app.get(`${base}/sessions`, async (request: Req) => {
+  app.get(`${base}/sessions`, async (request: Req): Promise<SessionsResponse> => {
     const { projectId, query, range, echo } = await scoped(request);
     const page = await storage.listSessions(projectId, {
       ...parsePage(query),
@@ -115,17 +131,19 @@ export async function queryRoutes(
     return { range: echo, ...page };
   });
 
-  app.get(`${base}/sessions/:sessionId`, async (request: Req) =>
-    getSessionTimeline(
-      storage,
-      request.account,
-      request.params.projectId,
-      request.params.sessionId ?? "",
-      parsePage(request.query, { limit: 500, max: 1000 }),
-    ),
+  app.get(
+    `${base}/sessions/:sessionId`,
+    async (request: Req): Promise<SessionTimeline> =>
+      getSessionTimeline(
+        storage,
+        request.account,
+        request.params.projectId,
+        request.params.sessionId ?? "",
+        parsePage(request.query, { limit: 500, max: 1000 }),
+      ),
   );
 
-  app.get(`${base}/tools`, async (request: Req) => {
+  app.get(`${base}/tools`, async (request: Req): Promise<ToolsResponse> => {
     const { projectId, query, range, echo } = await scoped(request);
     const bucket = parseBucket(query, range);
     return {
@@ -136,18 +154,18 @@ export async function queryRoutes(
     };
   });
 
-  app.get(`${base}/clients`, async (request: Req) => {
+  app.get(`${base}/clients`, async (request: Req): Promise<ClientsResponse> => {
     const { projectId, range, echo } = await scoped(request);
     return { range: echo, items: await storage.listClientStats(projectId, range), nextCursor: null };
   });
 
-  app.get(`${base}/errors`, async (request: Req) => {
+  app.get(`${base}/errors`, async (request: Req): Promise<ErrorsResponse> => {
     const { projectId, query, range, echo } = await scoped(request);
     const page = { ...parsePage(query), tool: optional(query, "tool") };
     return { range: echo, ...(await storage.listErrorGroups(projectId, range, page)) };
   });
 
-  app.get(`${base}/intents`, async (request: Req) => {
+  app.get(`${base}/intents`, async (request: Req): Promise<IntentsResponse> => {
     const { projectId, query, range, echo } = await scoped(request);
     const page = await storage.listIntents(projectId, {
       ...parsePage(query),

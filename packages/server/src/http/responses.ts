@@ -1,0 +1,53 @@
+import type {
+  Account,
+  Bucket,
+  ClientStats,
+  ErasureResult,
+  ErrorGroup,
+  IntentItem,
+  Overview,
+  Page,
+  Project,
+  SessionSummary,
+  StoredEvent,
+  ToolStats,
+  UserListItem,
+  UserProfile,
+} from "../storage/index.js";
+
+/**
+ * Response bodies of the query API (docs/API.md), as the routes send them. The routes are typed
+ * with these, and the dashboard reads the same types, so the two cannot drift apart.
+ */
+
+/** The range a range-filtered response covers, as ISO 8601 times. */
+export interface RangeEcho {
+  range: { from: string; to: string };
+}
+
+/** An account as the API shows it (never its id or secret). */
+export type PublicAccount = Pick<Account, "username" | "role">;
+
+/** A project with what its owner needs to send events to it. */
+export interface ProjectItem extends Project {
+  collectorUrl: string;
+  /** The `track()` call for this project and collector. */
+  snippet: string;
+}
+
+export type OverviewResponse = RangeEcho & Overview & { bucket: Bucket };
+export type UsersResponse = RangeEcho & Page<UserListItem> & { anonymousSessions: number };
+export type UserProfileResponse = RangeEcho & UserProfile;
+export type SessionsResponse = RangeEcho & Page<SessionSummary>;
+export interface SessionTimeline {
+  session: SessionSummary;
+  events: StoredEvent[];
+  nextCursor: string | null;
+}
+export type ToolsResponse = RangeEcho & Page<ToolStats> & { bucket: Bucket };
+export type ClientsResponse = RangeEcho & Page<ClientStats>;
+export type ErrorsResponse = RangeEcho & Page<ErrorGroup>;
+export type IntentsResponse = RangeEcho & Page<IntentItem>;
+export interface DeleteUserResponse {
+  deleted: ErasureResult;
+}
