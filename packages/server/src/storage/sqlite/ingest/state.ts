@@ -1,6 +1,6 @@
 import type { Register } from "../../shared/hll.js";
 import { type RollupKey, rollupKeyOf } from "../../shared/rollup-deltas.js";
-import type { SessionTableRow } from "../../shared/rows.js";
+import type { SessionTableRow, UserRow as UserTableRow } from "../../shared/rows.js";
 import type { JsonObject } from "../../types.js";
 import { type Db, fromJson, get, run, updateChanged } from "../db.js";
 
@@ -194,18 +194,9 @@ export function saveSession(db: Db, s: SessionState): void {
   s.stored = snapshotSession(s);
 }
 
-interface UserRow {
-  pk: number;
-  user_id: string;
-  user_name: string | null;
-  user_data: string | null;
+/** A users row as the writer loads it: what the queries read, plus the profile's time. */
+interface UserRow extends UserTableRow {
   profile_at: number;
-  first_seen: number;
-  last_seen: number;
-  sessions: number;
-  tool_calls: number;
-  errors: number;
-  events: number;
 }
 
 const userFromRow = (row: UserRow): UserState => ({
