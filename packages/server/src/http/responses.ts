@@ -9,7 +9,6 @@ import type {
   Page,
   Project,
   SessionSummary,
-  StoredEvent,
   ToolStats,
   UserListItem,
   UserProfile,
@@ -39,11 +38,6 @@ export type OverviewResponse = RangeEcho & Overview & { bucket: Bucket };
 export type UsersResponse = RangeEcho & Page<UserListItem> & { anonymousSessions: number };
 export type UserProfileResponse = RangeEcho & UserProfile;
 export type SessionsResponse = RangeEcho & Page<SessionSummary>;
-export interface SessionTimeline {
-  session: SessionSummary;
-  events: StoredEvent[];
-  nextCursor: string | null;
-}
 export type ToolsResponse = RangeEcho & Page<ToolStats> & { bucket: Bucket };
 export type ClientsResponse = RangeEcho & Page<ClientStats>;
 export type ErrorsResponse = RangeEcho & Page<ErrorGroup>;

@@ -16,7 +16,6 @@ import type {
   OverviewResponse,
   ProjectItem,
   SessionsResponse,
-  SessionTimeline,
   ToolsResponse,
   UserProfileResponse,
   UsersResponse,
@@ -24,7 +23,7 @@ import type {
 import { assertCanRead, readableProjects, requireAccount } from "../services/auth.js";
 import { withSnippet } from "../services/projects.js";
 import { deleteUser, getSessionTimeline, getUserProfile } from "../services/queries.js";
-import type { Page, Storage } from "../storage/index.js";
+import type { Page, SessionTimeline, Storage } from "../storage/index.js";
 import { iso } from "../storage/time.js";
 
 type Params = { projectId: string; userId?: string; sessionId?: string };

@@ -18,7 +18,7 @@ import type {
   Role,
   SessionListQuery,
   SessionSummary,
-  StoredEvent,
+  SessionTimeline,
   TimeRange,
   ToolStats,
   UserListItem,
@@ -89,7 +89,7 @@ export interface Storage {
     projectId: string,
     sessionId: string,
     page: PageRequest,
-  ): Promise<{ session: SessionSummary; events: StoredEvent[]; nextCursor: string | null } | null>;
+  ): Promise<SessionTimeline | null>;
   listToolStats(projectId: string, range: TimeRange, bucket: Bucket): Promise<ToolStats[]>;
   listClientStats(projectId: string, range: TimeRange): Promise<ClientStats[]>;
   /** Error groups with occurrences in the range; `page.tool` keeps one tool's groups. */

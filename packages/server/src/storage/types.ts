@@ -105,6 +105,13 @@ export interface StoredEvent {
   properties: JsonObject | null;
 }
 
+/** A session with one page of its events, oldest first (the replay). */
+export interface SessionTimeline {
+  session: SessionSummary;
+  events: StoredEvent[];
+  nextCursor: string | null;
+}
+
 export interface IntentItem {
   eventId: string;
   type: "intent" | "missing_tool";
