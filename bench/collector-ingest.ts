@@ -11,7 +11,7 @@
  *   as before the writer thread, in the same rounds)
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +20,7 @@ import Database from "better-sqlite3";
 import { startServer } from "../packages/server/src/server.js";
 import { rng, sessionEvents } from "./collector-data.js";
 import { describeMachine } from "./src/machine.js";
+import { CLK_TCK, procTimes } from "./src/proc-cpu.js";
 
 const { values } = parseArgs({
   options: {
@@ -95,18 +96,10 @@ interface Collector {
   close(): Promise<void>;
 }
 
-/**
- * CPU time (user + system, all threads) a process has used so far, in µs, from /proc (Linux);
- * null elsewhere. Clock ticks are taken as 100 per second, the Linux default.
- */
+/** CPU time (user + system, all threads) a process has used so far, in µs, from /proc (Linux); null elsewhere. */
 function processCpuMicros(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return null;
-  }
+  const times = procTimes(pid);
+  return times === undefined ? null : (times.ticks / CLK_TCK) * 1e6;
 }
 
 async function startCollector(dir: string, inline = false): Promise<Collector> {
