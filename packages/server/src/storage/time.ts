@@ -6,6 +6,11 @@ export const DAY_MS = 86_400_000;
 export const bucketMs = (bucket: Bucket): number => (bucket === "hour" ? HOUR_MS : DAY_MS);
 export const floorTo = (time: number, size: number): number => Math.floor(time / size) * size;
 export const iso = (time: number): string => new Date(time).toISOString();
+/** Hour-rollup bounds for a range: every hour that overlaps it. */
+export const hourBounds = (range: { from: number; to: number }): [number, number] => [
+  floorTo(range.from, HOUR_MS),
+  range.to,
+];
 export const isoOrNull = (time: number | null): string | null => (time === null ? null : iso(time));
 
 /** Start times of every bucket from the one containing `from` up to the one before `to`. */

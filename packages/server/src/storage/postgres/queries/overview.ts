@@ -1,11 +1,7 @@
-import { bucketMs, bucketStarts, fillSeries, floorTo, HOUR_MS, iso } from "../../time.js";
+import { toOverview } from "../../shared/summaries.js";
+import { hourBounds } from "../../time.js";
 import type { Bucket, Overview, TimeRange } from "../../types.js";
 import { all, get, type Sql } from "../db.js";
-
-const rate = (errors: number, calls: number): number => (calls === 0 ? 0 : errors / calls);
-
-/** Hour-rollup bounds for a range: every hour that overlaps it. */
-export const hourBounds = (range: TimeRange): [number, number] => [floorTo(range.from, HOUR_MS), range.to];
 
 export async function countSessions(
   db: Sql,
@@ -62,44 +58,9 @@ export async function getOverview(
     ),
   ]);
 
-  const size = bucketMs(bucket);
-  const byBucket = new Map<number, { toolCalls: number; errors: number }>();
-  let toolCalls = 0;
-  let errors = 0;
-  for (const row of hours) {
-    const start = floorTo(row.hour, size);
-    const point = byBucket.get(start) ?? { toolCalls: 0, errors: 0 };
-    point.toolCalls += row.calls;
-    point.errors += row.errors;
-    byBucket.set(start, point);
-    toolCalls += row.calls;
-    errors += row.errors;
-  }
-  const { sessions, identified } = counts;
-  return {
-    totals: {
-      activeUsers: active?.n ?? 0,
-      sessions,
-      identifiedSessions: identified,
-      anonymousSessions: sessions - identified,
-      toolCalls,
-      errors,
-      errorRate: rate(errors, toolCalls),
-    },
-    series: fillSeries(bucketStarts(range.from, range.to, bucket), byBucket, () => ({
-      toolCalls: 0,
-      errors: 0,
-    })),
-    topTools: topTools.map((row) => ({ ...row, errorRate: rate(row.errors, row.calls) })),
-    topClients: topClients.map((row) => ({
-      name: row.name || null,
-      version: row.version || null,
-      sessions: row.sessions,
-    })),
-    newestUsers: newestUsers.map((row) => ({
-      userId: row.user_id,
-      userName: row.user_name,
-      firstSeen: iso(row.first_seen),
-    })),
-  };
+  return toOverview(
+    { activeUsers: active?.n ?? 0, sessions: counts, hours, topTools, topClients, newestUsers },
+    range,
+    bucket,
+  );
 }

@@ -1,17 +1,8 @@
-import { addTo, type Histogram, quantile } from "../../histogram.js";
+import { ToolTotalsByName } from "../../shared/summaries.js";
 import { estimateByTool, sketchSpans } from "../../shared/tool-users.js";
-import { bucketMs, bucketStarts, fillSeries } from "../../time.js";
+import { bucketMs, hourBounds } from "../../time.js";
 import type { Bucket, ClientStats, TimeRange, ToolStats } from "../../types.js";
 import { all, type Sql } from "../db.js";
-import { hourBounds } from "./overview.js";
-
-interface ToolAggregate {
-  calls: number;
-  errors: number;
-  histogram: Histogram;
-  trend: Map<number, { calls: number; errors: number }>;
-  users: number;
-}
 
 export async function listToolStats(
   db: Sql,
@@ -37,37 +28,10 @@ export async function listToolStats(
     ),
     countToolUsers(db, projectPk, range),
   ]);
-  const tools = new Map<string, ToolAggregate>();
-  for (const row of hours) {
-    const tool = tools.get(row.tool) ?? { calls: 0, errors: 0, histogram: {}, trend: new Map(), users: 0 };
-    tool.calls += row.calls;
-    tool.errors += row.errors;
-    const start = row.start;
-    const point = tool.trend.get(start) ?? { calls: 0, errors: 0 };
-    point.calls += row.calls;
-    point.errors += row.errors;
-    tool.trend.set(start, point);
-    tools.set(row.tool, tool);
-  }
-  for (const row of durations) {
-    const tool = tools.get(row.tool);
-    if (tool) addTo(tool.histogram, { [row.bucket]: row.count });
-  }
-  const uniqueUsers = users;
-  const starts = bucketStarts(range.from, range.to, bucket);
-  return [...tools.entries()]
-    .filter(([, tool]) => tool.calls > 0)
-    .sort((a, b) => b[1].calls - a[1].calls || a[0].localeCompare(b[0]))
-    .map(([name, tool]) => ({
-      name,
-      calls: tool.calls,
-      errors: tool.errors,
-      errorRate: tool.calls === 0 ? 0 : tool.errors / tool.calls,
-      uniqueUsers: uniqueUsers.get(name) ?? 0,
-      p50Ms: quantile(tool.histogram, 0.5),
-      p95Ms: quantile(tool.histogram, 0.95),
-      trend: fillSeries(starts, tool.trend, () => ({ calls: 0, errors: 0 })),
-    }));
+  const tools = new ToolTotalsByName();
+  for (const row of hours) tools.addCalls(row.tool, row.start, row.calls, row.errors);
+  for (const row of durations) tools.addDurations(row.tool, { [row.bucket]: row.count });
+  return tools.toToolStats(users, range, bucket);
 }
 
 /** Estimated distinct identified users per tool in the range, from the hour and day sketches. */

@@ -9,6 +9,7 @@ import {
   toIntent,
   toStoredEvent,
 } from "../../shared/rows.js";
+import { hourBounds } from "../../time.js";
 import type {
   ErrorGroup,
   ErrorListQuery,
@@ -18,7 +19,6 @@ import type {
   TimeRange,
 } from "../../types.js";
 import { all, type Db, get } from "../db.js";
-import { hourBounds } from "./overview.js";
 
 export function listErrorGroups(
   db: Db,

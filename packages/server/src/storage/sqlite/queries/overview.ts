@@ -1,11 +1,7 @@
-import { bucketMs, bucketStarts, fillSeries, floorTo, HOUR_MS, iso } from "../../time.js";
+import { toOverview } from "../../shared/summaries.js";
+import { hourBounds } from "../../time.js";
 import type { Bucket, Overview, TimeRange } from "../../types.js";
 import { all, type Db, get } from "../db.js";
-
-const rate = (errors: number, calls: number): number => (calls === 0 ? 0 : errors / calls);
-
-/** Hour-rollup bounds for a range: every hour that overlaps it. */
-export const hourBounds = (range: TimeRange): [number, number] => [floorTo(range.from, HOUR_MS), range.to];
 
 export function countSessions(
   db: Db,
@@ -32,10 +28,6 @@ export function getOverview(db: Db, projectPk: number, range: TimeRange, bucket:
       range.from,
       range.to,
     )?.n ?? 0;
-  const { sessions, identified } = countSessions(db, projectPk, range);
-
-  const size = bucketMs(bucket);
-  const byBucket = new Map<number, { toolCalls: number; errors: number }>();
   const hours = all<{ hour: number; calls: number; errors: number }>(
     db,
     `SELECT hour, sum(calls) AS calls, sum(errors) AS errors FROM tool_hours
@@ -43,25 +35,13 @@ export function getOverview(db: Db, projectPk: number, range: TimeRange, bucket:
     projectPk,
     ...bounds,
   );
-  let toolCalls = 0;
-  let errors = 0;
-  for (const row of hours) {
-    const start = floorTo(row.hour, size);
-    const point = byBucket.get(start) ?? { toolCalls: 0, errors: 0 };
-    point.toolCalls += row.calls;
-    point.errors += row.errors;
-    byBucket.set(start, point);
-    toolCalls += row.calls;
-    errors += row.errors;
-  }
-
   const topTools = all<{ name: string; calls: number; errors: number }>(
     db,
     `SELECT tool AS name, sum(calls) AS calls, sum(errors) AS errors FROM tool_hours
      WHERE project_pk = ? AND hour >= ? AND hour < ? GROUP BY tool ORDER BY calls DESC, tool LIMIT 10`,
     projectPk,
     ...bounds,
-  ).map((row) => ({ ...row, errorRate: rate(row.errors, row.calls) }));
+  );
   const topClients = all<{ name: string; version: string; sessions: number }>(
     db,
     `SELECT client_name AS name, client_version AS version, sum(sessions) AS sessions FROM client_hours
@@ -69,7 +49,7 @@ export function getOverview(db: Db, projectPk: number, range: TimeRange, bucket:
      HAVING sum(sessions) > 0 ORDER BY sessions DESC, name, version LIMIT 10`,
     projectPk,
     ...bounds,
-  ).map((row) => ({ name: row.name || null, version: row.version || null, sessions: row.sessions }));
+  );
   const newestUsers = all<{ user_id: string; user_name: string | null; first_seen: number }>(
     db,
     `SELECT user_id, user_name, first_seen FROM users WHERE project_pk = ? AND first_seen >= ? AND first_seen < ?
@@ -77,24 +57,7 @@ export function getOverview(db: Db, projectPk: number, range: TimeRange, bucket:
     projectPk,
     range.from,
     range.to,
-  ).map((row) => ({ userId: row.user_id, userName: row.user_name, firstSeen: iso(row.first_seen) }));
-
-  return {
-    totals: {
-      activeUsers,
-      sessions,
-      identifiedSessions: identified,
-      anonymousSessions: sessions - identified,
-      toolCalls,
-      errors,
-      errorRate: rate(errors, toolCalls),
-    },
-    series: fillSeries(bucketStarts(range.from, range.to, bucket), byBucket, () => ({
-      toolCalls: 0,
-      errors: 0,
-    })),
-    topTools,
-    topClients,
-    newestUsers,
-  };
+  );
+  const sessions = countSessions(db, projectPk, range);
+  return toOverview({ activeUsers, sessions, hours, topTools, topClients, newestUsers }, range, bucket);
 }

@@ -1,16 +1,9 @@
-import { addTo, type Histogram, quantile } from "../../histogram.js";
+import type { Histogram } from "../../histogram.js";
+import { ToolTotalsByName } from "../../shared/summaries.js";
 import { estimateByTool, sketchSpans } from "../../shared/tool-users.js";
-import { bucketMs, bucketStarts, fillSeries, floorTo } from "../../time.js";
+import { bucketMs, floorTo, hourBounds } from "../../time.js";
 import type { Bucket, ClientStats, TimeRange, ToolStats } from "../../types.js";
 import { all, type Db, fromJson, get } from "../db.js";
-import { hourBounds } from "./overview.js";
-
-interface ToolAggregate {
-  calls: number;
-  errors: number;
-  histogram: Histogram;
-  trend: Map<number, { calls: number; errors: number }>;
-}
 
 /**
  * How many rows of `source` (a table and the condition choosing one tool's or client's users,
@@ -54,7 +47,7 @@ function countActive(db: Db, total: number, source: string, keys: unknown[], ran
 
 export function listToolStats(db: Db, projectPk: number, range: TimeRange, bucket: Bucket): ToolStats[] {
   const size = bucketMs(bucket);
-  const tools = new Map<string, ToolAggregate>();
+  const tools = new ToolTotalsByName();
   const rows = all<{ tool: string; hour: number; calls: number; errors: number; histogram: string }>(
     db,
     "SELECT tool, hour, calls, errors, histogram FROM tool_hours WHERE project_pk = ? AND hour >= ? AND hour < ?",
@@ -62,32 +55,10 @@ export function listToolStats(db: Db, projectPk: number, range: TimeRange, bucke
     ...hourBounds(range),
   );
   for (const row of rows) {
-    const tool = tools.get(row.tool) ?? { calls: 0, errors: 0, histogram: {}, trend: new Map() };
-    tool.calls += row.calls;
-    tool.errors += row.errors;
-    addTo(tool.histogram, fromJson<Histogram>(row.histogram) ?? {});
-    const start = floorTo(row.hour, size);
-    const point = tool.trend.get(start) ?? { calls: 0, errors: 0 };
-    point.calls += row.calls;
-    point.errors += row.errors;
-    tool.trend.set(start, point);
-    tools.set(row.tool, tool);
+    tools.addCalls(row.tool, floorTo(row.hour, size), row.calls, row.errors);
+    tools.addDurations(row.tool, fromJson<Histogram>(row.histogram) ?? {});
   }
-  const starts = bucketStarts(range.from, range.to, bucket);
-  const uniqueUsers = countToolUsers(db, projectPk, range);
-  return [...tools.entries()]
-    .filter(([, tool]) => tool.calls > 0)
-    .sort((a, b) => b[1].calls - a[1].calls || a[0].localeCompare(b[0]))
-    .map(([name, tool]) => ({
-      name,
-      calls: tool.calls,
-      errors: tool.errors,
-      errorRate: tool.calls === 0 ? 0 : tool.errors / tool.calls,
-      uniqueUsers: uniqueUsers.get(name) ?? 0,
-      p50Ms: quantile(tool.histogram, 0.5),
-      p95Ms: quantile(tool.histogram, 0.95),
-      trend: fillSeries(starts, tool.trend, () => ({ calls: 0, errors: 0 })),
-    }));
+  return tools.toToolStats(countToolUsers(db, projectPk, range), range, bucket);
 }
 
 /** Estimated distinct identified users per tool in the range, from the hour and day sketches. */
