@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectStdio } from "../demo/clients.js";
 import {
   type IntentRow,
   type Page,
   type SessionRow,
-  startCollector,
-  type TestCollector,
   type UsersPage,
+  useCollector,
   waitFor,
 } from "./helpers.js";
 
-let collector: TestCollector;
-beforeAll(async () => {
-  collector = await startCollector();
-});
-afterAll(() => collector?.close());
+const collector = useCollector();
 
 describe("anonymous example (no identify)", () => {
   it("records sessions without users, with their tool errors, intents and missing-tool reports", async () => {

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectStdio } from "../demo/clients.js";
 import {
   type EventRow,
   type Page,
   resultText,
   type SessionRow,
-  startCollector,
-  type TestCollector,
   type UsersPage,
+  useCollector,
   waitFor,
 } from "./helpers.js";
 
-let collector: TestCollector;
-beforeAll(async () => {
-  collector = await startCollector();
-});
-afterAll(() => collector?.close());
+const collector = useCollector();
 
 describe.each([
   { example: "basic", serverName: "notes-basic" },

@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectStdio } from "../demo/clients.js";
-import {
-  type Page,
-  resultText,
-  type SessionRow,
-  startCollector,
-  type TestCollector,
-  waitFor,
-} from "./helpers.js";
+import { type Page, resultText, type SessionRow, useCollector, waitFor } from "./helpers.js";
 
-let collector: TestCollector;
-beforeAll(async () => {
-  collector = await startCollector();
-});
-afterAll(() => collector?.close());
+const collector = useCollector();
 
 /** A session of the error-handling example for `userId`: two calls, then its recorded row. */
 async function sessionFor(userId: string): Promise<{ session: SessionRow; stderr: string; ms: number }> {

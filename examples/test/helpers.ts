@@ -1,7 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningServer, startServer } from "@mcpsight/server";
+import {
+  type IntentItem,
+  type Page,
+  type RunningServer,
+  type SessionSummary,
+  type StoredEvent,
+  startServer,
+  type UserSummary,
+  type UsersResponse,
+} from "@mcpsight/server";
 import { afterAll, beforeAll } from "vitest";
 import { type HttpExample, type HttpExampleProcess, startHttpExample } from "../demo/launch.js";
 
@@ -68,51 +77,44 @@ export async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
 }
 
-// Shapes of the query API (docs/API.md) that the tests read.
-export interface UserRow {
-  userId: string;
-  userName: string | null;
-  userData: Record<string, unknown> | null;
-  sessions: number;
-  toolCalls: number;
-  errors: number;
-}
-export interface SessionRow {
-  sessionId: string;
-  userId: string | null;
-  userName: string | null;
-  clientName: string | null;
-  clientVersion: string | null;
-  serverName: string | null;
-  toolCalls: number;
-  errors: number;
-  stateless: boolean;
-}
-export interface EventRow {
-  eventType: string;
-  resourceName: string | null;
-  parameters: Record<string, unknown> | null;
-  userIntent: string | null;
-  isError: boolean;
-  error: { message: string } | null;
-  userId: string | null;
-}
-export interface IntentRow {
-  type: "intent" | "missing_tool";
-  tool: string | null;
-  intent: string | null;
-  userId: string | null;
-}
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-export type UsersPage = Page<UserRow> & { anonymousSessions: number };
+// Shapes of the query API (docs/API.md) that the tests read: the collector's own types.
+export type UserRow = UserSummary;
+export type SessionRow = SessionSummary;
+export type EventRow = StoredEvent;
+export type IntentRow = IntentItem;
+export type { Page };
+export type UsersPage = UsersResponse;
 
 /** Text of a tool result's first content item. */
 export function resultText(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content;
   return content?.[0]?.text ?? "";
+}
+
+/**
+ * A collector started before the file's tests and closed after them. Its fields and methods
+ * reach the running collector, so use them inside tests (it starts in beforeAll).
+ */
+export function useCollector(): TestCollector {
+  let started: TestCollector | undefined;
+  beforeAll(async () => {
+    started = await startCollector();
+  });
+  afterAll(() => started?.close());
+  const current = (): TestCollector => {
+    if (!started) throw new Error("the collector starts in beforeAll: use it inside a test");
+    return started;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get projectId() {
+      return current().projectId;
+    },
+    get: <T>(path: string) => current().get<T>(path),
+    close: () => current().close(),
+  };
 }
 
 /**

@@ -3,19 +3,15 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EXAMPLES_DIR, type HttpExampleProcess, startHttpExample } from "../demo/launch.js";
 import { mustGetAccount } from "../shared/users.js";
-import { type Page, type SessionRow, startCollector, type TestCollector, waitFor } from "./helpers.js";
+import { type Page, type SessionRow, useCollector, waitFor } from "./helpers.js";
 
 const exec = promisify(execFile);
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-let collector: TestCollector;
-beforeAll(async () => {
-  collector = await startCollector();
-});
-afterAll(() => collector?.close());
+const collector = useCollector();
 
 /** Runs a command with the collector's env and parses the Inspector's JSON output. */
 async function json(command: string, args: string[], cwd: string): Promise<Record<string, unknown>> {

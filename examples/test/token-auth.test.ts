@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectStdio } from "../demo/clients.js";
 import { mustGetAccount } from "../shared/users.js";
 import {
@@ -6,17 +6,12 @@ import {
   type Page,
   resultText,
   type SessionRow,
-  startCollector,
-  type TestCollector,
   type UsersPage,
+  useCollector,
   waitFor,
 } from "./helpers.js";
 
-let collector: TestCollector;
-beforeAll(async () => {
-  collector = await startCollector();
-});
-afterAll(() => collector?.close());
+const collector = useCollector();
 
 /** One session of the token-auth example that searches with `token`; returns its session row. */
 async function sessionWithToken(token: string, clientName: string): Promise<SessionRow> {
