@@ -7,7 +7,7 @@ import {
   toSessionSummary,
   toStoredEvent,
 } from "../../shared/rows.js";
-import type { Page, PageRequest, SessionListQuery, SessionSummary, StoredEvent } from "../../types.js";
+import type { Page, PageRequest, SessionListQuery, SessionSummary, SessionTimeline } from "../../types.js";
 import { all, get, type Sql } from "../db.js";
 import { decodeTypedCursor, param } from "./params.js";
 
@@ -59,7 +59,7 @@ export async function getSessionTimeline(
   projectPk: number,
   sessionId: string,
   page: PageRequest,
-): Promise<{ session: SessionSummary; events: StoredEvent[]; nextCursor: string | null } | null> {
+): Promise<SessionTimeline | null> {
   const session = await get<SessionRow>(
     db,
     `SELECT ${SESSION_COLUMNS} FROM sessions s LEFT JOIN users u ON u.pk = s.user_pk

@@ -7,7 +7,7 @@ import {
   toSessionSummary,
   toStoredEvent,
 } from "../../shared/rows.js";
-import type { Page, PageRequest, SessionListQuery, SessionSummary, StoredEvent } from "../../types.js";
+import type { Page, PageRequest, SessionListQuery, SessionSummary, SessionTimeline } from "../../types.js";
 import { all, type Db, get } from "../db.js";
 
 export function listSessions(db: Db, projectPk: number, query: SessionListQuery): Page<SessionSummary> {
@@ -60,7 +60,7 @@ export function getSessionTimeline(
   projectPk: number,
   sessionId: string,
   page: PageRequest,
-): { session: SessionSummary; events: StoredEvent[]; nextCursor: string | null } | null {
+): SessionTimeline | null {
   const session = get<SessionRow>(
     db,
     `SELECT ${SESSION_COLUMNS} FROM sessions s LEFT JOIN users u ON u.pk = s.user_pk
