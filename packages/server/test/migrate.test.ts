@@ -3,8 +3,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { eventSchema } from "@mcpsight/protocol";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Storage } from "../src/storage/index.js";
+import { parsePostgresUrl } from "../src/storage/postgres/db.js";
 import { openPostgresStorage } from "../src/storage/postgres/index.js";
 import { openSqliteStorage } from "../src/storage/sqlite/index.js";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "./backends.js";
@@ -112,6 +114,24 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
     ]);
     expect(stdout).toMatch(/events\s+5 \/ 5/);
     expect(stdout).toMatch(/Done in .*5 events, 1 users, 3 sessions/);
+    // The copy is analysed: the planner knows the tables' sizes (never analysed: -1).
+    const { connectionString, schema } = parsePostgresUrl(database.url as string);
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ relname: string; reltuples: number }>(
+        `SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname IN ('events', 'sessions', 'users') ORDER BY c.relname`,
+        [schema],
+      );
+      expect(rows).toEqual([
+        { relname: "events", reltuples: 5 },
+        { relname: "sessions", reltuples: 3 },
+        { relname: "users", reltuples: 1 },
+      ]);
+    } finally {
+      await client.end();
+    }
 
     const postgres = await openPostgresStorage({ url: database.url as string });
     try {

@@ -115,6 +115,9 @@ export async function copySqliteToPostgres(options: {
     } finally {
       client.release();
     }
+    // Planner statistics for the copied tables now, not when autovacuum gets to them: until then
+    // the first collector would plan its queries for empty tables.
+    await pool.query(`ANALYZE ${[...TABLES, "tool_hour_durations", "client_user_counts"].join(", ")}`);
     return counts;
   } finally {
     sqlite.close();
