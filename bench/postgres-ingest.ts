@@ -4,7 +4,7 @@
  * run — the same gzipped batches decompressed, parsed and streamed with COPY (psql, one client),
  * no HTTP, no derived tables: "raw" into a simple events table with a primary key and two
  * indexes, and "raw (events table)" into a table with the columns and indexes of mcpsight's
- * `events` table (its DDL copied from the server's schema; session and user keys from a Map per
+ * `events` table (its DDL from the server's schema; session and user keys from a Map per
  * id, no session derivation). Each measurement gets a fresh schema.
  * Each phase also reports CPU time per event by who spends it, read from /proc (Linux): the bench
  * process, the psql child (raw phases) or the collector processes, and the PostgreSQL server (every
@@ -24,9 +24,11 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { EVENT_TYPES, type Event } from "@mcpsight/protocol";
+import type { Event } from "@mcpsight/protocol";
 import pg from "pg";
+import { toJson } from "../packages/server/src/storage/postgres/db.js";
 import { EVENTS_TABLE as COLLECTOR_EVENTS_TABLE } from "../packages/server/src/storage/postgres/schema.js";
+import { identifyRecordOf } from "../packages/server/src/storage/shared/identify.js";
 import { rng, sessionEvents } from "./collector-data.js";
 import { describeMachine } from "./src/machine.js";
 import { CpuMeter, type CpuUsage, userId } from "./src/proc-cpu.js";
@@ -153,8 +155,6 @@ const SIMPLE_TABLE: RawTable = {
   ],
 };
 
-/** JSON text of a payload, NULL when absent. */
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 /**
  * mcpsight's events table: the `CREATE TABLE events` statement and its four indexes, from
  * packages/server/src/storage/postgres/schema.ts. Rows as `insertEvents`
@@ -187,25 +187,19 @@ const EVENTS_TABLE: RawTable = {
       e.resourceName,
       e.duration,
       e.isError === true || e.error !== undefined,
-      json(e.error),
+      toJson(e.error),
       e.userIntent,
-      json(e.parameters),
-      json(e.response),
-      e.eventType === EVENT_TYPES.identify && e.identifyActorGivenId
-        ? JSON.stringify({
-            userId: e.identifyActorGivenId,
-            userName: e.identifyActorName ?? null,
-            userData: e.identifyActorData ?? null,
-          })
-        : null,
+      toJson(e.parameters),
+      toJson(e.response),
+      toJson(identifyRecordOf(e)),
       e.clientName,
       e.clientVersion,
       e.serverName,
       e.serverVersion,
       e.sdkLanguage,
       e.sdkVersion,
-      json(e.tags),
-      json(e.properties),
+      toJson(e.tags),
+      toJson(e.properties),
     ];
   },
 };

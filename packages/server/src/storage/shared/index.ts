@@ -1,4 +1,5 @@
 /** Backend-neutral helpers used by both storage backends. */
 export { errorKeyOf } from "./error-key.js";
+export { identifyRecordOf } from "./identify.js";
 export { escapeLike } from "./like.js";
 export { mergeProfile, type Profile } from "./profile.js";

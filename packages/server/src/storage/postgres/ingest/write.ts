@@ -1,4 +1,5 @@
-import { EVENT_TYPES, type Event } from "@mcpsight/protocol";
+import type { Event } from "@mcpsight/protocol";
+import { identifyRecordOf } from "../../shared/index.js";
 import { run, type Sql } from "../db.js";
 import type { EventRecord, SessionState, UserState } from "./state.js";
 
@@ -97,14 +98,7 @@ export function insertEvents(db: Sql, projectPk: number, written: Written[]): Pr
     intent: e.userIntent,
     p: e.parameters === undefined ? undefined : [e.parameters],
     r: e.response === undefined ? undefined : [e.response],
-    who:
-      e.eventType === EVENT_TYPES.identify && e.identifyActorGivenId
-        ? {
-            userId: e.identifyActorGivenId,
-            userName: e.identifyActorName ?? null,
-            userData: e.identifyActorData ?? null,
-          }
-        : undefined,
+    who: identifyRecordOf(e),
     cn: e.clientName,
     cv: e.clientVersion,
     sn: e.serverName,

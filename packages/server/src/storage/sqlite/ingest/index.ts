@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { EVENT_TYPES, type Event, SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
-import { errorKeyOf, mergeProfile } from "../../shared/index.js";
+import { errorKeyOf, identifyRecordOf, mergeProfile } from "../../shared/index.js";
 import { rollupKeyOf, userRegister } from "../../shared/rollup-deltas.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import type { IngestResult, JsonObject } from "../../types.js";
@@ -85,14 +85,6 @@ export class BatchWriter {
 
     const isToolCall = e.eventType === EVENT_TYPES.toolsCall;
     const isError = e.isError === true || e.error !== undefined;
-    const identify =
-      e.eventType === EVENT_TYPES.identify && e.identifyActorGivenId
-        ? {
-            userId: e.identifyActorGivenId,
-            userName: e.identifyActorName ?? null,
-            userData: e.identifyActorData ?? null,
-          }
-        : undefined;
     const inserted = run(
       this.db,
       INSERT_EVENT,
@@ -109,7 +101,7 @@ export class BatchWriter {
       e.userIntent ?? null,
       toJson(e.parameters),
       toJson(e.response),
-      toJson(identify),
+      toJson(identifyRecordOf(e)),
       e.clientName ?? null,
       e.clientVersion ?? null,
       e.serverName ?? null,
