@@ -4,6 +4,7 @@ import type { Histogram } from "../histogram.js";
 import { createPool, parsePostgresUrl } from "./db.js";
 import { backfillToolUsers } from "./ingest/tool-users.js";
 import { IDENTITY_TABLES, migrate } from "./schema.js";
+import { storableParam } from "./text.js";
 
 /** Tables in dependency order. `tool_hours` histograms become `tool_hour_durations` rows. */
 const TABLES = [
@@ -138,7 +139,10 @@ const SQL_TYPES: Record<string, string> = {
   bytea: "bytea",
 };
 
-/** One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans). */
+/**
+ * One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans, a
+ * NUL in SQLite text becomes U+FFFD as in PostgreSQL's own ingest: text.ts).
+ */
 async function insertRows(client: Client, table: string, columns: Column[], rows: Record<string, unknown>[]) {
   const names = columns.map((c) => c.column_name);
   const arrays = columns.map((c) =>
@@ -151,7 +155,7 @@ async function insertRows(client: Client, table: string, columns: Column[], rows
   const casts = columns.map((c, i) => `$${i + 1}::${SQL_TYPES[c.data_type] ?? "text"}[]`);
   await client.query(
     `INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${casts.join(", ")})`,
-    arrays,
+    arrays.map(storableParam),
   );
 }
 
@@ -167,6 +171,6 @@ async function insertDurations(client: Client, rows: Record<string, unknown>[]) 
   await client.query(
     `INSERT INTO tool_hour_durations (project_pk, hour, tool, bucket, count)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::smallint[], $5::int[])`,
-    [0, 1, 2, 3, 4].map((i) => out.map((r) => r[i])),
+    [0, 1, 2, 3, 4].map((i) => storableParam(out.map((r) => r[i]))),
   );
 }

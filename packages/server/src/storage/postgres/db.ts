@@ -1,4 +1,5 @@
 import pg from "pg";
+import { storableParam } from "./text.js";
 
 /** A pool or a client checked out of it: anything that runs a query. */
 export type Sql = pg.Pool | pg.PoolClient;
@@ -53,14 +54,17 @@ export function createPool(url: PostgresUrl, max = 10): pg.Pool {
 
 const names = new Map<string, string>();
 
-/** A named (server-side prepared, per connection) statement for `text`. */
+/**
+ * A named (server-side prepared, per connection) statement for `text`; NULs in its string
+ * parameters are replaced (text.ts).
+ */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
   let name = names.get(text);
   if (!name) {
     name = `mcpsight_${names.size}`;
     names.set(text, name);
   }
-  return { name, text, values };
+  return { name, text, values: values.map(storableParam) };
 }
 
 export async function all<T>(db: Sql, text: string, values: unknown[] = []): Promise<T[]> {

@@ -14,6 +14,7 @@ import { getSessionTimeline, listSessions } from "./queries/sessions.js";
 import { listClientStats, listToolStats } from "./queries/tools.js";
 import { getUserProfile, listUsers } from "./queries/users.js";
 import { migrate } from "./schema.js";
+import { storableEvent } from "./text.js";
 
 export interface PostgresOptions {
   /** `postgres://user:pass@host:port/db`, optionally `?schema=name` (default `public`). */
@@ -63,7 +64,8 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
     return pk === undefined ? empty : fn(pk);
   };
 
-  const ingestEvents = async (events: Event[], droppedEvents = 0): Promise<IngestResult> => {
+  const ingestEvents = async (batch: Event[], droppedEvents = 0): Promise<IngestResult> => {
+    const events = batch.map(storableEvent);
     const byProject = new Map<string, Event[]>();
     for (const event of events) {
       const list = byProject.get(event.projectId) ?? [];

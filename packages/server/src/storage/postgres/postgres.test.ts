@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eventSchema } from "@mcpsight/protocol";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL } from "../../../test/backends.js";
 import { storageSuite } from "../../../test/storage.suite.js";
 import { decodeSketch, emptyRegisters, encodeSketch, HLL_REGISTERS } from "../shared/hll.js";
+import { openSqliteStorage } from "../sqlite/index.js";
 import { parsePostgresUrl } from "./db.js";
 import { openPostgresStorage } from "./index.js";
 
@@ -77,6 +82,91 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       await client.end();
       await storage.close();
       await database.drop();
+    }
+  });
+
+  it("stores each event's JSON text as SQLite does, and a NUL in its text fields as U+FFFD", async () => {
+    const base = {
+      projectId: "p",
+      sessionId: "s",
+      eventType: "mcp:tools/call",
+      timestamp: new Date().toISOString(),
+    };
+    const events = [
+      { id: "absent" },
+      { id: "null", parameters: null, response: null },
+      { id: "string", parameters: 'a "quoted" \\ line\nnext', response: "" },
+      { id: "scalars", parameters: 0, response: false },
+      { id: "nested", parameters: { q: "ünïcode ✓", list: [1, null, { deep: [] }] }, response: [null] },
+      { id: "nul", parameters: { q: "a\u0000b" }, response: "\u0000", tags: { k: "v\u0000" } },
+      { id: "mixed", parameters: null, response: { content: [{ type: "text", text: "ok" }] } },
+    ].map((e) => eventSchema.parse({ ...base, ...e }));
+    // PostgreSQL text cannot hold NUL: every text field of this event has one.
+    const nulText = eventSchema.parse({
+      ...base,
+      id: "text\u0000id",
+      sessionId: "s\u0000",
+      resourceName: "tool\u0000",
+      userIntent: "intent\u0000",
+      isError: true,
+      error: { message: "bad\u0000byte", type: "T\u0000", stack: "at\u0000" },
+      identifyActorGivenId: "user\u0000id",
+      identifyActorName: "Name\u0000",
+      clientName: "client\u0000",
+    });
+    const select = "SELECT event_id, parameters, response, tags, properties FROM events ORDER BY event_id";
+
+    const dir = mkdtempSync(join(tmpdir(), "mcpsight-json-"));
+    const database = await freshPostgresSchema();
+    const postgres = await openPostgresStorage({ url: database.url as string });
+    const sqlite = openSqliteStorage({ dataDir: dir });
+    const { connectionString, schema } = parsePostgresUrl(database.url as string);
+    const client = new pg.Client({ connectionString, options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      for (const store of [postgres, sqlite]) {
+        await store.createProject({ id: "p", name: "p" });
+        expect(await store.ingestEvents(events)).toEqual({ accepted: events.length, duplicates: 0 });
+      }
+      await sqlite.close();
+      const file = new Database(join(dir, "mcpsight.db"), { readonly: true });
+      const expected = file.prepare(select).all();
+      file.close();
+      const stored = (await client.query(select)).rows;
+      expect(stored).toEqual(expected);
+      const byId = new Map(stored.map((row) => [row.event_id, row]));
+      expect(byId.get("absent")).toMatchObject({ parameters: null, response: null });
+      expect(byId.get("null")).toMatchObject({ parameters: "null", response: "null" });
+      expect(byId.get("string")).toMatchObject({
+        parameters: JSON.stringify('a "quoted" \\ line\nnext'),
+        response: '""',
+      });
+      expect(byId.get("nul")).toMatchObject({
+        parameters: '{"q":"a\\u0000b"}',
+        response: '"\\u0000"',
+        tags: '{"k":"v\\u0000"}',
+      });
+
+      // Written, retried and read back by the ids it was sent with.
+      expect(await postgres.ingestEvents([nulText])).toEqual({ accepted: 1, duplicates: 0 });
+      expect(await postgres.ingestEvents([nulText])).toEqual({ accepted: 0, duplicates: 1 });
+      const [event] =
+        (await postgres.getSessionTimeline("p", "s\u0000", { limit: 10, cursor: null }))?.events ?? [];
+      expect(event).toMatchObject({
+        id: "text\ufffdid",
+        resourceName: "tool\ufffd",
+        userIntent: "intent\ufffd",
+        error: { message: "bad\ufffdbyte", type: "T\ufffd", stack: "at\ufffd" },
+        clientName: "client\ufffd",
+      });
+      const day = { from: Date.now() - 86_400_000, to: Date.now() + 86_400_000 };
+      const profile = await postgres.getUserProfile("p", "user\u0000id", day);
+      expect(profile?.user).toMatchObject({ userId: "user\ufffdid", userName: "Name\ufffd" });
+    } finally {
+      await client.end();
+      await postgres.close();
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,6 @@
 import type { Event } from "@mcpsight/protocol";
 import { identifyRecordOf } from "../../shared/index.js";
-import { run, type Sql } from "../db.js";
+import { run, type Sql, toJson } from "../db.js";
 import type { EventRecord, SessionState, UserState } from "./state.js";
 
 /**
@@ -76,9 +76,10 @@ type Written = { event: Event; record: EventRecord; session: SessionState; pk: n
 /**
  * Inserts the batch's events (keys allocated beforehand) in one statement, the rows sent as one
  * JSON array: `JSON.stringify` is native, where `pg`'s array literals escape every element in
- * JavaScript. JSON payloads go as nested `json` and are stored as their text, which `json` keeps
- * verbatim (so the stored text is `JSON.stringify`'s, as in SQLite); `parameters` and `response`
- * may be JSON null, so they are wrapped in a one-element array to keep `null` apart from absent.
+ * JavaScript. Each JSON column's text (`JSON.stringify`'s, as in SQLite) goes as a string, so
+ * PostgreSQL only unescapes it: its JSON escapes, `\u0000` included, are stored verbatim, a JSON
+ * null payload is the text `null` and an absent one SQL NULL. (Sent as nested `json`, PostgreSQL
+ * parses every payload a second time, and refuses a `\u0000` anywhere in it.)
  * The batch checked for stored ids under its locks, so every row is new; an id stored
  * concurrently fails the INSERT with a unique violation and the batch is retried (23505).
  */
@@ -94,30 +95,28 @@ export function insertEvents(db: Sql, projectPk: number, written: Written[]): Pr
     tool: e.resourceName,
     ms: e.duration,
     err: record.isError,
-    error: e.error,
+    error: toJson(e.error),
     intent: e.userIntent,
-    p: e.parameters === undefined ? undefined : [e.parameters],
-    r: e.response === undefined ? undefined : [e.response],
-    who: identifyRecordOf(e),
+    p: toJson(e.parameters),
+    r: toJson(e.response),
+    who: toJson(identifyRecordOf(e)),
     cn: e.clientName,
     cv: e.clientVersion,
     sn: e.serverName,
     sv: e.serverVersion,
     sl: e.sdkLanguage,
     sdk: e.sdkVersion,
-    tags: e.tags,
-    props: e.properties,
+    tags: toJson(e.tags),
+    props: toJson(e.properties),
   }));
   return run(
     db,
     `INSERT INTO events (project_pk, pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration,
        is_error, error, user_intent, parameters, response, identify, client_name, client_version, server_name,
        server_version, sdk_language, sdk_version, tags, properties)
-     SELECT $1, pk, id, s, u, ts, type, tool, ms, err, error::text, intent, (p -> 0)::text, (r -> 0)::text,
-       who::text, cn, cv, sn, sv, sl, sdk, tags::text, props::text
-     FROM json_to_recordset($2::json) AS x(pk bigint, id text, s bigint, u bigint, ts bigint, type text,
-       tool text, ms float8, err bool, error json, intent text, p json, r json, who json, cn text, cv text,
-       sn text, sv text, sl text, sdk text, tags json, props json)`,
+     SELECT $1, * FROM json_to_recordset($2::json) AS x(pk bigint, id text, s bigint, u bigint, ts bigint,
+       type text, tool text, ms float8, err bool, error text, intent text, p text, r text, who text, cn text,
+       cv text, sn text, sv text, sl text, sdk text, tags text, props text)`,
     [projectPk, JSON.stringify(rows)],
   );
 }

@@ -1,0 +1,50 @@
+import type { Event } from "@mcpsight/protocol";
+
+/**
+ * PostgreSQL text cannot hold NUL (U+0000), which SQLite's can and JSON may carry (`\u0000`):
+ * a statement binding one fails as a whole. So a NUL bound for a text value is stored as U+FFFD,
+ * the replacement character, on the way in, for writes and lookups alike (a lookup of an id with
+ * a NUL finds what its write stored). JSON payloads are stored as their JSON text, where a NUL is
+ * the escape `\u0000`: they keep it verbatim.
+ */
+const NUL = "\u0000";
+const REPLACEMENT = "\uFFFD";
+
+const hasNul = (value: unknown): value is string => typeof value === "string" && value.includes(NUL);
+
+export const withoutNul = (text: string): string =>
+  text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text;
+
+/** A statement parameter with NULs replaced: a string, or the strings of an array. */
+export function storableParam(value: unknown): unknown {
+  if (hasNul(value)) return withoutNul(value);
+  if (Array.isArray(value) && value.some(hasNul))
+    return value.map((item) => (typeof item === "string" ? withoutNul(item) : item));
+  return value;
+}
+
+/**
+ * The event with NULs replaced in its text fields (ids, names, versions, intent, the error's
+ * message, type and stack); the same event when it has none, which is almost always. Its JSON
+ * fields (parameters, response, user data, tags, properties) are left as they are.
+ */
+const JSON_FIELDS = new Set<string>(["parameters", "response"] satisfies (keyof Event)[]);
+
+export function storableEvent(event: Event): Event {
+  let copy: Event | undefined;
+  for (const [key, value] of Object.entries(event))
+    if (hasNul(value) && !JSON_FIELDS.has(key)) {
+      copy ??= { ...event };
+      (copy as Record<string, unknown>)[key] = withoutNul(value);
+    }
+  const error = event.error;
+  if (error && (hasNul(error.message) || hasNul(error.type) || hasNul(error.stack))) {
+    copy ??= { ...event };
+    copy.error = {
+      message: withoutNul(error.message),
+      ...(error.type === undefined ? {} : { type: withoutNul(error.type) }),
+      ...(error.stack === undefined ? {} : { stack: withoutNul(error.stack) }),
+    };
+  }
+  return copy ?? event;
+}
