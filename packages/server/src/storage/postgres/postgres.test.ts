@@ -85,7 +85,7 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
     }
   });
 
-  it("stores each event's JSON text as SQLite does, and a NUL in its text fields as U+FFFD", async () => {
+  it("stores each event's JSON text as SQLite does, and a NUL or lone surrogate in its text fields as U+FFFD", async () => {
     const base = {
       projectId: "p",
       sessionId: "s",
@@ -99,9 +99,10 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       { id: "scalars", parameters: 0, response: false },
       { id: "nested", parameters: { q: "ünïcode ✓", list: [1, null, { deep: [] }] }, response: [null] },
       { id: "nul", parameters: { q: "a\u0000b" }, response: "\u0000", tags: { k: "v\u0000" } },
+      { id: "half", parameters: { q: "cut \ud83d" }, response: "\ude00", properties: { e: "\ud83d" } },
       { id: "mixed", parameters: null, response: { content: [{ type: "text", text: "ok" }] } },
     ].map((e) => eventSchema.parse({ ...base, ...e }));
-    // PostgreSQL text cannot hold NUL: every text field of this event has one.
+    // PostgreSQL text cannot hold NUL: every text field of this event has one. Nor a lone surrogate.
     const nulText = eventSchema.parse({
       ...base,
       id: "text\u0000id",
@@ -113,6 +114,8 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       identifyActorGivenId: "user\u0000id",
       identifyActorName: "Name\u0000",
       clientName: "client\u0000",
+      clientVersion: "1\ud83d",
+      serverName: "\ude00server",
     });
     const select = "SELECT event_id, parameters, response, tags, properties FROM events ORDER BY event_id";
 
@@ -146,6 +149,11 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
         response: '"\\u0000"',
         tags: '{"k":"v\\u0000"}',
       });
+      expect(byId.get("half")).toMatchObject({
+        parameters: '{"q":"cut \\ud83d"}',
+        response: '"\\ude00"',
+        properties: '{"e":"\\ud83d"}',
+      });
 
       // Written, retried and read back by the ids it was sent with.
       expect(await postgres.ingestEvents([nulText])).toEqual({ accepted: 1, duplicates: 0 });
@@ -158,6 +166,8 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
         userIntent: "intent\ufffd",
         error: { message: "bad\ufffdbyte", type: "T\ufffd", stack: "at\ufffd" },
         clientName: "client\ufffd",
+        clientVersion: "1\ufffd",
+        serverName: "\ufffdserver",
       });
       const day = { from: Date.now() - 86_400_000, to: Date.now() + 86_400_000 };
       const profile = await postgres.getUserProfile("p", "user\u0000id", day);

@@ -6,11 +6,18 @@ import type { Event } from "@mcpsight/protocol";
  * the replacement character, on the way in, for writes and lookups alike (a lookup of an id with
  * a NUL finds what its write stored). JSON payloads are stored as their JSON text, where a NUL is
  * the escape `\u0000`: they keep it verbatim.
+ * A lone UTF-16 surrogate (half of an emoji cut in two) is no character either. `pg` sends a bound
+ * string as UTF-8, which already turns one into U+FFFD; an event's text fields, which travel in a
+ * JSON parameter (escaped as `\ud83d`, which PostgreSQL refuses), get the same replacement here.
  */
 const NUL = "\u0000";
 const REPLACEMENT = "\uFFFD";
 
 const hasNul = (value: unknown): value is string => typeof value === "string" && value.includes(NUL);
+/** A string PostgreSQL cannot take as it is: with a NUL or a lone surrogate. */
+const unstorable = (value: unknown): value is string =>
+  typeof value === "string" && (value.includes(NUL) || !value.isWellFormed());
+const storable = (text: string): string => withoutNul(text.toWellFormed());
 
 export const withoutNul = (text: string): string =>
   text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text;
@@ -24,26 +31,26 @@ export function storableParam(value: unknown): unknown {
 }
 
 /**
- * The event with NULs replaced in its text fields (ids, names, versions, intent, the error's
- * message, type and stack); the same event when it has none, which is almost always. Its JSON
- * fields (parameters, response, user data, tags, properties) are left as they are.
+ * The event with NULs and lone surrogates replaced in its text fields (ids, names, versions,
+ * intent, the error's message, type and stack); the same event when it has none, which is almost
+ * always. Its JSON fields (parameters, response, user data, tags, properties) are left as they are.
  */
 const JSON_FIELDS = new Set<string>(["parameters", "response"] satisfies (keyof Event)[]);
 
 export function storableEvent(event: Event): Event {
   let copy: Event | undefined;
   for (const [key, value] of Object.entries(event))
-    if (hasNul(value) && !JSON_FIELDS.has(key)) {
+    if (unstorable(value) && !JSON_FIELDS.has(key)) {
       copy ??= { ...event };
-      (copy as Record<string, unknown>)[key] = withoutNul(value);
+      (copy as Record<string, unknown>)[key] = storable(value);
     }
   const error = event.error;
-  if (error && (hasNul(error.message) || hasNul(error.type) || hasNul(error.stack))) {
+  if (error && (unstorable(error.message) || unstorable(error.type) || unstorable(error.stack))) {
     copy ??= { ...event };
     copy.error = {
-      message: withoutNul(error.message),
-      ...(error.type === undefined ? {} : { type: withoutNul(error.type) }),
-      ...(error.stack === undefined ? {} : { stack: withoutNul(error.stack) }),
+      message: storable(error.message),
+      ...(error.type === undefined ? {} : { type: storable(error.type) }),
+      ...(error.stack === undefined ? {} : { stack: storable(error.stack) }),
     };
   }
   return copy ?? event;
