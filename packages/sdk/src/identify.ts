@@ -5,6 +5,7 @@ import { IdentifyCache } from "./identify-cache.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
 import { fingerprint, type RequestView } from "./request-view.js";
+import { clip } from "./sanitize.js";
 import type { McpRequest, UserIdentity } from "./types.js";
 
 export type IdentifyOutcome =
@@ -25,8 +26,8 @@ export function toIdentity(value: unknown): UserIdentity | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { userId, userName, userData } = value as Record<string, unknown>;
   if (typeof userId !== "string" || userId.length === 0) return undefined;
-  const identity: UserIdentity = { userId: userId.slice(0, LIMITS.nameLength) };
-  if (typeof userName === "string") identity.userName = userName.slice(0, LIMITS.nameLength);
+  const identity: UserIdentity = { userId: clip(userId, LIMITS.nameLength) };
+  if (typeof userName === "string") identity.userName = clip(userName, LIMITS.nameLength);
   if (typeof userData === "object" && userData !== null && !Array.isArray(userData)) {
     identity.userData = userData as Record<string, unknown>;
   }

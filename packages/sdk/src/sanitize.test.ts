@@ -1,6 +1,6 @@
 import { REDACTED } from "@mcpsight/protocol/constants";
 import { describe, expect, it } from "vitest";
-import { isSecretKey, sanitize, truncate } from "./sanitize.js";
+import { clip, isSecretKey, sanitize, truncate } from "./sanitize.js";
 
 describe("sanitize", () => {
   it.each([
@@ -73,5 +73,20 @@ describe("sanitize", () => {
     const long = truncate("x".repeat(100), 50);
     expect(long).toHaveLength(50);
     expect(long).toContain("truncated");
+  });
+
+  it("never cuts an emoji in half", () => {
+    // "😀" is two UTF-16 units; every cut point falls before, inside or after one.
+    const text = "ab😀😀😀".repeat(20);
+    for (let max = 1; max < text.length; max++) {
+      const cut = clip(text, max);
+      expect(cut.isWellFormed(), `clip at ${max}`).toBe(true);
+      expect(text.startsWith(cut)).toBe(true);
+      expect(cut.length === max || cut.length === max - 1).toBe(true);
+      const note = truncate(text, max + 40);
+      expect(note.isWellFormed(), `truncate at ${max + 40}`).toBe(true);
+    }
+    expect(clip("a😀", 2)).toBe("a");
+    expect(clip("a😀", 3)).toBe("a😀");
   });
 });

@@ -44,11 +44,21 @@ export function isSecretKey(key: string): boolean {
   return secret;
 }
 
+/**
+ * The first `max` UTF-16 units of a string, one fewer when the cut would split a surrogate pair
+ * (an emoji): half of one is no character, and a database may refuse it.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
 /** Cuts a string to `max` UTF-16 units, saying how much was removed. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   const note = `…[truncated ${text.length - max} chars]`;
-  return text.slice(0, Math.max(0, max - note.length)) + note;
+  return clip(text, Math.max(0, max - note.length)) + note;
 }
 
 /**
