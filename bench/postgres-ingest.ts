@@ -1,5 +1,5 @@
 /**
- * PostgreSQL ingest throughput: events/s through POST /v1/batch (gzip, batches of 500) with one
+ * PostgreSQL ingest throughput: events/s through POST /v1/batch (gzip, batches of 500 by default) with one
  * and with two collector processes on one database, beside two raw limits measured in the same
  * run — the same gzipped batches decompressed, parsed and streamed with COPY (psql, one client),
  * no HTTP, no derived tables: "raw" into a simple events table with a primary key and two
@@ -13,7 +13,7 @@
  * other jobs used). From the medians it prints the CPU-bound ceiling: raw CPU ÷ collector CPU per
  * event, the throughput ratio to expect when both saturate the cores, against each raw limit.
  * Usage: tsx --conditions=@mcpsight/source postgres-ingest.ts [--events 100000] [--concurrency 4]
- *   [--rounds 1] [--processes 1,2] [--cpu-prof <dir>] [--keep] [--database-url postgres://…]
+ *   [--batch 500] [--rounds 1] [--processes 1,2] [--cpu-prof <dir>] [--keep] [--database-url postgres://…]
  *   (default MCPSIGHT_TEST_DATABASE_URL). Each round runs raw, raw (events table), then the
  *   collector runs; with several rounds medians are reported (the machine's load drifts), with the
  *   median of each round's ratio to that round's raw rates beside the ratio of medians, for both
@@ -24,7 +24,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { Event } from "@mcpsight/protocol";
+import { type Event, LIMITS } from "@mcpsight/protocol";
 import pg from "pg";
 import { toJson } from "../packages/server/src/storage/postgres/db.js";
 import { EVENTS_TABLE as COLLECTOR_EVENTS_TABLE } from "../packages/server/src/storage/postgres/schema.js";
@@ -37,6 +37,7 @@ const { values } = parseArgs({
   options: {
     events: { type: "string" },
     concurrency: { type: "string" },
+    batch: { type: "string" },
     rounds: { type: "string" },
     processes: { type: "string" },
     "cpu-prof": { type: "string" },
@@ -53,7 +54,11 @@ const BASE_URL =
   values["database-url"] ?? process.env.MCPSIGHT_TEST_DATABASE_URL ?? process.env.MCPSIGHT_DATABASE_URL;
 if (!BASE_URL) throw new Error("set --database-url or MCPSIGHT_TEST_DATABASE_URL");
 const KEEP = values.keep ?? false;
-const BATCH = 500;
+const BATCH = Number(values.batch ?? 500);
+if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > LIMITS.batchEvents)
+  throw new Error(
+    `--batch must be a whole number from 1 to ${LIMITS.batchEvents} (the collector's limit per batch)`,
+  );
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const POSTGRES_UID = userId("postgres");
 
@@ -322,9 +327,14 @@ async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase
   const meter = cpuMeter();
   for (const collector of collectors) meter.track("collector", collector.pid);
   meter.start();
-  const rate = await send(collectors, batches);
+  let rate: number;
+  try {
+    rate = await send(collectors, batches);
+  } finally {
+    // A failed batch ends the run; the collectors must not outlive it (they keep the bench alive).
+    await Promise.all(collectors.map((c) => c.close()));
+  }
   const usage = meter.stop();
-  await Promise.all(collectors.map((c) => c.close()));
   if (!KEEP) await admin(`DROP SCHEMA ${schema} CASCADE`);
   return {
     rate,
