@@ -1,5 +1,5 @@
 import type { EventInput } from "@mcpsight/protocol";
-import { eventSchema } from "@mcpsight/protocol";
+import { eventSchema, LIMITS } from "@mcpsight/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Storage, TimeRange } from "../src/storage/index.js";
 import { addValue, emptyRegisters, estimate } from "../src/storage/shared/hll.js";
@@ -172,6 +172,49 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(group).toMatchObject({ count: 7, sessions: 4, users: 2 });
       expect(group?.firstSeen).toBe(new Date(T0 - MIN).toISOString());
       expect(group?.sample?.sessionId).toBe("s4");
+    });
+
+    it("groups errors by messages as long as the protocol allows, in any script", async () => {
+      const max = LIMITS.errorMessageLength;
+      // Incompressible text: an index entry of it cannot be squeezed under a page's share.
+      let seed = 1;
+      const noise = Array.from({ length: max }, () => {
+        seed = (seed * 48271) % 2147483647;
+        return String.fromCharCode(33 + (seed % 94));
+      }).join("");
+      const cjk = Array.from({ length: max }, (_, i) =>
+        String.fromCodePoint(0x4e00 + ((i * 7919) % 20000)),
+      ).join("");
+      const tool = "工".repeat(LIMITS.nameLength);
+      const messages = [noise, `${noise.slice(0, -1)}!`, cjk];
+      const fail = (message: string, at: number, sessionId = "s1") =>
+        ev({ sessionId, at, resourceName: tool, isError: true, error: { message } });
+      expect(await storage.ingestEvents(messages.map((m, i) => fail(m, i * MIN)))).toEqual({
+        accepted: 3,
+        duplicates: 0,
+      });
+      // The same messages again, in another batch and session: the same three groups.
+      await storage.ingestEvents(messages.map((m, i) => fail(m, (i + 3) * MIN, "s2")));
+      const groups = (await storage.listErrorGroups("p1", RANGE, PAGE)).items;
+      expect(groups.map((g) => g.message).sort()).toEqual([...messages].sort());
+      for (const group of groups) expect(group).toMatchObject({ tool, count: 2, sessions: 2 });
+    });
+
+    it("accepts a client name and version of the protocol's length in any script", async () => {
+      const long = (from: number) =>
+        Array.from({ length: LIMITS.nameLength }, (_, i) =>
+          String.fromCodePoint(from + ((i * 7919) % 10000)),
+        ).join("");
+      const clientName = long(0x4e00);
+      const clientVersion = `😀${long(0xac00)}`.slice(0, LIMITS.nameLength);
+      const event = ev({ identifyActorGivenId: "u1", clientName, clientVersion });
+      expect(await storage.ingestEvents([event])).toEqual({ accepted: 1, duplicates: 0 });
+      // Stored whole, or (PostgreSQL: index entries are limited) cut at a character.
+      const [session] = (await sessions()).items;
+      expect(clientName.startsWith(session?.clientName ?? "-")).toBe(true);
+      expect(clientVersion.startsWith(session?.clientVersion ?? "-")).toBe(true);
+      expect(session?.clientVersion?.isWellFormed()).toBe(true);
+      expect(await storage.listClientStats("p1", RANGE)).toHaveLength(1);
     });
 
     it("merges user name and data: newer events win, keys are merged", async () => {

@@ -222,6 +222,13 @@ ${EVENTS_TABLE}
   CREATE TRIGGER user_clients_removed AFTER DELETE ON user_clients REFERENCING OLD TABLE AS removed
     FOR EACH STATEMENT EXECUTE FUNCTION mcpsight_client_users_removed();
   `,
+  // An error group is unique by its tool and the digest of its message: a message may be 4,096
+  // characters, more than a btree entry holds (2,704 bytes), and one such error failed its batch.
+  // Lookups by key compare the digest (for the index) and the message itself.
+  `
+  CREATE UNIQUE INDEX error_groups_key ON error_groups (project_pk, tool, md5(message));
+  ALTER TABLE error_groups DROP CONSTRAINT error_groups_project_pk_tool_message_key;
+  `,
 ];
 
 /**

@@ -30,13 +30,34 @@ export function storableParam(value: unknown): unknown {
   return value;
 }
 
-/**
- * The event with NULs and lone surrogates replaced in its text fields (ids, names, versions,
- * intent, the error's message, type and stack); the same event when it has none, which is almost
- * always. Its JSON fields (parameters, response, user data, tags, properties) are left as they are.
- */
 const JSON_FIELDS = new Set<string>(["parameters", "response"] satisfies (keyof Event)[]);
 
+/**
+ * A client's name and version are keys, together, of btree indexes (clients per hour, a user's
+ * clients), whose entries hold at most 2,704 bytes. The protocol allows 512 UTF-16 units each,
+ * which is up to 1,536 bytes of UTF-8 in other scripts than Latin: each is cut to this many bytes.
+ */
+export const CLIENT_FIELD_BYTES = 1200;
+
+/** `text` cut (at a character) to at most `max` bytes of UTF-8. */
+export function fitBytes(text: string, max: number): string {
+  if (text.length * 3 <= max) return text; // a UTF-16 unit is at most 3 bytes of UTF-8
+  let cut = text;
+  for (let bytes = Buffer.byteLength(cut); bytes > max; bytes = Buffer.byteLength(cut))
+    cut = cut.slice(0, cut.length - Math.ceil((bytes - max) / 3));
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut; // not half of a pair
+}
+
+const tooLong = (value: string | undefined) =>
+  value !== undefined && fitBytes(value, CLIENT_FIELD_BYTES) !== value;
+
+/**
+ * The event with NULs and lone surrogates replaced in its text fields (ids, names, versions,
+ * intent, the error's message, type and stack) and its client's name and version cut to fit an
+ * index entry; the same event when none of that applies, which is almost always. Its JSON fields
+ * (parameters, response, user data, tags, properties) are left as they are.
+ */
 export function storableEvent(event: Event): Event {
   let copy: Event | undefined;
   for (const [key, value] of Object.entries(event))
@@ -52,6 +73,13 @@ export function storableEvent(event: Event): Event {
       ...(error.type === undefined ? {} : { type: storable(error.type) }),
       ...(error.stack === undefined ? {} : { stack: storable(error.stack) }),
     };
+  }
+  const named = copy ?? event;
+  if (tooLong(named.clientName) || tooLong(named.clientVersion)) {
+    copy ??= { ...event };
+    if (copy.clientName !== undefined) copy.clientName = fitBytes(copy.clientName, CLIENT_FIELD_BYTES);
+    if (copy.clientVersion !== undefined)
+      copy.clientVersion = fitBytes(copy.clientVersion, CLIENT_FIELD_BYTES);
   }
   return copy ?? event;
 }

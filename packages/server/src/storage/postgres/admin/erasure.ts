@@ -73,7 +73,7 @@ export async function deleteUser(
             (
               await get<{ pk: number }>(
                 db,
-                "SELECT pk FROM error_groups WHERE project_pk = $1 AND tool = $2 AND message = $3",
+                "SELECT pk FROM error_groups WHERE project_pk = $1 AND tool = $2 AND md5(message) = md5($3) AND message = $3",
                 [projectPk, key.tool, key.message],
               )
             )?.pk ?? null,

@@ -48,7 +48,7 @@ export function recordErrors(
         db,
         `INSERT INTO error_groups (project_pk, tool, message, first_seen, last_seen, sample_event_pk)
          SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
-         ON CONFLICT (project_pk, tool, message) DO UPDATE SET
+         ON CONFLICT (project_pk, tool, md5(message)) DO UPDATE SET
            first_seen = LEAST(error_groups.first_seen, excluded.first_seen),
            last_seen = GREATEST(error_groups.last_seen, excluded.last_seen),
            sample_event_pk = CASE WHEN excluded.last_seen >= error_groups.last_seen
@@ -99,7 +99,8 @@ export function recordErrors(
       db,
       `WITH keys AS (
          SELECT g.pk, k.i FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(tool, message, i)
-         JOIN error_groups g ON g.project_pk = $1 AND g.tool = k.tool AND g.message = k.message
+         JOIN error_groups g ON g.project_pk = $1 AND g.tool = k.tool AND md5(g.message) = md5(k.message)
+           AND g.message = k.message
        ), hour_rows AS (
          INSERT INTO error_hours (group_pk, hour, count, project_pk)
          SELECT k.pk, x.hour, x.count, $1 FROM unnest($4::int[], $5::bigint[], $6::int[]) AS x(i, hour, count)
