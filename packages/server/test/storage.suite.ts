@@ -3,6 +3,7 @@ import { eventSchema, LIMITS } from "@mcpsight/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Storage, TimeRange } from "../src/storage/index.js";
 import { addValue, emptyRegisters, estimate } from "../src/storage/shared/hll.js";
+import { oddEvents } from "./odd-events.js";
 
 const T0 = Date.parse("2026-11-27T10:00:00.000Z");
 const MIN = 60_000;
@@ -215,6 +216,29 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(clientVersion.startsWith(session?.clientVersion ?? "-")).toBe(true);
       expect(session?.clientVersion?.isWellFormed()).toBe(true);
       expect(await storage.listClientStats("p1", RANGE)).toHaveLength(1);
+    });
+
+    it("stores any event the protocol accepts, however odd its text, and finds it by its ids", async () => {
+      const events = oddEvents("p1", 60).map((e) => eventSchema.parse(e));
+      expect(await storage.ingestEvents(events.slice(0, 30))).toEqual({ accepted: 30, duplicates: 0 });
+      expect(await storage.ingestEvents(events.slice(30))).toEqual({ accepted: 30, duplicates: 0 });
+      const day = { from: Date.now() - 2 * 86_400_000, to: Date.now() + 86_400_000 };
+      for (const event of events.slice(0, 12)) {
+        const userId = event.identifyActorGivenId as string;
+        expect(await storage.getUserProfile("p1", userId, day), "profile by user id").not.toBeNull();
+        const found = await storage.listUsers("p1", {
+          ...PAGE,
+          range: day,
+          search: [...userId].slice(0, 4).join(""),
+          sort: "lastSeen",
+        });
+        expect(found.items.length, "search by part of the user id").toBeGreaterThan(0);
+        if (event.sessionId !== undefined)
+          expect(
+            await storage.getSessionTimeline("p1", event.sessionId, PAGE),
+            "session by id",
+          ).not.toBeNull();
+      }
     });
 
     it("merges user name and data: newer events win, keys are merged", async () => {
