@@ -1,7 +1,8 @@
 import fastifyCookie from "@fastify/cookie";
 import fastifyRateLimit from "@fastify/rate-limit";
+import { LIMITS } from "@mcpsight/protocol";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
-import { registerErrorHandling } from "./http/error-handler.js";
+import { frameworkError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { authRoutes, registerAuthentication } from "./routes/auth.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { ingestRoutes } from "./routes/ingest.js";
@@ -28,7 +29,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 64 * 1024,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // A path parameter may be a user id, which the protocol allows up to 512 characters long.
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: LIMITS.nameLength,
+    },
+    // A path the router cannot decode is answered in the collector's one error shape too.
+    frameworkErrors: (error, _request, reply) => sendError(reply, frameworkError(error)),
     // One debug line per request comes from the onResponse hook below instead.
     logController: new LogController({ disableRequestLogging: true }),
   });

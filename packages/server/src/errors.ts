@@ -3,6 +3,7 @@ export type ErrorCode =
   | "invalid_query"
   | "invalid_body"
   | "invalid_batch"
+  | "invalid_path"
   | "unauthorized"
   | "forbidden"
   | "project_not_found"
@@ -19,6 +20,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_query: 400,
   invalid_body: 400,
   invalid_batch: 400,
+  invalid_path: 400,
   unauthorized: 401,
   forbidden: 403,
   project_not_found: 404,

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { LIMITS } from "@mcpsight/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import { createAccount } from "../src/services/auth.js";
@@ -13,6 +14,7 @@ import {
   startCollector,
   tempDir,
 } from "./helpers.js";
+import { oddEvents } from "./odd-events.js";
 
 describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
   let database: TestDatabase;
@@ -172,6 +174,71 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
       token: ADMIN_TOKEN,
     });
     expect(cursor.status).toBe(400);
+  });
+
+  it("answers odd query values with data or a 400 naming the field, never a 500", async () => {
+    await postBatch(url, oddEvents(projectId, 20));
+    // Raw query text: NUL, bytes that are not UTF-8, emoji, long text, LIKE and quote
+    // characters, numbers no time or database integer holds, a date past Date's range.
+    const values = [
+      "x%00y",
+      "%ED%A0%80",
+      encodeURIComponent("💥".repeat(300)),
+      "a".repeat(3000),
+      encodeURIComponent(`%_\\'"`),
+      "99999999999999999999",
+      "-1",
+      encodeURIComponent("+275760-09-13T00:00:00.001Z"),
+    ];
+    const params = ["from", "to", "bucket", "limit", "cursor", "search", "sort", "userId", "client", "tool"];
+    const paths = [
+      "overview",
+      "users",
+      "users/u%00x",
+      "sessions",
+      "sessions/s%ED%A0%80",
+      "tools",
+      "errors",
+      "intents",
+    ];
+    const failures: string[] = [];
+    for (const path of paths)
+      for (const param of [...params, "hasError", "stateless", "anonymous", "type"])
+        for (const value of values) {
+          const query = `/api/v1/projects/${projectId}/${path}?${param}=${value}`;
+          const { status, body } = await api<{ error?: { code?: string; details?: { field: string }[] } }>(url, query, {
+            token: ADMIN_TOKEN,
+          });
+          if (status >= 500) failures.push(`${status} ${query.slice(0, 120)}`);
+          const named = path.includes("%ED")
+            ? body.error?.code === "invalid_path" // the path, not the query, is what is wrong
+            : param === "cursor" || body.error?.details?.[0]?.field === param;
+          if (status === 400 && !named) failures.push(`400 without naming ${param}: ${query.slice(0, 120)}`);
+        }
+    expect(failures).toEqual([]);
+  });
+
+  it("opens users and sessions by ids as long as the protocol allows", async () => {
+    const userId = "u".repeat(LIMITS.nameLength);
+    const sessionId = "s".repeat(LIMITS.sessionIdLength);
+    expect(
+      (await postBatch(url, [makeEvent(projectId, { sessionId, identifyActorGivenId: userId })])).status,
+    ).toBe(200);
+    const base = `/api/v1/projects/${projectId}`;
+    const profile = await api<{ user: { userId: string } }>(url, `${base}/users/${userId}`, {
+      token: ADMIN_TOKEN,
+    });
+    expect(profile).toMatchObject({ status: 200, body: { user: { userId } } });
+    const timeline = await api(url, `${base}/sessions/${sessionId}`, { token: ADMIN_TOKEN });
+    expect(timeline.status).toBe(200);
+    // Longer than any stored id, or not UTF-8: a 400 in the collector's error shape.
+    for (const path of [`${base}/users/${userId}u`, `${base}/users/%ED%A0%80`]) {
+      const { status, body } = await api(url, path, { token: ADMIN_TOKEN });
+      expect({ status, body }).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid_path", details: null } },
+      });
+    }
   });
 
   it("erases a user through the API", async () => {

@@ -30,6 +30,22 @@ function toAppError(error: FastifyError | Error): AppError {
   return new AppError("internal", "Something went wrong on the collector; its log has the details.");
 }
 
+/** The router's own errors, raised before any route or hook: a path it cannot decode or match. */
+export function frameworkError(error: FastifyError): AppError {
+  if (error.code === "FST_ERR_BAD_URL")
+    return new AppError("invalid_path", "The path is not valid percent-encoded UTF-8.");
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH")
+    return new AppError("invalid_path", "A part of the path is longer than any id mcpsight stores.");
+  return toAppError(error);
+}
+
+/** Sends an error in the collector's one shape. */
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  return reply
+    .status(error.status)
+    .send({ error: { code: error.code, message: error.message, details: error.details } });
+}
+
 const NON_PAGE_PREFIXES = ["/api/", "/v1/", "/healthz"];
 
 /** The one place errors become responses; `spaFallback` serves index.html for client routes. */
@@ -40,9 +56,7 @@ export function registerErrorHandling(app: FastifyInstance, spaFallback: boolean
     else request.log.warn({ code: appError.code, reason: appError.message }, "request rejected");
     if (appError.code === "rate_limited" && reply.getHeader("retry-after") === undefined)
       reply.header("retry-after", "60");
-    return reply
-      .status(appError.status)
-      .send({ error: { code: appError.code, message: appError.message, details: appError.details } });
+    return sendError(reply, appError);
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "/";

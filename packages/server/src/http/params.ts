@@ -7,10 +7,15 @@ export type Query = Record<string, string | undefined>;
 const MAX_RANGE_MS = 400 * DAY_MS;
 const MAX_BUCKETS = 2000;
 
+/** The latest instant a JavaScript Date holds (+275760-09-13): later times have no ISO form. */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+
 function parseTime(field: string, value: string): number {
   const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(time))
     throw invalidQuery(field, "must be an ISO 8601 date-time or epoch milliseconds");
+  if (time > MAX_TIME_MS)
+    throw invalidQuery(field, `must be at most ${MAX_TIME_MS} epoch milliseconds (+275760-09-13)`);
   return time;
 }
 

@@ -33,8 +33,9 @@ export function listUsers(db: Db, projectPk: number, query: UserListQuery): Page
       ? ["project_pk = ?", "last_seen >= ?", "first_seen < ?"]
       : ["project_pk = ?", "+last_seen >= ?", "+first_seen < ?"];
   const params: unknown[] = [projectPk, query.range.from, query.range.to];
-  if (query.search && [...query.search].length >= 3) {
-    // The FTS5 trigram index finds substrings (case-insensitive) of 3+ characters.
+  if (query.search && [...query.search].length >= 3 && !query.search.includes("\u0000")) {
+    // The FTS5 trigram index finds substrings (case-insensitive) of 3+ characters. Its query
+    // syntax ends a string at a NUL, so a search with one takes the LIKE path below.
     where.push("pk IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)");
     params.push(`"${query.search.replace(/"/g, '""')}"`);
   } else if (query.search) {
