@@ -67,6 +67,8 @@ export const LIMITS = {
   valueStringLength: 32_768,
   /** Largest serialized size of one event, in bytes of JSON. */
   eventBytes: 262_144,
+  /** Deepest nesting of arrays and objects inside parameters/response/userData/properties. */
+  jsonDepth: 64,
   /** Most events in one batch. */
   batchEvents: 1000,
   /** Largest decompressed batch body, in bytes. */

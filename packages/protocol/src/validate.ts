@@ -42,7 +42,7 @@ function jsonBytesAtMost(value: unknown, depth = 0): number {
       return 4; // "null" inside arrays, omitted elsewhere
     case "object": {
       if (value === null) return 4;
-      if (depth > 64) return Number.POSITIVE_INFINITY;
+      if (depth > LIMITS.jsonDepth) return Number.POSITIVE_INFINITY;
       let bytes = 2;
       if (Array.isArray(value)) {
         for (const item of value) bytes += 1 + jsonBytesAtMost(item, depth + 1);
@@ -59,11 +59,34 @@ function jsonBytesAtMost(value: unknown, depth = 0): number {
   }
 }
 
-/** Validates one event, including its serialized size. */
+/** Whether arrays and objects nest deeper than `limit` levels in `value` (looks no deeper than that). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (limit === 0) return true;
+  for (const item of Array.isArray(value) ? value : Object.values(value))
+    if (nestedDeeperThan(item, limit - 1)) return true;
+  return false;
+}
+
+const JSON_FIELDS = ["parameters", "response", "identifyActorData", "properties"] as const;
+
+/** Validates one event, including its serialized size and the nesting of its JSON fields. */
 export function validateEvent(input: unknown, index?: number): ValidationResult<Event> {
   const parsed = eventSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, index) };
   if (jsonBytesAtMost(parsed.data) <= LIMITS.eventBytes) return { ok: true, value: parsed.data };
+  // Rare from here: an event near the size limit, with values that are not plain JSON data, or
+  // nested too deeply to measure or serialize safely.
+  const tooDeep = JSON_FIELDS.filter((field) => nestedDeeperThan(parsed.data[field], LIMITS.jsonDepth));
+  if (tooDeep.length > 0)
+    return {
+      ok: false,
+      issues: tooDeep.map((field) => ({
+        ...(index === undefined ? {} : { index }),
+        field,
+        reason: `nests arrays and objects more than ${LIMITS.jsonDepth} levels deep`,
+      })),
+    };
   const bytes = Buffer.byteLength(JSON.stringify(parsed.data));
   if (bytes > LIMITS.eventBytes) {
     return {

@@ -206,9 +206,13 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
       for (const param of [...params, "hasError", "stateless", "anonymous", "type"])
         for (const value of values) {
           const query = `/api/v1/projects/${projectId}/${path}?${param}=${value}`;
-          const { status, body } = await api<{ error?: { code?: string; details?: { field: string }[] } }>(url, query, {
-            token: ADMIN_TOKEN,
-          });
+          const { status, body } = await api<{ error?: { code?: string; details?: { field: string }[] } }>(
+            url,
+            query,
+            {
+              token: ADMIN_TOKEN,
+            },
+          );
           if (status >= 500) failures.push(`${status} ${query.slice(0, 120)}`);
           const named = path.includes("%ED")
             ? body.error?.code === "invalid_path" // the path, not the query, is what is wrong
@@ -216,6 +220,22 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
           if (status === 400 && !named) failures.push(`400 without naming ${param}: ${query.slice(0, 120)}`);
         }
     expect(failures).toEqual([]);
+  });
+
+  it("rejects JSON nested deeper than the protocol allows with a 400 naming the field, however deep", async () => {
+    for (const depth of [LIMITS.jsonDepth + 1, 100_000]) {
+      const event = JSON.stringify(makeEvent(projectId, { parameters: "NESTED" }));
+      const body = `{"events":[${event.replace('"NESTED"', `${"[".repeat(depth)}${"]".repeat(depth)}`)}]}`;
+      const { status, body: answer } = await api(url, "/v1/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect({ status, answer }).toMatchObject({
+        status: 400,
+        answer: { error: { code: "invalid_batch", details: [{ index: 0, field: "parameters" }] } },
+      });
+    }
   });
 
   it("opens users and sessions by ids as long as the protocol allows", async () => {
