@@ -6,11 +6,13 @@ import { eventSchema } from "@mcpsight/protocol";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Storage } from "../src/storage/index.js";
+import { copySqliteToPostgres } from "../src/storage/postgres/copy-from-sqlite.js";
 import { parsePostgresUrl } from "../src/storage/postgres/db.js";
 import { openPostgresStorage } from "../src/storage/postgres/index.js";
 import { openSqliteStorage } from "../src/storage/sqlite/index.js";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "./backends.js";
 import { removeDir, tempDir } from "./helpers.js";
+import { oddEvents } from "./odd-events.js";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const cli = (args: string[]) =>
@@ -154,6 +156,40 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
       ).rejects.toThrow(/already holds mcpsight data/);
     } finally {
       await postgres.close();
+    }
+  });
+
+  it("copies events with odd text in every field", async () => {
+    const oddDir = tempDir();
+    const target = await freshPostgresSchema();
+    try {
+      const sqlite = openSqliteStorage({ dataDir: oddDir });
+      await sqlite.createProject({ id: "p1", name: "One" });
+      const events = oddEvents("p1", 60).map((e) => eventSchema.parse(e));
+      expect(await sqlite.ingestEvents(events)).toEqual({ accepted: 60, duplicates: 0 });
+      await sqlite.close();
+      const counts = await copySqliteToPostgres({
+        sqlitePath: join(oddDir, "mcpsight.db"),
+        postgresUrl: target.url as string,
+      });
+      expect(counts.events).toBe(60);
+      const postgres = await openPostgresStorage({ url: target.url as string });
+      try {
+        // The copy is found by the ids it was sent with, as after PostgreSQL's own ingest.
+        const day = { from: Date.now() - 2 * 86_400_000, to: Date.now() + 86_400_000 };
+        const missing: string[] = [];
+        for (const event of events.slice(0, 12)) {
+          const userId = event.identifyActorGivenId as string;
+          if (!(await postgres.getUserProfile("p1", userId, day)))
+            missing.push(JSON.stringify(userId).slice(0, 60));
+        }
+        expect(missing).toEqual([]);
+      } finally {
+        await postgres.close();
+      }
+    } finally {
+      await target.drop();
+      removeDir(oddDir);
     }
   });
 });

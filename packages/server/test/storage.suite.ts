@@ -241,6 +241,21 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       }
     });
 
+    it("stores half of an emoji as U+FFFD, so a user opens by the id sent and by the id shown", async () => {
+      const userId = "user 😀".slice(0, -1); // ends in a lone high surrogate
+      const sessionId = "\udc00session";
+      await storage.ingestEvents([ev({ sessionId, identifyActorGivenId: userId, clientName: "c\ud83d" })]);
+      const shown = (await storage.listUsers("p1", { ...PAGE, range: RANGE, search: null, sort: "lastSeen" }))
+        .items[0]?.userId;
+      expect(shown).toBe("user \ufffd");
+      for (const id of [userId, shown as string])
+        expect((await storage.getUserProfile("p1", id, RANGE))?.user.userId).toBe("user \ufffd");
+      const [session] = (await sessions({ userId })).items;
+      expect(session).toMatchObject({ sessionId: "\ufffdsession", clientName: "c\ufffd" });
+      for (const id of [sessionId, session?.sessionId as string])
+        expect(await storage.getSessionTimeline("p1", id, PAGE)).not.toBeNull();
+    });
+
     it("merges user name and data: newer events win, keys are merged", async () => {
       await storage.ingestEvents([
         ev({

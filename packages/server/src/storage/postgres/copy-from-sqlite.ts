@@ -4,7 +4,7 @@ import type { Histogram } from "../histogram.js";
 import { createPool, parsePostgresUrl } from "./db.js";
 import { backfillToolUsers } from "./ingest/tool-users.js";
 import { IDENTITY_TABLES, migrate } from "./schema.js";
-import { storableParam } from "./text.js";
+import { CLIENT_FIELD_BYTES, fitBytes, storableParam } from "./text.js";
 
 /** Tables in dependency order. `tool_hours` histograms become `tool_hour_durations` rows. */
 const TABLES = [
@@ -139,9 +139,13 @@ const SQL_TYPES: Record<string, string> = {
   bytea: "bytea",
 };
 
+/** Columns holding a client's name or version, which PostgreSQL's ingest cuts to fit an index entry. */
+const CLIENT_COLUMNS = new Set(["client_name", "client_version"]);
+
 /**
- * One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans, a
- * NUL in SQLite text becomes U+FFFD as in PostgreSQL's own ingest: text.ts).
+ * One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans). As
+ * in PostgreSQL's own ingest (text.ts), a NUL in SQLite text becomes U+FFFD and a client's name and
+ * version are cut to fit an index entry.
  */
 async function insertRows(client: Client, table: string, columns: Column[], rows: Record<string, unknown>[]) {
   const names = columns.map((c) => c.column_name);
@@ -149,6 +153,8 @@ async function insertRows(client: Client, table: string, columns: Column[], rows
     rows.map((row) => {
       const value = row[c.column_name];
       if (value === null || value === undefined) return null;
+      if (CLIENT_COLUMNS.has(c.column_name) && typeof value === "string")
+        return fitBytes(value, CLIENT_FIELD_BYTES);
       return c.data_type === "boolean" ? value === 1 || value === true : value;
     }),
   );

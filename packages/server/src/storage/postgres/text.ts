@@ -1,4 +1,5 @@
 import type { Event } from "@mcpsight/protocol";
+import { mapEventText } from "../shared/event-text.js";
 
 /**
  * PostgreSQL text cannot hold NUL (U+0000), which SQLite's can and JSON may carry (`\u0000`):
@@ -8,16 +9,13 @@ import type { Event } from "@mcpsight/protocol";
  * the escape `\u0000`: they keep it verbatim.
  * A lone UTF-16 surrogate (half of an emoji cut in two) is no character either. `pg` sends a bound
  * string as UTF-8, which already turns one into U+FFFD; an event's text fields, which travel in a
- * JSON parameter (escaped as `\ud83d`, which PostgreSQL refuses), get the same replacement here.
+ * JSON parameter (escaped as `\ud83d`, which PostgreSQL refuses), get the same replacement here,
+ * as in SQLite (shared/event-text.ts).
  */
 const NUL = "\u0000";
 const REPLACEMENT = "\uFFFD";
 
 const hasNul = (value: unknown): value is string => typeof value === "string" && value.includes(NUL);
-/** A string PostgreSQL cannot take as it is: with a NUL or a lone surrogate. */
-const unstorable = (value: unknown): value is string =>
-  typeof value === "string" && (value.includes(NUL) || !value.isWellFormed());
-const storable = (text: string): string => withoutNul(text.toWellFormed());
 
 export const withoutNul = (text: string): string =>
   text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text;
@@ -29,8 +27,6 @@ export function storableParam(value: unknown): unknown {
     return value.map((item) => (typeof item === "string" ? withoutNul(item) : item));
   return value;
 }
-
-const JSON_FIELDS = new Set<string>(["parameters", "response"] satisfies (keyof Event)[]);
 
 /**
  * A client's name and version are keys, together, of btree indexes (clients per hour, a user's
@@ -53,33 +49,19 @@ const tooLong = (value: string | undefined) =>
   value !== undefined && fitBytes(value, CLIENT_FIELD_BYTES) !== value;
 
 /**
- * The event with NULs and lone surrogates replaced in its text fields (ids, names, versions,
- * intent, the error's message, type and stack) and its client's name and version cut to fit an
- * index entry; the same event when none of that applies, which is almost always. Its JSON fields
- * (parameters, response, user data, tags, properties) are left as they are.
+ * The event as PostgreSQL can store it: its text fields well-formed (as both backends store them:
+ * shared/event-text.ts) and without NULs, its client's name and version cut to fit an index
+ * entry; the same event when none of that applies, which is almost always.
  */
 export function storableEvent(event: Event): Event {
-  let copy: Event | undefined;
-  for (const [key, value] of Object.entries(event))
-    if (unstorable(value) && !JSON_FIELDS.has(key)) {
-      copy ??= { ...event };
-      (copy as Record<string, unknown>)[key] = storable(value);
-    }
-  const error = event.error;
-  if (error && (unstorable(error.message) || unstorable(error.type) || unstorable(error.stack))) {
-    copy ??= { ...event };
-    copy.error = {
-      message: storable(error.message),
-      ...(error.type === undefined ? {} : { type: storable(error.type) }),
-      ...(error.stack === undefined ? {} : { stack: storable(error.stack) }),
-    };
-  }
-  const named = copy ?? event;
-  if (tooLong(named.clientName) || tooLong(named.clientVersion)) {
-    copy ??= { ...event };
-    if (copy.clientName !== undefined) copy.clientName = fitBytes(copy.clientName, CLIENT_FIELD_BYTES);
-    if (copy.clientVersion !== undefined)
-      copy.clientVersion = fitBytes(copy.clientVersion, CLIENT_FIELD_BYTES);
-  }
-  return copy ?? event;
+  const named = mapEventText(
+    event,
+    (text) => text.includes(NUL) || !text.isWellFormed(),
+    (text) => withoutNul(text.toWellFormed()),
+  );
+  if (!tooLong(named.clientName) && !tooLong(named.clientVersion)) return named;
+  const copy = { ...named };
+  if (copy.clientName !== undefined) copy.clientName = fitBytes(copy.clientName, CLIENT_FIELD_BYTES);
+  if (copy.clientVersion !== undefined) copy.clientVersion = fitBytes(copy.clientVersion, CLIENT_FIELD_BYTES);
+  return copy;
 }

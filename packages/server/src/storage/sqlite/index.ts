@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Storage } from "../index.js";
+import { wellFormedEvent } from "../shared/index.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
 import * as projects from "./admin/projects.js";
@@ -65,24 +66,34 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     getAccountByAuthSession: async (hash, now) => accounts.getAccountByAuthSession(db, hash, now),
     deleteAuthSession: async (hash) => accounts.deleteAuthSession(db, hash),
 
-    ingestEvents: (events, droppedEvents = 0) => writer.ingest(events, droppedEvents),
+    // Text is stored well-formed (shared/event-text.ts), and ids are looked up the same way.
+    ingestEvents: (events, droppedEvents = 0) => writer.ingest(events.map(wellFormedEvent), droppedEvents),
 
     // An unknown project reads as an empty overview: the same query on a key no row has.
     getOverview: async (projectId, range, bucket) =>
       getOverview(db, projectPk(db, projectId) ?? -1, range, bucket),
     listUsers: async (projectId, query) =>
-      withProject(db, projectId, emptyPage, (pk) => listUsers(db, pk, query)),
+      withProject(db, projectId, emptyPage, (pk) =>
+        listUsers(db, pk, { ...query, search: query.search?.toWellFormed() ?? null }),
+      ),
     countAnonymousSessions: async (projectId, range) =>
       withProject(db, projectId, 0, (pk) => {
         const { sessions, identified } = countSessions(db, pk, range);
         return sessions - identified;
       }),
     getUserProfile: async (projectId, userId, range) =>
-      withProject(db, projectId, null, (pk) => getUserProfile(db, pk, userId, range)),
+      withProject(db, projectId, null, (pk) => getUserProfile(db, pk, userId.toWellFormed(), range)),
     listSessions: async (projectId, query) =>
-      withProject(db, projectId, emptyPage, (pk) => listSessions(db, pk, query)),
+      withProject(db, projectId, emptyPage, (pk) =>
+        listSessions(db, pk, {
+          ...query,
+          userId: query.userId?.toWellFormed() ?? null,
+          client: query.client?.toWellFormed() ?? null,
+          tool: query.tool?.toWellFormed() ?? null,
+        }),
+      ),
     getSessionTimeline: async (projectId, sessionId, page) =>
-      withProject(db, projectId, null, (pk) => getSessionTimeline(db, pk, sessionId, page)),
+      withProject(db, projectId, null, (pk) => getSessionTimeline(db, pk, sessionId.toWellFormed(), page)),
     listToolStats: async (projectId, range, bucket) =>
       withProject(db, projectId, [], (pk) => listToolStats(db, pk, range, bucket)),
     listClientStats: async (projectId, range) =>
@@ -95,7 +106,11 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     // IMMEDIATE: erasure reads before it writes; with the write lock taken first, a commit by the
     // ingest writer in between cannot turn its first write into SQLITE_BUSY.
     deleteUser: async (projectId, userId) =>
-      db.transaction(() => withProject(db, projectId, null, (pk) => deleteUser(db, pk, userId))).immediate(),
+      db
+        .transaction(() =>
+          withProject(db, projectId, null, (pk) => deleteUser(db, pk, userId.toWellFormed())),
+        )
+        .immediate(),
     deleteOlderThan: async (cutoff) => deleteOlderThan(db, cutoff),
   };
 }
