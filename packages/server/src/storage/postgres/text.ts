@@ -45,6 +45,9 @@ export function fitBytes(text: string, max: number): string {
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut; // not half of a pair
 }
 
+const unstorable = (text: string) => text.includes(NUL) || !text.isWellFormed();
+const storable = (text: string) => withoutNul(text.toWellFormed());
+
 const tooLong = (value: string | undefined) =>
   value !== undefined && fitBytes(value, CLIENT_FIELD_BYTES) !== value;
 
@@ -54,11 +57,7 @@ const tooLong = (value: string | undefined) =>
  * entry; the same event when none of that applies, which is almost always.
  */
 export function storableEvent(event: Event): Event {
-  const named = mapEventText(
-    event,
-    (text) => text.includes(NUL) || !text.isWellFormed(),
-    (text) => withoutNul(text.toWellFormed()),
-  );
+  const named = mapEventText(event, unstorable, storable);
   if (!tooLong(named.clientName) && !tooLong(named.clientVersion)) return named;
   const copy = { ...named };
   if (copy.clientName !== undefined) copy.clientName = fitBytes(copy.clientName, CLIENT_FIELD_BYTES);
