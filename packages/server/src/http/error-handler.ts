@@ -10,7 +10,10 @@ function toAppError(error: FastifyError | Error): AppError {
   const code = "code" in error ? error.code : undefined;
   const status = "statusCode" in error ? error.statusCode : undefined;
   if (code === "FST_ERR_CTP_BODY_TOO_LARGE" || status === 413)
-    return new AppError("payload_too_large", "The request body is too large. Send smaller batches.");
+    return new AppError(
+      "payload_too_large",
+      "The request body is too large (ingest: send fewer events per batch; elsewhere the limit is 64 KiB).",
+    );
   if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || status === 415)
     return new AppError(
       "unsupported_media_type",
