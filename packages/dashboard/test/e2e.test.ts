@@ -2,10 +2,13 @@
  * End to end: a real collector on a temp dir, real MCP client/server pairs sending through the
  * `mcpsight` SDK, and the built dashboard driven in Debian's Chromium.
  */
+
+import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, screenshot, watchErrors } from "./support/browser";
+import { ARTIFACTS, launchBrowser, screenshot, watchErrors } from "./support/browser";
 import { api, createProject, type RunningCollector, startCollector } from "./support/collector";
+import { ODD, oddBatch } from "./support/odd-data";
 import {
   ADA,
   BOB,
@@ -301,6 +304,59 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(snippet).toContain(collector.url);
     expect(await page.locator(".snippet").nth(1).textContent()).toContain("identify");
     await screenshot(page, "13-fresh-project");
+  });
+
+  it("shows odd data on every page without an error or a page wider than the window", async () => {
+    createProject(collector, "Odd data");
+    const projects = await api<{ items: Project[] }>(collector, "/projects");
+    const odd = projects.items.find((p) => p.name === "Odd data")?.id as string;
+    const sent = await fetch(`${collector.url}/v1/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(oddBatch(odd)),
+    });
+    expect(sent.status).toBe(200);
+    // The dashboard reads the project list when it loads: load it again to see the new project.
+    await page.goto(hash(`/p/${odd}/overview`));
+    await page.reload();
+    /** How far the page is wider than the window (a screenshot shows where, when it is). */
+    const overflow = async (name: string) => {
+      const px = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      if (px > 0)
+        await page.screenshot({ path: join(ARTIFACTS, `odd-data-overflow-${name}.png`) }).catch(() => {});
+      return px;
+    };
+    for (const width of [1280, 420]) {
+      await page.setViewportSize({ width, height: 860 });
+      // Each page, once it shows the odd data.
+      const pages: [string, string][] = [
+        ["overview", ODD.tool],
+        ["users", ODD.userName],
+        ["sessions", "odd-session-2"],
+        ["tools", ODD.tool],
+        ["clients", ODD.client],
+        ["errors", "Failure:"],
+        ["intents", "Intent "],
+      ];
+      for (const [path, shows] of pages) {
+        await page.goto(hash(`/p/${odd}/${path}`));
+        await expect.poll(() => page.locator("main").textContent(), { message: path }).toContain(shows);
+        expect(await overflow(`${path}-${width}`), `${path} at ${width} px`).toBeLessThanOrEqual(0);
+      }
+      // A user and a session with ids hundreds of characters long open from their lists.
+      await page.goto(hash(`/p/${odd}/users`));
+      await page.getByRole("link", { name: ODD.userName }).click();
+      await page.getByText(ODD.userId).first().waitFor();
+      expect(await overflow(`profile-${width}`), `profile at ${width} px`).toBeLessThanOrEqual(0);
+      await page.goto(hash(`/p/${odd}/sessions/${encodeURIComponent(ODD.sessionId)}`));
+      await page.getByText(ODD.tool).first().waitFor();
+      expect(await overflow(`replay-${width}`), `replay at ${width} px`).toBeLessThanOrEqual(0);
+      await screenshot(page, `16-odd-data-${width}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    expect(pageErrors).toEqual([]);
   });
 
   it("reads well in dark mode and on a narrow window", async () => {

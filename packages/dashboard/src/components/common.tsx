@@ -144,8 +144,9 @@ export function UserLabel({ userId, userName }: { userId: string | null; userNam
 
 export function ClientLabel({ name, version }: { name: string | null; version: string | null }) {
   if (!name) return <span class="muted">unknown client</span>;
+  // One line; a name too long for its column ends in an ellipsis, the whole of it in the title.
   return (
-    <span class="nowrap">
+    <span class="clip" title={version ? `${name} ${version}` : name}>
       {name}
       {version && <span class="muted small"> {version}</span>}
     </span>

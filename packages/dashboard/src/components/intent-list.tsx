@@ -23,7 +23,11 @@ export function IntentList({
             {i.type === "missing_tool" ? (
               <span class="badge err">missing tool</span>
             ) : (
-              i.tool && <span class="badge accent mono">{i.tool}</span>
+              i.tool && (
+                <span class="badge accent mono clip" title={i.tool}>
+                  {i.tool}
+                </span>
+              )
             )}{" "}
             <q>{i.intent}</q>
           </span>
@@ -37,7 +41,9 @@ export function IntentList({
                 {i.userId === null ? (
                   "anonymous"
                 ) : (
-                  <a href={hrefTo(ctx, paths.user(pid, i.userId))}>{i.userName ?? i.userId}</a>
+                  <a class="clip" href={hrefTo(ctx, paths.user(pid, i.userId))} title={i.userId}>
+                    {i.userName ?? i.userId}
+                  </a>
                 )}
               </>
             )}

@@ -47,7 +47,9 @@ export function SessionReplayPage({ sessionId }: { sessionId: string }) {
                   {s.userId !== null && (
                     <>
                       {" / "}
-                      <a href={hrefTo(ctx, paths.user(project.id, s.userId))}>{s.userName ?? s.userId}</a>
+                      <a class="clip" href={hrefTo(ctx, paths.user(project.id, s.userId))} title={s.userId}>
+                        {s.userName ?? s.userId}
+                      </a>
                     </>
                   )}
                 </>
@@ -66,11 +68,13 @@ export function SessionReplayPage({ sessionId }: { sessionId: string }) {
               <StatCard
                 label="User"
                 value={
-                  <span style={{ fontSize: "1.1rem", wordBreak: "break-word" }}>
+                  <span style={{ fontSize: "1.1rem" }}>
                     {s.userId === null ? (
                       <span class="muted">anonymous</span>
                     ) : (
-                      <a href={hrefTo(ctx, paths.user(project.id, s.userId))}>{s.userName ?? s.userId}</a>
+                      <a class="clip" href={hrefTo(ctx, paths.user(project.id, s.userId))} title={s.userId}>
+                        {s.userName ?? s.userId}
+                      </a>
                     )}
                   </span>
                 }
