@@ -29,6 +29,9 @@ type Request struct {
 	Connection any
 	// HTTP is true when the request arrived over HTTP.
 	HTTP bool
+	// Stateless is true when the library serves the request without a session (a stateless
+	// HTTP handler); the Stateless option still overrides it.
+	Stateless bool
 	// Header holds the HTTP request headers, if any.
 	Header http.Header
 	// Meta is the request's _meta.

@@ -74,6 +74,8 @@ func (s *sessionStore) resolve(r *Request, forceStateless *bool, now time.Time) 
 	}
 	var key any
 	switch {
+	case r.Stateless && forceStateless == nil:
+		return nil
 	case r.TransportSessionID != "":
 		key = "http:" + r.TransportSessionID
 	case (forceStateless == nil || *forceStateless) && r.HTTP:
