@@ -31,8 +31,8 @@ type Event struct {
 	ClientVersion        string            `json:"clientVersion,omitempty"`
 	ServerName           string            `json:"serverName,omitempty"`
 	ServerVersion        string            `json:"serverVersion,omitempty"`
-	SDKLanguage          string            `json:"sdkLanguage"`
-	SDKVersion           string            `json:"sdkVersion"`
+	SDKLanguage          string            `json:"sdkLanguage,omitempty"`
+	SDKVersion           string            `json:"sdkVersion,omitempty"`
 	Tags                 map[string]string `json:"tags,omitempty"`
 	Properties           any               `json:"properties,omitempty"`
 	Stateless            bool              `json:"stateless,omitempty"`

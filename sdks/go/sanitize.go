@@ -28,8 +28,10 @@ var secretKeys = map[string]bool{"auth": true, "pwd": true, "pass": true, "jwt":
 const jsSpace = `[\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]`
 
 var (
-	credentialValue = regexp.MustCompile(`(?i)^` + jsSpace + `*(bearer|basic)` + jsSpace + `+[A-Za-z0-9._~+/=-]{8,}` + jsSpace + `*$`)
-	dataURL         = regexp.MustCompile(`(?i)^data:([\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;base64,`)
+	// ASCII-only case-insensitivity, as JavaScript's /i without /u: RE2's (?i) would also fold
+	// ſ to s and the Kelvin sign to K.
+	credentialValue = regexp.MustCompile(`^` + jsSpace + `*([Bb][Ee][Aa][Rr][Ee][Rr]|[Bb][Aa][Ss][Ii][Cc])` + jsSpace + `+[A-Za-z0-9._~+/=-]{8,}` + jsSpace + `*$`)
+	dataURL         = regexp.MustCompile(`^[Dd][Aa][Tt][Aa]:([\w.+-]+/[\w.+-]+)?(;[\w=.-]+)*;[Bb][Aa][Ss][Ee]64,`)
 	base64Text      = regexp.MustCompile(`^[A-Za-z0-9+/_-]+={0,2}$`)
 	lineBreaks      = strings.NewReplacer("\r\n", "", "\n", "")
 )
@@ -75,7 +77,7 @@ func scrubString(s string) (string, bool) {
 	if length >= 12 && credentialValue.MatchString(s) {
 		return redacted, true
 	}
-	if strings.HasPrefix(s, "data:") && dataURL.MatchString(s) {
+	if len(s) >= 5 && strings.EqualFold(s[:5], "data:") && dataURL.MatchString(s) {
 		return "[data URL, " + strconv.Itoa(length) + " chars]", true
 	}
 	if length >= base64MinLength && base64Text.MatchString(lineBreaks.Replace(s)) {
