@@ -1,10 +1,10 @@
 package officialsdk
 
 import (
-	"reflect"
 	"bytes"
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
