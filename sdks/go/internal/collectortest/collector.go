@@ -69,7 +69,8 @@ func Start() (*Collector, error) {
 	cmd := exec.Command("node", filepath.Join(root, "packages", "server", "dist", "cli.js"), "start",
 		"--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "MCPSIGHT_ADMIN_TOKEN="+adminToken, "MCPSIGHT_ADMIN_PASSWORD=go-sdk-test-password")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test binary killed by its timeout must not leave the collector running.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
