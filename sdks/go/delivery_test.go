@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -169,4 +170,45 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 	}
 	// Events of servers tracked before Shutdown are dropped, never sent and never block.
 	record(tracker, 1)
+}
+
+func TestRedactionFailureDropsTheEvent(t *testing.T) {
+	cases := []struct {
+		name   string
+		redact func(string) (string, error)
+		log    string
+	}{
+		{"error", func(string) (string, error) { return "", errors.New("vault sealed") }, "returned an error (vault sealed)"},
+		{"panic", func(string) (string, error) { panic("redactor exploded") }, "panicked (redactor exploded)"},
+		{"timeout", func(s string) (string, error) { time.Sleep(time.Second); return s, nil }, "timed out"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSink(t)
+			shutdown(t)
+			var logs bytes.Buffer
+			tracker, err := NewTracker("proj_redact", &Options[testReq]{
+				APIBaseURL: s.server.URL, FlushInterval: 20 * time.Millisecond, IdentifyTimeout: 100 * time.Millisecond,
+				RedactSensitiveInformation: tc.redact,
+				Logger:                     slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			}, func(r *Request) testReq { return testReq{r.Method} })
+			if err != nil {
+				t.Fatal(err)
+			}
+			record(tracker, 2)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			stats := Stats()
+			shutdown(t)
+			if len(s.ids()) != 0 || stats.Dropped != 2 || stats.Sent != 0 {
+				t.Fatalf("batches %v, stats %+v: a failed redaction must drop the event", s.ids(), stats)
+			}
+			if n := strings.Count(logs.String(), tc.log); n != 1 || !strings.Contains(logs.String(), "not sent unredacted") {
+				t.Fatalf("%d warnings naming %q, want 1:\n%s", n, tc.log, logs.String())
+			}
+		})
+	}
 }

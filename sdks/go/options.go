@@ -47,9 +47,10 @@ type Options[R any] struct {
 	// Authorization, X-API-Key or Api-Key header). Off when nil.
 	IdentifyCache *IdentifyCacheOptions[R]
 	// RedactSensitiveInformation runs on every recorded string (arguments, results, intent,
-	// errors, properties, user data) after mcpsight's own scrubbing. If it panics, the event is
-	// dropped, never sent unredacted.
-	RedactSensitiveInformation func(text string) string
+	// errors, properties, user data) after mcpsight's own scrubbing, and returns the text to
+	// record. If it returns an error, panics or takes longer than IdentifyTimeout, the event is
+	// dropped, never sent unredacted (one warning is logged).
+	RedactSensitiveInformation func(text string) (string, error)
 	// EventTags returns string tags for each request event (≤50 entries, keys ≤32 chars of
 	// [A-Za-z0-9$_.:- ], one-line values ≤200 chars; invalid entries are dropped with a warning).
 	EventTags func(ctx context.Context, req R) map[string]string
@@ -98,7 +99,7 @@ type config struct {
 	identifyCacheKey    func(ctx context.Context, r *Request) string
 	identifyCacheTTL    time.Duration
 	identifyTimeout     time.Duration
-	redact              func(string) string
+	redact              func(string) (string, error)
 	eventTags           func(ctx context.Context, r *Request) map[string]string
 	eventProperties     func(ctx context.Context, r *Request) map[string]any
 	enableTracing       bool

@@ -37,29 +37,63 @@ func sanitizeEvent(e *Event) {
 	}
 }
 
-// redactEvent runs fn on every recorded string of a sanitized event, in place.
-func redactEvent(e *Event, fn func(string) string) {
-	if e.Parameters != nil {
-		e.Parameters = mapStrings(e.Parameters, fn)
+// scrubEvent is the whole privacy pass of an event: the structural pass, then (with redact) the
+// user's function on every recorded string and the structural pass again, then the size limit.
+// It returns the event's JSON, or an error when the event must be dropped: redact failed (an
+// error or a panic) or the event cannot be serialized. Never a half-redacted event.
+func scrubEvent(e *Event, redact func(string) (string, error)) (data []byte, err error) {
+	plainJSON(e)
+	sanitizeEvent(e)
+	if redact != nil {
+		if err := redactEvent(e, redact); err != nil {
+			return nil, &redactFailure{err}
+		}
+		sanitizeEvent(e)
 	}
-	if e.Response != nil {
-		e.Response = mapStrings(e.Response, fn)
+	return encodeEvent(e)
+}
+
+// redactFailure is RedactSensitiveInformation's error or panic: the event is dropped.
+type redactFailure struct{ err error }
+
+func (f *redactFailure) Error() string { return "RedactSensitiveInformation " + f.err.Error() }
+func (f *redactFailure) Unwrap() error { return f.err }
+
+// redactEvent runs fn on every recorded string of a sanitized event, in place; it stops at the
+// first error (or panic) and returns it.
+func redactEvent(e *Event, fn func(string) (string, error)) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panicked (%v)", p)
+		}
+	}()
+	var failed error
+	apply := func(s string) string {
+		if failed != nil {
+			return s
+		}
+		out, err := fn(s)
+		if err != nil {
+			failed = fmt.Errorf("returned an error (%w)", err)
+			return s
+		}
+		return out
 	}
-	if e.Properties != nil {
-		e.Properties = mapStrings(e.Properties, fn)
-	}
-	if e.IdentifyActorData != nil {
-		e.IdentifyActorData = mapStrings(e.IdentifyActorData, fn)
-	}
-	if e.UserIntent != "" {
-		e.UserIntent = fn(e.UserIntent)
-	}
-	if e.Error != nil {
-		e.Error.Message = fn(e.Error.Message)
-		if e.Error.Stack != "" {
-			e.Error.Stack = fn(e.Error.Stack)
+	for _, field := range []*any{&e.Parameters, &e.Response, &e.Properties, &e.IdentifyActorData} {
+		if *field != nil {
+			*field = mapStrings(*field, apply)
 		}
 	}
+	if e.UserIntent != "" {
+		e.UserIntent = apply(e.UserIntent)
+	}
+	if e.Error != nil {
+		e.Error.Message = apply(e.Error.Message)
+		if e.Error.Stack != "" {
+			e.Error.Stack = apply(e.Error.Stack)
+		}
+	}
+	return failed
 }
 
 // plainJSON turns the user-supplied parts of an event (user data, properties) into plain JSON.

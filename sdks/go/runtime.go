@@ -2,6 +2,7 @@ package mcpsight
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -310,21 +311,34 @@ func (rt *runtime) prepare(p *pending) {
 		}
 		t.addCallbackData(rt, e, p.call.req)
 	}
-	plainJSON(e)
-	sanitizeEvent(e)
-	if redact := t.cfg.redact; redact != nil {
-		_, err := bounded(rt, t.cfg.identifyTimeout, func() bool { redactEvent(e, redact); return true })
-		if err != nil {
-			fail("redact", "RedactSensitiveInformation "+err.Error()+", not sent unredacted")
-			return
-		}
-		sanitizeEvent(e)
+	type scrubbed struct {
+		data []byte
+		err  error
 	}
-	data, err := encodeEvent(e)
-	if err != nil {
-		fail("encode", "could not serialize an event ("+err.Error()+")")
+	scrub := func() scrubbed {
+		data, err := scrubEvent(e, t.cfg.redact)
+		return scrubbed{data, err}
+	}
+	var out scrubbed
+	if t.cfg.redact == nil {
+		out = scrub()
+	} else {
+		// The user's function is bounded like every callback; a timeout drops the event too.
+		var err error
+		if out, err = bounded(rt, t.cfg.identifyTimeout, scrub); err != nil {
+			out.err = &redactFailure{err}
+		}
+	}
+	if out.err != nil {
+		var redactErr *redactFailure
+		if errors.As(out.err, &redactErr) {
+			fail("redact", out.err.Error()+", not sent unredacted")
+		} else {
+			fail("encode", "could not serialize an event ("+out.err.Error()+")")
+		}
 		return
 	}
+	data := out.data
 	rt.enqueue(batchKey{t.cfg.apiBaseURL, t.projectID}, data)
 }
 

@@ -2,6 +2,7 @@ package mcpsight
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -80,17 +81,18 @@ func sameJSON(a, b any) bool {
 	return reflect.DeepEqual(norm(a), norm(b))
 }
 
-var vectorRedactions = map[string]func(string) string{
-	"upper": func(s string) string {
+// vectorRedactions are the file's `redactions`; "fail" is Go's failure, an error.
+var vectorRedactions = map[string]func(string) (string, error){
+	"upper": func(s string) (string, error) {
 		return strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' {
 				return r - 'a' + 'A'
 			}
 			return r
-		}, s)
+		}, s), nil
 	},
-	"double": func(s string) string { return s + s },
-	"fail":   func(string) string { panic("redaction failed") },
+	"double": func(s string) (string, error) { return s + s, nil },
+	"fail":   func(string) (string, error) { return "", errors.New("redaction failed") },
 }
 
 func TestScrubVectorsValues(t *testing.T) {
@@ -134,19 +136,19 @@ func TestScrubVectorsEvents(t *testing.T) {
 			if err := json.Unmarshal(input, &e); err != nil {
 				t.Fatal(err)
 			}
-			var redact func(string) string
+			var redact func(string) (string, error)
 			if name, ok := c["redact"].(string); ok {
 				redact = vectorRedactions[name]
 			}
-			got, dropped := scrubForVector(&e, redact)
+			got, err := scrubEvent(&e, redact)
 			if c["expected"] == nil {
-				if !dropped {
+				if err == nil {
 					t.Fatalf("the event must be dropped, got %s", got)
 				}
 				return
 			}
-			if dropped {
-				t.Fatal("the event was dropped")
+			if err != nil {
+				t.Fatalf("the event was dropped: %v", err)
 			}
 			want := merged(defaults, expand(c["expected"]).(map[string]any))
 			var gotValue any
@@ -157,27 +159,4 @@ func TestScrubVectorsEvents(t *testing.T) {
 			}
 		})
 	}
-}
-
-// scrubForVector runs the same steps as the delivery goroutine's prepare.
-func scrubForVector(e *Event, redact func(string) string) (data []byte, dropped bool) {
-	plainJSON(e)
-	sanitizeEvent(e)
-	if redact != nil {
-		failed := func() (failed bool) {
-			defer func() {
-				if recover() != nil {
-					failed = true
-				}
-			}()
-			redactEvent(e, redact)
-			return false
-		}()
-		if failed {
-			return nil, true
-		}
-		sanitizeEvent(e)
-	}
-	data, err := encodeEvent(e)
-	return data, err != nil
 }
