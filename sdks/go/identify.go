@@ -201,7 +201,9 @@ func (t *Tracker) identifySession(state *sessionState, r *Request, at time.Time)
 			state.pending = nil
 		}
 		state.mu.Unlock()
-		future.resolve(identity)
+		// The identify event is queued before the requests waiting for the identity are released
+		// (deferred: even if queueing fails), so it is never delivered after them.
+		defer future.resolve(identity)
 		if emit {
 			t.emitIdentify(identity, state, r, at)
 		}
@@ -217,7 +219,7 @@ func (t *Tracker) identifyStateless(r *Request, at time.Time) *identityFuture {
 			future.resolve(nil)
 			return
 		}
-		future.resolve(o.identity)
+		defer future.resolve(o.identity)
 		if t.memory.noteStatelessIdentity(o.identity, at) {
 			t.emitIdentify(o.identity, nil, r, at)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"sync"
 )
 
 // Request is what an adapter tells the core about one MCP request it received. Adapters fill
@@ -43,10 +44,16 @@ type Request struct {
 	// TokenCredential stands for the request's credential when no header carries it (from the
 	// library's verified token info); it is hashed, never stored.
 	TokenCredential string
-	// RemoteAddr is the client's network address, when the library exposes it.
+	// RemoteAddr is the connection's peer address (host or host:port), when the library
+	// exposes it; X-Forwarded-For takes precedence (see clientAddress).
 	RemoteAddr string
 	// Raw is the library's own request, handed back to the adapter to build callback arguments.
 	Raw any
+
+	// The credential's fingerprint, computed once (identify, its cache, sessions and the client
+	// memory all ask).
+	fingerprintOnce  sync.Once
+	fingerprintValue string
 }
 
 func (r *Request) header(name string) string {
@@ -69,11 +76,12 @@ func (r *Request) credential() string {
 
 // credentialFingerprint is the SHA-256 of the credential, so the secret is never kept.
 func (r *Request) credentialFingerprint() string {
-	c := r.credential()
-	if c == "" {
-		return ""
-	}
-	return fingerprint(c)
+	r.fingerprintOnce.Do(func() {
+		if c := r.credential(); c != "" {
+			r.fingerprintValue = fingerprint(c)
+		}
+	})
+	return r.fingerprintValue
 }
 
 // fingerprint is the hex SHA-256 of a secret, namespaced as in every mcpsight SDK.

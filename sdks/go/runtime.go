@@ -306,9 +306,6 @@ func (rt *runtime) prepare(p *pending) {
 		withIdentity(e, p.identity.wait())
 	}
 	if p.call != nil {
-		if e.Stateless && e.IdentifyActorGivenID == "" {
-			e.CorrelationID = p.call.hint
-		}
 		t.addCallbackData(rt, e, p.call.req)
 	}
 	type scrubbed struct {

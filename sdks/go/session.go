@@ -147,7 +147,7 @@ func (s *sessionStore) evict(now time.Time) {
 // servers are often created per request).
 type projectMemory struct {
 	sessions *sessionStore
-	clients  *lru[NameVersion]
+	clients  *statelessClients
 
 	mu            sync.Mutex
 	injectedTools map[string]bool
@@ -173,7 +173,7 @@ func memoryFor(projectID string) *projectMemory {
 	if m == nil {
 		m = &projectMemory{
 			sessions:      newSessionStore(projectID),
-			clients:       newLRU[NameVersion](10_000, 24*time.Hour),
+			clients:       newStatelessClients(projectID),
 			injectedTools: map[string]bool{},
 			stateless:     newLRU[statelessSeen](10_000, 24*time.Hour),
 		}

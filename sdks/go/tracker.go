@@ -78,7 +78,8 @@ type Call struct {
 	state    *sessionState
 	started  time.Time
 	identity *identityFuture
-	hint     string
+	// initializeVersion is the protocolVersion of a stateless initialize's result.
+	initializeVersion string
 
 	// Intent is the agent's stated intent (the `context` argument), if any.
 	Intent string
@@ -115,8 +116,6 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 	call = &Call{t: t, req: r, state: state, started: now}
 	if state != nil {
 		t.lastState.Store(state)
-	} else {
-		call.hint = correlationHint(r)
 	}
 	isToolCall := r.Method == "tools/call"
 	if isToolCall && t.cfg.enableReportMissing && r.ToolName == reportMissingTool {
@@ -168,7 +167,7 @@ func (c *Call) Finish(result any, err error) {
 		c.result = result
 	}
 	if c.req.Method == "initialize" {
-		c.noteInitialize()
+		c.noteInitialize(err == nil)
 	}
 	if c.t.cfg.enableTracing {
 		c.t.rt.submit(&pending{t: c.t, call: c, identity: c.identity})
@@ -188,9 +187,9 @@ func (c *Call) Panic(value any) {
 	}
 }
 
-// noteInitialize remembers the client an initialize announced: on the session (stateful), or
-// per credential and correlation hint (stateless, D6).
-func (c *Call) noteInitialize() {
+// noteInitialize remembers the client an initialize announced: on the session (stateful), or in
+// the project's client memory when a stateless one succeeded, before the client's next request.
+func (c *Call) noteInitialize(succeeded bool) {
 	client := explicitClient(c.req)
 	if c.state != nil {
 		if client.Name == "" {
@@ -201,7 +200,24 @@ func (c *Call) noteInitialize() {
 		c.state.mu.Unlock()
 		return
 	}
-	c.t.memory.rememberClient(c.req, c.hint)
+	if succeeded {
+		c.initializeVersion = resultProtocolVersion(c.result)
+		c.t.memory.clients.announce(c.req, c.initializeVersion)
+	}
+}
+
+// resultProtocolVersion reads protocolVersion from an initialize result of any library.
+func resultProtocolVersion(result any) string {
+	if result == nil {
+		return ""
+	}
+	value, err := jsonValue(result)
+	if err != nil {
+		return ""
+	}
+	m, _ := value.(map[string]any)
+	version, _ := m["protocolVersion"].(string)
+	return version
 }
 
 func errorDataOf(err error) *ErrorData {
@@ -209,17 +225,27 @@ func errorDataOf(err error) *ErrorData {
 	return &ErrorData{Message: err.Error(), Type: t}
 }
 
-// clientOf resolves the client of a request event.
-func (c *Call) clientOf() NameVersion {
-	if c.state != nil {
-		if client := c.state.clientInfo(); client.Name != "" {
-			return client
-		}
-		if c.req.SessionClient.Name != "" {
-			return c.req.SessionClient
-		}
+// clientOf resolves the client of a request event, and its correlationId when stateless.
+func (c *Call) clientOf() (NameVersion, string) {
+	if c.state == nil {
+		return c.t.memory.clients.resolve(c.req, c.initializeVersion)
 	}
-	return c.t.memory.requestClient(c.req, c.hint)
+	return sessionClientOf(c.state, c.req), ""
+}
+
+// sessionClientOf is the client of a stateful session's request: what the session learned at
+// initialize, else what the library knows, else what the request names, else its User-Agent.
+func sessionClientOf(state *sessionState, r *Request) NameVersion {
+	if client := state.clientInfo(); client.Name != "" {
+		return client
+	}
+	if r.SessionClient.Name != "" {
+		return r.SessionClient
+	}
+	if client := explicitClient(r); client.Name != "" {
+		return client
+	}
+	return userAgentClient(r.header("User-Agent"))
 }
 
 // build turns the call's facts into an event; on the delivery goroutine.
@@ -229,8 +255,10 @@ func (c *Call) build() (*Event, error) {
 	if c.state != nil {
 		sessionID = c.state.id
 	}
-	e := newEvent(eventBase{projectID: c.t.projectID, sessionID: sessionID, client: c.clientOf(), server: c.t.serverInfo()},
+	client, correlationID := c.clientOf()
+	e := newEvent(eventBase{projectID: c.t.projectID, sessionID: sessionID, client: client, server: c.t.serverInfo()},
 		eventTypeFor(r.Method), c.started)
+	e.CorrelationID = correlationID
 	e.Duration = durationMs(c.duration)
 	e.ResourceName = truncate(r.ResourceName, limitName)
 	if r.Params != nil {
@@ -290,12 +318,9 @@ func (t *Tracker) emitIdentify(identity *UserIdentity, state *sessionState, r *R
 	var client NameVersion
 	if state != nil {
 		sessionID = state.id
-		client = state.clientInfo()
-		if client.Name == "" {
-			client = r.SessionClient
-		}
+		client = sessionClientOf(state, r)
 	} else {
-		client = t.memory.requestClient(r, correlationHint(r))
+		client, _ = t.memory.clients.resolve(r, "") // identify events carry no correlationId
 	}
 	e := newEvent(eventBase{projectID: t.projectID, sessionID: sessionID, client: client, server: t.serverInfo()}, eventTypeIdentify, at)
 	t.rt.submit(&pending{t: t, ready: e, identity: resolvedFuture(identity)})
