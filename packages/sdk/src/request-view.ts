@@ -25,7 +25,9 @@ export class RequestView {
   private readonly headerBag: HeaderBag | undefined;
   private readonly fetchHeaders: { get(name: string): string | null } | undefined;
   private compatible: McpRequestExtra | undefined;
+  // Computed once per request (identify, its cache and the stateless client memory all ask).
   private metaCache: Record<string, unknown> | null | undefined;
+  private fingerprintCache: string | null | undefined;
 
   constructor(
     private readonly raw: unknown,
@@ -93,8 +95,11 @@ export class RequestView {
 
   /** SHA-256 of the credential, so the secret itself is never stored or compared in the clear. */
   credentialFingerprint(): string | undefined {
-    const credential = this.credential();
-    return credential === undefined ? undefined : fingerprint(credential);
+    if (this.fingerprintCache === undefined) {
+      const credential = this.credential();
+      this.fingerprintCache = credential === undefined ? null : fingerprint(credential);
+    }
+    return this.fingerprintCache ?? undefined;
   }
 
   /**

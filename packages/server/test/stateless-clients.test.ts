@@ -5,11 +5,10 @@
 // over node:http, the real collector, read back through the query API.
 import { randomUUID } from "node:crypto";
 import { flush } from "mcpsight";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningServer } from "../src/server.js";
+import { describe, expect, it } from "vitest";
 import type { SessionSummary } from "../src/storage/types.js";
-import { BACKENDS, type TestDatabase } from "./backends.js";
-import { ADMIN_TOKEN, api, removeDir, startCollector, tempDir } from "./helpers.js";
+import { BACKENDS, collectorOn } from "./backends.js";
+import { ADMIN_TOKEN, api } from "./helpers.js";
 import { pythonAvailable } from "./python.js";
 import {
   type ClientKind,
@@ -27,19 +26,7 @@ const SERVERS: ServerKind[] = [sdkLatest, sdk111, sdkV2];
 const USERS = { key_ada: "ada" };
 
 describe.each(BACKENDS)("stateless runs of real clients ($name)", (backend) => {
-  let database: TestDatabase;
-  const dir = tempDir();
-  let collector: RunningServer & { projectId: string };
-
-  beforeAll(async () => {
-    database = await backend.create();
-    collector = await startCollector(dir, database.url);
-  });
-  afterAll(async () => {
-    await collector.close();
-    await database.drop();
-    removeDir(dir);
-  });
+  const collectorNow = collectorOn(backend);
 
   /** Runs `client` once against a fresh `server` in a project of its own; returns the project's sessions. */
   async function sessionsOfOneRun(
@@ -47,6 +34,7 @@ describe.each(BACKENDS)("stateless runs of real clients ($name)", (backend) => {
     client: ClientKind,
     headers: Record<string, string>,
   ): Promise<SessionSummary[]> {
+    const collector = collectorNow();
     const projectId = `proj_${randomUUID().slice(0, 8)}`;
     await collector.storage.createProject({ id: projectId, name: projectId });
     const host = await server.start({ apiBaseUrl: collector.url, projectId, users: USERS });

@@ -93,46 +93,66 @@ function notAllowed(req: IncomingMessage, res: ServerResponse): boolean {
   return true;
 }
 
-/** SDK 1.x latest: a fresh McpServer and Node transport per POST (the SDK's stateless example). */
-export const sdkLatest: ServerKind = {
-  name: "sdk 1.x latest",
-  start: (spec) =>
-    listen(async (req, res) => {
-      if (notAllowed(req, res)) return;
-      const body = await readJson(req);
-      const server = new McpServerLatest({ name: "stateless-latest", version: "1.0.0" });
-      server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => echo(text));
-      track(server, spec.projectId, trackOptions(spec));
-      const transport = new TransportLatest({ sessionIdGenerator: undefined });
-      res.on("close", () => void server.close());
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
-    }),
-};
+interface NodeServer {
+  connect(transport: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+interface NodeTransport {
+  handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void>;
+}
 
 /**
- * SDK 1.11: handlers get no request headers, so the API key reaches identify as `authInfo`, the
- * way the SDK's bearer-auth middleware passes it (`req.auth`).
+ * A stateless host on an SDK 1.x Node transport: a fresh McpServer and transport per POST (the
+ * SDK's stateless example). With `keyAsAuth` the API key reaches identify as `authInfo`, the way
+ * the SDK's bearer-auth middleware passes it (`req.auth`).
  */
-export const sdk111: ServerKind = {
-  name: "sdk 1.11.5",
-  start: (spec) =>
-    listen(async (req, res) => {
-      if (notAllowed(req, res)) return;
-      const body = await readJson(req);
-      const key = req.headers[API_KEY_HEADER];
-      if (typeof key === "string") {
-        (req as IncomingMessage & { auth?: unknown }).auth = { token: key, clientId: "test", scopes: [] };
-      }
-      const server = new McpServer111({ name: "stateless-1-11", version: "1.0.0" });
-      server.tool("echo", { text: z.string() }, async ({ text }) => echo(text));
-      track(server, spec.projectId, trackOptions(spec));
-      const transport = new TransportServer111({ sessionIdGenerator: undefined });
-      res.on("close", () => void server.close());
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
-    }),
-};
+function nodeTransportHost(
+  name: string,
+  createServer: () => NodeServer,
+  createTransport: () => NodeTransport,
+  keyAsAuth: boolean,
+): ServerKind {
+  return {
+    name,
+    start: (spec) =>
+      listen(async (req, res) => {
+        if (notAllowed(req, res)) return;
+        const body = await readJson(req);
+        const key = req.headers[API_KEY_HEADER];
+        if (keyAsAuth && typeof key === "string") {
+          (req as IncomingMessage & { auth?: unknown }).auth = { token: key, clientId: "test", scopes: [] };
+        }
+        const server = track(createServer(), spec.projectId, trackOptions(spec));
+        const transport = createTransport();
+        res.on("close", () => void server.close());
+        await server.connect(transport);
+        await transport.handleRequest(req, res, body);
+      }),
+  };
+}
+
+export const sdkLatest = nodeTransportHost(
+  "sdk 1.x latest",
+  () => {
+    const server = new McpServerLatest({ name: "stateless-latest", version: "1.0.0" });
+    server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => echo(text));
+    return server;
+  },
+  () => new TransportLatest({ sessionIdGenerator: undefined }),
+  false,
+);
+
+/** SDK 1.11 passes no request headers to handlers: identify reads the key from `authInfo`. */
+export const sdk111 = nodeTransportHost(
+  "sdk 1.11.5",
+  () => {
+    const server = new McpServer111({ name: "stateless-1-11", version: "1.0.0" });
+    server.tool("echo", { text: z.string() }, async ({ text }) => echo(text));
+    return server;
+  },
+  () => new TransportServer111({ sessionIdGenerator: undefined }),
+  true,
+);
 
 /**
  * SDK v2's `createMcpHandler` (2026-07-28 requests, and stateless serving for older ones) on
@@ -193,34 +213,37 @@ interface TsClient {
   close(): Promise<void>;
 }
 
-async function tsRun(client: TsClient, transport: unknown): Promise<void> {
-  await client.connect(transport);
-  await client.listTools();
-  for (const text of ["first", "second"]) {
-    await client.callTool({ name: "echo", arguments: { text, context: "testing sessions" } });
-  }
-  await client.close();
+type Constructor<T> = new (...args: never[]) => T;
+
+/** A TypeScript SDK client kind: one run is connect, list tools, two `echo` calls, close. */
+function tsClient(
+  name: string,
+  announces: string,
+  Client: Constructor<unknown>,
+  Transport: Constructor<unknown>,
+): ClientKind {
+  const NewClient = Client as unknown as new (info: { name: string; version: string }) => TsClient;
+  const NewTransport = Transport as unknown as new (
+    url: URL,
+    options: { requestInit: RequestInit },
+  ) => unknown;
+  return {
+    name,
+    announces,
+    async run(url, headers) {
+      const client = new NewClient({ name: announces, version: "1.0.0" });
+      await client.connect(new NewTransport(new URL(url), { requestInit: { headers } }));
+      await client.listTools();
+      for (const text of ["first", "second"]) {
+        await client.callTool({ name: "echo", arguments: { text, context: "testing sessions" } });
+      }
+      await client.close();
+    },
+  };
 }
 
-export const tsV2Client: ClientKind = {
-  name: "typescript v2 client",
-  announces: "ts-v2-client",
-  run: (url, headers) =>
-    tsRun(
-      new ClientV2({ name: "ts-v2-client", version: "2.0.0" }) as unknown as TsClient,
-      new TransportV2(new URL(url), { requestInit: { headers } }),
-    ),
-};
-
-export const ts111Client: ClientKind = {
-  name: "sdk 1.11.5 client",
-  announces: "ts-1-11-client",
-  run: (url, headers) =>
-    tsRun(
-      new Client111({ name: "ts-1-11-client", version: "1.11.5" }) as unknown as TsClient,
-      new Transport111(new URL(url), { requestInit: { headers } }),
-    ),
-};
+export const tsV2Client = tsClient("typescript v2 client", "ts-v2-client", ClientV2, TransportV2);
+export const ts111Client = tsClient("sdk 1.11.5 client", "ts-1-11-client", Client111, Transport111);
 
 const PYTHON_CLIENT = fileURLToPath(new URL("./fixtures/python_client.py", import.meta.url));
 const run = promisify(execFile);
