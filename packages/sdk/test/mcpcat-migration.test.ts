@@ -110,7 +110,8 @@ describe("coming from MCPcat", () => {
     await client.callTool({ name: "echo", arguments: { text: prose, context: intent } });
     await client.close();
     const [call] = ofType(await eventsOf(projectId), "mcp:tools/call");
-    const content = (call?.response as { content: { type: string; text?: string; data?: string }[] }).content;
+    const content =
+      (call?.response as { content?: { type: string; text?: string; data?: string }[] })?.content ?? [];
     expect(content[1]).toEqual({
       type: "image",
       data: `[image omitted, ${PNG.length} chars]`,
@@ -148,7 +149,8 @@ describe("coming from MCPcat", () => {
       const { tools } = await client.listTools();
       await client.close();
       const echo = tools.find((tool) => tool.name === "echo");
-      return (echo?.inputSchema.properties as Record<string, { description?: string }>).context?.description;
+      const properties = echo?.inputSchema.properties as Record<string, { description?: string }> | undefined;
+      return properties?.context?.description;
     };
     expect(await described({})).toMatch(/^Explain why you are calling this tool/);
     expect(await described({})).not.toMatch(/15-25 words/);
