@@ -91,3 +91,21 @@ func fingerprint(secret string) string {
 	h.Write([]byte(secret))
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// modernRevision is the first protocol revision without initialize and sessions: every request
+// names its protocol version and client in _meta (2026-07-28).
+const modernRevision = "2026-07-28"
+
+// Modern reports whether the request uses the session-less protocol of 2026-07-28 or later
+// (server/discover, or a protocol version of that revision in the header or _meta). Such a
+// request over HTTP belongs to no session, whatever mode the server's handler runs in.
+func (r *Request) Modern() bool {
+	if r.Method == "server/discover" {
+		return true
+	}
+	version := r.header("Mcp-Protocol-Version")
+	if version == "" {
+		version, _ = r.Meta[protocolVersionMetaKey].(string)
+	}
+	return version >= modernRevision
+}

@@ -68,6 +68,8 @@ func Track(s *server.MCPServer, projectID string, opts *Options) error {
 	if _, loaded := trackers.LoadOrStore(s, t); loaded {
 		return nil
 	}
+	// The server's mcp.Implementation; 2026-07-28 requests have no initialize result naming it.
+	t.SetServerInfo(mcpsight.ImplementationOf(s, "implementation"))
 	a := &adapter{t: t}
 	hooks := s.GetHooks()
 	if hooks == nil {
@@ -109,14 +111,20 @@ type adapter struct {
 	inflight sync.Map // the request's context → *mcpsight.Call
 }
 
-// field reads a struct field of the request message (all of mcp-go's requests carry Params and
-// Header), or nil.
-func field(message any, name string) any {
-	v := reflect.ValueOf(message)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+// field reads a struct field of a request message or of its params (all of mcp-go's requests
+// carry Params and Header, their params a Meta), or nil.
+func field(value any, name string) any {
+	v := reflect.ValueOf(value)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
 		return nil
 	}
-	f := v.Elem().FieldByName(name)
+	f := v.FieldByName(name)
 	if !f.IsValid() || !f.CanInterface() {
 		return nil
 	}
@@ -128,7 +136,11 @@ func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, messa
 	if method == mcp.MethodPing || ctx == nil || !reflect.TypeOf(ctx).Comparable() {
 		return
 	}
-	r := &mcpsight.Request{Ctx: ctx, Method: string(method), Raw: message, Params: field(message, "Params")}
+	params := field(message, "Params")
+	r := &mcpsight.Request{Ctx: ctx, Method: string(method), Raw: message, Params: params}
+	if meta, ok := field(params, "Meta").(*mcp.Meta); ok && meta != nil {
+		r.Meta = meta.AdditionalFields
+	}
 	if h, ok := field(message, "Header").(http.Header); ok && h != nil {
 		r.Header, r.HTTP = h, true
 	}
@@ -152,9 +164,6 @@ func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, messa
 		r.Raw = &copied
 		r.ToolName, r.ResourceName = m.Params.Name, m.Params.Name
 		r.Arguments = m.GetArguments()
-		if m.Params.Meta != nil {
-			r.Meta = m.Params.Meta.AdditionalFields
-		}
 	case *mcp.ReadResourceRequest:
 		r.ResourceName = m.Params.URI
 	case *mcp.GetPromptRequest:
@@ -187,16 +196,20 @@ func (a *adapter) success(ctx context.Context, _ any, method mcp.MCPMethod, _ an
 	if call == nil {
 		return
 	}
+	recorded := result
 	func() {
 		defer func() { _ = recover() }()
 		switch res := result.(type) {
 		case *mcp.ListToolsResult:
+			// Recorded as the server returned it; the client gets the `context` argument added.
+			original := *res
+			recorded = &original
 			a.decorateTools(res)
 		case *mcp.InitializeResult:
 			a.t.SetServerInfo(mcpsight.NameVersion{Name: res.ServerInfo.Name, Version: res.ServerInfo.Version})
 		}
 	}()
-	call.Finish(result, nil)
+	call.Finish(recorded, nil)
 }
 
 func (a *adapter) failure(ctx context.Context, _ any, _ mcp.MCPMethod, _ any, err error) {

@@ -30,12 +30,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	_ = mcpgo.Shutdown(ctx)
-	cancel()
-	collector.Close()
-	os.Exit(code)
+	os.Exit(collector.Finish(m.Run()))
 }
 
 type userKey struct{}
@@ -82,14 +77,28 @@ func sessionsOf(t *testing.T, name string) []collectortest.Session {
 	return sessions
 }
 
-func initialize(t *testing.T, c *client.Client, name string) {
+// legacyProtocol is the last protocol version with initialize and sessions; mcp-go 1.x speaks
+// 2026-07-28 (mcp.LATEST_PROTOCOL_VERSION) when asked, 0.x knows only the 2025 versions.
+const legacyProtocol = "2025-11-25"
+
+// protocols are the versions the tests' clients speak: 2025-11-25 and the library's newest.
+func protocols() []string {
+	if mcp.LATEST_PROTOCOL_VERSION == legacyProtocol {
+		return []string{legacyProtocol}
+	}
+	return []string{legacyProtocol, mcp.LATEST_PROTOCOL_VERSION}
+}
+
+func initialize(t *testing.T, c *client.Client, info mcp.Implementation, protocolVersion string) *mcp.InitializeResult {
 	t.Helper()
 	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	req.Params.ClientInfo = mcp.Implementation{Name: name, Version: "1.2.3"}
-	if _, err := c.Initialize(context.Background(), req); err != nil {
+	req.Params.ProtocolVersion = protocolVersion
+	req.Params.ClientInfo = info
+	res, err := c.Initialize(context.Background(), req)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return res
 }
 
 func call(t *testing.T, c *client.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
@@ -124,7 +133,7 @@ func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	initialize(t, c, "mcpgo-test-client")
+	initialize(t, c, mcp.Implementation{Name: "mcpgo-test-client", Version: "1.2.3"}, mcp.LATEST_PROTOCOL_VERSION)
 	tools, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +206,7 @@ func TestStreamableHTTPStatelessWithHeaderAuth(t *testing.T) {
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	initialize(t, c, "mcpgo-http-client")
+	initialize(t, c, mcp.Implementation{Name: "mcpgo-http-client", Version: "1.2.3"}, mcp.LATEST_PROTOCOL_VERSION)
 	for i := 0; i < 3; i++ {
 		if res, err := call(t, c, "search_notes", map[string]any{"query": "x", "context": "stateless"}); err != nil || res.IsError {
 			t.Fatalf("%v %+v", err, res)

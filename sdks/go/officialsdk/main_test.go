@@ -1,13 +1,10 @@
 package officialsdk_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
-	mcpsight "github.com/mcpsight/mcpsight/sdks/go"
 	"github.com/mcpsight/mcpsight/sdks/go/internal/collectortest"
 )
 
@@ -23,10 +20,5 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	code := m.Run()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	_ = mcpsight.Shutdown(ctx)
-	cancel()
-	collector.Close()
-	os.Exit(code)
+	os.Exit(collector.Finish(m.Run()))
 }

@@ -89,8 +89,13 @@ func (a *adapter) begin(ctx context.Context, method string, req mcp.Request) (ca
 
 // classifyHTTP decides whether an HTTP request belongs to a session. The official SDK's
 // stateless handler gives every request a fresh server session whose initialize state holds no
-// client; a stateful session remembers the client's initialize.
+// client; a stateful session remembers the client's initialize. Requests of 2026-07-28 belong
+// to none (and say nothing about the handler's mode: clients probe with server/discover).
 func (a *adapter) classifyHTTP(r *mcpsight.Request, ss *mcp.ServerSession, method string) {
+	if r.Modern() {
+		r.Stateless = true // 2026-07-28 requests have no session, whatever the handler's mode
+		return
+	}
 	stateless := a.forceStateless
 	if !stateless && method != "initialize" {
 		init := (*mcp.InitializeParams)(nil)

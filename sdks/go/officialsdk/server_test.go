@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -189,3 +190,37 @@ func options(apiURL string, o officialsdk.Options) *officialsdk.Options {
 }
 
 var _ = mcpsight.Bool
+
+// legacyProtocol returns client session options that make the client speak 2025-11-25 (initialize
+// and sessions), and whether the library lets a client choose: go-sdk 1.8 exports
+// ClientSessionOptions.ProtocolVersion and speaks 2026-07-28 by default; 1.2 speaks 2025-11-25
+// and has no such option. Read by shape, so the same tests build against both.
+func legacyProtocol() (*mcp.ClientSessionOptions, bool) {
+	opts := &mcp.ClientSessionOptions{}
+	field := reflect.ValueOf(opts).Elem().FieldByName("ProtocolVersion")
+	if !field.IsValid() || !field.CanSet() || field.Kind() != reflect.String {
+		return nil, false
+	}
+	field.SetString("2025-11-25")
+	return opts, true
+}
+
+// protocol is a protocol generation a test's client speaks.
+type protocol struct {
+	name string
+	opts *mcp.ClientSessionOptions
+}
+
+// protocols are the generations the library's client can speak: 2025-11-25, and the library's
+// newest when that is another (2026-07-28 on go-sdk 1.8).
+func protocols() []protocol {
+	if legacy, ok := legacyProtocol(); ok {
+		return []protocol{{"2025-11-25", legacy}, {"latest", nil}}
+	}
+	return []protocol{{"latest", nil}}
+}
+
+// modern reports whether a session negotiated 2026-07-28 or later (no initialize, no sessions).
+func modern(cs *mcp.ClientSession) bool {
+	return cs.InitializeResult() != nil && cs.InitializeResult().ProtocolVersion >= "2026-07-28"
+}

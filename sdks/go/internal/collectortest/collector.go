@@ -1,54 +1,50 @@
-// Package collectortest starts the repository's real mcpsight collector for Go tests and reads
-// what it stored through the query API.
+// Package collectortest starts the repository's real mcpsight collector for Go tests, checks
+// every event sent to it against the protocol's schema, and reads what it stored through the
+// query API.
 package collectortest
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	mcpsight "github.com/mcpsight/mcpsight/sdks/go"
+	"github.com/mcpsight/mcpsight/sdks/go/internal/eventcheck"
+	"github.com/mcpsight/mcpsight/sdks/go/internal/repo"
 )
 
 const adminToken = "msk_go_sdk_test_token_0123456789"
 
-// Collector is a running collector over a temporary data directory.
+// Collector is a running collector over a temporary data directory, behind a proxy that checks
+// every event an SDK sends against the protocol's schema (eventcheck).
 type Collector struct {
+	// URL is the proxy's: give it to the SDK (APIBaseURL) and read the query API through it.
 	URL       string
 	ProjectID string
 	cmd       *exec.Cmd
 	dir       string
+	upstream  string
+	proxy     *httptest.Server
 	mu        sync.Mutex
 	output    strings.Builder
-}
-
-// repoRoot walks up from the working directory to the checkout holding the built collector.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "packages", "server", "dist", "cli.js")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("packages/server/dist/cli.js not found above the working directory: run `npm ci` (it builds the collector) at the repository root")
-		}
-		dir = parent
-	}
+	invalid   []string
+	events    int
 }
 
 var (
@@ -58,7 +54,7 @@ var (
 
 // Start runs `node packages/server/dist/cli.js start --port 0` and waits for its URL.
 func Start() (*Collector, error) {
-	root, err := repoRoot()
+	cli, err := repo.Path("packages/server/dist/cli.js")
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +62,7 @@ func Start() (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("node", filepath.Join(root, "packages", "server", "dist", "cli.js"), "start",
+	cmd := exec.Command("node", cli, "start",
 		"--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "MCPSIGHT_ADMIN_TOKEN="+adminToken, "MCPSIGHT_ADMIN_PASSWORD=go-sdk-test-password")
 	// Pdeathsig: a test binary killed by its timeout must not leave the collector running.
@@ -89,12 +85,12 @@ func Start() (*Collector, error) {
 			c.output.WriteString(line + "\n")
 			c.mu.Unlock()
 			if m := listening.FindStringSubmatch(line); m != nil {
-				c.URL = m[1]
+				c.upstream = m[1]
 			}
 			if m := project.FindStringSubmatch(line); m != nil && c.ProjectID == "" {
 				c.ProjectID = m[1]
 			}
-			if c.URL != "" && c.ProjectID != "" {
+			if c.upstream != "" && c.ProjectID != "" {
 				ready <- nil
 				_, _ = io.Copy(io.Discard, stdout)
 				return
@@ -112,7 +108,79 @@ func Start() (*Collector, error) {
 		c.Close()
 		return nil, fmt.Errorf("the collector did not start within a minute:\n%s", c.Output())
 	}
+	target, err := url.Parse(c.upstream)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	c.proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/batch" {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			c.check(body, r.Header.Get("Content-Encoding") == "gzip")
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	c.URL = c.proxy.URL
 	return c, nil
+}
+
+// check validates a batch's events; problems are reported by Finish.
+func (c *Collector) check(body []byte, gzipped bool) {
+	if gzipped {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return // the collector answers it
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			return
+		}
+	}
+	var batch struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if json.Unmarshal(body, &batch) != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, event := range batch.Events {
+		c.events++
+		for _, problem := range eventcheck.Problems(event) {
+			c.invalid = append(c.invalid, fmt.Sprintf("invalid event %.300s: %s", event, problem))
+		}
+	}
+}
+
+// Invalid lists the schema problems of the events sent so far, and how many events were checked.
+func (c *Collector) Invalid() ([]string, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.invalid...), c.events
+}
+
+// Finish ends a test binary's use of the collector: it shuts the SDK down (delivering what is
+// left), fails the run (returns 1) if any event broke the protocol's schema, and closes the
+// collector. Call it from TestMain with m.Run()'s code.
+func (c *Collector) Finish(code int) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	_ = mcpsight.Shutdown(ctx)
+	cancel()
+	invalid, checked := c.Invalid()
+	for _, problem := range invalid {
+		fmt.Fprintln(os.Stderr, problem)
+	}
+	if len(invalid) > 0 {
+		fmt.Fprintf(os.Stderr, "%d of the %d events the SDK sent broke the protocol's schema\n", len(invalid), checked)
+		code = 1
+	}
+	c.Close()
+	return code
 }
 
 type lockedWriter struct{ c *Collector }
@@ -132,6 +200,9 @@ func (c *Collector) Output() string {
 
 // Close stops the collector and removes its data.
 func (c *Collector) Close() {
+	if c.proxy != nil {
+		c.proxy.Close()
+	}
 	if c.cmd.Process != nil {
 		_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGTERM)
 		done := make(chan struct{})
