@@ -1,45 +1,42 @@
 package mcpsight
 
-import "reflect"
+import (
+	"reflect"
+	"strings"
+)
 
-// ImplementationOf reads a server's own name and version from field of an MCP library's server
-// object, an Implementation struct (or pointer to one) with Name and Version fields. Adapters use
-// it to know the server from the start: requests of 2026-07-28 have no initialize whose result
-// would name it. It recognises the shape, not a library version; a server of another shape gives
-// an empty NameVersion.
-func ImplementationOf(server any, field string) (info NameVersion) {
+// ServerInfoOf reads a server's own name and version from an MCP library's server object, by
+// the fields' dotted paths ("impl.Name" for go-sdk's *mcp.Server, "name" for mcp-go's
+// *server.MCPServer). Adapters use it to know the server from the start: requests of 2026-07-28
+// have no initialize whose result would name it. It recognises the shape, not a library version;
+// a server of another shape gives an empty NameVersion.
+func ServerInfoOf(server any, namePath, versionPath string) NameVersion {
+	return NameVersion{Name: stringAt(server, namePath), Version: stringAt(server, versionPath)}
+}
+
+// stringAt follows a dotted path of (possibly unexported) struct fields through pointers and
+// returns the string there, or "".
+func stringAt(value any, path string) (out string) {
 	defer func() {
 		if recover() != nil {
-			info = NameVersion{}
+			out = ""
 		}
 	}()
-	v := reflect.ValueOf(server)
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return NameVersion{}
+	v := reflect.ValueOf(value)
+	for _, name := range strings.Split(path, ".") {
+		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+			if v.IsNil() {
+				return ""
+			}
+			v = v.Elem()
 		}
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return NameVersion{}
-	}
-	impl := v.FieldByName(field)
-	for impl.Kind() == reflect.Pointer {
-		if impl.IsNil() {
-			return NameVersion{}
+		if v.Kind() != reflect.Struct {
+			return ""
 		}
-		impl = impl.Elem()
+		v = v.FieldByName(name)
 	}
-	if impl.Kind() != reflect.Struct {
-		return NameVersion{}
+	if v.Kind() != reflect.String {
+		return ""
 	}
-	name, version := impl.FieldByName("Name"), impl.FieldByName("Version")
-	if name.Kind() != reflect.String {
-		return NameVersion{}
-	}
-	info.Name = name.String()
-	if version.Kind() == reflect.String {
-		info.Version = version.String()
-	}
-	return info
+	return v.String()
 }

@@ -1,6 +1,7 @@
 package mcpsight
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -165,6 +166,14 @@ func (c *Call) Finish(result any, err error) {
 		c.err = errorDataOf(err)
 	} else {
 		c.result = result
+		if c.req.Modern() {
+			// Libraries stamp 2026-07-28 results (resultType, _meta serverInfo) after the handler
+			// returned, while the event is built on the delivery goroutine: record the result as
+			// the handler returned it.
+			if data, err := json.Marshal(result); err == nil {
+				c.result = json.RawMessage(data)
+			}
+		}
 	}
 	if c.req.Method == "initialize" {
 		c.noteInitialize(err == nil)

@@ -68,8 +68,8 @@ func Track(s *server.MCPServer, projectID string, opts *Options) error {
 	if _, loaded := trackers.LoadOrStore(s, t); loaded {
 		return nil
 	}
-	// The server's mcp.Implementation; 2026-07-28 requests have no initialize result naming it.
-	t.SetServerInfo(mcpsight.ImplementationOf(s, "implementation"))
+	// The server's name and version; 2026-07-28 requests have no initialize result naming it.
+	t.SetServerInfo(mcpsight.ServerInfoOf(s, "name", "version"))
 	a := &adapter{t: t}
 	hooks := s.GetHooks()
 	if hooks == nil {
@@ -141,11 +141,15 @@ func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, messa
 	if meta, ok := field(params, "Meta").(*mcp.Meta); ok && meta != nil {
 		r.Meta = meta.AdditionalFields
 	}
-	if h, ok := field(message, "Header").(http.Header); ok && h != nil {
+	// mcp-go gives every request a Header, empty unless it came over HTTP.
+	if h, ok := field(message, "Header").(http.Header); ok && len(h) > 0 {
 		r.Header, r.HTTP = h, true
 	}
 	if session := server.ClientSessionFromContext(ctx); session != nil {
-		r.TransportSessionID = session.SessionID()
+		if r.HTTP {
+			// Only an HTTP session id names one session: every stdio session's id is "stdio".
+			r.TransportSessionID = session.SessionID()
+		}
 		if reflect.TypeOf(session).Comparable() {
 			r.Connection = session
 		}

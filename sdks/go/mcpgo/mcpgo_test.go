@@ -24,7 +24,12 @@ import (
 
 var collector *collectortest.Collector
 
+const stdioChildEnv = "MCPSIGHT_GO_TEST_MCPGO_STDIO_CHILD"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(stdioChildEnv) != "" {
+		os.Exit(runStdioChild())
+	}
 	var err error
 	if collector, err = collectortest.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -57,6 +62,34 @@ func newNotesServer(name string) *server.MCPServer {
 	return s
 }
 
+// identifyFromArgs identifies by the userId argument and counts its calls.
+func identifyFromArgs(calls *atomic.Int32) func(context.Context, *mcp.CallToolRequest) (*mcpgo.UserIdentity, error) {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcpgo.UserIdentity, error) {
+		calls.Add(1)
+		if id := req.GetString("userId", ""); id != "" {
+			return &mcpgo.UserIdentity{UserID: id, UserName: "Ada"}, nil
+		}
+		return nil, nil
+	}
+}
+
+// identifyFromHeader identifies by the Authorization header carried into the context.
+func identifyFromHeader(calls *atomic.Int32, token, user string) func(context.Context, *mcp.CallToolRequest) (*mcpgo.UserIdentity, error) {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcpgo.UserIdentity, error) {
+		calls.Add(1)
+		if got, _ := ctx.Value(userKey{}).(string); got == "Bearer "+token {
+			return &mcpgo.UserIdentity{UserID: user}, nil
+		}
+		return nil, nil
+	}
+}
+
+func options(o mcpgo.Options) *mcpgo.Options {
+	o.APIBaseURL = collector.URL
+	o.FlushInterval = 50 * time.Millisecond
+	return &o
+}
+
 func flush(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -66,12 +99,18 @@ func flush(t *testing.T) {
 	}
 }
 
-func sessionsOf(t *testing.T, name string) []collectortest.Session {
+// toolSessions waits for the sessions of a server and returns those holding tool calls.
+func toolSessions(t *testing.T, name string) []collectortest.Session {
 	t.Helper()
 	var sessions []collectortest.Session
 	collectortest.WaitFor(t, name+" sessions", func() (bool, error) {
-		var err error
-		sessions, err = collector.Sessions(name)
+		all, err := collector.Sessions(name)
+		sessions = nil
+		for _, s := range all {
+			if s.ToolCalls > 0 {
+				sessions = append(sessions, s)
+			}
+		}
 		return len(sessions) > 0, err
 	})
 	return sessions
@@ -109,118 +148,232 @@ func call(t *testing.T, c *client.Client, name string, args map[string]any) (*mc
 	return c.CallTool(context.Background(), req)
 }
 
+// callSearch calls search_notes n times; each call must succeed without the `context` argument
+// reaching the tool.
+func callSearch(t *testing.T, c *client.Client, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if res, err := call(t, c, "search_notes", map[string]any{"query": "x", "context": "checking"}); err != nil || res.IsError {
+			t.Fatalf("search_notes: %v %+v", err, res)
+		}
+	}
+}
+
 func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
-	var identifies atomic.Int32
-	s := newNotesServer("mcpgo-inprocess")
-	err := mcpgo.Track(s, collector.ProjectID, &mcpgo.Options{
-		APIBaseURL: collector.URL, FlushInterval: 50 * time.Millisecond,
-		Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*mcpgo.UserIdentity, error) {
-			identifies.Add(1)
-			if id := req.GetString("userId", ""); id != "" {
-				return &mcpgo.UserIdentity{UserID: id, UserName: "Ada"}, nil
+	for _, protocol := range protocols() {
+		t.Run(protocol, func(t *testing.T) {
+			var identifies atomic.Int32
+			name := "mcpgo-inprocess-" + protocol
+			s := newNotesServer(name)
+			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromArgs(&identifies)})); err != nil {
+				t.Fatal(err)
 			}
-			return nil, nil
-		},
-	})
+			c := connectInProcess(t, s, "mcpgo-test-client", "1.2.3", protocol)
+			defer c.Close()
+			tools, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed, _ := json.Marshal(tools.Tools)
+			if !strings.Contains(string(listed), `"get_more_tools"`) || !strings.Contains(string(listed), `"required":["query","context"]`) {
+				t.Fatalf("tools/list: %s", listed)
+			}
+			res, err := call(t, c, "search_notes", map[string]any{"query": "release", "userId": "u_mcpgo_ada", "context": "Ada prepares the release", "password": "hunter2-secret"})
+			if err != nil || res.IsError {
+				t.Fatalf("search_notes: %v %+v", err, res)
+			}
+			callSearch(t, c, 1)
+			if _, err := call(t, c, "delete_note", map[string]any{"id": 3, "context": "cleanup"}); err == nil {
+				t.Fatal("delete_note should fail")
+			}
+			if _, err := call(t, c, "explode", map[string]any{"context": "boom"}); err == nil || !strings.Contains(err.Error(), "tool exploded") {
+				t.Fatalf("the panic should reach the client as WithRecovery makes it: %v", err)
+			}
+			flush(t)
+			sessions := toolSessions(t, name)
+			if len(sessions) != 1 {
+				t.Fatalf("%d sessions", len(sessions))
+			}
+			s0 := sessions[0]
+			if collectortest.Deref(s0.UserID) != "u_mcpgo_ada" || collectortest.Deref(s0.ClientName) != "mcpgo-test-client" || s0.ToolCalls != 4 || s0.Errors < 2 {
+				t.Fatalf("session %+v", s0)
+			}
+			if identifies.Load() != 1 {
+				t.Fatalf("identify ran %d times, want 1", identifies.Load())
+			}
+			events, err := collector.Replay(s0.SessionID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 2026-07-28 has no initialize: the client opens with server/discover.
+			handshake := "mcp:initialize"
+			if protocol >= "2026-07-28" {
+				handshake = "mcp:server/discover"
+			}
+			if events[0].EventType != handshake || collectortest.Deref(events[0].ServerName) != name {
+				t.Fatalf("first event %s of %q, want %s of %q", events[0].EventType, collectortest.Deref(events[0].ServerName), handshake, name)
+			}
+			all, _ := json.Marshal(events)
+			if strings.Contains(string(all), "hunter2-secret") || !strings.Contains(string(all), "Ada prepares the release") || !strings.Contains(string(all), "tool exploded") {
+				t.Fatalf("replay: %.2000s", all)
+			}
+		})
+	}
+}
+
+// httpServer serves s over Streamable HTTP on 127.0.0.1, carrying the Authorization header into
+// the request context for Identify.
+func httpServer(t *testing.T, s *server.MCPServer, stateless bool) string {
+	t.Helper()
+	h := httptest.NewServer(server.NewStreamableHTTPServer(s, server.WithStateLess(stateless),
+		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			return context.WithValue(ctx, userKey{}, r.Header.Get("Authorization"))
+		})))
+	t.Cleanup(h.Close)
+	return h.URL
+}
+
+func connectHTTP(t *testing.T, url, clientName, protocol string, headers map[string]string) *client.Client {
+	t.Helper()
+	c, err := client.NewStreamableHttpClient(url, transport.WithHTTPHeaders(headers))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	t.Cleanup(func() { _ = c.Close() })
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	initialize(t, c, mcp.Implementation{Name: "mcpgo-test-client", Version: "1.2.3"}, mcp.LATEST_PROTOCOL_VERSION)
-	tools, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed, _ := json.Marshal(tools.Tools)
-	if !strings.Contains(string(listed), `"get_more_tools"`) || !strings.Contains(string(listed), `"required":["query","context"]`) {
-		t.Fatalf("tools/list: %s", listed)
-	}
-	res, err := call(t, c, "search_notes", map[string]any{"query": "release", "userId": "u_mcpgo_ada", "context": "Ada prepares the release", "password": "hunter2-secret"})
-	if err != nil || res.IsError {
-		t.Fatalf("search_notes: %v %+v", err, res)
-	}
-	if _, err := call(t, c, "search_notes", map[string]any{"query": "rota", "context": "again"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := call(t, c, "delete_note", map[string]any{"id": 3, "context": "cleanup"}); err == nil {
-		t.Fatal("delete_note should fail")
-	}
-	if _, err := call(t, c, "explode", map[string]any{"context": "boom"}); err == nil || !strings.Contains(err.Error(), "tool exploded") {
-		t.Fatalf("the panic should reach the client as WithRecovery makes it: %v", err)
-	}
-	flush(t)
-	sessions := sessionsOf(t, "mcpgo-inprocess")
-	if len(sessions) != 1 {
-		t.Fatalf("%d sessions", len(sessions))
-	}
-	s0 := sessions[0]
-	if collectortest.Deref(s0.UserID) != "u_mcpgo_ada" || collectortest.Deref(s0.ClientName) != "mcpgo-test-client" || s0.ToolCalls != 4 || s0.Errors < 2 {
-		t.Fatalf("session %+v", s0)
-	}
-	if identifies.Load() != 1 {
-		t.Fatalf("identify ran %d times, want 1", identifies.Load())
-	}
-	events, err := collector.Replay(s0.SessionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, _ := json.Marshal(events)
-	if strings.Contains(string(all), "hunter2-secret") || !strings.Contains(string(all), "Ada prepares the release") || !strings.Contains(string(all), "tool exploded") {
-		t.Fatalf("replay: %.2000s", all)
+	initialize(t, c, mcp.Implementation{Name: clientName, Version: "1.2.3"}, protocol)
+	return c
+}
+
+func TestStreamableHTTPStatefulWithHeaderAuth(t *testing.T) {
+	for _, protocol := range protocols() {
+		t.Run(protocol, func(t *testing.T) {
+			var identifies atomic.Int32
+			name := "mcpgo-http-stateful-" + protocol
+			s := newNotesServer(name)
+			user := "u_mcpgo_ada_" + protocol
+			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromHeader(&identifies, "tok_mcpgo_ada", user)})); err != nil {
+				t.Fatal(err)
+			}
+			c := connectHTTP(t, httpServer(t, s, false), "mcpgo-http-client", protocol, map[string]string{"Authorization": "Bearer tok_mcpgo_ada"})
+			callSearch(t, c, 3)
+			flush(t)
+			sessions := toolSessions(t, name)
+			modern := protocol >= "2026-07-28"
+			// 2025-11-25: one session, identified once. 2026-07-28 has no sessions: every request
+			// is identified and the collector groups the user's requests.
+			want, calls := 1, int32(1)
+			if modern {
+				want, calls = len(sessions), 4 // server/discover and three calls
+			}
+			if len(sessions) != want || identifies.Load() != calls {
+				t.Fatalf("%d sessions, identify ran %d times; want %d and %d", len(sessions), identifies.Load(), want, calls)
+			}
+			toolCalls := 0
+			for _, session := range sessions {
+				if collectortest.Deref(session.UserID) != user || collectortest.Deref(session.ClientName) != "mcpgo-http-client" || session.Stateless != modern {
+					t.Fatalf("session %+v", session)
+				}
+				toolCalls += session.ToolCalls
+			}
+			if toolCalls != 3 {
+				t.Fatalf("%d tool calls recorded, want 3", toolCalls)
+			}
+		})
 	}
 }
 
 func TestStreamableHTTPStatelessWithHeaderAuth(t *testing.T) {
-	var identifies atomic.Int32
-	s := newNotesServer("mcpgo-http-stateless")
-	err := mcpgo.Track(s, collector.ProjectID, &mcpgo.Options{
-		APIBaseURL: collector.URL, FlushInterval: 50 * time.Millisecond,
-		Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*mcpgo.UserIdentity, error) {
-			identifies.Add(1)
-			if token, _ := ctx.Value(userKey{}).(string); token == "Bearer tok_mcpgo_grace" {
-				return &mcpgo.UserIdentity{UserID: "u_mcpgo_grace"}, nil
+	for _, protocol := range protocols() {
+		t.Run(protocol, func(t *testing.T) {
+			var identifies atomic.Int32
+			name := "mcpgo-http-stateless-" + protocol
+			s := newNotesServer(name)
+			// A user per subtest: the collector joins a user's stateless requests into sessions.
+			user := "u_mcpgo_grace_" + protocol
+			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromHeader(&identifies, "tok_mcpgo_grace", user)})); err != nil {
+				t.Fatal(err)
 			}
-			return nil, nil
-		},
+			c := connectHTTP(t, httpServer(t, s, true), "mcpgo-http-client", protocol, map[string]string{"Authorization": "Bearer tok_mcpgo_grace"})
+			callSearch(t, c, 3)
+			flush(t)
+			var toolCalls int
+			for _, session := range toolSessions(t, name) {
+				// The client's name: remembered from its initialize for the token (its calls only
+				// say Go-http-client), or from each request's _meta (2026-07-28).
+				if !session.Stateless || collectortest.Deref(session.UserID) != user || collectortest.Deref(session.ClientName) != "mcpgo-http-client" {
+					t.Fatalf("session %+v", session)
+				}
+				toolCalls += session.ToolCalls
+			}
+			if toolCalls != 3 || identifies.Load() != 4 {
+				t.Fatalf("%d tool calls, identify ran %d times (want 3 and 4: every request)", toolCalls, identifies.Load())
+			}
+		})
+	}
+}
+
+// runStdioChild is the stdio server of TestStdioChildProcess, run by the test binary itself.
+func runStdioChild() int {
+	var calls atomic.Int32
+	s := newNotesServer(os.Getenv("MCPSIGHT_TEST_SERVER_NAME"))
+	err := mcpgo.Track(s, os.Getenv("MCPSIGHT_PROJECT_ID"), &mcpgo.Options{
+		Identify: identifyFromArgs(&calls), FlushInterval: 50 * time.Millisecond,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return 2
 	}
-	httpServer := httptest.NewServer(server.NewStreamableHTTPServer(s, server.WithStateLess(true),
-		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
-			return context.WithValue(ctx, userKey{}, r.Header.Get("Authorization"))
-		})))
-	t.Cleanup(httpServer.Close)
-	c, err := client.NewStreamableHttpClient(httpServer.URL, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer tok_mcpgo_grace"}))
-	if err != nil {
-		t.Fatal(err)
+	runErr := server.NewStdioServer(s).Listen(context.Background(), os.Stdin, os.Stdout)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = mcpgo.Shutdown(ctx)
+	if runErr != nil && !errors.Is(runErr, context.Canceled) && !strings.Contains(runErr.Error(), "EOF") {
+		return 1
 	}
-	defer c.Close()
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	initialize(t, c, mcp.Implementation{Name: "mcpgo-http-client", Version: "1.2.3"}, mcp.LATEST_PROTOCOL_VERSION)
-	for i := 0; i < 3; i++ {
-		if res, err := call(t, c, "search_notes", map[string]any{"query": "x", "context": "stateless"}); err != nil || res.IsError {
-			t.Fatalf("%v %+v", err, res)
-		}
-	}
-	flush(t)
-	var toolCalls int
-	for _, session := range sessionsOf(t, "mcpgo-http-stateless") {
-		if !session.Stateless || collectortest.Deref(session.UserID) != "u_mcpgo_grace" {
-			t.Fatalf("session %+v", session)
-		}
-		toolCalls += session.ToolCalls
-	}
-	if toolCalls != 3 || identifies.Load() != 4 {
-		t.Fatalf("%d tool calls, identify ran %d times (want 3 and 4: every request)", toolCalls, identifies.Load())
+	return 0
+}
+
+func TestStdioChildProcess(t *testing.T) {
+	for _, protocol := range protocols() {
+		t.Run(protocol, func(t *testing.T) {
+			// Two server processes, one client each: two sessions (mcp-go names every stdio
+			// session "stdio", which must not make them one).
+			name := "mcpgo-stdio-" + protocol
+			users := []string{"u_mcpgo_stdio_a", "u_mcpgo_stdio_b"}
+			for _, user := range users {
+				c, err := client.NewStdioMCPClient(os.Args[0], []string{stdioChildEnv + "=1", "MCPSIGHT_URL=" + collector.URL,
+					"MCPSIGHT_PROJECT_ID=" + collector.ProjectID, "MCPSIGHT_TEST_SERVER_NAME=" + name}, "-test.run=^$")
+				if err != nil {
+					t.Fatal(err)
+				}
+				initialize(t, c, mcp.Implementation{Name: "mcpgo-stdio-client", Version: "0.9.0"}, protocol)
+				for i := 0; i < 2; i++ {
+					if res, err := call(t, c, "search_notes", map[string]any{"query": "x", "userId": user, "context": "over stdio"}); err != nil || res.IsError {
+						t.Fatalf("search_notes: %v %+v", err, res)
+					}
+				}
+				if err := c.Close(); err != nil {
+					t.Logf("close: %v", err)
+				}
+			}
+			var sessions []collectortest.Session
+			collectortest.WaitFor(t, "both stdio sessions", func() (bool, error) {
+				var err error
+				sessions, err = collector.Sessions(name)
+				return len(sessions) >= 2, err
+			})
+			seen := map[string]bool{}
+			for _, s := range sessions {
+				if s.ToolCalls != 2 || s.Stateless || collectortest.Deref(s.ClientName) != "mcpgo-stdio-client" {
+					t.Fatalf("session %+v", s)
+				}
+				seen[collectortest.Deref(s.UserID)] = true
+			}
+			if len(sessions) != 2 || !seen[users[0]] || !seen[users[1]] {
+				t.Fatalf("sessions %+v: want one per process and user", sessions)
+			}
+		})
 	}
 }

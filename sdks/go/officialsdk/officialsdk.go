@@ -66,8 +66,8 @@ func Track(server *mcp.Server, projectID string, opts *Options) error {
 	if _, loaded := trackers.LoadOrStore(server, t); loaded {
 		return nil
 	}
-	// The server's *Implementation; 2026-07-28 requests have no initialize result naming it.
-	t.SetServerInfo(mcpsight.ImplementationOf(server, "impl"))
+	// The server's name and version; 2026-07-28 requests have no initialize result naming it.
+	t.SetServerInfo(mcpsight.ServerInfoOf(server, "impl.Name", "impl.Version"))
 	a := &adapter{t: t, forceStateless: stateless}
 	server.AddReceivingMiddleware(a.middleware)
 	return nil

@@ -96,8 +96,9 @@ func (a *adapter) classifyHTTP(r *mcpsight.Request, ss *mcp.ServerSession, metho
 		r.Stateless = true // 2026-07-28 requests have no session, whatever the handler's mode
 		return
 	}
-	stateless := a.forceStateless
-	if !stateless && method != "initialize" {
+	stateless, known := transportStateless(ss)
+	stateless = stateless || a.forceStateless
+	if !known && !stateless && method != "initialize" {
 		init := (*mcp.InitializeParams)(nil)
 		if ss != nil {
 			init = ss.InitializeParams()
@@ -109,7 +110,7 @@ func (a *adapter) classifyHTTP(r *mcpsight.Request, ss *mcp.ServerSession, metho
 			a.mu.Unlock()
 		}
 	}
-	if !stateless && method == "initialize" {
+	if !known && !stateless && method == "initialize" {
 		a.mu.Lock()
 		stateless = a.stateless // a server seen serving statelessly stays stateless
 		a.mu.Unlock()
@@ -124,6 +125,34 @@ func (a *adapter) classifyHTTP(r *mcpsight.Request, ss *mcp.ServerSession, metho
 	if r.TransportSessionID == "" {
 		r.TransportSessionID = r.Header.Get("Mcp-Session-Id")
 	}
+}
+
+// transportStateless reads whether a session's Streamable HTTP transport is stateless
+// (StreamableHTTPOptions.Stateless), and whether it could tell. The SDK keeps it in the session's
+// connection (ServerSession.mcpConn, a *streamableServerConn with a stateless field, in go-sdk
+// 1.2 to 1.8); read by shape, so that even a server's first initialize is classified right. A
+// session of another shape is unknown, and the adapter falls back to what the requests show.
+func transportStateless(ss *mcp.ServerSession) (stateless, known bool) {
+	defer func() {
+		if recover() != nil {
+			stateless, known = false, false
+		}
+	}()
+	if ss == nil {
+		return false, false
+	}
+	conn := reflect.ValueOf(ss).Elem().FieldByName("mcpConn")
+	for conn.IsValid() && (conn.Kind() == reflect.Interface || conn.Kind() == reflect.Pointer) && !conn.IsNil() {
+		conn = conn.Elem()
+	}
+	if !conn.IsValid() || conn.Kind() != reflect.Struct {
+		return false, false
+	}
+	field := conn.FieldByName("stateless")
+	if !field.IsValid() || field.Kind() != reflect.Bool {
+		return false, false
+	}
+	return field.Bool(), true
 }
 
 // finish records the outcome and returns the result to send (tools/list decorated).

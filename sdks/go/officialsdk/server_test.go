@@ -72,7 +72,7 @@ func identifyFromArgs(calls *atomic.Int32) func(context.Context, *mcp.CallToolRe
 	}
 }
 
-func connectInMemory(t *testing.T, server *mcp.Server, clientName string) *mcp.ClientSession {
+func connectInMemory(t *testing.T, server *mcp.Server, clientName string, opts *mcp.ClientSessionOptions) *mcp.ClientSession {
 	t.Helper()
 	ctx := context.Background()
 	ct, st := mcp.NewInMemoryTransports()
@@ -80,7 +80,7 @@ func connectInMemory(t *testing.T, server *mcp.Server, clientName string) *mcp.C
 		t.Fatal(err)
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: clientName, Version: "2.0.0"}, nil)
-	cs, err := client.Connect(ctx, ct, nil)
+	cs, err := client.Connect(ctx, ct, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,17 +34,30 @@ func eventTypes(events []collectortest.ReplayEvent) map[string]int {
 }
 
 func TestInMemoryRecordsEveryRequestAndIdentifiesOnce(t *testing.T) {
+	for _, p := range protocols() {
+		t.Run(p.name, func(t *testing.T) { testInMemory(t, p) })
+	}
+}
+
+func testInMemory(t *testing.T, p protocol) {
 	var calls atomic.Int32
 	logs := &logBuffer{}
-	server := newNotesServer("go-inmem-notes")
+	name := "go-inmem-notes-" + p.name
+	server := newNotesServer(name)
 	if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{
 		Identify: identifyFromArgs(&calls),
 		Logger:   logs.logger(),
 	})); err != nil {
 		t.Fatal(err)
 	}
-	cs := connectInMemory(t, server, "go-test-client")
+	cs := connectInMemory(t, server, "go-test-client", p.opts)
 	ctx := context.Background()
+	// 2026-07-28 has no initialize: the client opens with server/discover and names itself in
+	// every request's _meta.
+	handshake := "mcp:initialize"
+	if modern(cs) {
+		handshake = "mcp:server/discover"
+	}
 
 	tools, err := cs.ListTools(ctx, nil)
 	if err != nil {
@@ -85,7 +98,7 @@ func TestInMemoryRecordsEveryRequestAndIdentifiesOnce(t *testing.T) {
 	}
 	flush(t)
 
-	sessions := sessionsOf(t, "go-inmem-notes", 1)
+	sessions := sessionsOf(t, name, 1)
 	if len(sessions) != 1 {
 		t.Fatalf("want one session, got %d", len(sessions))
 	}
@@ -95,7 +108,7 @@ func TestInMemoryRecordsEveryRequestAndIdentifiesOnce(t *testing.T) {
 	}
 	events := replay(t, s.SessionID)
 	types := eventTypes(events)
-	for typ, n := range map[string]int{"mcp:initialize": 1, "mcp:tools/list": 1, "mcp:tools/call": 4, "mcp:resources/read": 1, "mcp:prompts/get": 1, "mcpsight:identify": 1} {
+	for typ, n := range map[string]int{handshake: 1, "mcp:tools/list": 1, "mcp:tools/call": 4, "mcp:resources/read": 1, "mcp:prompts/get": 1, "mcpsight:identify": 1} {
 		if types[typ] != n {
 			t.Errorf("%s: %d events, want %d (all: %v)", typ, types[typ], n, types)
 		}
@@ -169,7 +182,7 @@ func TestIdentifyFailuresNeverBreakTheCall(t *testing.T) {
 			})); err != nil {
 				t.Fatal(err)
 			}
-			cs := connectInMemory(t, server, "go-test-client")
+			cs := connectInMemory(t, server, "go-test-client", nil)
 			for i := 0; i < 2; i++ {
 				if res := callTool(t, cs, "search_notes", map[string]any{"query": "x", "context": "checking"}); res.IsError {
 					t.Fatalf("the call failed: %+v", res.Content[0])
@@ -205,10 +218,10 @@ func httpClient(headers map[string]string) *http.Client {
 	return &http.Client{Transport: h}
 }
 
-func connectHTTP(t *testing.T, url, clientName string, headers map[string]string) *mcp.ClientSession {
+func connectHTTP(t *testing.T, url, clientName string, headers map[string]string, opts *mcp.ClientSessionOptions) *mcp.ClientSession {
 	t.Helper()
 	client := mcp.NewClient(&mcp.Implementation{Name: clientName, Version: "3.1.0"}, nil)
-	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: httpClient(headers)}, nil)
+	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: httpClient(headers)}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,57 +229,84 @@ func connectHTTP(t *testing.T, url, clientName string, headers map[string]string
 	return cs
 }
 
-func TestStreamableHTTPStatefulWithBearerAuth(t *testing.T) {
-	var calls atomic.Int32
-	server := newNotesServer("go-http-auth")
-	err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{
-		Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
-			calls.Add(1)
-			info := auth.TokenInfoFromContext(ctx)
-			if info == nil {
-				return nil, nil
-			}
-			return &officialsdk.UserIdentity{UserID: info.UserID, UserData: map[string]any{"scopes": info.Scopes}}, nil
-		},
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
-	httpServer := httptest.NewServer(auth.RequireBearerToken(verifyToken, nil)(handler))
-	t.Cleanup(httpServer.Close) // after the client session's cleanup, which ends its stream
-
-	// Without a token the auth middleware refuses the request before MCP sees it.
-	resp, err := http.Post(httpServer.URL, "application/json", strings.NewReader(`{}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("no token: HTTP %d", resp.StatusCode)
-	}
-
-	cs := connectHTTP(t, httpServer.URL, "go-http-client", map[string]string{"Authorization": "Bearer tok_go_grace"})
+// withTools lists the tools and calls search_notes n times.
+func withTools(t *testing.T, cs *mcp.ClientSession, n int) {
+	t.Helper()
 	if _, err := cs.ListTools(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 3; i++ {
+	for i := 0; i < n; i++ {
 		callTool(t, cs, "search_notes", map[string]any{"query": "launch", "context": "planning"})
 	}
-	flush(t)
-	sessions := sessionsOf(t, "go-http-auth", 1)
-	if len(sessions) != 1 {
-		t.Fatalf("%d sessions, want 1", len(sessions))
+}
+
+// toolSessions are the sessions of a server that hold tool calls.
+func toolSessions(t *testing.T, server string) []collectortest.Session {
+	t.Helper()
+	var out []collectortest.Session
+	for _, s := range sessionsOf(t, server, 1) {
+		if s.ToolCalls > 0 {
+			out = append(out, s)
+		}
 	}
-	s := sessions[0]
-	if collectortest.Deref(s.UserID) != "u_go_grace" || s.Stateless || collectortest.Deref(s.ClientName) != "go-http-client" || s.ToolCalls != 3 {
-		t.Fatalf("session %+v", s)
-	}
-	if got := calls.Load(); got != 1 {
-		t.Fatalf("identify ran %d times in one session, want 1", got)
-	}
-	if strings.Contains(string(mustJSON(replay(t, s.SessionID))), "tok_go_grace") {
-		t.Fatal("the bearer token reached the collector")
+	return out
+}
+
+func TestStreamableHTTPStatefulWithBearerAuth(t *testing.T) {
+	for _, p := range protocols() {
+		t.Run(p.name, func(t *testing.T) {
+			// Sessions are a 2025 feature: a go-sdk 1.8 client probes with server/discover
+			// (2026-07-28, session-less), then initializes a 2025-11-25 session with this handler.
+			var sessionCalls atomic.Int32
+			name := "go-http-auth-" + p.name
+			server := newNotesServer(name)
+			err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{
+				Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
+					if req.Extra != nil && req.Extra.Header.Get("Mcp-Session-Id") != "" {
+						sessionCalls.Add(1)
+					}
+					info := auth.TokenInfoFromContext(ctx)
+					if info == nil {
+						return nil, nil
+					}
+					return &officialsdk.UserIdentity{UserID: info.UserID, UserData: map[string]any{"scopes": info.Scopes}}, nil
+				},
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+			httpServer := httptest.NewServer(auth.RequireBearerToken(verifyToken, nil)(handler))
+			t.Cleanup(httpServer.Close) // after the client session's cleanup, which ends its stream
+
+			// Without a token the auth middleware refuses the request before MCP sees it.
+			resp, err := http.Post(httpServer.URL, "application/json", strings.NewReader(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("no token: HTTP %d", resp.StatusCode)
+			}
+
+			cs := connectHTTP(t, httpServer.URL, "go-http-client", map[string]string{"Authorization": "Bearer tok_go_grace"}, p.opts)
+			withTools(t, cs, 3)
+			flush(t)
+			sessions := toolSessions(t, name)
+			if len(sessions) != 1 {
+				t.Fatalf("%d sessions with tool calls, want 1: %+v", len(sessions), sessions)
+			}
+			s := sessions[0]
+			if collectortest.Deref(s.UserID) != "u_go_grace" || s.Stateless || collectortest.Deref(s.ClientName) != "go-http-client" || s.ToolCalls != 3 {
+				t.Fatalf("session %+v", s)
+			}
+			if got := sessionCalls.Load(); got != 1 {
+				t.Fatalf("identify ran %d times in one session, want 1", got)
+			}
+			if strings.Contains(string(mustJSON(replay(t, s.SessionID))), "tok_go_grace") {
+				t.Fatal("the bearer token reached the collector")
+			}
+		})
 	}
 }
 
@@ -276,74 +316,103 @@ func mustJSON(v any) []byte {
 }
 
 func TestStreamableHTTPStatelessIdentifiesEveryRequest(t *testing.T) {
-	for _, cached := range []bool{false, true} {
-		name := "go-http-stateless"
-		if cached {
-			name += "-cached"
-		}
-		t.Run(name, func(t *testing.T) {
-			var calls atomic.Int32
-			server := newNotesServer(name)
-			opts := officialsdk.Options{
-				Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
-					calls.Add(1)
-					if req.Extra == nil || req.Extra.Header.Get("X-Api-Key") != "key_go_linus" {
-						return nil, nil
-					}
-					return &officialsdk.UserIdentity{UserID: "u_go_linus" + name, UserName: "Linus"}, nil
-				},
-			}
+	for _, p := range protocols() {
+		for _, cached := range []bool{false, true} {
+			name := "go-http-stateless-" + p.name
 			if cached {
-				opts.IdentifyCache = &officialsdk.IdentifyCacheOptions{TTL: time.Minute}
-				opts.Stateless = officialsdk.Bool(true)
+				name += "-cached"
 			}
-			if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, opts)); err != nil {
-				t.Fatal(err)
-			}
-			handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
-				&mcp.StreamableHTTPOptions{Stateless: true})
-			httpServer := httptest.NewServer(handler)
-			t.Cleanup(httpServer.Close)
-			cs := connectHTTP(t, httpServer.URL, "go-stateless-client", map[string]string{"X-API-Key": "key_go_linus"})
-			if _, err := cs.ListTools(context.Background(), nil); err != nil {
-				t.Fatal(err)
-			}
-			for i := 0; i < 3; i++ {
-				callTool(t, cs, "search_notes", map[string]any{"query": "rota", "context": "on call"})
-			}
-			flush(t)
-			sessions := sessionsOf(t, name, 1)
-			var toolCalls int
-			for _, s := range sessions {
-				if s.ToolCalls > 0 && (!s.Stateless || collectortest.Deref(s.UserID) != "u_go_linus"+name) {
-					t.Fatalf("session %+v: want stateless sessions of the user", s)
+			t.Run(name, func(t *testing.T) {
+				var calls atomic.Int32
+				// A key per subtest: the identify cache is the project's, shared by its servers.
+				key := "key_go_linus_" + name
+				server := newNotesServer(name)
+				opts := officialsdk.Options{
+					Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
+						calls.Add(1)
+						if req.Extra == nil || req.Extra.Header.Get("X-Api-Key") != key {
+							return nil, nil
+						}
+						return &officialsdk.UserIdentity{UserID: "u_go_linus" + name, UserName: "Linus"}, nil
+					},
 				}
-				toolCalls += s.ToolCalls
+				if cached {
+					opts.IdentifyCache = &officialsdk.IdentifyCacheOptions{TTL: time.Minute}
+				}
+				if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, opts)); err != nil {
+					t.Fatal(err)
+				}
+				handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+					&mcp.StreamableHTTPOptions{Stateless: true})
+				httpServer := httptest.NewServer(handler)
+				t.Cleanup(httpServer.Close)
+				cs := connectHTTP(t, httpServer.URL, "go-stateless-client", map[string]string{"X-API-Key": key}, p.opts)
+				withTools(t, cs, 3)
+				flush(t)
+				sessions := toolSessions(t, name)
+				var toolCalls int
+				for _, s := range sessions {
+					// The client's name: remembered from its initialize for the API key (its later
+					// requests only say Go-http-client), or from each request's _meta (2026-07-28).
+					if !s.Stateless || collectortest.Deref(s.UserID) != "u_go_linus"+name || collectortest.Deref(s.ClientName) != "go-stateless-client" {
+						t.Fatalf("session %+v: want stateless sessions of the user and client", s)
+					}
+					toolCalls += s.ToolCalls
+				}
+				if toolCalls != 3 {
+					t.Fatalf("%d tool calls recorded, want 3", toolCalls)
+				}
+				// The handshake (initialize or server/discover), tools/list and three calls:
+				// identify runs for each, or once with the cache.
+				want := int32(5)
+				if cached {
+					want = 1
+				}
+				if got := calls.Load(); got != want {
+					t.Fatalf("identify ran %d times, want %d", got, want)
+				}
+				if strings.Contains(string(mustJSON(sessions)), key) {
+					t.Fatal("the API key reached the collector")
+				}
+			})
+		}
+	}
+}
+
+func TestStatelessAnonymousClientRunIsOneSession(t *testing.T) {
+	for _, p := range protocols() {
+		t.Run(p.name, func(t *testing.T) {
+			name := "go-http-anonymous-" + p.name
+			server := newNotesServer(name)
+			if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{})); err != nil {
+				t.Fatal(err)
 			}
-			if toolCalls != 3 {
-				t.Fatalf("%d tool calls recorded, want 3", toolCalls)
-			}
-			// tools/list and three calls: identify runs for each (once with the cache). Detected
-			// automatically, a server's first initialize comes before anything shows it is
-			// stateless, so it is identified only when Stateless is set.
-			want := int32(4)
-			if cached {
-				want = 1
-			}
-			if got := calls.Load(); got != want {
-				t.Fatalf("identify ran %d times, want %d", got, want)
-			}
-			if strings.Contains(string(mustJSON(sessions)), "key_go_linus") {
-				t.Fatal("the API key reached the collector")
+			httpServer := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+				&mcp.StreamableHTTPOptions{Stateless: true}))
+			t.Cleanup(httpServer.Close)
+			// Behind a proxy (X-Forwarded-For names the client's address), every request carries
+			// the same correlationId, so the client's run is one session under its own name.
+			cs := connectHTTP(t, httpServer.URL, "go-anonymous-client", map[string]string{"X-Forwarded-For": "203.0.113.9"}, p.opts)
+			withTools(t, cs, 3)
+			flush(t)
+			var sessions []collectortest.Session
+			collectortest.WaitFor(t, "one session of the run", func() (bool, error) {
+				var err error
+				sessions, err = collector.Sessions(name)
+				return len(sessions) == 1 && sessions[0].ToolCalls == 3, err
+			})
+			s := sessions[0]
+			if s.UserID != nil || !s.Stateless || collectortest.Deref(s.ClientName) != "go-anonymous-client" || s.Events != 5 {
+				t.Fatalf("session %+v: want one anonymous stateless session of 5 events", s)
 			}
 		})
 	}
 }
 
-// runStdioChild is the stdio server of TestStdio, run by the test binary itself as a child.
+// runStdioChild is the stdio server of TestStdioChildProcess, run by the test binary itself.
 func runStdioChild() int {
 	var calls atomic.Int32
-	server := newNotesServer("go-stdio-notes")
+	server := newNotesServer(os.Getenv("MCPSIGHT_TEST_SERVER_NAME"))
 	err := officialsdk.Track(server, os.Getenv("MCPSIGHT_PROJECT_ID"), &officialsdk.Options{
 		Identify: identifyFromArgs(&calls), FlushInterval: 50 * time.Millisecond,
 	})
@@ -361,20 +430,26 @@ func runStdioChild() int {
 }
 
 func TestStdioChildProcess(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), stdioChildEnv+"=1", "MCPSIGHT_URL="+collector.URL, "MCPSIGHT_PROJECT_ID="+collector.ProjectID)
-	client := mcp.NewClient(&mcp.Implementation{Name: "go-stdio-client", Version: "0.9.0"}, nil)
-	cs, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	callTool(t, cs, "search_notes", map[string]any{"query": "x", "userId": "u_go_stdio", "context": "over stdio"})
-	callTool(t, cs, "search_notes", map[string]any{"query": "y", "userId": "u_go_stdio", "context": "again"})
-	if err := cs.Close(); err != nil {
-		t.Logf("close: %v", err)
-	}
-	s := sessionsOf(t, "go-stdio-notes", 1)[0]
-	if collectortest.Deref(s.UserID) != "u_go_stdio" || collectortest.Deref(s.ClientName) != "go-stdio-client" || s.ToolCalls != 2 {
-		t.Fatalf("session %+v", s)
+	for _, p := range protocols() {
+		t.Run(p.name, func(t *testing.T) {
+			name := "go-stdio-notes-" + p.name
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), stdioChildEnv+"=1", "MCPSIGHT_URL="+collector.URL,
+				"MCPSIGHT_PROJECT_ID="+collector.ProjectID, "MCPSIGHT_TEST_SERVER_NAME="+name)
+			client := mcp.NewClient(&mcp.Implementation{Name: "go-stdio-client", Version: "0.9.0"}, nil)
+			cs, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, p.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			callTool(t, cs, "search_notes", map[string]any{"query": "x", "userId": "u_go_stdio", "context": "over stdio"})
+			callTool(t, cs, "search_notes", map[string]any{"query": "y", "userId": "u_go_stdio", "context": "again"})
+			if err := cs.Close(); err != nil {
+				t.Logf("close: %v", err)
+			}
+			s := sessionsOf(t, name, 1)[0]
+			if collectortest.Deref(s.UserID) != "u_go_stdio" || collectortest.Deref(s.ClientName) != "go-stdio-client" || s.ToolCalls != 2 {
+				t.Fatalf("session %+v", s)
+			}
+		})
 	}
 }
