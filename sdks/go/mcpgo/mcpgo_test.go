@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,19 +23,7 @@ import (
 
 var collector *collectortest.Collector
 
-const stdioChildEnv = "MCPSIGHT_GO_TEST_MCPGO_STDIO_CHILD"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(stdioChildEnv) != "" {
-		os.Exit(runStdioChild())
-	}
-	var err error
-	if collector, err = collectortest.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(collector.Finish(m.Run()))
-}
+func TestMain(m *testing.M) { collectortest.Main(m, serveStdioChild, &collector) }
 
 type userKey struct{}
 
@@ -88,15 +75,6 @@ func options(o mcpgo.Options) *mcpgo.Options {
 	o.APIBaseURL = collector.URL
 	o.FlushInterval = 50 * time.Millisecond
 	return &o
-}
-
-func flush(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := mcpgo.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // toolSessions waits for the sessions of a server and returns those holding tool calls.
@@ -189,7 +167,7 @@ func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
 			if _, err := call(t, c, "explode", map[string]any{"context": "boom"}); err == nil || !strings.Contains(err.Error(), "tool exploded") {
 				t.Fatalf("the panic should reach the client as WithRecovery makes it: %v", err)
 			}
-			flush(t)
+			collectortest.Flush(t)
 			sessions := toolSessions(t, name)
 			if len(sessions) != 1 {
 				t.Fatalf("%d sessions", len(sessions))
@@ -247,92 +225,60 @@ func connectHTTP(t *testing.T, url, clientName, protocol string, headers map[str
 	return c
 }
 
-func TestStreamableHTTPStatefulWithHeaderAuth(t *testing.T) {
-	for _, protocol := range protocols() {
-		t.Run(protocol, func(t *testing.T) {
-			var identifies atomic.Int32
-			name := "mcpgo-http-stateful-" + protocol
-			s := newNotesServer(name)
-			user := "u_mcpgo_ada_" + protocol
-			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromHeader(&identifies, "tok_mcpgo_ada", user)})); err != nil {
-				t.Fatal(err)
-			}
-			c := connectHTTP(t, httpServer(t, s, false), "mcpgo-http-client", protocol, map[string]string{"Authorization": "Bearer tok_mcpgo_ada"})
-			callSearch(t, c, 3)
-			flush(t)
-			sessions := toolSessions(t, name)
-			modern := protocol >= "2026-07-28"
-			// 2025-11-25: one session, identified once. 2026-07-28 has no sessions: every request
-			// is identified and the collector groups the user's requests.
-			want, calls := 1, int32(1)
-			if modern {
-				want, calls = len(sessions), 4 // server/discover and three calls
-			}
-			if len(sessions) != want || identifies.Load() != calls {
-				t.Fatalf("%d sessions, identify ran %d times; want %d and %d", len(sessions), identifies.Load(), want, calls)
-			}
-			toolCalls := 0
-			for _, session := range sessions {
-				if collectortest.Deref(session.UserID) != user || collectortest.Deref(session.ClientName) != "mcpgo-http-client" || session.Stateless != modern {
-					t.Fatalf("session %+v", session)
+func TestStreamableHTTPWithHeaderAuth(t *testing.T) {
+	for _, stateless := range []bool{false, true} {
+		for _, protocol := range protocols() {
+			mode := map[bool]string{false: "stateful", true: "stateless"}[stateless]
+			t.Run(mode+"-"+protocol, func(t *testing.T) {
+				var identifies atomic.Int32
+				name := "mcpgo-http-" + mode + "-" + protocol
+				// A user per subtest: the collector joins a user's stateless requests into sessions.
+				user := "u_mcpgo_" + mode + "_" + protocol
+				s := newNotesServer(name)
+				if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromHeader(&identifies, "tok_mcpgo_ada", user)})); err != nil {
+					t.Fatal(err)
 				}
-				toolCalls += session.ToolCalls
-			}
-			if toolCalls != 3 {
-				t.Fatalf("%d tool calls recorded, want 3", toolCalls)
-			}
-		})
+				c := connectHTTP(t, httpServer(t, s, stateless), "mcpgo-http-client", protocol, map[string]string{"Authorization": "Bearer tok_mcpgo_ada"})
+				callSearch(t, c, 3)
+				collectortest.Flush(t)
+				sessions := toolSessions(t, name)
+				// A 2025-11-25 stateful session is identified once; otherwise (stateless handler, or
+				// 2026-07-28, which has no sessions) every request is: the handshake and three calls.
+				sessionless := stateless || protocol >= "2026-07-28"
+				calls := int32(1)
+				if sessionless {
+					calls = 4
+				} else if len(sessions) != 1 {
+					t.Fatalf("%d sessions, want 1", len(sessions))
+				}
+				if identifies.Load() != calls {
+					t.Fatalf("identify ran %d times, want %d", identifies.Load(), calls)
+				}
+				toolCalls := 0
+				for _, session := range sessions {
+					// The client's name: from initialize (stateful), remembered from it for the token
+					// (stateless: the calls only say Go-http-client), or from each request's _meta.
+					if collectortest.Deref(session.UserID) != user || collectortest.Deref(session.ClientName) != "mcpgo-http-client" || session.Stateless != sessionless {
+						t.Fatalf("session %+v", session)
+					}
+					toolCalls += session.ToolCalls
+				}
+				if toolCalls != 3 {
+					t.Fatalf("%d tool calls recorded, want 3", toolCalls)
+				}
+			})
+		}
 	}
 }
 
-func TestStreamableHTTPStatelessWithHeaderAuth(t *testing.T) {
-	for _, protocol := range protocols() {
-		t.Run(protocol, func(t *testing.T) {
-			var identifies atomic.Int32
-			name := "mcpgo-http-stateless-" + protocol
-			s := newNotesServer(name)
-			// A user per subtest: the collector joins a user's stateless requests into sessions.
-			user := "u_mcpgo_grace_" + protocol
-			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromHeader(&identifies, "tok_mcpgo_grace", user)})); err != nil {
-				t.Fatal(err)
-			}
-			c := connectHTTP(t, httpServer(t, s, true), "mcpgo-http-client", protocol, map[string]string{"Authorization": "Bearer tok_mcpgo_grace"})
-			callSearch(t, c, 3)
-			flush(t)
-			var toolCalls int
-			for _, session := range toolSessions(t, name) {
-				// The client's name: remembered from its initialize for the token (its calls only
-				// say Go-http-client), or from each request's _meta (2026-07-28).
-				if !session.Stateless || collectortest.Deref(session.UserID) != user || collectortest.Deref(session.ClientName) != "mcpgo-http-client" {
-					t.Fatalf("session %+v", session)
-				}
-				toolCalls += session.ToolCalls
-			}
-			if toolCalls != 3 || identifies.Load() != 4 {
-				t.Fatalf("%d tool calls, identify ran %d times (want 3 and 4: every request)", toolCalls, identifies.Load())
-			}
-		})
+// serveStdioChild is the stdio server of TestStdioChildProcess, run by the test binary itself.
+func serveStdioChild(child collectortest.Child) error {
+	s := newNotesServer(child.ServerName)
+	opts := &mcpgo.Options{Identify: identifyFromArgs(new(atomic.Int32)), FlushInterval: 50 * time.Millisecond}
+	if err := mcpgo.Track(s, child.ProjectID, opts); err != nil {
+		return err
 	}
-}
-
-// runStdioChild is the stdio server of TestStdioChildProcess, run by the test binary itself.
-func runStdioChild() int {
-	var calls atomic.Int32
-	s := newNotesServer(os.Getenv("MCPSIGHT_TEST_SERVER_NAME"))
-	err := mcpgo.Track(s, os.Getenv("MCPSIGHT_PROJECT_ID"), &mcpgo.Options{
-		Identify: identifyFromArgs(&calls), FlushInterval: 50 * time.Millisecond,
-	})
-	if err != nil {
-		return 2
-	}
-	runErr := server.NewStdioServer(s).Listen(context.Background(), os.Stdin, os.Stdout)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = mcpgo.Shutdown(ctx)
-	if runErr != nil && !errors.Is(runErr, context.Canceled) && !strings.Contains(runErr.Error(), "EOF") {
-		return 1
-	}
-	return 0
+	return server.NewStdioServer(s).Listen(context.Background(), os.Stdin, os.Stdout)
 }
 
 func TestStdioChildProcess(t *testing.T) {
@@ -343,8 +289,7 @@ func TestStdioChildProcess(t *testing.T) {
 			name := "mcpgo-stdio-" + protocol
 			users := []string{"u_mcpgo_stdio_a", "u_mcpgo_stdio_b"}
 			for _, user := range users {
-				c, err := client.NewStdioMCPClient(os.Args[0], []string{stdioChildEnv + "=1", "MCPSIGHT_URL=" + collector.URL,
-					"MCPSIGHT_PROJECT_ID=" + collector.ProjectID, "MCPSIGHT_TEST_SERVER_NAME=" + name}, "-test.run=^$")
+				c, err := client.NewStdioMCPClient(os.Args[0], collector.ChildEnv(name), "-test.run=^$")
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -97,15 +97,6 @@ func callTool(t *testing.T, cs *mcp.ClientSession, name string, args map[string]
 	return res
 }
 
-func flush(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := officialsdk.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // sessionsOf waits until the collector holds n sessions of a server and returns them.
 func sessionsOf(t *testing.T, server string, n int) []collectortest.Session {
 	t.Helper()

@@ -23,8 +23,6 @@ import (
 
 var jsonUnmarshal = json.Unmarshal
 
-const stdioChildEnv = "MCPSIGHT_GO_TEST_STDIO_CHILD"
-
 func eventTypes(events []collectortest.ReplayEvent) map[string]int {
 	out := map[string]int{}
 	for _, e := range events {
@@ -96,7 +94,7 @@ func testInMemory(t *testing.T, p protocol) {
 	if _, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "summarize"}); err != nil {
 		t.Fatal(err)
 	}
-	flush(t)
+	collectortest.Flush(t)
 
 	sessions := sessionsOf(t, name, 1)
 	if len(sessions) != 1 {
@@ -188,7 +186,7 @@ func TestIdentifyFailuresNeverBreakTheCall(t *testing.T) {
 					t.Fatalf("the call failed: %+v", res.Content[0])
 				}
 			}
-			flush(t)
+			collectortest.Flush(t)
 			s := sessionsOf(t, name, 1)[0]
 			if s.UserID != nil || s.ToolCalls != 2 {
 				t.Fatalf("session user %q, %d tool calls; want anonymous with 2", collectortest.Deref(s.UserID), s.ToolCalls)
@@ -291,7 +289,7 @@ func TestStreamableHTTPStatefulWithBearerAuth(t *testing.T) {
 
 			cs := connectHTTP(t, httpServer.URL, "go-http-client", map[string]string{"Authorization": "Bearer tok_go_grace"}, p.opts)
 			withTools(t, cs, 3)
-			flush(t)
+			collectortest.Flush(t)
 			sessions := toolSessions(t, name)
 			if len(sessions) != 1 {
 				t.Fatalf("%d sessions with tool calls, want 1: %+v", len(sessions), sessions)
@@ -348,7 +346,7 @@ func TestStreamableHTTPStatelessIdentifiesEveryRequest(t *testing.T) {
 				t.Cleanup(httpServer.Close)
 				cs := connectHTTP(t, httpServer.URL, "go-stateless-client", map[string]string{"X-API-Key": key}, p.opts)
 				withTools(t, cs, 3)
-				flush(t)
+				collectortest.Flush(t)
 				sessions := toolSessions(t, name)
 				var toolCalls int
 				for _, s := range sessions {
@@ -394,7 +392,7 @@ func TestStatelessAnonymousClientRunIsOneSession(t *testing.T) {
 			// the same correlationId, so the client's run is one session under its own name.
 			cs := connectHTTP(t, httpServer.URL, "go-anonymous-client", map[string]string{"X-Forwarded-For": "203.0.113.9"}, p.opts)
 			withTools(t, cs, 3)
-			flush(t)
+			collectortest.Flush(t)
 			var sessions []collectortest.Session
 			collectortest.WaitFor(t, "one session of the run", func() (bool, error) {
 				var err error
@@ -409,24 +407,14 @@ func TestStatelessAnonymousClientRunIsOneSession(t *testing.T) {
 	}
 }
 
-// runStdioChild is the stdio server of TestStdioChildProcess, run by the test binary itself.
-func runStdioChild() int {
-	var calls atomic.Int32
-	server := newNotesServer(os.Getenv("MCPSIGHT_TEST_SERVER_NAME"))
-	err := officialsdk.Track(server, os.Getenv("MCPSIGHT_PROJECT_ID"), &officialsdk.Options{
-		Identify: identifyFromArgs(&calls), FlushInterval: 50 * time.Millisecond,
-	})
-	if err != nil {
-		return 2
+// serveStdioChild is the stdio server of TestStdioChildProcess, run by the test binary itself.
+func serveStdioChild(child collectortest.Child) error {
+	server := newNotesServer(child.ServerName)
+	opts := &officialsdk.Options{Identify: identifyFromArgs(new(atomic.Int32)), FlushInterval: 50 * time.Millisecond}
+	if err := officialsdk.Track(server, child.ProjectID, opts); err != nil {
+		return err
 	}
-	runErr := server.Run(context.Background(), &mcp.StdioTransport{})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = officialsdk.Shutdown(ctx)
-	if runErr != nil && !errors.Is(runErr, context.Canceled) && !strings.Contains(runErr.Error(), "EOF") {
-		return 1
-	}
-	return 0
+	return server.Run(context.Background(), &mcp.StdioTransport{})
 }
 
 func TestStdioChildProcess(t *testing.T) {
@@ -434,8 +422,7 @@ func TestStdioChildProcess(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			name := "go-stdio-notes-" + p.name
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), stdioChildEnv+"=1", "MCPSIGHT_URL="+collector.URL,
-				"MCPSIGHT_PROJECT_ID="+collector.ProjectID, "MCPSIGHT_TEST_SERVER_NAME="+name)
+			cmd.Env = append(os.Environ(), collector.ChildEnv(name)...)
 			client := mcp.NewClient(&mcp.Implementation{Name: "go-stdio-client", Version: "0.9.0"}, nil)
 			cs, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, p.opts)
 			if err != nil {

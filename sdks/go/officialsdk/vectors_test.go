@@ -3,11 +3,8 @@ package officialsdk_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -48,52 +45,33 @@ func referenceServer() *mcp.Server {
 	return server
 }
 
-type vectorClient struct{ cs *mcp.ClientSession }
+// vectorClient is the runner's client: go-sdk's ClientSession.
+type vectorClient struct{ *mcp.ClientSession }
 
-func (c vectorClient) Send(request string, params map[string]any) (any, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var result any
-	var err error
-	switch request {
-	case "tools/list":
-		result, err = c.cs.ListTools(ctx, nil)
-	case "tools/call":
-		args, _ := params["arguments"].(map[string]any)
-		result, err = c.cs.CallTool(ctx, &mcp.CallToolParams{Name: params["name"].(string), Arguments: args})
-	case "resources/list":
-		result, err = c.cs.ListResources(ctx, nil)
-	case "resources/read":
-		result, err = c.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: params["uri"].(string)})
-	case "prompts/list":
-		result, err = c.cs.ListPrompts(ctx, nil)
-	case "prompts/get":
-		args := map[string]string{}
-		for k, v := range params["arguments"].(map[string]any) {
-			args[k] = fmt.Sprint(v)
-		}
-		result, err = c.cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: params["name"].(string), Arguments: args})
-	default:
-		return nil, fmt.Errorf("the runner does not know the request %s", request)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return vectortest.JSON(result)
+func (c vectorClient) ListTools(ctx context.Context) (any, error) {
+	return c.ClientSession.ListTools(ctx, nil)
 }
-
-func (c vectorClient) Close() { _ = c.cs.Close() }
+func (c vectorClient) CallTool(ctx context.Context, name string, arguments map[string]any) (any, error) {
+	return c.ClientSession.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: arguments})
+}
+func (c vectorClient) ListResources(ctx context.Context) (any, error) {
+	return c.ClientSession.ListResources(ctx, nil)
+}
+func (c vectorClient) ReadResource(ctx context.Context, uri string) (any, error) {
+	return c.ClientSession.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
+}
+func (c vectorClient) ListPrompts(ctx context.Context) (any, error) {
+	return c.ClientSession.ListPrompts(ctx, nil)
+}
+func (c vectorClient) GetPrompt(ctx context.Context, name string, arguments map[string]string) (any, error) {
+	return c.ClientSession.GetPrompt(ctx, &mcp.GetPromptParams{Name: name, Arguments: arguments})
+}
 
 func TestSDKEventVectors(t *testing.T) {
 	vectortest.Run(t, vectortest.Library{
 		Connect: func(t *testing.T, projectID, apiURL string, identify vectortest.Identify, client mcpsight.NameVersion) vectortest.Client {
 			server := referenceServer()
-			opts := &officialsdk.Options{APIBaseURL: apiURL}
-			if identify != nil {
-				opts.Identify = func(_ context.Context, req *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
-					return identify(req.Params.Name), nil
-				}
-			}
+			opts := vectortest.Options(apiURL, identify, func(req *mcp.CallToolRequest) string { return req.Params.Name })
 			if err := officialsdk.Track(server, projectID, opts); err != nil {
 				t.Fatal(err)
 			}
@@ -109,27 +87,4 @@ func TestSDKEventVectors(t *testing.T) {
 			return vectorClient{cs}
 		},
 	})
-}
-
-func TestReferenceServerHasTheVectorsTools(t *testing.T) {
-	ct, st := mcp.NewInMemoryTransports()
-	if _, err := referenceServer().Connect(context.Background(), st, nil); err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "check"}, nil).Connect(context.Background(), ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cs.Close()
-	tools, err := cs.ListTools(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tool := range tools.Tools {
-		names = append(names, tool.Name)
-	}
-	if want := vectortest.ToolNames(t); !slices.Equal(names, want) {
-		t.Fatalf("tools %v, the vectors describe %v", names, want)
-	}
 }

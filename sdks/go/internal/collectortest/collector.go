@@ -9,6 +9,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -328,4 +329,60 @@ func Deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// Main is a test binary's TestMain: it serves a stdio child (RunChild) when started as one;
+// otherwise it starts the collector into *collector, runs the tests and ends with Finish.
+func Main(m *testing.M, serveChild func(Child) error, collector **Collector) {
+	if code, child := RunChild(serveChild); child {
+		os.Exit(code)
+	}
+	c, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*collector = c
+	os.Exit(c.Finish(m.Run()))
+}
+
+// Flush delivers what the SDK recorded so far, failing the test after 10 s.
+func Flush(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := mcpsight.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// childServerEnv names the server a test binary serves when started as a stdio child process.
+const childServerEnv = "MCPSIGHT_TEST_CHILD_SERVER"
+
+// ChildEnv is the environment of a test binary started as a stdio server (its own binary, with
+// -test.run=^$): the server's name, and the collector and project the SDK sends to.
+func (c *Collector) ChildEnv(serverName string) []string {
+	return []string{childServerEnv + "=" + serverName, "MCPSIGHT_URL=" + c.URL, "MCPSIGHT_PROJECT_ID=" + c.ProjectID}
+}
+
+// Child is what a test binary started with ChildEnv serves.
+type Child struct{ ServerName, ProjectID string }
+
+// RunChild serves a stdio server when the test binary was started with ChildEnv (TestMain calls
+// it first): serve until the client closes stdin, then deliver what was recorded. It returns the
+// process's exit code and true, or false when the binary runs the tests.
+func RunChild(serve func(Child) error) (int, bool) {
+	name := os.Getenv(childServerEnv)
+	if name == "" {
+		return 0, false
+	}
+	err := serve(Child{ServerName: name, ProjectID: os.Getenv("MCPSIGHT_PROJECT_ID")})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = mcpsight.Shutdown(ctx)
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) && !strings.Contains(err.Error(), "EOF") {
+		fmt.Fprintln(os.Stderr, err)
+		return 1, true
+	}
+	return 0, true
 }

@@ -34,11 +34,63 @@ type Library struct {
 // Identify is a scenario's identify rule, given the called tool's name.
 type Identify func(toolName string) *mcpsight.UserIdentity
 
-// Client is a connected client of the library.
+// Options are a scenario's options for an adapter whose requests are R: every option default
+// but the collector and, when the scenario has one, identify (toolName reads R's tool name).
+func Options[R any](apiURL string, identify Identify, toolName func(R) string) *mcpsight.Options[R] {
+	opts := &mcpsight.Options[R]{APIBaseURL: apiURL}
+	if identify != nil {
+		opts.Identify = func(_ context.Context, req R) (*mcpsight.UserIdentity, error) {
+			return identify(toolName(req)), nil
+		}
+	}
+	return opts
+}
+
+// Client is a connected client of the library: one method per request the scenarios make, each
+// with the client's own method for it, returning the library's result.
 type Client interface {
-	// Send makes a step's request with the client's own method for it; the result as plain JSON.
-	Send(request string, params map[string]any) (any, error)
-	Close()
+	ListTools(ctx context.Context) (any, error)
+	CallTool(ctx context.Context, name string, arguments map[string]any) (any, error)
+	ListResources(ctx context.Context) (any, error)
+	ReadResource(ctx context.Context, uri string) (any, error)
+	ListPrompts(ctx context.Context) (any, error)
+	GetPrompt(ctx context.Context, name string, arguments map[string]string) (any, error)
+	Close() error
+}
+
+// send makes a step's request; the result as plain JSON.
+func send(c Client, request string, params map[string]any) (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	name, _ := params["name"].(string)
+	var result any
+	var err error
+	switch request {
+	case "tools/list":
+		result, err = c.ListTools(ctx)
+	case "tools/call":
+		arguments, _ := params["arguments"].(map[string]any)
+		result, err = c.CallTool(ctx, name, arguments)
+	case "resources/list":
+		result, err = c.ListResources(ctx)
+	case "resources/read":
+		uri, _ := params["uri"].(string)
+		result, err = c.ReadResource(ctx, uri)
+	case "prompts/list":
+		result, err = c.ListPrompts(ctx)
+	case "prompts/get":
+		arguments := map[string]string{}
+		for k, v := range params["arguments"].(map[string]any) {
+			arguments[k] = fmt.Sprint(v)
+		}
+		result, err = c.GetPrompt(ctx, name, arguments)
+	default:
+		return nil, fmt.Errorf("the runner does not know the request %s", request)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return plainJSON(result)
 }
 
 type file struct {
@@ -103,16 +155,6 @@ func load(t *testing.T) *file {
 	return &f
 }
 
-// ToolNames are the reference server's tools, in the file's order (the adapter tests register
-// them in this order and check it).
-func ToolNames(t *testing.T) []string {
-	var names []string
-	for _, tool := range load(t).Server.Tools {
-		names = append(names, tool.Name)
-	}
-	return names
-}
-
 // Run runs every scenario of the file with lib.
 func Run(t *testing.T, lib Library) {
 	f := load(t)
@@ -149,7 +191,7 @@ func Run(t *testing.T, lib Library) {
 					if client == nil {
 						t.Fatalf("%s: the scenario does not start with initialize", label)
 					}
-					result, err = client.Send(s.Request, s.Params)
+					result, err = send(client, s.Request, s.Params)
 				}
 				if s.Result != nil {
 					if err != nil {
@@ -173,7 +215,7 @@ func Run(t *testing.T, lib Library) {
 				compareStep(t, label, f, s, emitted, state)
 			}
 			if client != nil {
-				client.Close()
+				_ = client.Close()
 			}
 			if scenario.IdentifyCalls != nil && int(calls.Load()) != *scenario.IdentifyCalls {
 				t.Errorf("identify ran %d times, want %d", calls.Load(), *scenario.IdentifyCalls)
@@ -289,8 +331,8 @@ func withoutEmptyAnnotations(tool map[string]any) map[string]any {
 	return out
 }
 
-// JSON turns a library's result into plain JSON, as the client received it.
-func JSON(v any) (any, error) {
+// plainJSON turns a library's result into plain JSON, as the client received it.
+func plainJSON(v any) (any, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
