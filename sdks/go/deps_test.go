@@ -11,10 +11,10 @@ import (
 func TestRuntimeImports(t *testing.T) {
 	const module = "github.com/mcpsight/mcpsight/sdks/go"
 	forbidden := map[string][]string{
-		".":             {"github.com/modelcontextprotocol/", "github.com/mark3labs/", "github.com/santhosh-tekuri/", module + "/internal/"},
-		"./officialsdk": {"github.com/mark3labs/", "github.com/santhosh-tekuri/", module + "/internal/"},
+		".":             {"github.com/modelcontextprotocol/", "github.com/mark3labs/", "github.com/santhosh-tekuri/", module + "/internal/", module + "/collectortest"},
+		"./officialsdk": {"github.com/mark3labs/", "github.com/santhosh-tekuri/", module + "/internal/", module + "/collectortest"},
 		// mcp-go itself imports the JSON Schema validator; the adapter adds nothing test-only.
-		"./mcpgo": {"github.com/modelcontextprotocol/", module + "/internal/"},
+		"./mcpgo": {"github.com/modelcontextprotocol/", module + "/internal/", module + "/collectortest"},
 	}
 	for pkg, prefixes := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", pkg).Output()

@@ -2,6 +2,7 @@ package mcpsight
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -117,7 +118,12 @@ func (t *Tracker) runIdentify(r *Request, settle func(identifyOutcome)) {
 	go func() {
 		defer cancel()
 		defer timer.Stop()
-		finish(t.callIdentify(ctx, r))
+		o := t.callIdentify(ctx, r)
+		if o.kind == failed && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// Identify gave up on the context mcpsight bounded: that is the timeout, said once.
+			o.problem = fmt.Sprintf("timed out after %s", timeout)
+		}
+		finish(o)
 	}()
 }
 

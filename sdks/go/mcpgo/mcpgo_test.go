@@ -17,7 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/mcpsight/mcpsight/sdks/go/internal/collectortest"
+	"github.com/mcpsight/mcpsight/sdks/go/collectortest"
 	"github.com/mcpsight/mcpsight/sdks/go/mcpgo"
 )
 

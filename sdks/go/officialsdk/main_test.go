@@ -3,7 +3,7 @@ package officialsdk_test
 import (
 	"testing"
 
-	"github.com/mcpsight/mcpsight/sdks/go/internal/collectortest"
+	"github.com/mcpsight/mcpsight/sdks/go/collectortest"
 )
 
 var collector *collectortest.Collector

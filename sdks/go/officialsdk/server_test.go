@@ -16,7 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	mcpsight "github.com/mcpsight/mcpsight/sdks/go"
-	"github.com/mcpsight/mcpsight/sdks/go/internal/collectortest"
+	"github.com/mcpsight/mcpsight/sdks/go/collectortest"
 	"github.com/mcpsight/mcpsight/sdks/go/officialsdk"
 )
 

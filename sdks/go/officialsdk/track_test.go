@@ -17,7 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	mcpsight "github.com/mcpsight/mcpsight/sdks/go"
-	"github.com/mcpsight/mcpsight/sdks/go/internal/collectortest"
+	"github.com/mcpsight/mcpsight/sdks/go/collectortest"
 	"github.com/mcpsight/mcpsight/sdks/go/officialsdk"
 )
 
@@ -166,6 +166,11 @@ func TestIdentifyFailuresNeverBreakTheCall(t *testing.T) {
 			time.Sleep(2 * time.Second)
 			return &officialsdk.UserIdentity{UserID: "too-late"}, nil
 		}, "timed out"},
+		// An identify that gives up when its context ends is reported as the timeout too.
+		{"timeout through the context", func(ctx context.Context, _ *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}, "timed out after 200ms"},
 		{"no user id", func(context.Context, *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
 			return &officialsdk.UserIdentity{UserName: "nobody"}, nil
 		}, "without UserID"},
