@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Go SDK's checks, run by `npm run test:go` (and so by `npm test`): in every Go module under
-# sdks/go and examples/go, gofmt must list nothing, `go vet` must pass, and `go test -race` runs
-# every test (the integration tests start the collector built by `npm run build`). The module
-# sdks/go/compattest also runs the adapters' tests against the newest MCP library releases (the
-# SDK's module pins the oldest it supports). Modules come from the Go module proxy.
+# sdks/go, examples/go and bench/go, gofmt must list nothing, `go vet` must pass, and
+# `go test -race` runs every test (the integration tests start the collector built by
+# `npm run build`; the benchmarks only compile). The module sdks/go/compattest also runs the
+# adapters' tests against the newest MCP library releases (the SDK's module pins the oldest it
+# supports). Modules come from the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,5 +35,5 @@ while IFS= read -r mod; do
   fi
   # shellcheck disable=SC2086 # $extra is a list of package paths
   (cd "$dir" && go vet ./... $extra && go test -race -count=1 ./... $extra) || status=1
-done < <(find sdks/go examples/go -name go.mod -not -path '*/testdata/*' 2>/dev/null | sort)
+done < <(find sdks/go examples/go bench/go -name go.mod -not -path '*/testdata/*' 2>/dev/null | sort)
 exit $status
