@@ -2,7 +2,6 @@ package examples_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -53,24 +51,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// lockedBuffer collects an example's stderr.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func exampleCommand(name string, env ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(binaries, name))
 	cmd.Env = append(os.Environ(), append([]string{"MCPSIGHT_URL=" + collector.URL, "MCPSIGHT_PROJECT_ID=" + collector.ProjectID}, env...)...)
@@ -79,9 +59,9 @@ func exampleCommand(name string, env ...string) *exec.Cmd {
 
 // stdioSession starts a stdio example with a client announcing clientName. Closing the session
 // ends the example's stdin: it sends what it recorded and exits.
-func stdioSession(t *testing.T, example, clientName string) (*mcp.ClientSession, *lockedBuffer) {
+func stdioSession(t *testing.T, example, clientName string) (*mcp.ClientSession, *collectortest.Output) {
 	t.Helper()
-	stderr := &lockedBuffer{}
+	stderr := &collectortest.Output{}
 	cmd := exampleCommand(example)
 	cmd.Stderr = stderr
 	client := mcp.NewClient(&mcp.Implementation{Name: clientName, Version: "2.0.0"}, nil)
@@ -96,7 +76,7 @@ func stdioSession(t *testing.T, example, clientName string) (*mcp.ClientSession,
 type httpExample struct {
 	url    string
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *collectortest.Output
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
@@ -112,7 +92,7 @@ func startHTTP(t *testing.T, example string) *httpExample {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e := &httpExample{cmd: cmd, stderr: &lockedBuffer{}}
+	e := &httpExample{cmd: cmd, stderr: &collectortest.Output{}}
 	t.Cleanup(e.stop)
 	found := make(chan string, 1)
 	go func() {

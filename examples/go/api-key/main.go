@@ -27,8 +27,7 @@ func lookUpAPIKey(_ context.Context, key string) *users.Account {
 
 func main() {
 	apiBaseURL, projectID := run.Config()
-	server := mcp.NewServer(&mcp.Implementation{Name: "notes-go-api-key", Version: "1.0.0"}, nil)
-	notes.Register(server, nil)
+	server := notes.NewServer("notes-go-api-key", nil)
 
 	_ = officialsdk.Track(server, projectID, &officialsdk.Options{
 		APIBaseURL: apiBaseURL,

@@ -17,8 +17,7 @@ import (
 
 func main() {
 	apiBaseURL, projectID := run.Config()
-	server := mcp.NewServer(&mcp.Implementation{Name: "notes-go-basic", Version: "1.0.0"}, nil)
-	notes.Register(server, map[string]any{"userId": map[string]any{"type": "string", "description": "Your user id, e.g. u_ada"}})
+	server := notes.NewServer("notes-go-basic", map[string]any{"userId": map[string]any{"type": "string", "description": "Your user id, e.g. u_ada"}})
 
 	_ = officialsdk.Track(server, projectID, &officialsdk.Options{
 		APIBaseURL: apiBaseURL,

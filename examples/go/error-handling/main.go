@@ -39,8 +39,7 @@ func lookUpUser(ctx context.Context, userID string) (*users.Account, error) {
 
 func main() {
 	apiBaseURL, projectID := run.Config()
-	server := mcp.NewServer(&mcp.Implementation{Name: "notes-go-error-handling", Version: "1.0.0"}, nil)
-	notes.Register(server, map[string]any{"userId": map[string]any{"type": "string", "description": "Your user id, e.g. u_ada"}})
+	server := notes.NewServer("notes-go-error-handling", map[string]any{"userId": map[string]any{"type": "string", "description": "Your user id, e.g. u_ada"}})
 
 	_ = officialsdk.Track(server, projectID, &officialsdk.Options{
 		APIBaseURL: apiBaseURL,

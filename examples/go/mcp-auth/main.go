@@ -40,8 +40,7 @@ func verifyToken(_ context.Context, token string, _ *http.Request) (*auth.TokenI
 
 func main() {
 	apiBaseURL, projectID := run.Config()
-	server := mcp.NewServer(&mcp.Implementation{Name: "notes-go-mcp-auth", Version: "1.0.0"}, nil)
-	notes.Register(server, nil)
+	server := notes.NewServer("notes-go-mcp-auth", nil)
 
 	_ = officialsdk.Track(server, projectID, &officialsdk.Options{
 		APIBaseURL: apiBaseURL,

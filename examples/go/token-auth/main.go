@@ -26,8 +26,7 @@ func verifyToken(_ context.Context, token string) *users.Account {
 
 func main() {
 	apiBaseURL, projectID := run.Config()
-	server := mcp.NewServer(&mcp.Implementation{Name: "notes-go-token-auth", Version: "1.0.0"}, nil)
-	notes.Register(server, map[string]any{"token": map[string]any{"type": "string", "description": "Your personal access token"}})
+	server := notes.NewServer("notes-go-token-auth", map[string]any{"token": map[string]any{"type": "string", "description": "Your personal access token"}})
 
 	_ = officialsdk.Track(server, projectID, &officialsdk.Options{
 		APIBaseURL: apiBaseURL,

@@ -386,3 +386,34 @@ func RunChild(serve func(Child) error) (int, bool) {
 	}
 	return 0, true
 }
+
+// Output collects what a process or a logger writes (stderr, slog lines), safe for concurrent
+// writers.
+type Output struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+// String is everything written so far.
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// CountLines is how many lines written so far contain substr.
+func (o *Output) CountLines(substr string) int {
+	n := 0
+	for _, line := range strings.Split(o.String(), "\n") {
+		if strings.Contains(line, substr) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,13 +1,11 @@
 package officialsdk_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"reflect"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -118,36 +116,11 @@ func replay(t *testing.T, sessionID string) []collectortest.ReplayEvent {
 	return events
 }
 
-// logBuffer is a *slog.Logger writing to a buffer, to count the SDK's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// logBuffer collects the SDK's log lines (warnings and above).
+type logBuffer struct{ collectortest.Output }
 
 func (b *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-func (b *logBuffer) countLines(substr string) int {
-	n := 0
-	for _, line := range strings.Split(b.String(), "\n") {
-		if strings.Contains(line, substr) {
-			n++
-		}
-	}
-	return n
 }
 
 // headerTransport adds headers to every request of an MCP client.

@@ -196,7 +196,7 @@ func TestIdentifyFailuresNeverBreakTheCall(t *testing.T) {
 			if s.UserID != nil || s.ToolCalls != 2 {
 				t.Fatalf("session user %q, %d tool calls; want anonymous with 2", collectortest.Deref(s.UserID), s.ToolCalls)
 			}
-			if n := logs.countLines(tc.log); n != 1 {
+			if n := logs.CountLines(tc.log); n != 1 {
 				t.Fatalf("%d log lines mention %q, want 1:\n%s", n, tc.log, logs)
 			}
 		})

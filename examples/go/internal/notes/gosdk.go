@@ -7,8 +7,15 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Register adds the notes tools to a server of the official Go SDK.
-func Register(server *mcp.Server, extra map[string]any) {
+// NewServer is a server of the official Go SDK named name (version 1.0.0) with the notes tools,
+// extra arguments added to each (see Tools).
+func NewServer(name string, extra map[string]any) *mcp.Server {
+	server := mcp.NewServer(&mcp.Implementation{Name: name, Version: "1.0.0"}, nil)
+	register(server, extra)
+	return server
+}
+
+func register(server *mcp.Server, extra map[string]any) {
 	for _, tool := range Tools(NewStore(), extra) {
 		server.AddTool(&mcp.Tool{Name: tool.Name, Description: tool.Description, InputSchema: tool.InputSchema},
 			func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
