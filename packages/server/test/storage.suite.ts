@@ -64,6 +64,18 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(await storage.getSetting("k")).toBe(winner);
     });
 
+    it("fails a batch holding an event it cannot store, never counting that event as a duplicate", async () => {
+      await storage.ingestEvents([ev({ sessionId: "known" })]);
+      // A time no row can hold (validation keeps such events out; storage must not hide them).
+      for (const sessionId of ["known", "unknown"]) {
+        const bad = { ...ev({ sessionId }), timestamp: "2026-11-27T10:00:00+99:99" };
+        await expect(storage.ingestEvents([ev({ sessionId: "known" }), bad])).rejects.toThrow();
+      }
+      // Nothing of the failed batches was stored.
+      expect((await storage.getSessionTimeline("p1", "known", PAGE))?.events).toHaveLength(1);
+      expect(await storage.getSessionTimeline("p1", "unknown", PAGE)).toBeNull();
+    });
+
     it("stores events once: retried ids are counted as duplicates", async () => {
       const batch = [ev(), ev({ at: MIN })];
       expect(await storage.ingestEvents(batch)).toEqual({ accepted: 2, duplicates: 0 });
