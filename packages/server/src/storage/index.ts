@@ -26,6 +26,7 @@ import type {
   UserProfile,
 } from "./types.js";
 
+export { StorageUnavailableError } from "./errors.js";
 export type * from "./types.js";
 
 /**
@@ -75,7 +76,9 @@ export interface Storage {
    * Stores validated events atomically (all or nothing, across projects) and updates the derived
    * users, sessions and rollups. Events whose id is already stored in their project are skipped
    * and counted. Every `projectId` must exist. `droppedEvents` is recorded on the first event's
-   * project.
+   * project. Rejects with a `StorageUnavailableError` when the database cannot take writes at all
+   * (unreachable, full, locked); any other rejection is about these events, and nothing of them
+   * was stored.
    */
   ingestEvents(events: Event[], droppedEvents?: number): Promise<IngestResult>;
 
