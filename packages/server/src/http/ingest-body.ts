@@ -2,29 +2,35 @@ import { createGunzip } from "node:zlib";
 import { LIMITS } from "@mcpsight/protocol";
 import type { FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
-import { BYTES_PER_DECOMPRESSED_BYTE, type Reservation } from "./ingest-budget.js";
+import {
+  PARSED_BYTES_PER_BYTE,
+  PARSED_BYTES_PER_CONTAINER,
+  type Reservation,
+  TEXT_BYTES_PER_BYTE,
+} from "./ingest-budget.js";
 
 const tooLarge = () =>
   new AppError("payload_too_large", `The decompressed body exceeds ${LIMITS.batchBytes} bytes.`);
 
 /**
- * The size a gzip body says it decompresses to (its trailer, modulo 2^32), to reserve the whole
- * request's memory at once; a body that decompresses to more takes the rest as it comes.
+ * The size a gzip body says it decompresses to (its trailer, modulo 2^32): reserved at once, so
+ * concurrent requests are admitted whole or not at all; a body that decompresses to more takes
+ * the rest as it comes.
  */
 const declaredSize = (body: Buffer): number => (body.length >= 18 ? body.readUInt32LE(body.length - 4) : 0);
 
 /** Decompresses a gzip body within the protocol's limit, taking memory from the reservation as it grows. */
 function gunzip(body: Buffer, reservation: Reservation): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const stream = createGunzip({ chunkSize: 64 * 1024 });
-    const chunks: Buffer[] = [];
-    let size = 0;
     let reserved = Math.min(declaredSize(body), LIMITS.batchBytes);
     try {
-      reservation.take(reserved * BYTES_PER_DECOMPRESSED_BYTE);
+      reservation.take(reserved * TEXT_BYTES_PER_BYTE);
     } catch (error) {
       return reject(error);
     }
+    const stream = createGunzip({ chunkSize: 64 * 1024 });
+    const chunks: Buffer[] = [];
+    let size = 0;
     const fail = (error: unknown) => {
       stream.destroy();
       reject(error);
@@ -34,7 +40,7 @@ function gunzip(body: Buffer, reservation: Reservation): Promise<Buffer> {
       if (size > LIMITS.batchBytes) return fail(tooLarge());
       if (size > reserved) {
         try {
-          reservation.take((size - reserved) * BYTES_PER_DECOMPRESSED_BYTE);
+          reservation.take((size - reserved) * TEXT_BYTES_PER_BYTE);
         } catch (error) {
           return fail(error);
         }
@@ -44,7 +50,7 @@ function gunzip(body: Buffer, reservation: Reservation): Promise<Buffer> {
     });
     stream.on("end", () => resolve(Buffer.concat(chunks, size)));
     stream.on("error", (error) =>
-      reject(
+      fail(
         new AppError("invalid_body", "The body is not valid gzip.", [
           { field: "(root)", reason: error.message },
         ]),
@@ -55,6 +61,25 @@ function gunzip(body: Buffer, reservation: Reservation): Promise<Buffer> {
 }
 
 /**
+ * How much memory parsing `json` may take (see ingest-budget.ts): a bound from its size and its
+ * number of objects and arrays, counted natively (`indexOf`), and no further than `cap` needs.
+ */
+function parseCost(json: Buffer, cap: number): number {
+  let cost = json.length * PARSED_BYTES_PER_BYTE;
+  for (const bracket of [0x7b, 0x5b]) {
+    for (let at = json.indexOf(bracket); at !== -1 && cost <= cap; at = json.indexOf(bracket, at + 1))
+      cost += PARSED_BYTES_PER_CONTAINER;
+  }
+  return cost;
+}
+
+/** A JSON ingest body, decoded: its text, and what parsing it may cost. */
+export interface BodyText {
+  text: string;
+  parseCost: number;
+}
+
+/**
  * The text of a JSON ingest body, plain or `Content-Encoding: gzip`, decompressed within the
  * protocol's limit and the request's share of the ingest memory budget.
  */
@@ -62,18 +87,16 @@ export async function bodyText(
   request: FastifyRequest,
   raw: Buffer,
   reservation: Reservation,
-): Promise<string> {
+): Promise<BodyText> {
   const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
   if (encoding !== "gzip" && encoding !== "identity")
     throw new AppError(
       "unsupported_media_type",
       `Content-Encoding "${encoding}" is not supported; use gzip or none.`,
     );
-  if (encoding === "identity") {
-    reservation.take(raw.length * BYTES_PER_DECOMPRESSED_BYTE);
-    return raw.toString("utf8");
-  }
-  return (await gunzip(raw, reservation)).toString("utf8");
+  if (encoding === "identity") reservation.take(raw.length * TEXT_BYTES_PER_BYTE);
+  const json = encoding === "gzip" ? await gunzip(raw, reservation) : raw;
+  return { text: json.toString("utf8"), parseCost: parseCost(json, reservation.limit) };
 }
 
 /** Parses JSON text; a 400 naming the problem when it is not JSON. */

@@ -1,16 +1,22 @@
 import { AppError } from "../errors.js";
 
 /**
- * What one decompressed byte of an ingest body may cost in memory until the request is answered:
- * the decompressed buffer, its text, and the parsed JSON, which takes up to ~21 bytes per byte of
- * text in the worst case (`[{},{},…]`; typical events take 1–2).
+ * Memory a decompressed body holds until its request is answered, per byte: the decompressed
+ * buffer and its text (up to two bytes per character).
  */
-export const BYTES_PER_DECOMPRESSED_BYTE = 24;
+export const TEXT_BYTES_PER_BYTE = 3;
+/**
+ * Memory the parsed JSON may take, per byte of text and per object or array in it: a bound of
+ * V8's worst cases (`{"ab":0,…}` dictionaries ~6.4 bytes per byte, `[{},{},…]` 64 bytes per
+ * object); typical events take 1–2 bytes per byte.
+ */
+export const PARSED_BYTES_PER_BYTE = 8;
+export const PARSED_BYTES_PER_CONTAINER = 64;
 
 /** How long an overloaded collector asks senders to wait. */
 export const OVERLOADED_RETRY_AFTER_S = 2;
 
-export const overloaded = () =>
+const overloaded = () =>
   new AppError(
     "overloaded",
     "The collector is at its ingest memory budget; nothing was stored. Retry after the Retry-After seconds.",
@@ -18,12 +24,17 @@ export const overloaded = () =>
     OVERLOADED_RETRY_AFTER_S,
   );
 
+const overBudget = (limit: number) =>
+  new AppError(
+    "payload_too_large",
+    `This body needs more memory than the collector's whole ingest budget (${Math.round(limit / 1048576)} MiB, --ingest-memory-mb) allows; send smaller batches.`,
+  );
+
 /**
- * Bounds the memory that ingest requests in flight may hold: compressed bodies as they arrive,
- * plus `BYTES_PER_DECOMPRESSED_BYTE` per decompressed byte, until each request is answered. A
- * request that does not fit is refused (503, `Retry-After`), unless nothing else holds any of the
- * budget: then it runs alone, so the protocol's largest batch is taken even when it alone exceeds
- * the budget.
+ * Bounds the memory that ingest requests in flight hold: their bodies as received, plus what
+ * decompressing and parsing them takes (the factors above), until each request is answered. A
+ * request that does not fit now is refused with 503 and `Retry-After`; one that could never fit
+ * (more than the whole budget) with 413.
  */
 export class IngestBudget {
   private used = 0;
@@ -35,16 +46,16 @@ export class IngestBudget {
     return this.used;
   }
 
-  /** A request's share of the budget. */
+  /** A request's share of the budget, empty at first. */
   reserve(): Reservation {
     return new Reservation(this);
   }
 
-  /** Takes `bytes` for a request already holding `held`; false when they do not fit. */
-  take(bytes: number, held: number): boolean {
-    if (this.used - held > 0 && this.used + bytes > this.limit) return false;
+  /** Takes `bytes` more for a request already holding `held`, or throws the 503 or 413 refusing it. */
+  take(bytes: number, held: number): void {
+    if (held + bytes > this.limit) throw overBudget(this.limit);
+    if (this.used + bytes > this.limit) throw overloaded();
     this.used += bytes;
-    return true;
   }
 
   give(bytes: number): void {
@@ -52,17 +63,22 @@ export class IngestBudget {
   }
 }
 
-/** One request's share: grows as its body is read and decompressed, returned once when it is done. */
+/** One request's share: grows as its body is read, decompressed and parsed; returned once, when it is done. */
 export class Reservation {
   private held = 0;
   private released = false;
 
   constructor(private readonly budget: IngestBudget) {}
 
-  /** Takes `bytes` more, or throws the 503 that refuses the request. */
+  /** The most this request could ever take. */
+  get limit(): number {
+    return this.budget.limit;
+  }
+
+  /** Takes `bytes` more, or throws the 503 (or 413) that refuses the request. */
   take(bytes: number): void {
     if (this.released) return;
-    if (!this.budget.take(bytes, this.held)) throw overloaded();
+    this.budget.take(bytes, this.held);
     this.held += bytes;
   }
 

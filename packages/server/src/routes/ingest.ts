@@ -8,6 +8,12 @@ import type { Ingested, IngestService } from "../services/ingest/index.js";
 /** MCPcat sends one event per request, each key twice (camelCase and snake_case). */
 const MCPCAT_BODY_BYTES = 4 * LIMITS.eventBytes;
 
+/** A body's text (for checks before parsing) and its parse, which first takes the memory it may need. */
+interface Parse {
+  text: string;
+  parse: () => unknown;
+}
+
 declare module "fastify" {
   interface FastifyRequest {
     /** The request's share of the ingest memory budget (ingest routes only). */
@@ -59,14 +65,17 @@ export async function ingestRoutes(
   /** Runs an ingest handler holding the request's share of the budget until it is done. */
   const withBody = async <T>(
     request: FastifyRequest,
-    handle: (text: string, receivedAt: number) => Promise<Ingested<T>>,
+    handle: (body: Parse, receivedAt: number) => Promise<Ingested<T>>,
   ): Promise<T> => {
     handling.add(request);
     const reservation = request.ingestReservation as Reservation;
     try {
-      const raw = request.body as Buffer;
-      const text = await bodyText(request, raw, reservation);
-      const { body, storageError } = await handle(text, Date.now());
+      const { text, parseCost } = await bodyText(request, request.body as Buffer, reservation);
+      const parse = () => {
+        reservation.take(parseCost);
+        return parseJson(text);
+      };
+      const { body, storageError } = await handle({ text, parse }, Date.now());
       if (storageError)
         request.log.warn({ err: storageError }, "events refused by the database were answered not_stored");
       return body;
@@ -88,9 +97,9 @@ export async function ingestRoutes(
     },
     async (request, reply) => {
       const project = headerProject(request);
-      const result = await withBody(request, async (text, receivedAt) => {
+      const result = await withBody(request, async ({ text, parse }, receivedAt) => {
         if (project === undefined) await ingest.refuseUnknownProjects(text);
-        return ingest.ingestBatch(parseJson(text), { receivedAt, project });
+        return ingest.ingestBatch(parse(), { receivedAt, project });
       });
       request.log.debug({ ...result, rejected: result.rejected.length }, "batch stored");
       return reply.status(200).send(result);
@@ -102,9 +111,9 @@ export async function ingestRoutes(
     PATHS.mcpcatEvent,
     { bodyLimit: MCPCAT_BODY_BYTES, onRequest: reserveBody },
     async (request, reply) => {
-      const result = await withBody(request, async (text, receivedAt) => {
+      const result = await withBody(request, async ({ text, parse }, receivedAt) => {
         await ingest.refuseUnknownProjects(text);
-        return ingest.ingestMcpcatEvent(parseJson(text), { receivedAt });
+        return ingest.ingestMcpcatEvent(parse(), { receivedAt });
       });
       return reply.status(202).send(result);
     },

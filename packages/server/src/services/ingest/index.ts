@@ -94,7 +94,11 @@ export class IngestService {
    */
   async ingestMcpcatEvent(body: unknown, arrival: Arrival): Promise<Ingested<McpcatResponse>> {
     const candidate = fromMcpcatEvent(body);
-    const needsId = typeof candidate === "object" && candidate !== null && !("id" in candidate);
+    const needsId =
+      typeof candidate === "object" &&
+      candidate !== null &&
+      !Array.isArray(candidate) &&
+      !("id" in candidate);
     const result = validateEvent(needsId ? { ...candidate, id: "pending" } : candidate);
     if (!result.ok)
       throw new AppError(
