@@ -7,6 +7,7 @@ import type {
   ErrorGroup,
   ErrorListQuery,
   Event,
+  FirstStartSetup,
   IngestResult,
   IntentItem,
   IntentListQuery,
@@ -41,10 +42,13 @@ export interface Storage {
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
   /**
-   * Stores `value` only if `key` is not set yet, atomically across processes; true when this
-   * call stored it. Used to claim the first-start bootstrap once when collectors start together.
+   * The first start, in one transaction and at most once: unless `setup.marker` is set, creates
+   * the project and the admin account with its token (an admin that exists gets the new password
+   * and token) and sets the marker. Resolves to the project when this call did the first start,
+   * null when it had been done. Collectors starting together wait for each other; a process killed
+   * part-way leaves nothing behind, so the next start does it all.
    */
-  claimSetting(key: string, value: string): Promise<boolean>;
+  completeFirstStart(setup: FirstStartSetup): Promise<Project | null>;
 
   // projects
   createProject(input: { id: string; name: string }): Promise<Project>;

@@ -5,6 +5,7 @@ import type { Storage } from "../index.js";
 import type { IngestResult, RetentionResult } from "../types.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
+import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
 import { all, createPool, parsePostgresUrl, transaction } from "./db.js";
@@ -123,7 +124,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
     close: () => pool.end(),
     getSetting: (key) => projects.getSetting(pool, key),
     setSetting: (key, value) => projects.setSetting(pool, key, value),
-    claimSetting: (key, value) => projects.claimSetting(pool, key, value),
+    completeFirstStart: (setup) => completeFirstStart(pool, setup),
     createProject: (input) => projects.createProject(pool, input),
     getProject: (id) => projects.getProject(pool, id),
     listProjects: (ids) => projects.listProjects(pool, ids),

@@ -4,9 +4,9 @@ import type { Storage } from "../index.js";
 import { wellFormedEvent } from "../shared/index.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
+import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
-import { claimSetting } from "./admin/settings.js";
 import { type Db, openDatabase, projectPk } from "./db.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
@@ -52,7 +52,7 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     },
     getSetting: async (key) => projects.getSetting(db, key),
     setSetting: async (key, value) => projects.setSetting(db, key, value),
-    claimSetting: async (key, value) => claimSetting(db, key, value),
+    completeFirstStart: async (setup) => completeFirstStart(db, setup),
     createProject: async (input) => projects.createProject(db, input),
     getProject: async (id) => projects.getProject(db, id),
     listProjects: async (ids) => projects.listProjects(db, ids),
