@@ -32,7 +32,7 @@ export {
   tagsSchema,
 } from "./schema.js";
 export { truncateText } from "./text.js";
-export { parseTimestamp, TIMESTAMP_SHAPE } from "./timestamp.js";
+export { isCanonicalTimestamp, parseTimestamp, TIMESTAMP_SHAPE } from "./timestamp.js";
 export {
   type IndexedEvent,
   type ValidatedBatch,

@@ -28,15 +28,15 @@ const MAX_CANDIDATES = 8;
  * project id in the text is unknown; null when one is known or the text cannot tell (no id, an
  * escaped one, too many different ones): then the body is parsed and validated as usual. Ids
  * inside nested objects are candidates too, so this never refuses a body naming a known project.
+ * A body's first id is usually its project's: then only the text up to it is read.
  */
 export async function onlyUnknownProject(projects: ProjectDirectory, text: string): Promise<string | null> {
-  const counts = new Map<string, number>();
+  const seen = new Set<string>();
   for (const match of text.matchAll(PROJECT_KEY)) {
     const id = match[1] as string;
-    if (id.includes("\\")) return null;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
+    if (seen.has(id)) continue;
+    if (id.includes("\\") || seen.size === MAX_CANDIDATES || (await projects.exists(id))) return null;
+    seen.add(id);
   }
-  if (counts.size === 0 || counts.size > MAX_CANDIDATES) return null;
-  for (const id of counts.keys()) if (await projects.exists(id)) return null;
-  return counts.keys().next().value ?? null;
+  return seen.values().next().value ?? null;
 }

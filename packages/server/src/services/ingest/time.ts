@@ -1,4 +1,4 @@
-import { MAX_CLOCK_AHEAD_MS, parseTimestamp, type Rejection } from "@mcpsight/protocol";
+import { isCanonicalTimestamp, MAX_CLOCK_AHEAD_MS, parseTimestamp, type Rejection } from "@mcpsight/protocol";
 import type { Event } from "../../storage/index.js";
 import { DAY_MS, iso } from "../../storage/time.js";
 
@@ -9,8 +9,8 @@ export const COLLECTOR_NOTE = "$mcpsight";
  * Places a validated event in time (PROTOCOL.md, "Timestamps"): an event older than the
  * retention is refused (`too_old`, it would be deleted at once); one more than five minutes ahead
  * of the collector's clock is stored at the time it was received, with the time it was sent
- * noted in `properties.$mcpsight.sentTimestamp`. The timestamp is rewritten as UTC
- * (`…T…Z`), so storage reads every event's time the same way.
+ * noted in `properties.$mcpsight.sentTimestamp`. Other forms than `YYYY-MM-DDTHH:MM:SS.sssZ`
+ * are rewritten to it, so storage reads every event's time the same way.
  */
 export function placeInTime(
   event: Event,
@@ -29,6 +29,6 @@ export function placeInTime(
   if (time > receivedAt + MAX_CLOCK_AHEAD_MS) {
     event.properties = { ...event.properties, [COLLECTOR_NOTE]: { sentTimestamp: event.timestamp } };
     event.timestamp = iso(receivedAt);
-  } else event.timestamp = iso(time);
+  } else if (!isCanonicalTimestamp(event.timestamp)) event.timestamp = iso(time);
   return null;
 }
