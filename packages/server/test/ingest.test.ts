@@ -329,6 +329,78 @@ describe.each(BACKENDS)("ingest ($name)", (backend) => {
     expect((await postMcpcat(noId)).body).toMatchObject({ status: "accepted", accepted: 0, duplicates: 1 });
   });
 
+  it("never answers 5xx to hostile events: every field given every kind of value, on both routes", async () => {
+    const fields = [
+      ...Object.keys(makeEvent(projectId)),
+      "parameters",
+      "response",
+      "userIntent",
+      "isError",
+      "error",
+      "identifyActorGivenId",
+      "identifyActorName",
+      "identifyActorData",
+      "tags",
+      "properties",
+      "stateless",
+      "correlationId",
+    ];
+    const deep = (depth: number): unknown => (depth === 0 ? 1 : { a: deep(depth - 1) });
+    const values: unknown[] = [
+      null,
+      0,
+      -1,
+      1e308,
+      true,
+      "",
+      "x".repeat(70_000),
+      "\u0000\ud800💥",
+      [],
+      [null, { a: 1 }],
+      {},
+      { message: { toString: 1 } },
+      JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1}'),
+      deep(70),
+      "9999-12-31T23:59:59+99:99",
+    ];
+    const hostile = fields.flatMap((field) =>
+      values.map((value) => ({ ...makeEvent(projectId, { sessionId: "hostile" }), [field]: value })),
+    );
+    const failures: string[] = [];
+    for (let i = 0; i < hostile.length; i += 500) {
+      const res = await postBatch(url, hostile.slice(i, i + 500));
+      if (res.status !== 200)
+        failures.push(`batch ${i}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    }
+    for (const event of hostile) {
+      const res = await postMcpcat(event);
+      if (
+        res.status >= 500 ||
+        (res.status >= 400 && res.status !== 404 && !JSON.stringify(res.body).includes('"field"'))
+      )
+        failures.push(`mcpcat: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    }
+    const envelopes = [
+      null,
+      1,
+      "x",
+      [],
+      {},
+      { events: {} },
+      { events: [] },
+      { events: [1], droppedEvents: "x" },
+    ];
+    for (const envelope of envelopes) {
+      const res = await api(url, "/v1/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(envelope),
+      });
+      if (res.status !== 400) failures.push(`envelope ${JSON.stringify(envelope)}: ${res.status}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
   it("refuses bodies larger than the protocol allows, compressed or not, with 413", async () => {
     const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 32));
     const res = await api(url, "/v1/batch", {
