@@ -1,9 +1,9 @@
 import { gzipSync } from "node:zlib";
 import { LIMITS } from "@mcpsight/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import { createAccount } from "../src/services/auth.js";
-import { BACKENDS, type TestDatabase } from "./backends.js";
+import { BACKENDS } from "./backends.js";
 import {
   ADMIN_PASSWORD,
   ADMIN_TOKEN,
@@ -12,27 +12,20 @@ import {
   postBatch,
   removeDir,
   startCollector,
+  suiteCollector,
   tempDir,
 } from "./helpers.js";
 import { oddEvents } from "./odd-events.js";
 
 describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
-  let database: TestDatabase;
-  const dir = tempDir();
+  const collector = suiteCollector(backend);
   let server: RunningServer & { projectId: string };
   let url: string;
   let projectId: string;
 
-  beforeAll(async () => {
-    database = await backend.create();
-    server = await startCollector(dir, database.url);
-    url = server.url;
-    projectId = server.projectId;
-  });
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
-    removeDir(dir);
+  beforeAll(() => {
+    server = collector.server;
+    ({ url, projectId } = server);
   });
 
   it("answers /healthz", async () => {

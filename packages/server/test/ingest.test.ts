@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import { parsePostgresUrl } from "../src/storage/postgres/db.js";
 import { BACKENDS, type TestDatabase } from "./backends.js";
-import { ADMIN_TOKEN, api, makeEvent, postBatch, removeDir, startCollector, tempDir } from "./helpers.js";
+import { ADMIN_TOKEN, api, makeEvent, postBatch, suiteCollector } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -54,9 +54,10 @@ const POISON: Record<"sqlite" | "postgres", { add: string[]; drop: string[] }> =
 };
 
 describe.each(BACKENDS)("ingest ($name)", (backend) => {
-  let database: TestDatabase;
-  const dir = tempDir();
+  const collector = suiteCollector(backend);
+  const { dir } = collector;
   let server: RunningServer & { projectId: string };
+  let database: TestDatabase;
   let url: string;
   let projectId: string;
   const timeline = (sessionId: string) =>
@@ -78,16 +79,9 @@ describe.each(BACKENDS)("ingest ($name)", (backend) => {
       body: JSON.stringify({ events }),
     });
 
-  beforeAll(async () => {
-    database = await backend.create();
-    server = await startCollector(dir, database.url);
-    url = server.url;
-    projectId = server.projectId;
-  });
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
-    removeDir(dir);
+  beforeAll(() => {
+    ({ server, database } = collector);
+    ({ url, projectId } = server);
   });
 
   it("rejects impossible offsets per event and stores the rest (existing and new sessions)", async () => {
