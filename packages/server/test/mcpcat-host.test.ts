@@ -52,6 +52,7 @@ async function runHost(collector: RunningServer & { projectId: string }, mode: H
   await client.callTool({ name: "fail", arguments: { context: "check the failure" } });
   await client.callTool({ name: "soft_fail", arguments: { context: "check the soft failure" } });
   await client.callTool({ name: "report", arguments: { context: "export" } });
+  await client.callTool({ name: "get_more_tools", arguments: { context: "weather alerts for a region" } });
   return host;
 }
 
@@ -103,8 +104,8 @@ describe.each(BACKENDS)("the unmodified mcpcat package in a stdio server ($name)
         ),
       );
     };
-    // Per host: initialize, tools/list, four tool calls, two custom events; plus identify.
-    const expected = 3 * 8 + 1;
+    // Per host: initialize, tools/list, five tool calls, two custom events; plus identify.
+    const expected = 3 * 9 + 1;
     let stored: Timeline[] = [];
     for (;;) {
       stored = await timelines();
@@ -124,13 +125,14 @@ describe.each(BACKENDS)("the unmodified mcpcat package in a stdio server ($name)
       byUser(null)
         .flatMap((t) => t.events)
         .filter((e) => e.eventType === "mcp:tools/call"),
-    ).toHaveLength(8);
+    ).toHaveLength(10);
     const calls = events.filter((e) => e.eventType === "mcp:tools/call");
     expect(calls.filter((e) => e.resourceName === "forecast").map((e) => e.userIntent)).toEqual([
       "plan a trip",
       "plan a trip",
       "plan a trip",
     ]);
+    expect(calls.filter((e) => e.resourceName === "get_more_tools")).toHaveLength(3);
     const thrown = calls.find((e) => e.resourceName === "fail");
     expect(thrown?.error).toMatchObject({ message: "no forecast", type: "TypeError" });
     expect(thrown?.error?.stack).toContain("Caused by: RangeError: station offline");
@@ -152,7 +154,7 @@ describe.each(BACKENDS)("the unmodified mcpcat package in a stdio server ($name)
       expect(host.transport.pid).not.toBeNull();
       const log = readFileSync(join(host.home, "mcpcat.log"), "utf8");
       expect(log).not.toMatch(/Failed to send event/);
-      expect(log.match(/Successfully sent event/g)?.length).toBe(host.mode === "identified" ? 9 : 8);
+      expect(log.match(/Successfully sent event/g)?.length).toBe(host.mode === "identified" ? 10 : 9);
     }
   });
 });
