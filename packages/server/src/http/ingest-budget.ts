@@ -75,9 +75,13 @@ export class Reservation {
     return this.budget.limit;
   }
 
-  /** Takes `bytes` more, or throws the 503 (or 413) that refuses the request. */
+  /**
+   * Takes `bytes` more, or throws the 503 (or 413) that refuses the request. A share already
+   * given back (its connection closed) takes nothing more: the request stops there.
+   */
   take(bytes: number): void {
-    if (this.released) return;
+    if (this.released)
+      throw new AppError("overloaded", "The request's connection closed before its body was processed.");
     this.budget.take(bytes, this.held);
     this.held += bytes;
   }
