@@ -14,7 +14,7 @@ export const PARSED_BYTES_PER_BYTE = 8;
 export const PARSED_BYTES_PER_CONTAINER = 64;
 
 /** How long an overloaded collector asks senders to wait. */
-export const OVERLOADED_RETRY_AFTER_S = 2;
+const OVERLOADED_RETRY_AFTER_S = 2;
 
 const overloaded = () =>
   new AppError(
@@ -40,11 +40,6 @@ export class IngestBudget {
   private used = 0;
 
   constructor(readonly limit: number) {}
-
-  /** Bytes held by requests in flight. */
-  get inUse(): number {
-    return this.used;
-  }
 
   /** A request's share of the budget, empty at first. */
   reserve(): Reservation {

@@ -14,8 +14,6 @@ import { onlyUnknownProject, ProjectDirectory } from "./projects.js";
 import { storeIsolated } from "./store.js";
 import { placeInTime } from "./time.js";
 
-export { UNAVAILABLE_RETRY_AFTER_S } from "./store.js";
-
 /** The MCPcat route's answer: a batch answer of one event, and MCPcat's `status`. */
 export interface McpcatResponse extends BatchResponse {
   status: "accepted" | "rejected";

@@ -12,9 +12,9 @@ export interface Stored {
 }
 
 /** How long a sender should wait when the database cannot take writes. */
-export const UNAVAILABLE_RETRY_AFTER_S = 5;
+const UNAVAILABLE_RETRY_AFTER_S = 5;
 
-export const unavailable = (reason: string) =>
+const unavailable = (reason: string) =>
   new AppError(
     "unavailable",
     `The collector cannot store events right now (${reason}); nothing was stored. Retry later.`,

@@ -3,7 +3,7 @@ import type { Event } from "../../storage/index.js";
 import { DAY_MS, iso } from "../../storage/time.js";
 
 /** The key, in an event's `properties`, of what the collector notes about the event. */
-export const COLLECTOR_NOTE = "$mcpsight";
+const COLLECTOR_NOTE = "$mcpsight";
 
 /**
  * Places a validated event in time (PROTOCOL.md, "Timestamps"): an event older than the
