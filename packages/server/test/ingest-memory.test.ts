@@ -20,7 +20,7 @@ function memoryKb(pid: number, field: "VmRSS" | "VmHWM"): number {
 }
 
 /**
- * A gzip batch of about 83 KiB that decompresses to about 15 MiB: a thousand valid events, each
+ * A gzip batch of about 80 KiB that decompresses to about 15 MiB: a thousand valid events, each
  * with 15,000 repeated characters and a little random text (so it does not compress to nothing).
  */
 function floodBatch(projectId: string): Buffer {
@@ -28,7 +28,7 @@ function floodBatch(projectId: string): Buffer {
     makeEvent(projectId, {
       id: `flood_${i}`,
       sessionId: `flood_${i % 10}`,
-      parameters: { nonce: randomBytes(36).toString("hex"), text: "x".repeat(15_000) },
+      parameters: { nonce: randomBytes(42).toString("hex"), text: "x".repeat(15_000) },
     }),
   );
   return gzipSync(JSON.stringify({ events }));
