@@ -3,10 +3,12 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import { LIMITS } from "@mcpsight/protocol";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { frameworkError, registerErrorHandling, sendError } from "./http/error-handler.js";
+import { IngestBudget } from "./http/ingest-budget.js";
 import { authRoutes, registerAuthentication } from "./routes/auth.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { queryRoutes } from "./routes/query.js";
+import { IngestService } from "./services/ingest/index.js";
 import type { Storage } from "./storage/index.js";
 
 export interface AppOptions {
@@ -21,7 +23,14 @@ export interface AppOptions {
   loginLimit?: { max: number; timeWindow: number };
   /** Set `draining` when shutting down: /healthz then answers 503. */
   health?: { draining: boolean };
+  /** Events older than this many days when received are refused (`too_old`); default 90. */
+  retentionDays?: number;
+  /** Memory ingest requests in flight may hold, in bytes (`--ingest-memory-mb`); default 256 MiB. */
+  ingestMemoryBytes?: number;
 }
+
+/** Default of `--ingest-memory-mb`. */
+export const DEFAULT_INGEST_MEMORY_MB = 256;
 
 /** Builds the collector's HTTP app: ingest, auth, query API, health and dashboard. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -63,7 +72,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/healthz", async (_request, reply) =>
     health.draining ? reply.status(503).send({ status: "shutting_down" }) : { status: "ok" },
   );
-  await app.register(ingestRoutes, { storage });
+  await app.register(ingestRoutes, {
+    ingest: new IngestService(storage, { retentionDays: options.retentionDays ?? 90 }),
+    budget: new IngestBudget(options.ingestMemoryBytes ?? DEFAULT_INGEST_MEMORY_MB * 1024 * 1024),
+  });
   await app.register(authRoutes, {
     storage,
     loginLimit: options.loginLimit ?? { max: 10, timeWindow: 60_000 },

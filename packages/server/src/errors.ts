@@ -3,6 +3,7 @@ export type ErrorCode =
   | "invalid_query"
   | "invalid_body"
   | "invalid_batch"
+  | "invalid_event"
   | "invalid_path"
   | "unauthorized"
   | "forbidden"
@@ -13,6 +14,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
+  | "overloaded"
   | "unavailable"
   | "internal";
 
@@ -20,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_query: 400,
   invalid_body: 400,
   invalid_batch: 400,
+  invalid_event: 400,
   invalid_path: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -30,17 +33,22 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  overloaded: 503,
   unavailable: 503,
   internal: 500,
 };
 
-/** A typed error; the HTTP layer turns it into `{ error: { code, message, details } }`. */
+/**
+ * A typed error; the HTTP layer turns it into `{ error: { code, message, details } }`, with a
+ * `Retry-After` header of `retryAfter` seconds when set.
+ */
 export class AppError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details: unknown = null,
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.status = STATUS[code];

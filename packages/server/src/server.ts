@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "./app.js";
+import { buildApp, DEFAULT_INGEST_MEMORY_MB } from "./app.js";
 import { type BootstrapResult, bootstrap } from "./services/bootstrap.js";
 import { openStorage, type Storage } from "./storage/index.js";
 import { DAY_MS, HOUR_MS } from "./storage/time.js";
@@ -19,6 +19,8 @@ export interface ServerConfig {
   dashboardDir?: string | null | undefined;
   trustProxy?: boolean;
   logLevel?: string;
+  /** Memory ingest requests in flight may hold, in MiB (default 256). */
+  ingestMemoryMb?: number | undefined;
 }
 
 export interface RunningServer {
@@ -52,6 +54,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     publicUrl: config.publicUrl,
     dashboardDir: config.dashboardDir === undefined ? defaultDashboardDir() : config.dashboardDir,
     trustProxy: config.trustProxy ?? false,
+    retentionDays: config.retentionDays,
+    ingestMemoryBytes: (config.ingestMemoryMb ?? DEFAULT_INGEST_MEMORY_MB) * 1024 * 1024,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventInput } from "@mcpsight/protocol";
+import { afterAll, beforeAll } from "vitest";
 import { type RunningServer, startServer } from "../src/server.js";
+import type { TestBackend, TestDatabase } from "./backends.js";
 
 export const ADMIN_PASSWORD = "correct horse battery staple";
 export const ADMIN_TOKEN = "msk_test_admin_token";
@@ -67,3 +69,35 @@ export const postBatch = (url: string, events: unknown[], extra: Record<string, 
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ events, ...extra }),
   });
+
+/**
+ * A collector over a fresh database of `backend`, started before a suite's tests and closed (its
+ * database dropped, its directory removed) after them. Read its fields inside tests.
+ */
+export function suiteCollector(backend: TestBackend): {
+  readonly dir: string;
+  readonly database: TestDatabase;
+  readonly server: RunningServer & { projectId: string };
+} {
+  const dir = tempDir();
+  let database: TestDatabase | undefined;
+  let server: (RunningServer & { projectId: string }) | undefined;
+  beforeAll(async () => {
+    database = await backend.create();
+    server = await startCollector(dir, database.url);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+    removeDir(dir);
+  });
+  return {
+    dir,
+    get database() {
+      return database as TestDatabase;
+    },
+    get server() {
+      return server as RunningServer & { projectId: string };
+    },
+  };
+}

@@ -55,13 +55,56 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       await storage.close();
     });
 
-    it("claims a setting once: the first claim wins, later ones keep its value", async () => {
-      const claims = await Promise.all([storage.claimSetting("k", "a"), storage.claimSetting("k", "b")]);
-      expect(claims.filter(Boolean)).toHaveLength(1);
-      const winner = claims[0] ? "a" : "b";
-      expect(await storage.getSetting("k")).toBe(winner);
-      expect(await storage.claimSetting("k", "c")).toBe(false);
-      expect(await storage.getSetting("k")).toBe(winner);
+    it("completes the first start once, atomically, taking over what a crashed older version left", async () => {
+      const setup = (id: string) => ({
+        marker: { key: "first", value: id },
+        legacyClaim: "legacy_claim",
+        project: { id, name: `Project ${id}` },
+        admin: {
+          username: "root",
+          passwordHash: `hash-${id}`,
+          tokenHash: `token-${id}`,
+          tokenName: "default",
+        },
+      });
+      const results = await Promise.all([
+        storage.completeFirstStart(setup("a")),
+        storage.completeFirstStart(setup("b")),
+      ]);
+      const done = results.filter((project) => project !== null);
+      expect(done).toHaveLength(1);
+      const winner = done[0]?.id as string;
+      expect(await storage.getSetting("first")).toBe(winner);
+      expect(await storage.completeFirstStart(setup("c"))).toBeNull();
+      expect((await storage.listProjects()).map((p) => p.id)).toEqual(["p1", "p2", winner]);
+      expect(await storage.getAccountByUsername("root")).toMatchObject({ passwordHash: `hash-${winner}` });
+      expect(await storage.getAccountByTokenHash(`token-${winner}`)).toMatchObject({
+        username: "root",
+        role: "admin",
+      });
+
+      // An older version killed after claiming the first start left its claim, a project and an
+      // admin behind: the first start takes them over, with the new password and token.
+      const other = { ...setup("d"), marker: { key: "first-again", value: "d" } };
+      await storage.setSetting("legacy_claim", "2026-01-01T00:00:00.000Z");
+      expect(await storage.completeFirstStart(other)).toMatchObject({ id: "p1" });
+      expect(await storage.getSetting("legacy_claim")).toBeNull();
+      expect(await storage.getAccountByUsername("root")).toMatchObject({ passwordHash: "hash-d" });
+      expect(await storage.getAccountByTokenHash(`token-${winner}`)).toBeNull();
+      expect(await storage.getAccountByTokenHash("token-d")).toMatchObject({ username: "root" });
+      expect(await storage.listProjects()).toHaveLength(3);
+    });
+
+    it("fails a batch holding an event it cannot store, never counting that event as a duplicate", async () => {
+      await storage.ingestEvents([ev({ sessionId: "known" })]);
+      // A time no row can hold (validation keeps such events out; storage must not hide them).
+      for (const sessionId of ["known", "unknown"]) {
+        const bad = { ...ev({ sessionId }), timestamp: "2026-11-27T10:00:00+99:99" };
+        await expect(storage.ingestEvents([ev({ sessionId: "known" }), bad])).rejects.toThrow();
+      }
+      // Nothing of the failed batches was stored.
+      expect((await storage.getSessionTimeline("p1", "known", PAGE))?.events).toHaveLength(1);
+      expect(await storage.getSessionTimeline("p1", "unknown", PAGE)).toBeNull();
     });
 
     it("stores events once: retried ids are counted as duplicates", async () => {

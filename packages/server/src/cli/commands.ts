@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_INGEST_MEMORY_MB } from "../app.js";
 import { startServer } from "../server.js";
 import { createProject, trackSnippet } from "../services/projects.js";
 import { openStorage } from "../storage/index.js";
@@ -37,6 +38,9 @@ Options:
   --public-url <url>      URL shown in snippets (env MCPSIGHT_PUBLIC_URL; default: from requests)
   --trust-proxy           trust X-Forwarded-* headers (env MCPSIGHT_TRUST_PROXY=1)
   --log-level <level>     pino level (env MCPSIGHT_LOG_LEVEL, default info)
+  --ingest-memory-mb <n>  memory ingest requests in flight may hold, in MiB (env
+                          MCPSIGHT_INGEST_MEMORY_MB, default 256); beyond it ingest answers 503
+                          with Retry-After
 
 Environment: MCPSIGHT_ADMIN_PASSWORD and MCPSIGHT_ADMIN_TOKEN set the admin's password and API
 token (on first start, or to reset them on any later start).`,
@@ -61,6 +65,12 @@ function integer(name: string, value: string): number {
   return n;
 }
 
+function positive(name: string, value: string): number {
+  const n = integer(name, value);
+  if (n === 0) throw new UsageError(`--${name} must be at least 1, got "${value}"`);
+  return n;
+}
+
 export class UsageError extends Error {}
 
 export async function start(args: string[]): Promise<void> {
@@ -74,6 +84,7 @@ export async function start(args: string[]): Promise<void> {
       "public-url": { type: "string" },
       "trust-proxy": { type: "boolean" },
       "log-level": { type: "string" },
+      "ingest-memory-mb": { type: "string" },
     },
   });
   if (values.help) return out(HELP.start);
@@ -89,6 +100,10 @@ export async function start(args: string[]): Promise<void> {
     adminToken: env.MCPSIGHT_ADMIN_TOKEN || undefined,
     trustProxy: values["trust-proxy"] ?? env.MCPSIGHT_TRUST_PROXY === "1",
     logLevel: values["log-level"] ?? env.MCPSIGHT_LOG_LEVEL ?? "info",
+    ingestMemoryMb: positive(
+      "ingest-memory-mb",
+      values["ingest-memory-mb"] ?? env.MCPSIGHT_INGEST_MEMORY_MB ?? String(DEFAULT_INGEST_MEMORY_MB),
+    ),
   });
   out(startBanner(server.url, server.bootstrap, dataDir));
   const shutdown = (signal: string) => {

@@ -7,6 +7,7 @@ import type {
   ErrorGroup,
   ErrorListQuery,
   Event,
+  FirstStartSetup,
   IngestResult,
   IntentItem,
   IntentListQuery,
@@ -26,6 +27,7 @@ import type {
   UserProfile,
 } from "./types.js";
 
+export { StorageUnavailableError } from "./errors.js";
 export type * from "./types.js";
 
 /**
@@ -40,10 +42,13 @@ export interface Storage {
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
   /**
-   * Stores `value` only if `key` is not set yet, atomically across processes; true when this
-   * call stored it. Used to claim the first-start bootstrap once when collectors start together.
+   * The first start, in one transaction and at most once: unless `setup.marker` is set, creates
+   * the project and the admin account with its token (an admin that exists gets the new password
+   * and token) and sets the marker. Resolves to the project when this call did the first start,
+   * null when it had been done. Collectors starting together wait for each other; a process killed
+   * part-way leaves nothing behind, so the next start does it all.
    */
-  claimSetting(key: string, value: string): Promise<boolean>;
+  completeFirstStart(setup: FirstStartSetup): Promise<Project | null>;
 
   // projects
   createProject(input: { id: string; name: string }): Promise<Project>;
@@ -75,7 +80,9 @@ export interface Storage {
    * Stores validated events atomically (all or nothing, across projects) and updates the derived
    * users, sessions and rollups. Events whose id is already stored in their project are skipped
    * and counted. Every `projectId` must exist. `droppedEvents` is recorded on the first event's
-   * project.
+   * project. Rejects with a `StorageUnavailableError` when the database cannot take writes at all
+   * (unreachable, full, locked); any other rejection is about these events, and nothing of them
+   * was stored.
    */
   ingestEvents(events: Event[], droppedEvents?: number): Promise<IngestResult>;
 

@@ -41,6 +41,22 @@ export interface AccountWithSecret extends Account {
   passwordHash: string;
 }
 
+/**
+ * What the first start creates (`Storage.completeFirstStart`): the default project and the admin
+ * account with its API token, secrets given as hashes.
+ */
+export interface FirstStartSetup {
+  /** The setting that marks the first start done, stored in the same transaction. */
+  marker: { key: string; value: string };
+  /**
+   * The setting an earlier version stored when it began a first start (and left behind if it was
+   * killed): when present, a project and an admin it may have created are taken over.
+   */
+  legacyClaim: string;
+  project: { id: string; name: string };
+  admin: { username: string; passwordHash: string; tokenHash: string; tokenName: string };
+}
+
 export interface IngestResult {
   accepted: number;
   duplicates: number;

@@ -1,11 +1,12 @@
 import { join } from "node:path";
+import { classifyIngestError } from "../errors.js";
 import type { Storage } from "../index.js";
 import { wellFormedEvent } from "../shared/index.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
+import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
-import { claimSetting } from "./admin/settings.js";
 import { type Db, openDatabase, projectPk } from "./db.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
@@ -13,6 +14,7 @@ import { getSessionTimeline, listSessions } from "./queries/sessions.js";
 import { listClientStats, listToolStats } from "./queries/tools.js";
 import { getUserProfile, listUsers } from "./queries/users.js";
 import { migrate } from "./schema.js";
+import { sqliteUnavailable } from "./unavailable.js";
 import { type IngestWriter, threadWriter, WorkerWriter } from "./writer/index.js";
 
 export interface SqliteOptions {
@@ -50,7 +52,7 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     },
     getSetting: async (key) => projects.getSetting(db, key),
     setSetting: async (key, value) => projects.setSetting(db, key, value),
-    claimSetting: async (key, value) => claimSetting(db, key, value),
+    completeFirstStart: async (setup) => completeFirstStart(db, setup),
     createProject: async (input) => projects.createProject(db, input),
     getProject: async (id) => projects.getProject(db, id),
     listProjects: async (ids) => projects.listProjects(db, ids),
@@ -67,7 +69,10 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     deleteAuthSession: async (hash) => accounts.deleteAuthSession(db, hash),
 
     // Text is stored well-formed (shared/event-text.ts), and ids are looked up the same way.
-    ingestEvents: (events, droppedEvents = 0) => writer.ingest(events.map(wellFormedEvent), droppedEvents),
+    ingestEvents: (events, droppedEvents = 0) =>
+      writer
+        .ingest(events.map(wellFormedEvent), droppedEvents)
+        .catch((error: unknown) => classifyIngestError(error, sqliteUnavailable)),
 
     // An unknown project reads as an empty overview: the same query on a key no row has.
     getOverview: async (projectId, range, bucket) =>

@@ -57,24 +57,26 @@ export async function listMemberships(db: Sql, accountId: string): Promise<strin
   return rows.map((row) => row.id);
 }
 
-export async function createApiToken(
-  pool: pg.Pool,
-  input: { accountId: string; tokenHash: string; name: string; replace?: boolean },
-): Promise<void> {
-  await transaction(pool, async (db) => {
-    if (input.replace)
-      await run(db, "DELETE FROM api_tokens WHERE account_pk = $1 AND name = $2", [
-        accountPk(input.accountId),
-        input.name,
-      ]);
-    await run(
-      db,
-      `INSERT INTO api_tokens (token_hash, account_pk, name, created_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (token_hash) DO UPDATE SET account_pk = excluded.account_pk, name = excluded.name,
-         created_at = excluded.created_at`,
-      [input.tokenHash, accountPk(input.accountId), input.name, Date.now()],
-    );
-  });
+type TokenInput = { accountId: string; tokenHash: string; name: string; replace?: boolean };
+
+/** Stores a token inside the caller's transaction (`replace`: the account's others of that name go). */
+export async function insertApiToken(db: Sql, input: TokenInput): Promise<void> {
+  if (input.replace)
+    await run(db, "DELETE FROM api_tokens WHERE account_pk = $1 AND name = $2", [
+      accountPk(input.accountId),
+      input.name,
+    ]);
+  await run(
+    db,
+    `INSERT INTO api_tokens (token_hash, account_pk, name, created_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (token_hash) DO UPDATE SET account_pk = excluded.account_pk, name = excluded.name,
+       created_at = excluded.created_at`,
+    [input.tokenHash, accountPk(input.accountId), input.name, Date.now()],
+  );
+}
+
+export async function createApiToken(pool: pg.Pool, input: TokenInput): Promise<void> {
+  await transaction(pool, (db) => insertApiToken(db, input));
 }
 
 export async function getAccountByTokenHash(db: Sql, tokenHash: string): Promise<Account | null> {
