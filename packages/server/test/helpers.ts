@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EventInput } from "@mcpsight/protocol";
-import { type RunningServer, startServer } from "../src/server.js";
+import { type RunningServer, type ServerConfig, startServer } from "../src/server.js";
 
 export const ADMIN_PASSWORD = "correct horse battery staple";
 export const ADMIN_TOKEN = "msk_test_admin_token";
@@ -10,10 +10,14 @@ export const ADMIN_TOKEN = "msk_test_admin_token";
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), "mcpsight-test-"));
 export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, force: true });
 
-/** Starts a real collector on a free port over `dataDir` (or the database at `databaseUrl`). */
+/**
+ * Starts a real collector on a free port over `dataDir` (or the database at `databaseUrl`);
+ * `config` overrides any setting.
+ */
 export async function startCollector(
   dataDir: string,
   databaseUrl?: string,
+  config: Partial<ServerConfig> = {},
 ): Promise<RunningServer & { projectId: string }> {
   const server = await startServer({
     port: 0,
@@ -25,6 +29,7 @@ export async function startCollector(
     adminToken: ADMIN_TOKEN,
     dashboardDir: null,
     logLevel: "silent",
+    ...config,
   });
   const [project] = await server.storage.listProjects();
   if (!project) throw new Error("no default project");

@@ -1,6 +1,6 @@
 import type { Project, Storage } from "../storage/index.js";
-import { createAccount } from "./auth.js";
-import { hashPassword, hashSecret } from "./passwords.js";
+import { createAccount, setAccountToken, setPassword } from "./auth.js";
+import { verifyPassword } from "./passwords.js";
 import { createProject } from "./projects.js";
 
 export const ADMIN_USERNAME = "admin";
@@ -16,6 +16,8 @@ export interface BootstrapResult {
   /** Generated secrets, present only on first start (never stored in clear). */
   password: string | null;
   token: string | null;
+  /** MCPSIGHT_ADMIN_PASSWORD differed from the stored password: it was reset and every login ended. */
+  passwordReset: boolean;
 }
 
 export interface BootstrapOptions {
@@ -30,7 +32,9 @@ export interface BootstrapOptions {
  * the environment, or generated). Several collectors may start together on one empty database:
  * exactly one claims the first start (an atomic insert-if-absent) and creates them; the others
  * wait until it has, then continue as a later start. Later starts only apply a password/token
- * set in the environment, which is how a lost admin password is reset.
+ * set in the environment, which is how a lost admin password is reset: a password that differs
+ * from the stored one replaces it and ends every login of the admin (the same password on every
+ * start changes nothing).
  */
 export async function bootstrap(storage: Storage, env: BootstrapOptions): Promise<BootstrapResult> {
   if ((await storage.getSetting(INITIALIZED)) === null) {
@@ -38,16 +42,12 @@ export async function bootstrap(storage: Storage, env: BootstrapOptions): Promis
     await waitForFirstStart(storage, env.waitMs ?? 60_000);
   }
   const admin = await storage.getAccountByUsername(ADMIN_USERNAME);
-  if (admin && env.adminPassword)
-    await storage.setAccountPassword(admin.id, await hashPassword(env.adminPassword));
-  if (admin && env.adminToken)
-    await storage.createApiToken({
-      accountId: admin.id,
-      tokenHash: hashSecret(env.adminToken),
-      name: "default",
-      replace: true,
-    });
-  return { firstStart: false, project: null, password: null, token: null };
+  const password = env.adminPassword || null;
+  const passwordReset =
+    admin !== null && password !== null && !(await verifyPassword(password, admin.passwordHash));
+  if (admin && password && passwordReset) await setPassword(storage, admin.id, password);
+  if (admin && env.adminToken) await setAccountToken(storage, admin.id, env.adminToken);
+  return { firstStart: false, project: null, password: null, token: null, passwordReset };
 }
 
 async function firstStart(storage: Storage, env: BootstrapOptions): Promise<BootstrapResult> {
@@ -55,15 +55,16 @@ async function firstStart(storage: Storage, env: BootstrapOptions): Promise<Boot
   const created = await createAccount(storage, {
     username: ADMIN_USERNAME,
     role: "admin",
-    ...(env.adminPassword ? { password: env.adminPassword } : {}),
-    ...(env.adminToken ? { token: env.adminToken } : {}),
+    password: env.adminPassword || undefined,
   });
+  const token = await setAccountToken(storage, created.account.id, env.adminToken || undefined);
   await storage.setSetting(INITIALIZED, new Date().toISOString());
   return {
     firstStart: true,
     project,
     password: env.adminPassword ? null : created.password,
-    token: env.adminToken ? null : created.token,
+    token: env.adminToken ? null : token,
+    passwordReset: false,
   };
 }
 
