@@ -625,6 +625,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     it("ends every login of an account on a password change, except the one kept", async () => {
       const bob = await storage.createAccount({ username: "bob", passwordHash: "old", role: "member" });
       const ann = await storage.createAccount({ username: "ann", passwordHash: "old", role: "member" });
+      await storage.createApiToken({ accountId: bob.id, tokenHash: "bob-token", name: "default" });
       const expiresAt = Date.now() + 60_000;
       for (const idHash of ["bob-1", "bob-2", "bob-3"])
         await storage.createAuthSession({ idHash, accountId: bob.id, expiresAt });
@@ -639,6 +640,8 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
         "ann",
       ]);
       expect((await storage.getAccountByUsername("bob"))?.passwordHash).toBe("new");
+      // API tokens are not logins: they keep working.
+      expect((await storage.getAccountByTokenHash("bob-token"))?.username).toBe("bob");
       await storage.setAccountPassword(bob.id, "newer");
       expect(await live("bob-2")).toBeNull();
     });

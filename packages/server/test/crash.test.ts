@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { EventInput } from "@mcpsight/protocol";
+import { describe, expect, it } from "vitest";
+import { BACKENDS } from "./backends.js";
+import {
+  ADMIN_PASSWORD,
+  ADMIN_TOKEN,
+  api,
+  makeEvent,
+  postBatch,
+  removeDir,
+  startCollector,
+  tempDir,
+} from "./helpers.js";
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const EVENTS_PER_BATCH = 50;
+
+/** `mcpsight start` as a child process on a free port; resolves with its URL and first project. */
+async function startChild(dataDir: string, databaseUrl: string | undefined) {
+  const args = ["--conditions", "@mcpsight/source", "--import", "tsx", CLI, "start", "--port", "0"];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...args, "--data-dir", dataDir, ...(databaseUrl ? ["--database-url", databaseUrl] : [])],
+    {
+      env: { ...process.env, MCPSIGHT_ADMIN_PASSWORD: ADMIN_PASSWORD, MCPSIGHT_ADMIN_TOKEN: ADMIN_TOKEN },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const url = await new Promise<string>((ok, fail) => {
+    child.once("exit", (code) => fail(new Error(`collector exited ${code}: ${output}`)));
+    const poll = setInterval(() => {
+      const match = output.match(/listening on (http:\/\/\S+)/);
+      if (match?.[1] && /\(proj_\w+\)/.test(output)) {
+        clearInterval(poll);
+        ok(match[1]);
+      }
+    }, 25);
+  });
+  child.removeAllListeners("exit");
+  return { child, url, projectId: output.match(/\((proj_\w+)\)/)?.[1] as string };
+}
+
+describe.each(BACKENDS)("a collector killed mid-ingest ($name)", (backend) => {
+  it("keeps every acknowledged batch, and a resend stores nothing twice", { timeout: 120_000 }, async () => {
+    const dir = tempDir();
+    const database = await backend.create();
+    try {
+      const { child, url, projectId } = await startChild(dir, database.url);
+      const batches: EventInput[][] = [];
+      const acknowledged = new Set<number>();
+      let killed = false;
+      // Four senders post batches back to back; the collector is killed after 30 answers.
+      const sender = async () => {
+        while (!killed) {
+          const index = batches.length;
+          const batch = Array.from({ length: EVENTS_PER_BATCH }, () =>
+            makeEvent(projectId, { sessionId: `b${index}` }),
+          );
+          batches.push(batch);
+          try {
+            if ((await postBatch(url, batch)).status === 200) acknowledged.add(index);
+          } catch {
+            // Connection reset by the kill: not acknowledged.
+          }
+          if (acknowledged.size >= 30 && !killed) {
+            killed = true;
+            child.kill("SIGKILL");
+          }
+        }
+      };
+      const exited = new Promise((ok) => child.once("exit", ok));
+      await Promise.all([sender(), sender(), sender(), sender()]);
+      await exited;
+      expect(acknowledged.size).toBeGreaterThanOrEqual(30);
+
+      const server = await startCollector(dir, database.url);
+      try {
+        const unacknowledged: number[] = [];
+        for (const [index, batch] of batches.entries()) {
+          const { body } = await postBatch(server.url, batch);
+          if (acknowledged.has(index))
+            expect(body, `batch ${index}`).toEqual({ accepted: 0, duplicates: 50 });
+          else {
+            // All or nothing: a batch the collector never answered was stored whole or not at all.
+            expect([0, 50], `batch ${index}`).toContain(body.accepted);
+            unacknowledged.push(index);
+          }
+        }
+        // Batches were in flight when it died.
+        expect(unacknowledged.length).toBeGreaterThan(0);
+        for (const index of batches.keys()) {
+          const timeline = await api<{ events: { id: string }[] }>(
+            server.url,
+            `/api/v1/projects/${projectId}/sessions/b${index}?limit=1000`,
+            { token: ADMIN_TOKEN },
+          );
+          expect(new Set(timeline.body.events.map((e) => e.id)).size, `session b${index}`).toBe(
+            EVENTS_PER_BATCH,
+          );
+          expect(timeline.body.events, `session b${index}`).toHaveLength(EVENTS_PER_BATCH);
+        }
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await database.drop();
+      removeDir(dir);
+    }
+  });
+});
