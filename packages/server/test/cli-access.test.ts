@@ -1,30 +1,12 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
-import { api, removeDir, startCollector, tempDir } from "./helpers.js";
+import { api, removeDir, spawnCli, startCollector, tempDir } from "./helpers.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-
-/** Runs the mcpsight CLI from source; `input` is piped to its standard input. */
-function cli(args: string[], input = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--conditions", "@mcpsight/source", "--import", "tsx", CLI, ...args],
-    {
-      stdio: ["pipe", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdin.end(input);
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+/** Runs the CLI to its end; `input` is piped to its standard input. */
+async function cli(args: string[], input = "") {
+  const run = spawnCli(args, { input });
+  const code = await run.closed;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 describe("mcpsight member, token and account", () => {

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { EventInput } from "@mcpsight/protocol";
 import { describe, expect, it } from "vitest";
 import { BACKENDS } from "./backends.js";
@@ -10,43 +8,22 @@ import {
   makeEvent,
   postBatch,
   removeDir,
+  spawnCli,
   startCollector,
   tempDir,
 } from "./helpers.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const EVENTS_PER_BATCH = 50;
 
 /** `mcpsight start` as a child process on a free port; resolves with its URL and first project. */
 async function startChild(dataDir: string, databaseUrl: string | undefined) {
-  const args = ["--conditions", "@mcpsight/source", "--import", "tsx", CLI, "start", "--port", "0"];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...args, "--data-dir", dataDir, ...(databaseUrl ? ["--database-url", databaseUrl] : [])],
-    {
-      env: { ...process.env, MCPSIGHT_ADMIN_PASSWORD: ADMIN_PASSWORD, MCPSIGHT_ADMIN_TOKEN: ADMIN_TOKEN },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  const run = spawnCli(
+    ["start", "--port", "0", "--data-dir", dataDir, ...(databaseUrl ? ["--database-url", databaseUrl] : [])],
+    { env: { MCPSIGHT_ADMIN_PASSWORD: ADMIN_PASSWORD, MCPSIGHT_ADMIN_TOKEN: ADMIN_TOKEN } },
   );
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  const url = await new Promise<string>((ok, fail) => {
-    child.once("exit", (code) => fail(new Error(`collector exited ${code}: ${output}`)));
-    const poll = setInterval(() => {
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match?.[1] && /\(proj_\w+\)/.test(output)) {
-        clearInterval(poll);
-        ok(match[1]);
-      }
-    }, 25);
-  });
-  child.removeAllListeners("exit");
-  return { child, url, projectId: output.match(/\((proj_\w+)\)/)?.[1] as string };
+  const [, projectId] = await run.waitFor(/\((proj_\w+)\)/);
+  const [, url] = await run.waitFor(/listening on (http:\/\/\S+)/);
+  return { child: run.child, closed: run.closed, url: url as string, projectId: projectId as string };
 }
 
 describe.each(BACKENDS)("a collector killed mid-ingest ($name)", (backend) => {
@@ -54,7 +31,7 @@ describe.each(BACKENDS)("a collector killed mid-ingest ($name)", (backend) => {
     const dir = tempDir();
     const database = await backend.create();
     try {
-      const { child, url, projectId } = await startChild(dir, database.url);
+      const { child, closed, url, projectId } = await startChild(dir, database.url);
       const batches: EventInput[][] = [];
       const acknowledged = new Set<number>();
       let killed = false;
@@ -77,9 +54,8 @@ describe.each(BACKENDS)("a collector killed mid-ingest ($name)", (backend) => {
           }
         }
       };
-      const exited = new Promise((ok) => child.once("exit", ok));
       await Promise.all([sender(), sender(), sender(), sender()]);
-      await exited;
+      await closed;
       expect(acknowledged.size).toBeGreaterThanOrEqual(30);
 
       const server = await startCollector(dir, database.url);

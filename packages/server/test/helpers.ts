@@ -1,6 +1,8 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { EventInput } from "@mcpsight/protocol";
 import { type RunningServer, type ServerConfig, startServer } from "../src/server.js";
 
@@ -72,3 +74,59 @@ export const postBatch = (url: string, events: unknown[], extra: Record<string, 
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ events, ...extra }),
   });
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+
+export interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first match of `pattern` in stdout + stderr; rejects if the process ends first. */
+  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
+  /** Resolves with the exit code once the process has ended and its output is read. */
+  closed: Promise<number | null>;
+}
+
+/**
+ * Runs the `mcpsight` CLI from source as a child process. `input` is written to its standard
+ * input; `umask` runs it under that umask (through `sh`).
+ */
+export function spawnCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; umask?: string } = {},
+): CliRun {
+  const command = [process.execPath, "--conditions", "@mcpsight/source", "--import", "tsx", CLI, ...args];
+  const [file, ...rest] = options.umask
+    ? ["sh", "-c", `umask ${options.umask}; exec "$@"`, "sh", ...command]
+    : command;
+  const child = spawn(file as string, rest, {
+    env: { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  child.stdin.end(options.input ?? "");
+  const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      let ended = false;
+      void closed.then(() => {
+        ended = true;
+      });
+      const poll = setInterval(() => {
+        const match = `${stdout}${stderr}`.match(pattern);
+        if (match) resolve(match);
+        else if (ended)
+          reject(new Error(`mcpsight ${args[0]} ended without printing ${pattern}:\n${stdout}${stderr}`));
+        else return;
+        clearInterval(poll);
+      }, 25);
+    });
+  return { child, stdout: () => stdout, stderr: () => stderr, waitFor, closed };
+}

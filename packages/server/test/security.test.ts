@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import { BACKENDS } from "./backends.js";
-import { ADMIN_PASSWORD, ADMIN_TOKEN, api, removeDir, startCollector, tempDir } from "./helpers.js";
+import { ADMIN_PASSWORD, ADMIN_TOKEN, api, removeDir, spawnCli, startCollector, tempDir } from "./helpers.js";
 
 type Collector = RunningServer & { projectId: string };
 
@@ -224,42 +223,21 @@ describe.each(BACKENDS)("admin password reset by restart ($name)", (backend) => 
   });
 });
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-/** Runs `mcpsight start` under umask 000 until it prints its banner; returns stderr and a stop. */
+/** Runs `mcpsight start` under umask 000 until it prints its banner. */
 async function startUnderOpenUmask(dataDir: string) {
-  const node = [process.execPath, "--conditions", "@mcpsight/source", "--import", "tsx", CLI];
-  const args = [...node, "start", "--port", "0", "--data-dir", dataDir].map((a) => `'${a}'`).join(" ");
-  const child = spawn("sh", ["-c", `umask 000; exec ${args}`], {
-    env: { ...process.env, MCPSIGHT_ADMIN_PASSWORD: ADMIN_PASSWORD, MCPSIGHT_LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
+  const run = spawnCli(["start", "--port", "0", "--data-dir", dataDir], {
+    umask: "000",
+    env: { MCPSIGHT_ADMIN_PASSWORD: ADMIN_PASSWORD, MCPSIGHT_LOG_LEVEL: "info" },
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  await new Promise<void>((ok, fail) => {
-    child.once("exit", (code) => fail(new Error(`collector exited ${code}: ${stderr}`)));
-    const poll = setInterval(() => {
-      if (stdout.includes("listening on")) {
-        clearInterval(poll);
-        ok();
-      }
-    }, 50);
-  });
+  await run.waitFor(/listening on/);
   return {
-    stderr: () => stderr,
-    stop: () =>
-      new Promise<void>((ok) => {
-        child.removeAllListeners("exit");
-        child.once("exit", () => ok());
-        child.kill("SIGTERM");
-      }),
+    stderr: run.stderr,
+    stop: async () => {
+      run.child.kill("SIGTERM");
+      await run.closed;
+    },
   };
 }
 

@@ -22,6 +22,18 @@ const ROLES: { value: Role; label: string }[] = [
   { value: "admin", label: "Admin (reads, manages access)" },
 ];
 
+function RoleOptions() {
+  return (
+    <>
+      {ROLES.map((r) => (
+        <option key={r.value} value={r.value}>
+          {r.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
 /**
  * Who may read the project: its members (viewer or admin) and its read-only API tokens. Only
  * the project's admins see this page in the menu; the API refuses anyone else.
@@ -116,11 +128,7 @@ function MembersPanel({ projectId }: { projectId: string }) {
           disabled={busy}
           onChange={(e) => void run("PUT", memberPath(m.username), { role: e.currentTarget.value })}
         >
-          {ROLES.map((r) => (
-            <option key={r.value} value={r.value}>
-              {r.label}
-            </option>
-          ))}
+          <RoleOptions />
         </select>
       ),
     },
@@ -151,11 +159,7 @@ function MembersPanel({ projectId }: { projectId: string }) {
         <label class="field">
           Role
           <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </label>
         <button type="submit" class="primary" disabled={busy}>

@@ -1,4 +1,4 @@
-import { iso } from "../../time.js";
+import { type ProjectTokenRow, toProjectToken } from "../../shared/rows.js";
 import type { Membership, ProjectMember, ProjectRole, ProjectToken } from "../../types.js";
 import { all, get, projectPk, run, type Sql } from "../db.js";
 import { accountPk } from "./accounts.js";
@@ -47,16 +47,6 @@ export async function listProjectMembers(db: Sql, projectId: string): Promise<Pr
   );
 }
 
-interface TokenRow {
-  id: string;
-  projectId: string;
-  name: string;
-  createdAt: number;
-  createdBy: string | null;
-}
-
-const toToken = (row: TokenRow): ProjectToken => ({ ...row, createdAt: iso(row.createdAt) });
-
 const SELECT_TOKENS = `SELECT t.id, p.id AS "projectId", t.name, t.created_at AS "createdAt",
     a.username AS "createdBy"
   FROM project_tokens t JOIN projects p ON p.pk = t.project_pk LEFT JOIN accounts a ON a.pk = t.created_by`;
@@ -80,19 +70,23 @@ export async function createProjectToken(
       Date.now(),
     ],
   );
-  return toToken((await get<TokenRow>(db, `${SELECT_TOKENS} WHERE t.id = $1`, [input.id])) as TokenRow);
+  return toProjectToken(
+    (await get<ProjectTokenRow>(db, `${SELECT_TOKENS} WHERE t.id = $1`, [input.id])) as ProjectTokenRow,
+  );
 }
 
 export async function listProjectTokens(db: Sql, projectId: string): Promise<ProjectToken[]> {
-  const rows = await all<TokenRow>(db, `${SELECT_TOKENS} WHERE p.id = $1 ORDER BY t.created_at, t.pk`, [
-    projectId,
-  ]);
-  return rows.map(toToken);
+  const rows = await all<ProjectTokenRow>(
+    db,
+    `${SELECT_TOKENS} WHERE p.id = $1 ORDER BY t.created_at, t.pk`,
+    [projectId],
+  );
+  return rows.map(toProjectToken);
 }
 
 export async function getProjectTokenByHash(db: Sql, tokenHash: string): Promise<ProjectToken | null> {
-  const row = await get<TokenRow>(db, `${SELECT_TOKENS} WHERE t.token_hash = $1`, [tokenHash]);
-  return row ? toToken(row) : null;
+  const row = await get<ProjectTokenRow>(db, `${SELECT_TOKENS} WHERE t.token_hash = $1`, [tokenHash]);
+  return row ? toProjectToken(row) : null;
 }
 
 export async function deleteProjectToken(db: Sql, projectId: string, tokenId: string): Promise<boolean> {

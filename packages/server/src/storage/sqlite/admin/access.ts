@@ -1,4 +1,4 @@
-import { iso } from "../../time.js";
+import { type ProjectTokenRow, toProjectToken } from "../../shared/rows.js";
 import type { Membership, ProjectMember, ProjectRole, ProjectToken } from "../../types.js";
 import { all, type Db, get, projectPk, run } from "../db.js";
 
@@ -44,16 +44,6 @@ export function listProjectMembers(db: Db, projectId: string): ProjectMember[] {
   );
 }
 
-interface TokenRow {
-  id: string;
-  projectId: string;
-  name: string;
-  createdAt: number;
-  createdBy: string | null;
-}
-
-const toToken = (row: TokenRow): ProjectToken => ({ ...row, createdAt: iso(row.createdAt) });
-
 const SELECT_TOKENS = `SELECT t.id, p.id AS projectId, t.name, t.created_at AS createdAt, a.username AS createdBy
   FROM project_tokens t JOIN projects p ON p.pk = t.project_pk LEFT JOIN accounts a ON a.pk = t.created_by`;
 
@@ -73,18 +63,22 @@ export function createProjectToken(
     input.createdBy === null ? null : Number(input.createdBy),
     Date.now(),
   );
-  return toToken(get<TokenRow>(db, `${SELECT_TOKENS} WHERE t.id = ?`, input.id) as TokenRow);
-}
-
-export function listProjectTokens(db: Db, projectId: string): ProjectToken[] {
-  return all<TokenRow>(db, `${SELECT_TOKENS} WHERE p.id = ? ORDER BY t.created_at, t.pk`, projectId).map(
-    toToken,
+  return toProjectToken(
+    get<ProjectTokenRow>(db, `${SELECT_TOKENS} WHERE t.id = ?`, input.id) as ProjectTokenRow,
   );
 }
 
+export function listProjectTokens(db: Db, projectId: string): ProjectToken[] {
+  return all<ProjectTokenRow>(
+    db,
+    `${SELECT_TOKENS} WHERE p.id = ? ORDER BY t.created_at, t.pk`,
+    projectId,
+  ).map(toProjectToken);
+}
+
 export function getProjectTokenByHash(db: Db, tokenHash: string): ProjectToken | null {
-  const row = get<TokenRow>(db, `${SELECT_TOKENS} WHERE t.token_hash = ?`, tokenHash);
-  return row ? toToken(row) : null;
+  const row = get<ProjectTokenRow>(db, `${SELECT_TOKENS} WHERE t.token_hash = ?`, tokenHash);
+  return row ? toProjectToken(row) : null;
 }
 
 export function deleteProjectToken(db: Db, projectId: string, tokenId: string): boolean {
