@@ -182,6 +182,7 @@ describe("security headers and the bearer scheme", () => {
       expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
       expect(res.headers.get("referrer-policy"), path).toBe("no-referrer");
       expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+      expect(res.headers.get("cross-origin-opener-policy"), path).toBe("same-origin");
     }
   });
 
