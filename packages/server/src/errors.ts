@@ -10,6 +10,8 @@ export type ErrorCode =
   | "project_not_found"
   | "user_not_found"
   | "session_not_found"
+  | "member_not_found"
+  | "token_not_found"
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -29,6 +31,8 @@ const STATUS: Record<ErrorCode, number> = {
   project_not_found: 404,
   user_not_found: 404,
   session_not_found: 404,
+  member_not_found: 404,
+  token_not_found: 404,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -54,6 +58,9 @@ export class AppError extends Error {
     this.status = STATUS[code];
   }
 }
+
+/** A wrong password, at login or when changing it: counted by the login limit. */
+export class WrongPasswordError extends AppError {}
 
 export const projectNotFound = (projectId: string) =>
   new AppError(

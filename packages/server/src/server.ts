@@ -17,7 +17,8 @@ export interface ServerConfig {
   adminPassword?: string | undefined;
   adminToken?: string | undefined;
   dashboardDir?: string | null | undefined;
-  trustProxy?: boolean;
+  /** Reverse proxies in front whose X-Forwarded-* headers count: true = one. */
+  trustProxy?: boolean | number;
   logLevel?: string;
   /** Memory ingest requests in flight may hold, in MiB (default 256). */
   ingestMemoryMb?: number | undefined;
@@ -41,7 +42,12 @@ export function defaultDashboardDir(): string | null {
 
 /** Opens storage, bootstraps on first start, listens, and runs retention in the background. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const notices: string[] = [];
+  const storage = await openStorage({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    onNotice: (notice) => notices.push(notice),
+  });
   const first = await bootstrap(storage, {
     adminPassword: config.adminPassword,
     adminToken: config.adminToken,
@@ -57,6 +63,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     retentionDays: config.retentionDays,
     ingestMemoryBytes: (config.ingestMemoryMb ?? DEFAULT_INGEST_MEMORY_MB) * 1024 * 1024,
   });
+  for (const notice of notices)
+    app.log.warn(`${notice}: the database holds every event and the password and token hashes`);
+  if (first.passwordReset)
+    app.log.warn("the admin password was reset from MCPSIGHT_ADMIN_PASSWORD; every admin login was ended");
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -602,5 +602,91 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(await storage.getSessionTimeline("p1", "old", PAGE)).toBeNull();
       expect(await storage.getUserProfile("p1", "new-user", RANGE)).not.toBeNull();
     });
+
+    it("keeps a role per project for each member and lists a project's members", async () => {
+      const bob = await storage.createAccount({ username: "bob", passwordHash: "h", role: "member" });
+      const ann = await storage.createAccount({ username: "ann", passwordHash: "h", role: "admin" });
+      await storage.setMembership(bob.id, "p1", "viewer");
+      await storage.setMembership(bob.id, "p2", "admin");
+      await storage.setMembership(ann.id, "p1", "admin");
+      expect(await storage.listMemberships(bob.id)).toEqual([
+        { projectId: "p1", role: "viewer" },
+        { projectId: "p2", role: "admin" },
+      ]);
+      await storage.setMembership(bob.id, "p1", "admin");
+      expect(await storage.listProjectMembers("p1")).toEqual([
+        { username: "ann", role: "admin", accountRole: "admin" },
+        { username: "bob", role: "admin", accountRole: "member" },
+      ]);
+      expect(await storage.removeMembership(bob.id, "p1")).toBe(true);
+      expect(await storage.removeMembership(bob.id, "p1")).toBe(false);
+      expect(await storage.listMemberships(bob.id)).toEqual([{ projectId: "p2", role: "admin" }]);
+      expect(await storage.listProjectMembers("p2")).toEqual([
+        { username: "bob", role: "admin", accountRole: "member" },
+      ]);
+      expect((await storage.listAccounts()).map((a) => [a.username, a.role])).toEqual([
+        ["ann", "admin"],
+        ["bob", "member"],
+      ]);
+    });
+
+    it("stores project tokens by hash and revokes one only in its own project", async () => {
+      const bob = await storage.createAccount({ username: "bob", passwordHash: "h", role: "member" });
+      const made = await storage.createProjectToken({
+        id: "tok_1",
+        projectId: "p1",
+        tokenHash: "hash-1",
+        name: "grafana",
+        createdBy: bob.id,
+      });
+      expect(made).toEqual({
+        id: "tok_1",
+        projectId: "p1",
+        name: "grafana",
+        createdAt: expect.any(String),
+        createdBy: "bob",
+      });
+      const cli = await storage.createProjectToken({
+        id: "tok_2",
+        projectId: "p1",
+        tokenHash: "hash-2",
+        name: "cron",
+        createdBy: null,
+      });
+      expect(cli.createdBy).toBeNull();
+      expect((await storage.listProjectTokens("p1")).map((t) => t.id)).toEqual(["tok_1", "tok_2"]);
+      expect(await storage.listProjectTokens("p2")).toEqual([]);
+      expect(await storage.getProjectTokenByHash("hash-1")).toEqual(made);
+      expect(await storage.getProjectTokenByHash("tok_1")).toBeNull();
+      // Another project's id cannot revoke it.
+      expect(await storage.deleteProjectToken("p2", "tok_1")).toBe(false);
+      expect(await storage.deleteProjectToken("p1", "tok_1")).toBe(true);
+      expect(await storage.getProjectTokenByHash("hash-1")).toBeNull();
+      expect(await storage.deleteProjectToken("p1", "tok_1")).toBe(false);
+    });
+
+    it("ends every login of an account on a password change, except the one kept", async () => {
+      const bob = await storage.createAccount({ username: "bob", passwordHash: "old", role: "member" });
+      const ann = await storage.createAccount({ username: "ann", passwordHash: "old", role: "member" });
+      await storage.createApiToken({ accountId: bob.id, tokenHash: "bob-token", name: "default" });
+      const expiresAt = Date.now() + 60_000;
+      for (const idHash of ["bob-1", "bob-2", "bob-3"])
+        await storage.createAuthSession({ idHash, accountId: bob.id, expiresAt });
+      await storage.createAuthSession({ idHash: "ann-1", accountId: ann.id, expiresAt });
+      await storage.setAccountPassword(bob.id, "new", "bob-2");
+      const live = async (idHash: string) =>
+        (await storage.getAccountByAuthSession(idHash, Date.now()))?.username ?? null;
+      expect([await live("bob-1"), await live("bob-2"), await live("bob-3"), await live("ann-1")]).toEqual([
+        null,
+        "bob",
+        null,
+        "ann",
+      ]);
+      expect((await storage.getAccountByUsername("bob"))?.passwordHash).toBe("new");
+      // API tokens are not logins: they keep working.
+      expect((await storage.getAccountByTokenHash("bob-token"))?.username).toBe("bob");
+      await storage.setAccountPassword(bob.id, "newer");
+      expect(await live("bob-2")).toBeNull();
+    });
   });
 }

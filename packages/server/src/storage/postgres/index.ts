@@ -3,6 +3,7 @@ import type pg from "pg";
 import { classifyIngestError } from "../errors.js";
 import type { Storage } from "../index.js";
 import type { IngestResult, RetentionResult } from "../types.js";
+import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
 import { completeFirstStart } from "./admin/first-start.js";
@@ -131,11 +132,18 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
 
     createAccount: (input) => accounts.createAccount(pool, input),
     getAccountByUsername: (username) => accounts.getAccountByUsername(pool, username),
-    setAccountPassword: (id, hash) => accounts.setAccountPassword(pool, id, hash),
-    addMembership: (accountId, projectId) => accounts.addMembership(pool, accountId, projectId),
-    listMemberships: (accountId) => accounts.listMemberships(pool, accountId),
+    listAccounts: () => accounts.listAccounts(pool),
+    setAccountPassword: (id, hash, keep) => accounts.setAccountPassword(pool, id, hash, keep),
+    setMembership: (accountId, projectId, role) => access.setMembership(pool, accountId, projectId, role),
+    removeMembership: (accountId, projectId) => access.removeMembership(pool, accountId, projectId),
+    listMemberships: (accountId) => access.listMemberships(pool, accountId),
+    listProjectMembers: (projectId) => access.listProjectMembers(pool, projectId),
     createApiToken: (input) => accounts.createApiToken(pool, input),
     getAccountByTokenHash: (hash) => accounts.getAccountByTokenHash(pool, hash),
+    createProjectToken: (input) => access.createProjectToken(pool, input),
+    listProjectTokens: (projectId) => access.listProjectTokens(pool, projectId),
+    getProjectTokenByHash: (hash) => access.getProjectTokenByHash(pool, hash),
+    deleteProjectToken: (projectId, id) => access.deleteProjectToken(pool, projectId, id),
     createAuthSession: (input) => accounts.createAuthSession(pool, input),
     getAccountByAuthSession: (hash, now) => accounts.getAccountByAuthSession(pool, hash, now),
     deleteAuthSession: (hash) => accounts.deleteAuthSession(pool, hash),

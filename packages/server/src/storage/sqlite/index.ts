@@ -2,12 +2,14 @@ import { join } from "node:path";
 import { classifyIngestError } from "../errors.js";
 import type { Storage } from "../index.js";
 import { wellFormedEvent } from "../shared/index.js";
+import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
 import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
 import { type Db, openDatabase, projectPk } from "./db.js";
+import { securePaths } from "./files.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
 import { getSessionTimeline, listSessions } from "./queries/sessions.js";
@@ -21,11 +23,15 @@ export interface SqliteOptions {
   dataDir: string;
   /** Database file; default `<dataDir>/mcpsight.db`. `:memory:` for throwaway stores. */
   path?: string | undefined;
+  /** Told each permission it had to tighten on the data directory or database files. */
+  onNotice?: ((message: string) => void) | undefined;
 }
 
 /** Opens (creating and migrating if needed) the embedded SQLite store. */
 export function openSqliteStorage(options: SqliteOptions): Storage {
   const path = options.path ?? join(options.dataDir, "mcpsight.db");
+  if (path !== ":memory:")
+    for (const notice of securePaths(path, options.path === undefined)) options.onNotice?.(notice);
   const db = openDatabase(path);
   migrate(db);
   // Ingest writes on a writer thread with its own connection; an in-memory database exists only
@@ -59,11 +65,18 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
 
     createAccount: async (input) => accounts.createAccount(db, input),
     getAccountByUsername: async (username) => accounts.getAccountByUsername(db, username),
-    setAccountPassword: async (id, hash) => accounts.setAccountPassword(db, id, hash),
-    addMembership: async (accountId, projectId) => accounts.addMembership(db, accountId, projectId),
-    listMemberships: async (accountId) => accounts.listMemberships(db, accountId),
+    listAccounts: async () => accounts.listAccounts(db),
+    setAccountPassword: async (id, hash, keep) => accounts.setAccountPassword(db, id, hash, keep),
+    setMembership: async (accountId, projectId, role) => access.setMembership(db, accountId, projectId, role),
+    removeMembership: async (accountId, projectId) => access.removeMembership(db, accountId, projectId),
+    listMemberships: async (accountId) => access.listMemberships(db, accountId),
+    listProjectMembers: async (projectId) => access.listProjectMembers(db, projectId),
     createApiToken: async (input) => accounts.createApiToken(db, input),
     getAccountByTokenHash: async (hash) => accounts.getAccountByTokenHash(db, hash),
+    createProjectToken: async (input) => access.createProjectToken(db, input),
+    listProjectTokens: async (projectId) => access.listProjectTokens(db, projectId),
+    getProjectTokenByHash: async (hash) => access.getProjectTokenByHash(db, hash),
+    deleteProjectToken: async (projectId, id) => access.deleteProjectToken(db, projectId, id),
     createAuthSession: async (input) => accounts.createAuthSession(db, input),
     getAccountByAuthSession: async (hash, now) => accounts.getAccountByAuthSession(db, hash, now),
     deleteAuthSession: async (hash) => accounts.deleteAuthSession(db, hash),

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Account, AccountWithSecret, Role } from "../../types.js";
-import { all, get, projectPk, run, type Sql, transaction } from "../db.js";
+import { all, get, run, type Sql, transaction } from "../db.js";
 
 interface AccountRow {
   pk: number;
@@ -9,14 +9,14 @@ interface AccountRow {
   password_hash: string;
 }
 
-const toAccount = (row: AccountRow): Account => ({
+const toAccount = (row: Pick<AccountRow, "pk" | "username" | "role">): Account => ({
   id: String(row.pk),
   username: row.username,
   role: row.role,
 });
 
 /** Account ids are the public string form of the key; anything else matches no account. */
-const accountPk = (id: string): number => (/^\d{1,15}$/.test(id) ? Number(id) : -1);
+export const accountPk = (id: string): number => (/^\d{1,15}$/.test(id) ? Number(id) : -1);
 
 export async function createAccount(
   db: Sql,
@@ -35,26 +35,35 @@ export async function getAccountByUsername(db: Sql, username: string): Promise<A
   return row ? { ...toAccount(row), passwordHash: row.password_hash } : null;
 }
 
-export async function setAccountPassword(db: Sql, accountId: string, passwordHash: string): Promise<void> {
-  await run(db, "UPDATE accounts SET password_hash = $1 WHERE pk = $2", [passwordHash, accountPk(accountId)]);
-}
-
-export async function addMembership(db: Sql, accountId: string, projectId: string): Promise<void> {
-  const project = await projectPk(db, projectId);
-  if (project === undefined) throw new Error(`unknown project ${projectId}`);
-  await run(db, "INSERT INTO memberships VALUES ($1, $2) ON CONFLICT DO NOTHING", [
-    accountPk(accountId),
-    project,
-  ]);
-}
-
-export async function listMemberships(db: Sql, accountId: string): Promise<string[]> {
-  const rows = await all<{ id: string }>(
+export async function listAccounts(db: Sql): Promise<Account[]> {
+  const rows = await all<AccountRow>(
     db,
-    "SELECT p.id FROM memberships m JOIN projects p ON p.pk = m.project_pk WHERE m.account_pk = $1",
-    [accountPk(accountId)],
+    'SELECT pk, username, role FROM accounts ORDER BY username COLLATE "C"',
   );
-  return rows.map((row) => row.id);
+  return rows.map(toAccount);
+}
+
+export function setAccountPassword(
+  pool: pg.Pool,
+  accountId: string,
+  passwordHash: string,
+  keepSession: string | null = null,
+): Promise<void> {
+  return transaction(pool, (db) => replacePassword(db, accountId, passwordHash, keepSession));
+}
+
+/** Sets a password inside the caller's transaction; every login but `keepSession` ends. */
+export async function replacePassword(
+  db: Sql,
+  accountId: string,
+  passwordHash: string,
+  keepSession: string | null = null,
+): Promise<void> {
+  await run(db, "UPDATE accounts SET password_hash = $1 WHERE pk = $2", [passwordHash, accountPk(accountId)]);
+  await run(db, "DELETE FROM auth_sessions WHERE account_pk = $1 AND id_hash IS DISTINCT FROM $2", [
+    accountPk(accountId),
+    keepSession,
+  ]);
 }
 
 type TokenInput = { accountId: string; tokenHash: string; name: string; replace?: boolean };

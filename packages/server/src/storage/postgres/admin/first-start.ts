@@ -2,7 +2,7 @@ import type pg from "pg";
 import { killPoint } from "../../shared/kill-point.js";
 import type { FirstStartSetup, Project } from "../../types.js";
 import { run, transaction } from "../db.js";
-import { createAccount, getAccountByUsername, insertApiToken, setAccountPassword } from "./accounts.js";
+import { createAccount, getAccountByUsername, insertApiToken, replacePassword } from "./accounts.js";
 import { createProject, getSetting, listProjects } from "./projects.js";
 
 /**
@@ -26,7 +26,7 @@ export function completeFirstStart(pool: pg.Pool, setup: FirstStartSetup): Promi
     const project = leftBehind ?? (await createProject(db, setup.project));
     const { username, passwordHash, tokenHash, tokenName } = setup.admin;
     const existing = await getAccountByUsername(db, username);
-    if (existing) await setAccountPassword(db, existing.id, passwordHash);
+    if (existing) await replacePassword(db, existing.id, passwordHash);
     const account = existing ?? (await createAccount(db, { username, passwordHash, role: "admin" }));
     await insertApiToken(db, { accountId: account.id, tokenHash, name: tokenName, replace: true });
     return project;
