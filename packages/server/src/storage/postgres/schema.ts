@@ -229,6 +229,8 @@ ${EVENTS_TABLE}
   CREATE UNIQUE INDEX error_groups_key ON error_groups (project_pk, tool, md5(message));
   ALTER TABLE error_groups DROP CONSTRAINT error_groups_project_pk_tool_message_key;
   `,
+  // The W3C trace and span id of a request, shown in the replay (as in SQLite).
+  "ALTER TABLE events ADD COLUMN trace_id TEXT, ADD COLUMN span_id TEXT;",
 ];
 
 /**

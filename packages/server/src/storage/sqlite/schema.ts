@@ -207,6 +207,9 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   `
   DROP TRIGGER users_search_rename;
   `,
+  // The W3C trace and span id of a request (events from OTLP, or SDKs that know them), shown in
+  // the replay so a call can be looked up in a tracing tool.
+  "ALTER TABLE events ADD COLUMN trace_id TEXT; ALTER TABLE events ADD COLUMN span_id TEXT;",
 ];
 
 export function migrate(db: Database): void {
