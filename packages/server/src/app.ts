@@ -6,6 +6,7 @@ import { frameworkError, registerErrorHandling, sendError } from "./http/error-h
 import { authRoutes, registerAuthentication } from "./routes/auth.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { ingestRoutes } from "./routes/ingest.js";
+import { otlpRoutes } from "./routes/otlp.js";
 import { queryRoutes } from "./routes/query.js";
 import type { Storage } from "./storage/index.js";
 
@@ -64,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     health.draining ? reply.status(503).send({ status: "shutting_down" }) : { status: "ok" },
   );
   await app.register(ingestRoutes, { storage });
+  await app.register(otlpRoutes, { storage });
   await app.register(authRoutes, {
     storage,
     loginLimit: options.loginLimit ?? { max: 10, timeWindow: 60_000 },

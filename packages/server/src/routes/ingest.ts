@@ -5,7 +5,8 @@ import { AppError } from "../errors.js";
 import { ingestBatch, ingestMcpcatEvent } from "../services/ingest.js";
 import type { Storage } from "../storage/index.js";
 
-const inflate = (body: Buffer): Promise<Buffer> =>
+/** Gunzips a request body, bounded to the protocol's batch size (also used by routes/otlp.ts). */
+export const inflate = (body: Buffer): Promise<Buffer> =>
   new Promise((resolve, reject) =>
     gunzip(body, { maxOutputLength: LIMITS.batchBytes }, (error, result) => {
       if (!error) return resolve(result);
