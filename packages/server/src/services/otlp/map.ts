@@ -82,7 +82,9 @@ function errorOf(span: OtlpSpan, response: unknown): EventInput["error"] {
   const message =
     span.status.message ||
     text(exception?.get("exception.message")) ||
-    (errorType === "tool_error" ? contentText(response) : undefined) ||
+    (errorType === "tool_error"
+      ? (contentText(response) ?? "The tool returned an error result (isError)")
+      : undefined) ||
     errorType ||
     "error";
   return {
