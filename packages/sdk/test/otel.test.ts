@@ -4,9 +4,13 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -26,6 +30,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { flush, type MCPSightOptions, track } from "../src/index.js";
 import { receivedEvents, recordingLogger } from "./helpers/events.js";
+import { connectHttpClient, startHttpHost } from "./helpers/http.js";
 import { Sink } from "./helpers/sink.js";
 
 const sink = new Sink();
@@ -76,7 +81,29 @@ const isServer = (span: ReadableSpan) => span.kind === SpanKind.SERVER;
 
 const SECRET = "sk-live-0123456789abcdef";
 
-async function connectedServer(project: string, options: MCPSightOptions) {
+/** A client transport over the two pipes of a server's real StdioServerTransport. */
+function pipeClientTransport(toServer: PassThrough, fromServer: PassThrough): Transport {
+  const buffer = new ReadBuffer();
+  const transport: Transport = {
+    async start() {
+      fromServer.on("data", (chunk: Buffer) => {
+        buffer.append(chunk);
+        for (let message = buffer.readMessage(); message; message = buffer.readMessage())
+          transport.onmessage?.(message);
+      });
+    },
+    async send(message) {
+      toServer.write(serializeMessage(message));
+    },
+    async close() {
+      toServer.end();
+      transport.onclose?.();
+    },
+  };
+  return transport;
+}
+
+function trackedServer(project: string, options: MCPSightOptions) {
   const server = new McpServer({ name: "otel-server", version: "1.0.0" });
   server.registerTool("add", { inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => {
     // A span of the tool's own: it must be a child of the MCP server span.
@@ -101,6 +128,11 @@ async function connectedServer(project: string, options: MCPSightOptions) {
     contents: [{ uri: uri.href, text: "one" }],
   }));
   track(server, project, { apiBaseUrl: sink.url, ...options });
+  return server;
+}
+
+async function connectedServer(project: string, options: MCPSightOptions) {
+  const server = trackedServer(project, options);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await server.connect(serverTransport);
   const client = new Client({ name: "otel-client", version: "2.0.0" });
@@ -230,6 +262,65 @@ describe("OpenTelemetry spans and metrics from track()", () => {
     });
     expect(read?.status).toMatchObject({ code: SpanStatusCode.ERROR });
     expect(read?.status.message).toMatch(/note:\/\/missing/);
+    await client.close();
+  });
+
+  it("adds the transport's attributes over Streamable HTTP: session id, tcp, http, client address", async () => {
+    const t = telemetry();
+    const host = await startHttpHost("stateful", () =>
+      trackedServer("otel-http", { otel: { tracerProvider: t.tracerProvider } }),
+    );
+    try {
+      const client = await connectHttpClient(host.url, { "x-forwarded-for": "203.0.113.9, 10.0.0.1" });
+      await client.callTool({ name: "add", arguments: { a: 1, b: 2 } });
+      const [, call] = await t.serverSpans(2);
+      expect(call?.attributes).toEqual({
+        "mcp.method.name": "tools/call",
+        "jsonrpc.request.id": "1",
+        // Over HTTP the transport's own session id, as a client's MCP instrumentation records it.
+        "mcp.session.id": client.transport?.sessionId,
+        "mcp.protocol.version": expect.stringMatching(/^\d{4}-\d\d-\d\d$/),
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "add",
+        "network.transport": "tcp",
+        "network.protocol.name": "http",
+        "client.address": "203.0.113.9",
+      });
+      await client.close();
+    } finally {
+      await host.close();
+    }
+  });
+
+  it("records network.transport pipe over stdio", async () => {
+    const t = telemetry();
+    const server = trackedServer("otel-stdio", { otel: { tracerProvider: t.tracerProvider } });
+    const [toServer, fromServer] = [new PassThrough(), new PassThrough()];
+    await server.connect(new StdioServerTransport(toServer, fromServer));
+    const client = new Client({ name: "stdio-client", version: "1.0.0" });
+    await client.connect(pipeClientTransport(toServer, fromServer));
+    await client.callTool({ name: "add", arguments: { a: 1, b: 2 } });
+    const [, call] = await t.serverSpans(2);
+    expect(call?.attributes["network.transport"]).toBe("pipe");
+    await client.close();
+    await server.close();
+  });
+
+  it("records no text when the host's redaction fails", async () => {
+    const t = telemetry();
+    const { client } = await connectedServer("otel-redact-fails", {
+      otel: { tracerProvider: t.tracerProvider, captureContent: true },
+      redactSensitiveInformation: () => {
+        throw new Error("redaction is down");
+      },
+      logger: recordingLogger(),
+    });
+    await client.callTool({ name: "login", arguments: { user: "ada", api_key: SECRET, context: "why" } });
+    const [, call] = await t.serverSpans(2);
+    const keys = Object.keys(call?.attributes ?? {});
+    for (const key of ["gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "mcpsight.intent"])
+      expect(keys).not.toContain(key);
+    expect(JSON.stringify(call?.attributes)).not.toContain("ada");
     await client.close();
   });
 
