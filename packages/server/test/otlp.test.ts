@@ -296,6 +296,14 @@ describe("POST /v1/traces", () => {
       "content-type": "application/x-protobuf",
     });
     expect(notProto).toMatchObject({ status: 400, body: { error: { code: "invalid_body" } } });
+    // Attribute values nested beyond any stack: a 400, not a collector failure.
+    const depth = 100_000;
+    const deep = `${'{"kvlistValue":{"values":[{"key":"k","value":'.repeat(depth)}{"stringValue":"leaf"}${"}]}}".repeat(depth)}`;
+    const shallow = JSON.stringify(
+      request("4bf92f3577b34da6a3ce929d0e0e4736", [{ key: "deep", value: { stringValue: "x" } }]),
+    );
+    const nested = await post(shallow.replace('{"stringValue":"x"}', deep), headers);
+    expect(nested).toMatchObject({ status: 400, body: { error: { code: "invalid_body" } } });
   });
 
   it("rejects MCP spans without a valid trace id in the partial success, and stores the rest", async () => {

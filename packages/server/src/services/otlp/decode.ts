@@ -183,6 +183,19 @@ function id(value: unknown, bytes: number, encoding: "hex" | "base64"): string |
 }
 
 function normalise(request: unknown, encoding: "hex" | "base64"): OtlpResourceSpans[] {
+  try {
+    return normaliseRequest(request, encoding);
+  } catch (error) {
+    // Attribute values nested deeper than the stack allows: bad input, not a collector failure.
+    if (error instanceof RangeError)
+      throw new AppError("invalid_body", "The request's attribute values are nested too deeply.", [
+        { field: "resourceSpans", reason: error.message },
+      ]);
+    throw error;
+  }
+}
+
+function normaliseRequest(request: unknown, encoding: "hex" | "base64"): OtlpResourceSpans[] {
   return asArray(asObject(request).resourceSpans).map((rs) => {
     const resourceSpans = asObject(rs);
     return {
