@@ -337,7 +337,15 @@ export class OtelInstrument {
 
   /** Ends every open session when the server's connection closes (keeping the host's onclose). */
   private watchClose(low: object): void {
-    const target = low as { onclose?: () => void };
+    try {
+      this.chainOnClose(low as { onclose?: () => void });
+    } catch (error) {
+      // A server whose onclose cannot be redefined: sessions then end by the idle timeout only.
+      this.log.debug(`otel: could not watch the server's close (${String(error)}).`);
+    }
+  }
+
+  private chainOnClose(target: { onclose?: () => void }): void {
     let hostHandler = target.onclose;
     const onClose = () => {
       try {
