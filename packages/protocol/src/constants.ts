@@ -15,6 +15,8 @@ export const PATHS = {
 export const HEADERS = {
   protocol: "x-mcpsight-protocol",
   sdk: "x-mcpsight-sdk",
+  /** The one project every event of the batch belongs to (SDKs batch per project). */
+  project: "x-mcpsight-project",
 } as const;
 
 /** Event types recorded for MCP requests (`mcp:<method>`) and for mcpsight's own events. */

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { makeEvent, testDelivery } from "../../test/helpers/delivery.js";
 import { Sink } from "../../test/helpers/sink.js";
 
@@ -114,6 +114,29 @@ describe("retries", () => {
     expect(logger.text()).toMatch(/HTTP 429\); retrying in 0 ms/);
     expect(sink.events).toHaveLength(1);
     await delivery.shutdown();
+  });
+
+  it("by default waits at most 30 s for a Retry-After and starts its own backoff at 500 ms", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.999_999);
+    sink.respondWith((_request, response, attempt) => {
+      if (attempt === 1) response.writeHead(503, { "retry-after": "3600" }).end();
+      else response.writeHead(503).end();
+      return true;
+    });
+    const { delivery, logger } = testDelivery(sink.url, { retryBaseMs: undefined, retryMaxMs: undefined });
+    delivery.enqueue(makeEvent(1));
+    void delivery.flush(0);
+    await vi.waitFor(() => expect(logger.text()).toMatch(/HTTP 503\); retrying in 30000 ms/));
+    await delivery.shutdown(0);
+    vi.restoreAllMocks();
+
+    const second = testDelivery(sink.url, { retryBaseMs: undefined, retryMaxMs: undefined });
+    vi.spyOn(Math, "random").mockReturnValue(0.999_999);
+    second.delivery.enqueue(makeEvent(2));
+    void second.delivery.flush(0);
+    await vi.waitFor(() => expect(second.logger.text()).toMatch(/HTTP 503\); retrying in 499 ms/));
+    await second.delivery.shutdown(0);
+    vi.restoreAllMocks();
   });
 
   it("delivers after a 408 once the backoff passes", async () => {

@@ -1,48 +1,74 @@
 import type { Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
-import { backoffDelay } from "./backoff.js";
+import { Backoff } from "./backoff.js";
+import { EventQueue } from "./event-queue.js";
 import { ExitFlush } from "./exit-hook.js";
 import type { Delivery, DeliveryOptions, DeliveryStats } from "./index.js";
-import { batchUrl, compress, type PostOutcome, type PostTarget, postBatch } from "./post-batch.js";
+import {
+  batchUrl,
+  compress,
+  type PostOutcome,
+  type PostTarget,
+  postBatch,
+  type Rejection,
+} from "./post-batch.js";
 import { Progress } from "./progress.js";
-import { RingQueue } from "./ring-queue.js";
 import { safeLogger } from "./safe-logger.js";
 import { serializeBatch } from "./serialize.js";
 
-/** A batch taken from the queue: serialized once, compressed once, re-sent as-is on retry. */
+/** A batch taken from the queue: one project's events, serialized once, compressed once, re-sent as-is on retry. */
 interface HeldBatch {
+  project: string;
   json: string | undefined;
   body: Buffer | undefined;
   count: number;
+  /** Bytes of its events' JSON: what it counts toward `maxQueueBytes` until it settles. */
+  bytes: number;
   /** Queue-full drops this batch reports; handed back if the batch itself is lost. */
   droppedEvents: number;
 }
 
-const DEFAULTS = {
+const MIB = 1024 * 1024;
+
+export const DELIVERY_DEFAULTS = {
+  maxQueueSize: 100_000,
+  maxQueueBytes: 32 * MIB,
+  maxBatchBytes: MIB,
   requestTimeoutMs: 10_000,
-  retryBaseMs: 500,
-  retryMaxMs: 30_000,
   flushTimeoutMs: 10_000,
-};
+} as const;
+
+/** Room kept in a batch body for `{"events":[`, `]`, `,"droppedEvents":n` and `}`. */
+const ENVELOPE_BYTES = 64;
+/** Distinct warnings remembered, so a stream of new ones cannot grow memory. */
+const MAX_WARNED = 1000;
+
+const positiveInt = (value: number | undefined, fallback: number): number =>
+  typeof value === "number" && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
 
 /** The queue → batch → POST pipeline behind {@link Delivery}. */
 export class BatchDelivery implements Delivery {
-  /** Queued events as their JSON text: flat strings, cheap to keep across garbage collections. */
-  private readonly queue: RingQueue<string>;
+  private readonly queue: EventQueue;
   private readonly maxQueueSize: number;
+  private readonly maxQueueBytes: number;
+  private readonly maxBatchBytes: number;
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly target: PostTarget;
-  private readonly exitFlush = new ExitFlush(() => void this.flushInternal(DEFAULTS.flushTimeoutMs, false));
+  private readonly backoff: Backoff;
+  private readonly exitFlush = new ExitFlush(
+    () => void this.flushInternal(DELIVERY_DEFAULTS.flushTimeoutMs, false),
+  );
 
-  /** Batches waiting out a backoff, oldest first. Their events count toward the queue bound. */
+  /** Batches waiting out a backoff, oldest first. Their events count toward the queue bounds. */
   private readonly retries: HeldBatch[] = [];
+  /** Events and bytes of batches in flight or waiting to be retried. */
   private heldEvents = 0;
+  private heldBytes = 0;
   private inFlight = 0;
   private droppedSinceReport = 0;
   private loggedFull = false;
-  /** Consecutive retryable failures; drives the backoff shared by all batches. */
-  private failures = 0;
+  private readonly warned = new Set<string>();
   private pausedUntil = 0;
   private flushing = 0;
   private stopped = false;
@@ -51,7 +77,7 @@ export class BatchDelivery implements Delivery {
   // Totals for flush(): it waits until everything accepted before the call has settled.
   private accepted = 0;
   private settled = 0;
-  private counters = { sent: 0, dropped: 0, failedBatches: 0, retriedBatches: 0 };
+  private counters = { sent: 0, dropped: 0, rejected: 0, failedBatches: 0, retriedBatches: 0 };
 
   private tickTimer: NodeJS.Timeout | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
@@ -62,19 +88,21 @@ export class BatchDelivery implements Delivery {
 
   constructor(options: DeliveryOptions) {
     this.options = { ...options, logger: safeLogger(options.logger) };
-    this.maxQueueSize = Math.max(1, Math.floor(options.maxQueueSize));
-    // A batch larger than the queue could never fill up; cap it so full batches still go out early.
-    this.batchSize = Math.min(
-      LIMITS.batchEvents,
-      this.maxQueueSize,
-      Math.max(1, Math.floor(options.maxBatchSize)),
+    this.maxQueueSize = positiveInt(options.maxQueueSize, DELIVERY_DEFAULTS.maxQueueSize);
+    this.maxQueueBytes = positiveInt(options.maxQueueBytes, DELIVERY_DEFAULTS.maxQueueBytes);
+    this.maxBatchBytes = Math.max(
+      ENVELOPE_BYTES + 1,
+      positiveInt(options.maxBatchBytes, DELIVERY_DEFAULTS.maxBatchBytes),
     );
-    this.concurrency = Math.max(1, Math.floor(options.maxConcurrency));
-    this.queue = new RingQueue(this.maxQueueSize);
+    // A batch larger than the queue could never fill up; cap it so full batches still go out early.
+    this.batchSize = Math.min(LIMITS.batchEvents, this.maxQueueSize, positiveInt(options.maxBatchSize, 1));
+    this.concurrency = positiveInt(options.maxConcurrency, 1);
+    this.queue = new EventQueue(this.maxQueueSize);
+    this.backoff = new Backoff(options.retryBaseMs, options.retryMaxMs);
     this.target = {
       url: batchUrl(options.endpoint),
       sdkHeader: options.sdkHeader,
-      timeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      timeoutMs: options.requestTimeoutMs ?? DELIVERY_DEFAULTS.requestTimeoutMs,
     };
   }
 
@@ -85,10 +113,6 @@ export class BatchDelivery implements Delivery {
         return;
       }
       this.accepted += 1;
-      if (this.queue.length + this.heldEvents >= this.maxQueueSize && !this.makeRoom()) {
-        this.dropQueued(1); // Everything held is in flight: the newest event is the one to go.
-        return;
-      }
       // Serialized now rather than per batch: a flat string held until its batch is sent costs
       // the garbage collector far less than the event's object graph (measured: latency ratio
       // 1.10 → 1.07, bench/README.md), though JSON per event costs more than one per batch.
@@ -103,8 +127,13 @@ export class BatchDelivery implements Delivery {
         );
         return;
       }
-      this.queue.push(json);
-      if (this.queue.length >= this.batchSize) this.schedulePump();
+      const bytes = Buffer.byteLength(json);
+      if (!this.makeRoomFor(bytes)) {
+        this.dropQueued(1); // Too big for the budget, or everything held is in flight: the newest goes.
+        return;
+      }
+      this.queue.push(event.projectId, json, bytes);
+      if (this.queue.length >= this.batchSize || this.queue.bytes >= this.maxBatchBytes) this.schedulePump();
       else if (this.tickTimer === undefined) this.armTick();
       this.exitFlush.arm();
     } catch (error) {
@@ -131,11 +160,11 @@ export class BatchDelivery implements Delivery {
     this.logFull();
   }
 
-  flush(timeoutMs = DEFAULTS.flushTimeoutMs): Promise<void> {
+  flush(timeoutMs = DELIVERY_DEFAULTS.flushTimeoutMs): Promise<void> {
     return this.flushInternal(timeoutMs, true);
   }
 
-  shutdown(timeoutMs = DEFAULTS.flushTimeoutMs): Promise<void> {
+  shutdown(timeoutMs = DELIVERY_DEFAULTS.flushTimeoutMs): Promise<void> {
     this.shutdownPromise ??= this.flushInternal(timeoutMs, true).then(() => {
       try {
         this.stop();
@@ -149,11 +178,9 @@ export class BatchDelivery implements Delivery {
   stats(): DeliveryStats {
     return {
       queued: this.queue.length,
+      queuedBytes: this.queue.bytes + this.heldBytes,
       inFlight: this.heldEvents,
-      sent: this.counters.sent,
-      dropped: this.counters.dropped,
-      failedBatches: this.counters.failedBatches,
-      retriedBatches: this.counters.retriedBatches,
+      ...this.counters,
     };
   }
 
@@ -180,17 +207,29 @@ export class BatchDelivery implements Delivery {
     }
   }
 
-  /** Frees one slot by dropping the oldest events: a batch awaiting retry first, else the queue head. */
+  /** Drops the oldest events until one more of `bytes` fits both bounds; false when it cannot. */
+  private makeRoomFor(bytes: number): boolean {
+    if (bytes > this.maxQueueBytes) return false;
+    while (
+      this.queue.length + this.heldEvents >= this.maxQueueSize ||
+      this.queue.bytes + this.heldBytes + bytes > this.maxQueueBytes
+    ) {
+      if (!this.makeRoom()) return false;
+    }
+    return true;
+  }
+
+  /** Frees room by dropping the oldest events: a batch awaiting retry first, else the queue head. */
   private makeRoom(): boolean {
     const oldest = this.retries.shift();
     if (oldest) {
-      this.heldEvents -= oldest.count;
+      this.release(oldest);
       this.droppedSinceReport += oldest.droppedEvents;
       this.counters.failedBatches += 1;
       this.dropQueued(oldest.count);
       return true;
     }
-    if (this.queue.shift() === undefined) return false;
+    if (!this.queue.dropOldest()) return false;
     this.dropQueued(1);
     return true;
   }
@@ -206,7 +245,7 @@ export class BatchDelivery implements Delivery {
     if (!this.loggedFull) {
       this.loggedFull = true;
       this.options.logger.debug(
-        `mcpsight: event queue full (${this.maxQueueSize}); dropping the oldest events until the collector catches up`,
+        `mcpsight: event queue full (${this.maxQueueSize} events or ${this.maxQueueBytes} bytes); dropping the oldest events until the collector catches up`,
       );
     }
   }
@@ -226,20 +265,29 @@ export class BatchDelivery implements Delivery {
         this.launch(retry);
         continue;
       }
-      if (this.queue.length === 0 || (!partial && this.queue.length < this.batchSize)) break;
-      const events = this.queue.take(this.batchSize);
-      const bodies = serializeBatch(events, this.droppedSinceReport);
-      if (this.droppedSinceReport > 0) {
-        this.options.logger.debug(
-          `mcpsight: reporting ${this.droppedSinceReport} dropped events to the collector`,
-        );
+      const full = this.queue.length >= this.batchSize || this.queue.bytes >= this.maxBatchBytes;
+      if (this.queue.length === 0 || (!partial && !full)) break;
+      const groups = this.queue.take(this.batchSize, this.maxBatchBytes - ENVELOPE_BYTES);
+      const droppedEvents = this.droppedSinceReport;
+      if (droppedEvents > 0) {
+        this.options.logger.debug(`mcpsight: reporting ${droppedEvents} dropped events to the collector`);
         this.droppedSinceReport = 0;
         this.loggedFull = false;
       }
-      for (const { json, count, droppedEvents } of bodies) {
-        this.heldEvents += count;
-        this.launch({ json, body: undefined, count, droppedEvents });
-      }
+      // One batch per project; the first carries the drop count.
+      groups.forEach(({ project, texts, bytes }, i) => {
+        const reported = i === 0 ? droppedEvents : 0;
+        this.heldEvents += texts.length;
+        this.heldBytes += bytes;
+        this.launch({
+          project,
+          json: serializeBatch(texts, reported),
+          body: undefined,
+          count: texts.length,
+          bytes,
+          droppedEvents: reported,
+        });
+      });
     }
   }
 
@@ -262,9 +310,9 @@ export class BatchDelivery implements Delivery {
         batch.body = await compress(batch.json ?? "");
         batch.json = undefined; // Keep only the compressed copy while the batch waits for retries.
       }
-      outcome = await postBatch(this.target, batch.body);
+      outcome = await postBatch(this.target, batch.project, batch.body);
     } catch (error) {
-      outcome = { kind: "rejected", status: 0, message: `could not compress the batch: ${String(error)}` };
+      outcome = { kind: "refused", status: 0, message: `could not compress the batch: ${String(error)}` };
     }
     this.settle(batch, outcome);
   }
@@ -272,36 +320,97 @@ export class BatchDelivery implements Delivery {
   private settle(batch: HeldBatch, outcome: PostOutcome): void {
     const { logger } = this.options;
     if (outcome.kind === "retry" && !this.stopped) {
-      this.failures += 1;
-      const delay =
-        outcome.retryAfterMs ?? backoffDelay(this.failures - 1, this.retryBase(), this.retryMax());
+      const delay = this.backoff.failed(outcome.retryAfterMs);
       this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
       this.retries.push(batch);
       const message = `mcpsight: could not deliver ${batch.count} events (${outcome.reason}); retrying in ${delay} ms`;
-      if (this.failures === 1) logger.warn(message);
+      if (this.backoff.failures === 1) logger.warn(message);
       else logger.debug(message);
       return;
     }
-    this.heldEvents -= batch.count;
+    this.release(batch);
     this.settled += batch.count;
     if (outcome.kind === "sent") {
-      if (this.failures > 0) logger.debug("mcpsight: collector reachable again");
-      this.failures = 0;
-      this.counters.sent += batch.count;
-      logger.debug(`mcpsight: delivered ${batch.count} events (HTTP ${outcome.status})`);
+      if (this.backoff.failures > 0) logger.debug("mcpsight: collector reachable again");
+      this.backoff.succeeded();
+      const refused = this.noteRejections(batch, outcome.rejected);
+      this.counters.sent += batch.count - refused;
+      this.counters.rejected += refused;
+      logger.debug(`mcpsight: delivered ${batch.count - refused} events (HTTP ${outcome.status})`);
       return;
     }
     this.counters.dropped += batch.count;
     this.counters.failedBatches += 1;
     this.droppedSinceReport += batch.droppedEvents;
-    if (outcome.kind === "rejected") {
-      this.failures = 0; // The collector answered, so it is up; backing off would not help.
-      logger.warn(
-        `mcpsight: collector rejected ${batch.count} events with HTTP ${outcome.status}; dropping them (a retry would fail the same way). ${outcome.message}`,
-      );
+    if (outcome.kind === "refused") {
+      this.backoff.succeeded(); // The collector answered, so it is up; backing off would not help.
+      this.warnRefused(batch, outcome.status, outcome.message);
     } else {
       logger.debug(`mcpsight: dropping ${batch.count} events after shutdown (${outcome.reason})`);
     }
+  }
+
+  /**
+   * The events of a stored batch the collector refused one by one: returns how many (distinct
+   * indexes), and warns once per refusal code with the first reason.
+   */
+  private noteRejections(batch: HeldBatch, rejected: Rejection[]): number {
+    if (rejected.length === 0) return 0;
+    const byCode = new Map<string, { first: Rejection; indexes: Set<number> }>();
+    const all = new Set<number>();
+    for (const rejection of rejected) {
+      if (rejection.index < 0 || rejection.index >= batch.count) continue;
+      all.add(rejection.index);
+      let entry = byCode.get(rejection.code);
+      if (!entry) {
+        entry = { first: rejection, indexes: new Set() };
+        byCode.set(rejection.code, entry);
+      }
+      entry.indexes.add(rejection.index);
+    }
+    for (const [code, { first, indexes }] of byCode) {
+      this.warnOnce(
+        `rejected:${code}`,
+        `mcpsight: the collector refused ${indexes.size} of ${batch.count} events for project "${batch.project}" ` +
+          `(${code}: ${first.field ? `${first.field} ` : ""}${first.reason}); they are dropped, the others were stored. ` +
+          `Further "${code}" refusals are logged at debug level.`,
+      );
+    }
+    return all.size;
+  }
+
+  /** A whole batch refused with a 4xx: one warning per project for 404, per status otherwise. */
+  private warnRefused(batch: HeldBatch, status: number, message: string): void {
+    if (status === 404) {
+      this.warnOnce(
+        `404:${batch.project}`,
+        `mcpsight: the collector at ${this.options.endpoint} has no project "${batch.project}" (HTTP 404); ` +
+          "its events are dropped. Check the project id passed to track() (`mcpsight project list` shows " +
+          "the ids), or create the project with `mcpsight project create <name>` and use the id it prints.",
+      );
+      return;
+    }
+    this.warnOnce(
+      `refused:${status}`,
+      `mcpsight: collector rejected ${batch.count} events with HTTP ${status}; dropping them (a retry would fail the same way). ${message}`,
+    );
+  }
+
+  /** Warns the first time `key` is seen; repeats go to the debug log. */
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) {
+      this.options.logger.debug(message);
+      return;
+    }
+    if (this.warned.size >= MAX_WARNED) this.warned.clear();
+    this.warned.add(key);
+    this.options.logger.warn(message);
+  }
+
+  /** A held batch leaves the bounds: sent, dropped or given up on. */
+  private release(batch: HeldBatch): void {
+    this.heldEvents -= batch.count;
+    this.heldBytes -= batch.bytes;
   }
 
   private stop(): void {
@@ -309,9 +418,11 @@ export class BatchDelivery implements Delivery {
     clearTimeout(this.tickTimer);
     clearTimeout(this.pauseTimer);
     this.exitFlush.disarm();
-    const abandoned = this.queue.length + this.retries.reduce((sum, batch) => sum + batch.count, 0);
-    this.queue.take(this.queue.length);
-    for (const batch of this.retries.splice(0)) this.heldEvents -= batch.count;
+    let abandoned = this.queue.clear();
+    for (const batch of this.retries.splice(0)) {
+      abandoned += batch.count;
+      this.release(batch);
+    }
     if (abandoned > 0) {
       this.counters.dropped += abandoned;
       this.settled += abandoned;
@@ -322,14 +433,6 @@ export class BatchDelivery implements Delivery {
 
   private isIdle(): boolean {
     return this.queue.length === 0 && this.heldEvents === 0;
-  }
-
-  private retryBase(): number {
-    return this.options.retryBaseMs ?? DEFAULTS.retryBaseMs;
-  }
-
-  private retryMax(): number {
-    return this.options.retryMaxMs ?? DEFAULTS.retryMaxMs;
   }
 
   // Timers below are unref'd: delivery must never be the reason the host process stays alive.
