@@ -25,7 +25,8 @@ export class RequestView {
   private readonly fetchHeaders: { get(name: string): string | null } | undefined;
   private compatible: McpRequestExtra | undefined;
 
-  constructor(private readonly raw: unknown) {
+  /** `raw`: the handler's second argument itself. */
+  constructor(readonly raw: unknown) {
     const extra = isObject(raw) ? raw : {};
     const v2 = extra as V2Context;
     this.sessionId = typeof extra.sessionId === "string" && extra.sessionId ? extra.sessionId : undefined;
