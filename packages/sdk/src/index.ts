@@ -4,12 +4,16 @@ export { flush, shutdown } from "./runtime.js";
 export { track } from "./track.js";
 export type {
   CustomEventData,
+  Exporter,
+  ExporterConfig,
   IdentifyCacheOptions,
+  IdentifyFunction,
   MCPCatOptions,
   MCPSightOptions,
   McpAuthInfo,
   McpRequest,
   McpRequestExtra,
   McpSightLogger,
+  RedactFunction,
   UserIdentity,
 } from "./types.js";

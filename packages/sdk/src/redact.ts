@@ -6,8 +6,7 @@
 import type { ErrorData, Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
 import { mapStrings, sanitize, takeJsonBound, truncate } from "./sanitize.js";
-
-export type RedactFunction = (text: string) => string | Promise<string>;
+import type { RedactFunction } from "./types.js";
 
 /** Fields holding recorded content; identifiers, names and tags are not content. */
 const CONTENT_FIELDS = ["parameters", "response", "properties", "identifyActorData"] as const;
