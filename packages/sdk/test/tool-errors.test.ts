@@ -130,6 +130,8 @@ describe.each(variants)("McpServer of $name", (variant) => {
         expect(error?.stack, tool).toMatch(/\nCaused by: RangeError: shard 7\n\s+at /);
         expect(error?.stack, tool).toMatch(/\nCaused by: QuotaError \[E_QUOTA\]: quota exhausted\n\s+at /);
       }
+      // The result the client got is recorded too.
+      expect(events.find((event) => event.resourceName === "async_throw")?.response).toEqual(plain[0]);
       expect(errorOf("throws_string")).toEqual({ message: "plain string" });
       expect(errorOf("soft_fail")).toEqual({ message: "no such note", type: "ToolResultError" });
       expect(events.filter((event) => event.isError !== true).map((event) => event.resourceName)).toEqual([

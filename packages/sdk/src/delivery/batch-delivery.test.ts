@@ -166,6 +166,12 @@ describe("retries", () => {
     expect(delivery.stats()).toMatchObject({ sent: 0, dropped: 5, failedBatches: 1, retriedBatches: 0 });
     expect(logger.lines.find((line) => line.level === "warn")?.message).toMatch(/HTTP 400.*invalid_batch/);
 
+    // The same status again: dropped and counted, the warning not repeated.
+    delivery.enqueue(makeEvent(5));
+    await delivery.flush();
+    expect(delivery.stats()).toMatchObject({ dropped: 6, failedBatches: 2 });
+    expect(logger.lines.filter((line) => line.level === "warn")).toHaveLength(1);
+
     // The collector is fine with the next batch; it is sent normally.
     sink.respondWith(undefined);
     delivery.enqueue(makeEvent(6));

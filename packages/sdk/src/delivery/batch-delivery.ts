@@ -19,11 +19,20 @@ import { serializeBatch } from "./serialize.js";
 /** A batch taken from the queue: one project's events, serialized once, compressed once, re-sent as-is on retry. */
 interface HeldBatch {
   project: string;
+  /** The body before compression; dropped once compressed. */
   json: string | undefined;
-  body: Buffer | undefined;
+  /** The compression, started once (when sent, or when parked during a backoff). */
+  body: Promise<Buffer> | undefined;
   count: number;
-  /** Bytes of its events' JSON: what it counts toward `maxQueueBytes` until it settles. */
+  /**
+   * What it counts toward `maxQueueBytes` until it settles: its events' JSON bytes, then, once
+   * compressed, the compressed body's (what it really holds).
+   */
   bytes: number;
+  /** False once sent, dropped or given up on: a compression finishing later must not count it again. */
+  held: boolean;
+  /** Order taken from the queue: batches wait and are dropped oldest first. */
+  seq: number;
   /** Queue-full drops this batch reports; handed back if the batch itself is lost. */
   droppedEvents: number;
 }
@@ -60,11 +69,15 @@ export class BatchDelivery implements Delivery {
     () => void this.flushInternal(DELIVERY_DEFAULTS.flushTimeoutMs, false),
   );
 
-  /** Batches waiting out a backoff, oldest first. Their events count toward the queue bounds. */
+  /**
+   * Batches waiting out a backoff, oldest first: ones that failed, and full ones formed while
+   * backing off (parked). Their events count toward the queue bounds.
+   */
   private readonly retries: HeldBatch[] = [];
   /** Events and bytes of batches in flight or waiting to be retried. */
   private heldEvents = 0;
   private heldBytes = 0;
+  private batchSeq = 0;
   private inFlight = 0;
   private droppedSinceReport = 0;
   private loggedFull = false;
@@ -255,6 +268,7 @@ export class BatchDelivery implements Delivery {
     if (this.stopped) return;
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) {
+      this.park();
       this.armPause(wait);
       return;
     }
@@ -265,30 +279,72 @@ export class BatchDelivery implements Delivery {
         this.launch(retry);
         continue;
       }
-      const full = this.queue.length >= this.batchSize || this.queue.bytes >= this.maxBatchBytes;
-      if (this.queue.length === 0 || (!partial && !full)) break;
-      const groups = this.queue.take(this.batchSize, this.maxBatchBytes - ENVELOPE_BYTES);
-      const droppedEvents = this.droppedSinceReport;
-      if (droppedEvents > 0) {
-        this.options.logger.debug(`mcpsight: reporting ${droppedEvents} dropped events to the collector`);
-        this.droppedSinceReport = 0;
-        this.loggedFull = false;
-      }
-      // One batch per project; the first carries the drop count.
-      groups.forEach(({ project, texts, bytes }, i) => {
-        const reported = i === 0 ? droppedEvents : 0;
-        this.heldEvents += texts.length;
-        this.heldBytes += bytes;
-        this.launch({
-          project,
-          json: serializeBatch(texts, reported),
-          body: undefined,
-          count: texts.length,
-          bytes,
-          droppedEvents: reported,
-        });
-      });
+      if (this.queue.length === 0 || (!partial && !this.hasFullBatch())) break;
+      for (const batch of this.takeBatches()) this.launch(batch);
     }
+  }
+
+  private hasFullBatch(): boolean {
+    return this.queue.length >= this.batchSize || this.queue.bytes >= this.maxBatchBytes;
+  }
+
+  /**
+   * While backing off, full batches are formed and compressed as they fill, and wait with the
+   * failed ones: a batch holds its events gzipped, several times smaller than their JSON, so an
+   * outage keeps that many times more events within `maxQueueBytes`. They are sent, oldest
+   * first, once the backoff ends.
+   */
+  private park(): void {
+    while (this.hasFullBatch()) {
+      for (const batch of this.takeBatches()) {
+        this.retries.push(batch);
+        this.compressed(batch).catch(() => {}); // A failure is reported when the batch is sent.
+      }
+    }
+  }
+
+  /** Puts a failed batch back among the waiting ones, in the order it was taken (it may be older than parked ones). */
+  private waitForRetry(batch: HeldBatch): void {
+    let index = this.retries.length;
+    while (index > 0 && (this.retries[index - 1]?.seq ?? -1) > batch.seq) index -= 1;
+    this.retries.splice(index, 0, batch);
+  }
+
+  /** The oldest queued events as held batches, one per project; the first carries the drop count. */
+  private takeBatches(): HeldBatch[] {
+    const groups = this.queue.take(this.batchSize, this.maxBatchBytes - ENVELOPE_BYTES);
+    const droppedEvents = this.droppedSinceReport;
+    if (droppedEvents > 0) {
+      this.options.logger.debug(`mcpsight: reporting ${droppedEvents} dropped events to the collector`);
+      this.droppedSinceReport = 0;
+      this.loggedFull = false;
+    }
+    return groups.map(({ project, texts, bytes }, i) => {
+      const reported = i === 0 ? droppedEvents : 0;
+      this.heldEvents += texts.length;
+      this.heldBytes += bytes;
+      return {
+        project,
+        json: serializeBatch(texts, reported),
+        body: undefined,
+        count: texts.length,
+        bytes,
+        held: true,
+        seq: this.batchSeq++,
+        droppedEvents: reported,
+      };
+    });
+  }
+
+  /** The batch's compressed body, compressed once; from then on it counts by its compressed size. */
+  private compressed(batch: HeldBatch): Promise<Buffer> {
+    batch.body ??= compress(batch.json ?? "").then((body) => {
+      batch.json = undefined;
+      if (batch.held) this.heldBytes += body.length - batch.bytes;
+      batch.bytes = body.length;
+      return body;
+    });
+    return batch.body;
   }
 
   private launch(batch: HeldBatch): void {
@@ -306,11 +362,7 @@ export class BatchDelivery implements Delivery {
   private async send(batch: HeldBatch): Promise<void> {
     let outcome: PostOutcome;
     try {
-      if (batch.body === undefined) {
-        batch.body = await compress(batch.json ?? "");
-        batch.json = undefined; // Keep only the compressed copy while the batch waits for retries.
-      }
-      outcome = await postBatch(this.target, batch.project, batch.body);
+      outcome = await postBatch(this.target, batch.project, await this.compressed(batch));
     } catch (error) {
       outcome = { kind: "refused", status: 0, message: `could not compress the batch: ${String(error)}` };
     }
@@ -322,7 +374,7 @@ export class BatchDelivery implements Delivery {
     if (outcome.kind === "retry" && !this.stopped) {
       const delay = this.backoff.failed(outcome.retryAfterMs);
       this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
-      this.retries.push(batch);
+      this.waitForRetry(batch);
       const message = `mcpsight: could not deliver ${batch.count} events (${outcome.reason}); retrying in ${delay} ms`;
       if (this.backoff.failures === 1) logger.warn(message);
       else logger.debug(message);
@@ -409,6 +461,7 @@ export class BatchDelivery implements Delivery {
 
   /** A held batch leaves the bounds: sent, dropped or given up on. */
   private release(batch: HeldBatch): void {
+    batch.held = false;
     this.heldEvents -= batch.count;
     this.heldBytes -= batch.bytes;
   }
