@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { type Event, HEADERS, validateEvent } from "@mcpsight/protocol";
+import { closeServer, listenLocal, urlOf } from "./local-server.js";
 
 /** One per-event refusal, as the collector lists it in a 200 answer. */
 export interface Rejection {
@@ -34,9 +34,7 @@ export class ContractCollector {
   constructor(private readonly projects: Set<string>) {}
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error("collector not started");
-    return `http://127.0.0.1:${address.port}`;
+    return urlOf(this.server, "collector");
   }
 
   /** Stored events of one project, in arrival order. */
@@ -98,15 +96,12 @@ export class ContractCollector {
         answer(200, { accepted, duplicates, rejected }, ids, body.droppedEvents);
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    await listenLocal(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
     this.server = undefined;
   }
 }
