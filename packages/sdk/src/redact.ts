@@ -8,6 +8,8 @@ import { LIMITS } from "@mcpsight/protocol/constants";
 import { mapStrings, sanitize, takeJsonBound, truncate } from "./sanitize.js";
 import type { RedactFunction } from "./types.js";
 
+export type { RedactFunction };
+
 /** Fields holding recorded content; identifiers, names and tags are not content. */
 const CONTENT_FIELDS = ["parameters", "response", "properties", "identifyActorData"] as const;
 /** Content dropped, in this order, when an event is still over the byte limit. */
