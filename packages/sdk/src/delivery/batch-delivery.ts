@@ -4,15 +4,9 @@ import { Backoff } from "./backoff.js";
 import { EventQueue } from "./event-queue.js";
 import { ExitFlush } from "./exit-hook.js";
 import type { Delivery, DeliveryOptions, DeliveryStats } from "./index.js";
-import {
-  batchUrl,
-  compress,
-  type PostOutcome,
-  type PostTarget,
-  postBatch,
-  type Rejection,
-} from "./post-batch.js";
+import { batchUrl, compress, type PostOutcome, type PostTarget, postBatch } from "./post-batch.js";
 import { Progress } from "./progress.js";
+import { Refusals } from "./refusals.js";
 import { safeLogger } from "./safe-logger.js";
 import { serializeBatch } from "./serialize.js";
 
@@ -49,8 +43,6 @@ export const DELIVERY_DEFAULTS = {
 
 /** Room kept in a batch body for `{"events":[`, `]`, `,"droppedEvents":n` and `}`. */
 const ENVELOPE_BYTES = 64;
-/** Distinct warnings remembered, so a stream of new ones cannot grow memory. */
-const MAX_WARNED = 1000;
 
 const positiveInt = (value: number | undefined, fallback: number): number =>
   typeof value === "number" && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
@@ -81,7 +73,7 @@ export class BatchDelivery implements Delivery {
   private inFlight = 0;
   private droppedSinceReport = 0;
   private loggedFull = false;
-  private readonly warned = new Set<string>();
+  private readonly refusals: Refusals;
   private pausedUntil = 0;
   private flushing = 0;
   private stopped = false;
@@ -112,6 +104,7 @@ export class BatchDelivery implements Delivery {
     this.concurrency = positiveInt(options.maxConcurrency, 1);
     this.queue = new EventQueue(this.maxQueueSize);
     this.backoff = new Backoff(options.retryBaseMs, options.retryMaxMs);
+    this.refusals = new Refusals(this.options.logger, options.endpoint);
     this.target = {
       url: batchUrl(options.endpoint),
       sdkHeader: options.sdkHeader,
@@ -385,7 +378,7 @@ export class BatchDelivery implements Delivery {
     if (outcome.kind === "sent") {
       if (this.backoff.failures > 0) logger.debug("mcpsight: collector reachable again");
       this.backoff.succeeded();
-      const refused = this.noteRejections(batch, outcome.rejected);
+      const refused = this.refusals.events(batch.project, batch.count, outcome.rejected);
       this.counters.sent += batch.count - refused;
       this.counters.rejected += refused;
       logger.debug(`mcpsight: delivered ${batch.count - refused} events (HTTP ${outcome.status})`);
@@ -396,67 +389,10 @@ export class BatchDelivery implements Delivery {
     this.droppedSinceReport += batch.droppedEvents;
     if (outcome.kind === "refused") {
       this.backoff.succeeded(); // The collector answered, so it is up; backing off would not help.
-      this.warnRefused(batch, outcome.status, outcome.message);
+      this.refusals.batch(batch.project, batch.count, outcome.status, outcome.message);
     } else {
       logger.debug(`mcpsight: dropping ${batch.count} events after shutdown (${outcome.reason})`);
     }
-  }
-
-  /**
-   * The events of a stored batch the collector refused one by one: returns how many (distinct
-   * indexes), and warns once per refusal code with the first reason.
-   */
-  private noteRejections(batch: HeldBatch, rejected: Rejection[]): number {
-    if (rejected.length === 0) return 0;
-    const byCode = new Map<string, { first: Rejection; indexes: Set<number> }>();
-    const all = new Set<number>();
-    for (const rejection of rejected) {
-      if (rejection.index < 0 || rejection.index >= batch.count) continue;
-      all.add(rejection.index);
-      let entry = byCode.get(rejection.code);
-      if (!entry) {
-        entry = { first: rejection, indexes: new Set() };
-        byCode.set(rejection.code, entry);
-      }
-      entry.indexes.add(rejection.index);
-    }
-    for (const [code, { first, indexes }] of byCode) {
-      this.warnOnce(
-        `rejected:${code}`,
-        `mcpsight: the collector refused ${indexes.size} of ${batch.count} events for project "${batch.project}" ` +
-          `(${code}: ${first.field ? `${first.field} ` : ""}${first.reason}); they are dropped, the others were stored. ` +
-          `Further "${code}" refusals are logged at debug level.`,
-      );
-    }
-    return all.size;
-  }
-
-  /** A whole batch refused with a 4xx: one warning per project for 404, per status otherwise. */
-  private warnRefused(batch: HeldBatch, status: number, message: string): void {
-    if (status === 404) {
-      this.warnOnce(
-        `404:${batch.project}`,
-        `mcpsight: the collector at ${this.options.endpoint} has no project "${batch.project}" (HTTP 404); ` +
-          "its events are dropped. Check the project id passed to track() (`mcpsight project list` shows " +
-          "the ids), or create the project with `mcpsight project create <name>` and use the id it prints.",
-      );
-      return;
-    }
-    this.warnOnce(
-      `refused:${status}`,
-      `mcpsight: collector rejected ${batch.count} events with HTTP ${status}; dropping them (a retry would fail the same way). ${message}`,
-    );
-  }
-
-  /** Warns the first time `key` is seen; repeats go to the debug log. */
-  private warnOnce(key: string, message: string): void {
-    if (this.warned.has(key)) {
-      this.options.logger.debug(message);
-      return;
-    }
-    if (this.warned.size >= MAX_WARNED) this.warned.clear();
-    this.warned.add(key);
-    this.options.logger.warn(message);
   }
 
   /** A held batch leaves the bounds: sent, dropped or given up on. */
