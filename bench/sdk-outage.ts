@@ -73,7 +73,14 @@ host.on("message", (message: HostMessage) => {
   messages.push(message);
   wake?.();
 });
-const hostExited = new Promise((resolve) => host.once("exit", resolve));
+let hostGone = false;
+const hostExited = new Promise((resolve) =>
+  host.once("exit", (code) => {
+    hostGone = true;
+    wake?.();
+    resolve(code);
+  }),
+);
 
 /** Waits for the host's next message matching `pick`. */
 async function fromHost<T>(pick: (message: HostMessage) => T | undefined): Promise<T> {
@@ -85,6 +92,7 @@ async function fromHost<T>(pick: (message: HostMessage) => T | undefined): Promi
         return value;
       }
     }
+    if (hostGone) throw new Error("the host process exited before answering");
     await new Promise<void>((resolve) => {
       wake = resolve;
     });
