@@ -14,6 +14,7 @@ export type {
   McpRequest,
   McpRequestExtra,
   McpSightLogger,
+  McpSightOtelOptions,
   RedactFunction,
   UserIdentity,
 } from "./types.js";

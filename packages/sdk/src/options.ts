@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   flushIntervalMs: number;
   debug: boolean;
   logger: McpSightLogger | undefined;
+  otel: MCPSightOptions["otel"];
 }
 
 const positive = (value: number | undefined, fallback: number): number =>
@@ -65,5 +66,6 @@ export function resolveOptions(options: MCPSightOptions = {}): ResolvedOptions {
     flushIntervalMs: positive(options.flushIntervalMs, 1000),
     debug: options.debug === true,
     logger: options.logger,
+    otel: options.otel,
   };
 }
