@@ -21,7 +21,6 @@
  *   `--keep` keeps the collector runs' schemas and prints their names (for EXPLAIN afterwards).
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { type Event, LIMITS } from "@mcpsight/protocol";
@@ -30,6 +29,7 @@ import { toJson } from "../packages/server/src/storage/postgres/db.js";
 import { EVENTS_TABLE as COLLECTOR_EVENTS_TABLE } from "../packages/server/src/storage/postgres/schema.js";
 import { identifyRecordOf } from "../packages/server/src/storage/shared/identify.js";
 import { rng, sessionEvents } from "./collector-data.js";
+import { startServerProcess } from "./src/collector-process.js";
 import { describeMachine } from "./src/machine.js";
 import { CpuMeter, type CpuUsage, userId } from "./src/proc-cpu.js";
 
@@ -260,37 +260,10 @@ interface Collector {
   close(): Promise<void>;
 }
 async function startCollector(url: string): Promise<Collector> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...PROFILE,
-      "--conditions=@mcpsight/source",
-      "--import",
-      "tsx",
-      join(import.meta.dirname, "postgres-server.ts"),
-      url,
-    ],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-      if (text.includes("\n")) resolve(text.split("\n")[0] ?? "");
-    });
-    child.once("exit", (code) => reject(new Error(`collector exited with ${code}`)));
+  const server = await startServerProcess<{ url: string }>("postgres-server.ts", [url], {
+    nodeArgs: PROFILE,
   });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  return {
-    url: (JSON.parse(line) as { url: string }).url,
-    pid: child.pid as number,
-    close: async () => {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return { url: server.ready.url, pid: server.pid as number, close: server.close };
 }
 
 /** Sends every batch, CONCURRENCY in flight per collector, alternating between collectors. */
