@@ -34,9 +34,7 @@ def wire_form(value: Any) -> Any:
     if value is None or isinstance(value, dict):
         return value
     root = getattr(value, "root", None)
-    target = (
-        root if root is not None and hasattr(root, "model_dump") and hasattr(value, "model_fields") else value
-    )
+    target = root if root is not None and hasattr(root, "model_dump") else value
     dump = getattr(target, "model_dump", None)
     if callable(dump):
         return dump(by_alias=True, mode="json", exclude_none=True)
