@@ -29,3 +29,12 @@ def anyio_backend() -> str:
 def kind(request: pytest.FixtureRequest) -> str:
     """Each kind of server of the installed mcp line: high-level, low-level, fastmcp package."""
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _delivered() -> Iterator[None]:
+    """Each test's events reach the collector before the next test (or the collector's end)."""
+    import mcpsight
+
+    yield
+    mcpsight.flush(10)

@@ -21,6 +21,8 @@ GENERIC_USER_AGENTS = frozenset(
     {
         "python-httpx",
         "httpx",
+        "python-httpx2",
+        "httpx2",
         "python-requests",
         "python-urllib",
         "aiohttp",

@@ -77,26 +77,40 @@ TOOLS: dict[str, tuple[dict[str, Any], Callable[..., Any]]] = {
 }
 
 
-def build(kind: str, name: str, track: Callable[[Any], Any] | None = None) -> Any:
+def build(kind: str, name: str, track: Callable[[Any], Any] | None = None, *, verifier: Any = None) -> Any:
     """A server with ``search`` registered before ``track(server)`` and ``fail`` and ``late`` after
     it (for the low-level server, its handlers are set after ``track()`` on the 1.x line).
+    ``verifier`` (a TokenVerifier; high-level servers only) puts the MCP SDK's bearer
+    authentication in front of its HTTP endpoint.
     """
     if kind == "high":
-        return _build_high(name, track)
+        return _build_high(name, track, verifier)
     if kind == "fastmcp":
         return _build_fastmcp(name, track)
     return _build_lowlevel(name, track)
 
 
-def _build_high(name: str, track: Callable[[Any], Any] | None) -> Any:
+def _build_high(name: str, track: Callable[[Any], Any] | None, verifier: Any) -> Any:
+    auth: dict[str, Any] = {}
+    if verifier is not None:
+        from mcp.server.auth.settings import AuthSettings
+
+        auth = {
+            "token_verifier": verifier,
+            "auth": AuthSettings(
+                issuer_url="http://127.0.0.1:9/",
+                resource_server_url="http://127.0.0.1:9/mcp",
+                validate_token_resource=False,
+            ),
+        }
     if LINE == 2:
         from mcp.server.mcpserver import MCPServer
 
-        server: Any = MCPServer(name, version="1.0.0")
+        server: Any = MCPServer(name, version="1.0.0", **auth)
     else:
         from mcp.server.fastmcp import FastMCP
 
-        server = FastMCP(name)
+        server = FastMCP(name, **auth)
     server.tool(name="search")(_search)
     if track:
         track(server)
@@ -260,7 +274,7 @@ def http_app(server: Any, kind: str, *, stateless: bool) -> Any:
         server.settings.stateless_http = stateless
         return server.streamable_http_app()
     if LINE == 2:
-        return lowlevel_of(server).streamable_http_app(stateless_http=stateless)
+        return server.streamable_http_app(stateless_http=stateless)
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
     from starlette.applications import Starlette
     from starlette.routing import Route
@@ -318,5 +332,6 @@ async def http_client(
         session = await stack.enter_async_context(
             ClientSession(streams[0], streams[1], client_info=implementation(client, version))
         )
+        session._mcpsight_test_http = http  # type: ignore[attr-defined]  # tests change its headers
         await session.initialize()
         yield session
