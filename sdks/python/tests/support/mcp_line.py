@@ -30,7 +30,8 @@ def implementation(name: str, version: str) -> Any:
 # --- the reference server: tools search/fail (+ late), a resource, a prompt ---------------------------
 
 
-async def _search(query: str) -> str:
+async def _search(query: str, user: str | None = None) -> str:
+    """``user``: the caller's id, for servers that identify users from the arguments."""
     return f"found {query}: {NOTE}"
 
 
@@ -71,7 +72,10 @@ def _schema(**properties: str) -> dict[str, Any]:
 
 
 TOOLS: dict[str, tuple[dict[str, Any], Callable[..., Any]]] = {
-    "search": (_schema(query="string"), _search),
+    "search": (
+        {**_schema(query="string"), "properties": {"query": {"type": "string"}, "user": {"type": "string"}}},
+        _search,
+    ),
     "fail": (_schema(message="string"), _fail),
     "late": (_schema(x="integer"), _late),
 }
