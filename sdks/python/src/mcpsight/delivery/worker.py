@@ -135,7 +135,10 @@ class Delivery:
             return
         if len(self._inbox) + self._queued_events + self._held_events >= self.max_queue_size:
             with self._cond:
-                self._make_room()
+                if not self._make_room():
+                    # Everything held is in flight: the newest event is the one to go.
+                    self._drop_counted(1)
+                    return
         self._inbox.append(item)
         if not self._threads:
             self._start_threads()
@@ -286,15 +289,15 @@ class Delivery:
     def _take_batch(self, project: str) -> Batch:
         queue = self._queues[project]
         events: list[bytes] = []
-        size = 0
+        size = 0  # bytes of the events' JSON (what the queue bound counts)
         while queue and len(events) < BATCH_EVENTS:
             data = queue[0][1]
-            if events and size + len(data) + 1 > BATCH_BYTES:
+            if events and size + len(events) + len(data) > BATCH_BYTES:
                 break
             queue.popleft()
             events.append(data)
-            size += len(data) + 1
-        self._project_bytes[project] -= size
+            size += len(data)
+        self._project_bytes[project] -= size + len(events)
         self._forget_if_empty(project)
         self._queued_events -= len(events)
         self._queued_bytes -= size
@@ -332,12 +335,13 @@ class Delivery:
         if self._stopped:
             self._settle_dropped(1, locked=True)
             return
-        while self._queued_events and (
-            self._queued_events + self._held_events >= self.max_queue_size
+        while (
+            len(self._inbox) + self._queued_events + self._held_events >= self.max_queue_size
             or self._queued_bytes + self._held_bytes + len(data) > self.max_queue_bytes
         ):
-            if not self._make_room():
-                break
+            if not self._make_room(include_inbox=False):
+                self._drop_counted(1)  # the waiting ones are newer: this one is the oldest left
+                return
         if self._queued_events == 0:
             self._tick_due = time.monotonic() + self.flush_interval
         self._sequence += 1
@@ -346,8 +350,9 @@ class Delivery:
         self._queued_events += 1
         self._queued_bytes += len(data)
 
-    def _make_room(self) -> bool:
-        """Under the lock: drops the oldest events, a batch awaiting retry first, then the queue."""
+    def _make_room(self, include_inbox: bool = True) -> bool:
+        """Under the lock: drops the oldest events: a batch awaiting retry first, then the queue,
+        then (``include_inbox``) events not prepared yet."""
         if self._retries:
             batch = self._retries.popleft()
             self._held_events -= len(batch.events)
@@ -366,7 +371,7 @@ class Delivery:
             self._queued_bytes -= len(data)
             self._drop_counted(1)
             return True
-        if self._inbox:
+        if include_inbox and self._inbox:
             try:
                 self._inbox.popleft()
             except IndexError:
