@@ -8,8 +8,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support.collector import Collector  # noqa: E402
-from support.mcp_line import KINDS  # noqa: E402
+from support.collector import Collector
+from support.mcp_line import KINDS
 
 
 @pytest.fixture(scope="module")

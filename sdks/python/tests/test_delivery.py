@@ -9,8 +9,9 @@ import socket
 import time
 from typing import Any
 
-import mcpsight
 import pytest
+
+import mcpsight
 from mcpsight._version import SDK_VERSION
 from mcpsight.delivery import Delivery
 from mcpsight.event import new_event
@@ -61,7 +62,9 @@ def test_a_retry_resends_the_same_ids_after_503_and_retry_after() -> None:
     log = ListLogger()
     with running_sink() as sink:
         answers = iter([(503, {"retry-after": "0"}, {"error": {"code": "unavailable"}})])
-        sink.answer = lambda received: next(answers, (200, {}, {"accepted": len(received.ids), "rejected": []}))
+        sink.answer = lambda received: next(
+            answers, (200, {}, {"accepted": len(received.ids), "rejected": []})
+        )
         delivery = make_delivery(sink.url, log)
         for number in range(5):
             delivery.submit(event(parameters={"n": number}))
@@ -77,7 +80,11 @@ def test_a_retry_resends_the_same_ids_after_503_and_retry_after() -> None:
 def test_an_unknown_project_is_dropped_with_one_warning_naming_the_fix() -> None:
     log = ListLogger()
     with running_sink() as sink:
-        sink.answer = lambda received: (404, {}, {"error": {"code": "project_not_found", "message": "no project"}})
+        sink.answer = lambda received: (
+            404,
+            {},
+            {"error": {"code": "project_not_found", "message": "no project"}},
+        )
         delivery = make_delivery(sink.url, log)
         for _ in range(2):
             delivery.submit(event("proj_missing"))
@@ -116,7 +123,11 @@ def test_per_event_rejections_are_counted_once_per_index_and_logged_once_per_cod
             for index, sent in enumerate(received.body["events"])
             for code, field, reason in problems.get(sent["parameters"]["kind"], [])
         ]
-        return 200, {}, {"accepted": len(received.ids) - len({r["index"] for r in rejected}), "rejected": rejected}
+        return (
+            200,
+            {},
+            {"accepted": len(received.ids) - len({r["index"] for r in rejected}), "rejected": rejected},
+        )
 
     with running_sink() as sink:
         sink.answer = answer
@@ -168,7 +179,9 @@ def test_flush_gives_up_at_its_deadline_and_shutdown_drops_the_rest() -> None:
     assert len(log.matching("could not deliver 1 events")) == 1
 
 
-def test_the_real_collector_refuses_an_unknown_project_and_the_server_is_untouched(collector: Collector) -> None:
+def test_the_real_collector_refuses_an_unknown_project_and_the_server_is_untouched(
+    collector: Collector,
+) -> None:
     import anyio
 
     log = ListLogger()
@@ -177,7 +190,9 @@ def test_the_real_collector_refuses_an_unknown_project_and_the_server_is_untouch
         server = build(
             "high",
             "unknown-project",
-            lambda s: mcpsight.track(s, "proj_doesnotexist", mcpsight.Options(api_base_url=collector.url, logger=log)),
+            lambda s: mcpsight.track(
+                s, "proj_doesnotexist", mcpsight.Options(api_base_url=collector.url, logger=log)
+            ),
         )
         async with memory_client(server, "unknown-project-client") as session:
             result = await session.call_tool("search", {"query": "x"})

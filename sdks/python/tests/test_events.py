@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import mcpsight
 import pytest
+
+import mcpsight
 from support.collector import Collector, wait_for
 from support.mcp_line import build, input_schema, is_error, memory_client, text_of
 
@@ -20,7 +21,9 @@ def track_into(collector: Collector, **options: Any) -> Any:
     )
 
 
-async def test_records_every_request_with_intent_errors_and_missing_tools(collector: Collector, kind: str) -> None:
+async def test_records_every_request_with_intent_errors_and_missing_tools(
+    collector: Collector, kind: str
+) -> None:
     client = f"events-{kind}-{uuid.uuid4().hex[:6]}"
     server = build(kind, f"notes-{kind}", track_into(collector))
     async with memory_client(server, client, "3.1.0") as session:
@@ -32,7 +35,9 @@ async def test_records_every_request_with_intent_errors_and_missing_tools(collec
             assert "context" in schema["properties"] and "context" in schema["required"]
         found = await session.call_tool("search", {"query": "release", "context": "Ada prepares the release"})
         assert text_of(found).startswith("found release")
-        failed = await session.call_tool("fail", {"message": "Note #9 does not exist.", "context": "tidying up"})
+        failed = await session.call_tool(
+            "fail", {"message": "Note #9 does not exist.", "context": "tidying up"}
+        )
         assert is_error(failed)
         late = await session.call_tool("late", {"x": 21, "context": "doubling"})
         assert text_of(late) == "42"

@@ -8,8 +8,9 @@ import uuid
 from typing import Any
 
 import anyio
-import mcpsight
 import pytest
+
+import mcpsight
 from support.collector import Collector, wait_for
 from support.logs import ListLogger
 from support.mcp_line import LINE, build, http_app, http_client, memory_client, serve, text_of
@@ -30,7 +31,8 @@ def tracker(collector: Collector, **options: Any) -> Any:
 def session_of(collector: Collector, client: str, tool_calls: int) -> dict[str, Any]:
     return wait_for(
         lambda: next(
-            (s for s in collector.get(f"/sessions?client={client}")["items"] if s["toolCalls"] >= tool_calls), None
+            (s for s in collector.get(f"/sessions?client={client}")["items"] if s["toolCalls"] >= tool_calls),
+            None,
         ),
         f"the session of {client}",
     )
@@ -41,8 +43,12 @@ async def test_stateful_identify_runs_once_on_the_first_tool_call(collector: Col
     seen: list[tuple[str, str | None, Any, bool]] = []
 
     async def identify(request: Any, context: Any) -> Any:
-        seen.append((request.method, request.params.name, request.params.arguments, context.session is not None))
-        return mcpsight.UserIdentity(user_id=f"u_{client}", user_name="Ada Lovelace", user_data={"plan": "team"})
+        seen.append(
+            (request.method, request.params.name, request.params.arguments, context.session is not None)
+        )
+        return mcpsight.UserIdentity(
+            user_id=f"u_{client}", user_name="Ada Lovelace", user_data={"plan": "team"}
+        )
 
     server = build(kind, "identify-once", tracker(collector, identify=identify))
     async with memory_client(server, client) as session:
@@ -127,7 +133,9 @@ async def test_identify_failures_leave_the_session_anonymous_with_one_warning(
 
     clients = [unique(f"fails-{behaviour.replace(' ', '-')}") for _ in range(2)]
     for client in clients:  # two sessions: the same problem is reported once
-        server = build("high", "identify-fails", tracker(collector, identify=identify, identify_timeout=0.2, logger=log))
+        server = build(
+            "high", "identify-fails", tracker(collector, identify=identify, identify_timeout=0.2, logger=log)
+        )
         async with memory_client(server, client) as session:
             result = await session.call_tool("search", {"query": "ok", "context": "x"})
             assert text_of(result).startswith("found ok")
@@ -141,7 +149,9 @@ async def test_identify_failures_leave_the_session_anonymous_with_one_warning(
         assert len(log.matching(warning)) == 1, log.warnings
 
 
-async def test_a_changed_credential_re_identifies_and_a_failure_keeps_the_identity(collector: Collector) -> None:
+async def test_a_changed_credential_re_identifies_and_a_failure_keeps_the_identity(
+    collector: Collector,
+) -> None:
     client = unique("rotate")
     calls: list[str | None] = []
 
@@ -168,12 +178,20 @@ async def test_a_changed_credential_re_identifies_and_a_failure_keeps_the_identi
     assert await mcpsight.aflush(10)
     assert calls == ["key_ada", "key_grace", "key_broken"]
     events = wait_for(
-        lambda: (found := collector.events(client)) and sum(e["eventType"] == "mcp:tools/call" for e in found) == 4
-        and found,
+        lambda: (
+            (found := collector.events(client))
+            and sum(e["eventType"] == "mcp:tools/call" for e in found) == 4
+            and found
+        ),
         "the four calls",
     )
     users = [e["userId"] for e in events if e["eventType"] == "mcp:tools/call"]
-    assert users == [f"u_key_ada_{client}", f"u_key_ada_{client}", f"u_key_grace_{client}", f"u_key_grace_{client}"]
+    assert users == [
+        f"u_key_ada_{client}",
+        f"u_key_ada_{client}",
+        f"u_key_grace_{client}",
+        f"u_key_grace_{client}",
+    ]
     assert [e["eventType"] for e in events].count("mcpsight:identify") == 2
     assert "key_ada" not in str(events).replace(f"u_key_ada_{client}", "")  # the key itself is never sent
 
@@ -199,7 +217,11 @@ async def test_stateless_identify_runs_on_every_request_and_the_cache_memoises_i
 
     plain_client, cache_client = unique(f"nocache-{kind}"), unique(f"cache-{kind}")
     for client, calls, cache in ((plain_client, uncached, None), (cache_client, cached, 60)):
-        server = build(kind, "identify-stateless", tracker(collector, identify=identify_into(calls), identify_cache=cache))
+        server = build(
+            kind,
+            "identify-stateless",
+            tracker(collector, identify=identify_into(calls), identify_cache=cache),
+        )
         async with (
             serve(http_app(server, kind, stateless=True)) as url,
             http_client(url, client, headers={"x-api-key": f"key_{client}"}) as session,
@@ -212,8 +234,14 @@ async def test_stateless_identify_runs_on_every_request_and_the_cache_memoises_i
     assert len(cached) == 1  # memoised per credential (a hash of the API key)
     for client in (plain_client, cache_client):
         rows = wait_for(
-            lambda client=client: [s for s in collector.get("/sessions?stateless=true&limit=200")["items"]
-                                   if s["userId"] == f"u_key_{client}" and s["toolCalls"] == 2] or None,
+            lambda client=client: (
+                [
+                    s
+                    for s in collector.get("/sessions?stateless=true&limit=200")["items"]
+                    if s["userId"] == f"u_key_{client}" and s["toolCalls"] == 2
+                ]
+                or None
+            ),
             f"the stateless session of {client}",
         )
         assert all(row["stateless"] for row in rows)
@@ -238,14 +266,23 @@ async def test_get_access_token_inside_identify_on_an_authenticated_server(colle
     for stateless in (False, True):
         client = unique(f"oauth-{'stateless' if stateless else 'stateful'}")
         server = build("high", "identify-oauth", tracker(collector, identify=identify), verifier=Verifier())
-        async with serve(http_app(server, "high", stateless=stateless)) as url:
-            async with http_client(url, client, headers={"authorization": f"Bearer tok_{client}"}) as session:
-                await session.call_tool("search", {"query": "1"})
-                await session.call_tool("search", {"query": "2"})
+        headers = {"authorization": f"Bearer tok_{client}"}
+        async with (
+            serve(http_app(server, "high", stateless=stateless)) as url,
+            http_client(url, client, headers=headers) as session,
+        ):
+            await session.call_tool("search", {"query": "1"})
+            await session.call_tool("search", {"query": "2"})
         assert await mcpsight.aflush(10)
         rows = wait_for(
-            lambda client=client: [s for s in collector.get("/sessions?limit=200")["items"]
-                                   if s["userId"] == f"u_{client}" and s["toolCalls"] >= 1] or None,
+            lambda client=client: (
+                [
+                    s
+                    for s in collector.get("/sessions?limit=200")["items"]
+                    if s["userId"] == f"u_{client}" and s["toolCalls"] >= 1
+                ]
+                or None
+            ),
             f"the authenticated sessions of {client}",
         )
         assert all(row["stateless"] is stateless for row in rows)
@@ -255,7 +292,9 @@ async def test_get_access_token_inside_identify_on_an_authenticated_server(colle
 
 
 @pytest.mark.skipif(LINE != 1, reason="the 1.x HTTP session keeps the context of the request that opened it")
-async def test_get_access_token_in_identify_sees_the_current_request_on_a_1x_session(collector: Collector) -> None:
+async def test_get_access_token_in_identify_sees_the_current_request_on_a_1x_session(
+    collector: Collector,
+) -> None:
     """On the 1.x line a stateful session's tasks inherit the context of the request that opened
     it; identify still sees the token of the request it runs for."""
     from mcp.server.auth.middleware.auth_context import get_access_token

@@ -7,8 +7,9 @@ import json
 import uuid
 from typing import Any
 
-import mcpsight
 import pytest
+
+import mcpsight
 from support.collector import Collector, wait_for
 from support.logs import ListLogger
 from support.mcp_line import LINE, build, http_app, http_client, memory_client, serve
@@ -37,7 +38,9 @@ async def test_secrets_never_reach_the_collector(collector: Collector) -> None:
     )
     async with (
         serve(http_app(server, "high", stateless=False)) as url,
-        http_client(url, client, headers={"authorization": "Bearer tok_SUPERSECRET_1", "x-api-key": "key_SECRET_2"}) as s,
+        http_client(
+            url, client, headers={"authorization": "Bearer tok_SUPERSECRET_1", "x-api-key": "key_SECRET_2"}
+        ) as s,
     ):
         await s.call_tool("search", {"query": "release", "user": "Bearer tok_SUPERSECRET_3"})
         await s.call_tool("late", {"x": 2, "context": "with Basic dXNlcjpwYXNzd29yZA== inside"})
@@ -51,7 +54,9 @@ async def test_secrets_never_reach_the_collector(collector: Collector) -> None:
     assert call["properties"] == {"authorization": "[REDACTED]", "ok": 1}
 
 
-async def test_the_users_redaction_runs_on_every_string_and_a_failure_drops_the_event(collector: Collector) -> None:
+async def test_the_users_redaction_runs_on_every_string_and_a_failure_drops_the_event(
+    collector: Collector,
+) -> None:
     client = f"redact-{uuid.uuid4().hex[:6]}"
     log = ListLogger()
 
@@ -64,7 +69,9 @@ async def test_the_users_redaction_runs_on_every_string_and_a_failure_drops_the_
         "high",
         "redaction",
         lambda s: mcpsight.track(
-            s, collector.project_id, mcpsight.Options(api_base_url=collector.url, redact_sensitive_information=redact, logger=log)
+            s,
+            collector.project_id,
+            mcpsight.Options(api_base_url=collector.url, redact_sensitive_information=redact, logger=log),
         ),
     )
     async with memory_client(server, client) as session:

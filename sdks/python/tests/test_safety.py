@@ -8,8 +8,9 @@ import threading
 import uuid
 from typing import Any
 
-import mcpsight
 import pytest
+
+import mcpsight
 from support.collector import Collector
 from support.logs import ListLogger
 from support.mcp_line import build, is_error, lowlevel_of, memory_client, text_of
@@ -28,7 +29,11 @@ async def results_of(server: Any) -> list[Any]:
 async def test_tool_results_are_the_same_tracked_or_not(collector: Collector, kind: str) -> None:
     untracked = await results_of(build(kind, "plain"))
     tracked = await results_of(
-        build(kind, "tracked", lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}))
+        build(
+            kind,
+            "tracked",
+            lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}),
+        )
     )
     assert tracked == untracked
 
@@ -80,7 +85,9 @@ async def test_a_second_track_is_harmless(collector: Collector) -> None:
 
 async def test_no_signal_handlers_and_only_daemon_threads(collector: Collector) -> None:
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    server = build("high", "signals", lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}))
+    server = build(
+        "high", "signals", lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url})
+    )
     await results_of(server)
     assert await mcpsight.aflush(10)
     assert {sig: signal.getsignal(sig) for sig in before} == before
@@ -119,8 +126,14 @@ def test_api_base_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
 def test_options_fall_back_to_defaults_and_name_unknown_keys() -> None:
     from mcpsight.options import option_values, resolve_options
 
-    resolved = resolve_options({"identify_timeout": -1, "max_queue_size": "many", "flush_interval": 0, "debug_mode": True})
-    assert (resolved.identify_timeout, resolved.max_queue_size, resolved.flush_interval) == (5.0, 100_000, 1.0)
+    resolved = resolve_options(
+        {"identify_timeout": -1, "max_queue_size": "many", "flush_interval": 0, "debug_mode": True}
+    )
+    assert (resolved.identify_timeout, resolved.max_queue_size, resolved.flush_interval) == (
+        5.0,
+        100_000,
+        1.0,
+    )
     assert resolved.debug is True and resolved.max_queue_bytes == 32 * 1024 * 1024
     assert option_values({"identfy": 1})[1] == ["identfy"]
     assert resolve_options({"identify_cache": 60}).identify_cache is not None

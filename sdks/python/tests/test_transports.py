@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import mcpsight
+import anyio.lowlevel
 import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+
+import mcpsight
 from support.collector import Collector, wait_for
 from support.mcp_line import LINE, build, http_app, implementation, serve, text_of
 
@@ -46,11 +48,15 @@ async def test_stdio_child_process_sends_its_events_at_exit(collector: Collector
     ):
         await session.initialize()
         await session.list_tools()
-        result = await session.call_tool("search", {"query": "rota", "user": f"u_{client}", "context": "on call"})
+        result = await session.call_tool(
+            "search", {"query": "rota", "user": f"u_{client}", "context": "on call"}
+        )
         assert text_of(result).startswith("found rota")
     # The child exits when its stdin closes; mcpsight sends the events from an atexit hook.
     row = wait_for(
-        lambda: next(iter(collector.get(f"/sessions?client={client}")["items"]), None), "the child's session", 30
+        lambda: next(iter(collector.get(f"/sessions?client={client}")["items"]), None),
+        "the child's session",
+        30,
     )
     assert row["userId"] == f"u_{client}" and row["clientVersion"] == "1.2.3" and row["stateless"] is False
     events = collector.events(client)
@@ -66,11 +72,24 @@ def test_stdout_carries_only_json_rpc_even_with_debug_lines(collector: Collector
     """The SDK writes nothing to stdout (the stdio transport) and its diagnostics go to stderr."""
     version = "2025-06-18" if LINE == 1 else "2025-11-25"
     messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": version,
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "1"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "search", "arguments": {"query": "x"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "search", "arguments": {"query": "x"}},
+        },
     ]
     process = subprocess.Popen(
         [sys.executable, str(SERVER)],
@@ -133,12 +152,18 @@ async def test_stateful_http_session_id_derives_from_mcp_session_id(collector: C
 
     client = unique(f"http-{kind}")
     seen: list[str] = []
-    server = build(kind, "http-stateful", lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}))
+    server = build(
+        kind,
+        "http-stateful",
+        lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}),
+    )
     async with serve(http_app(server, kind, stateless=False)) as url:
         await _http_session(url, client, seen)
     assert await mcpsight.aflush(10)
     [row] = wait_for(
-        lambda: [s for s in collector.get(f"/sessions?client={client}")["items"] if s["toolCalls"] == 2] or None,
+        lambda: (
+            [s for s in collector.get(f"/sessions?client={client}")["items"] if s["toolCalls"] == 2] or None
+        ),
         "the HTTP session",
     )
     assert row["stateless"] is False and row["errors"] == 1
@@ -152,33 +177,51 @@ async def test_stateful_http_session_id_derives_from_mcp_session_id(collector: C
 
 async def test_stateless_http_requests_are_marked_stateless(collector: Collector, kind: str) -> None:
     client = unique(f"stateless-{kind}")
-    server = build(kind, "http-stateless", lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}))
+    server = build(
+        kind,
+        "http-stateless",
+        lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}),
+    )
     async with serve(http_app(server, kind, stateless=True)) as url:
         await _http_session(url, client, [])
     assert await mcpsight.aflush(10)
     events = wait_for(
-        lambda: [e for s in collector.get("/sessions?stateless=true&limit=200")["items"]
-                 for e in collector.get(f"/sessions/{s['sessionId']}")["events"]
-                 if e["clientName"] == client] or None,
+        lambda: (
+            [
+                e
+                for s in collector.get("/sessions?stateless=true&limit=200")["items"]
+                for e in collector.get(f"/sessions/{s['sessionId']}")["events"]
+                if e["clientName"] == client
+            ]
+            or None
+        ),
         "the stateless events",
     )
     assert {e["eventType"] for e in events} >= {"mcp:initialize", "mcp:tools/call"}
-    assert all(re.fullmatch(r"sl_.+", s["sessionId"]) for s in collector.get("/sessions?stateless=true")["items"])
+    assert all(
+        re.fullmatch(r"sl_.+", s["sessionId"]) for s in collector.get("/sessions?stateless=true")["items"]
+    )
 
 
 async def test_publish_custom_event_lands_in_the_session(collector: Collector) -> None:
     client = unique("custom")
-    server = build("high", "custom", lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}))
+    server = build(
+        "high", "custom", lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url})
+    )
     from support.mcp_line import memory_client
 
     async with memory_client(server, client) as session:
         await session.call_tool("search", {"query": "x"})
         mcpsight.publish_custom_event(
-            server, collector.project_id, {"resource_name": "feedback", "parameters": {"rating": 5, "token": "s3cret"}}
+            server,
+            collector.project_id,
+            {"resource_name": "feedback", "parameters": {"rating": 5, "token": "s3cret"}},
         )
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
     assert await mcpsight.aflush(10)
-    events = wait_for(lambda: [e for e in collector.events(client) if e["eventType"] == "mcpsight:custom"] or None,
-                      "the custom event")
+    events = wait_for(
+        lambda: [e for e in collector.events(client) if e["eventType"] == "mcpsight:custom"] or None,
+        "the custom event",
+    )
     assert events[0]["resourceName"] == "feedback"
     assert events[0]["parameters"] == {"rating": 5, "token": "[REDACTED]"}

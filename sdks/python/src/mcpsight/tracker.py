@@ -108,7 +108,7 @@ class Tracker:
             return await forward(None)
         if call.report_missing:
             answer = report_missing_result()
-            return self.finish(call, codec.from_wire(answer, call.method, None), codec)
+            return self.finish(call, codec.from_wire(answer, call.method, None), codec, recorded=answer)
         changed = call.forwarded_params if call.forwarded_params is not view.params else None
         try:
             result = await forward(changed)
@@ -146,12 +146,15 @@ class Tracker:
             )
             return None
 
-    def finish(self, call: TrackedCall, result: Any, codec: Codec, *, submit: bool = True) -> Any:
-        """Records the outcome; returns what the host should answer (tools/list gains the context
-        argument and get_more_tools)."""
+    def finish(
+        self, call: TrackedCall, result: Any, codec: Codec, *, submit: bool = True, recorded: Any = None
+    ) -> Any:
+        """Records the outcome (``recorded``, else ``result``); returns what the host should answer
+        (tools/list gains the context argument and get_more_tools)."""
         out = result
         try:
-            recorded = result
+            if recorded is None:
+                recorded = result
             if call.method == "tools/list":
                 recorded = codec.to_wire(result)
                 if isinstance(recorded, Mapping):

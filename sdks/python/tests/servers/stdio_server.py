@@ -14,9 +14,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import anyio  # noqa: E402
-import mcpsight  # noqa: E402
-from support.mcp_line import build, lowlevel_of  # noqa: E402
+import anyio
+
+import mcpsight
+from support.mcp_line import build, lowlevel_of
 
 
 def identify(request: Any, context: Any) -> Any:

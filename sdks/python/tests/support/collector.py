@@ -27,7 +27,9 @@ class Collector:
 
     def __init__(self) -> None:
         if not CLI.exists():
-            raise RuntimeError(f"the collector is not built ({CLI}); run npm install (or npm run build) first")
+            raise RuntimeError(
+                f"the collector is not built ({CLI}); run npm install (or npm run build) first"
+            )
         self.data_dir = tempfile.mkdtemp(prefix="mcpsight-python-tests-")
         env = {**os.environ, "MCPSIGHT_ADMIN_TOKEN": ADMIN_TOKEN, "MCPSIGHT_ADMIN_PASSWORD": "python-tests"}
         env.pop("MCPSIGHT_DATABASE_URL", None)
@@ -69,7 +71,9 @@ class Collector:
         return self.get_raw(f"/api/v1/projects/{project}{path}")
 
     def get_raw(self, path: str) -> Any:
-        request = urllib.request.Request(f"{self.url}{path}", headers={"authorization": f"Bearer {ADMIN_TOKEN}"})
+        request = urllib.request.Request(
+            f"{self.url}{path}", headers={"authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
 
@@ -97,7 +101,7 @@ def _match(pattern: str, text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def wait_for(check: Callable[[], T | None | bool], what: str, timeout: float = 15.0) -> T:
+def wait_for(check: Callable[[], T | bool | None], what: str, timeout: float = 15.0) -> T:
     """Polls ``check`` until it returns something other than None/False, or fails naming ``what``."""
     deadline = time.monotonic() + timeout
     last: BaseException | None = None

@@ -188,7 +188,9 @@ def _build_lowlevel(name: str, track: Callable[[Any], Any] | None) -> Any:
         try:
             text = await _call(params.name, params.arguments)
         except Exception as error:
-            return types.CallToolResult(content=[types.TextContent(type="text", text=str(error))], is_error=True)
+            return types.CallToolResult(
+                content=[types.TextContent(type="text", text=str(error))], is_error=True
+            )
         return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
 
     async def on_list_resources(ctx: Any, params: Any) -> Any:
@@ -264,7 +266,9 @@ async def memory_client(server: Any, client: str, version: str = "1.0.0") -> Asy
         anyio.create_task_group() as group,
     ):
         group.start_soon(lambda: low.run(server_read, server_write, low.create_initialization_options()))
-        async with ClientSession(client_read, client_write, client_info=implementation(client, version)) as session:
+        async with ClientSession(
+            client_read, client_write, client_info=implementation(client, version)
+        ) as session:
             await session.initialize()
             yield session
         group.cancel_scope.cancel()
@@ -310,7 +314,7 @@ async def serve(app: Any) -> AsyncIterator[str]:
     server = uvicorn.Server(config)
     async with anyio.create_task_group() as group:
         group.start_soon(lambda: server.serve(sockets=[sock]))
-        while not server.started:
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event for it)
             await anyio.sleep(0.01)
         try:
             yield f"http://127.0.0.1:{port}/mcp"

@@ -25,6 +25,8 @@ from .prepare import Item, prepare
 BATCH_BYTES = 1024 * 1024
 """Most bytes of event JSON in one batch, before gzip."""
 _PREPARE_CHUNK = 256
+_IDLE_WAKE = 1.0
+"""An idle thread still looks for work this often (a safety net; wake-ups come from _enqueue)."""
 
 
 @dataclass
@@ -226,9 +228,13 @@ class Delivery:
                 while job is None:
                     if self._stopped:
                         return
+                    # Cleared before looking again: an item appended after this look finds the
+                    # flag clear and wakes a thread (see _enqueue), so no wake-up is lost.
                     self._wake_pending = False
-                    self._cond.wait(self._wait_time())
                     job = self._next_job()
+                    if job is None:
+                        self._cond.wait(self._wait_time())
+                        job = self._next_job()
             try:
                 if isinstance(job, Batch):
                     self._send(job)
@@ -269,7 +275,7 @@ class Delivery:
             self._tick_due = now + self.flush_interval
         return batch
 
-    def _wait_time(self) -> float | None:
+    def _wait_time(self) -> float:
         now = time.monotonic()
         waits = []
         if self._paused_until > now:
@@ -278,7 +284,7 @@ class Delivery:
             waits.append(max(0.001, self._tick_due - now))
         if self._flushing and (self._queued_events or self._retries):
             waits.append(0.05)
-        return min(waits) if waits else None
+        return min(waits) if waits else _IDLE_WAKE
 
     def _oldest_project(self) -> str:
         queues = self._queues
