@@ -9,8 +9,8 @@ import urllib.request
 from collections.abc import Iterator
 
 import anyio
-import anyio.to_thread
 import anyio.lowlevel
+import anyio.to_thread
 import pytest
 from support.collector import Collector, wait_for
 from support.mcp_line import is_error, text_of
