@@ -293,3 +293,54 @@ def test_every_event_of_the_reference_flow_is_valid_against_the_schema() -> None
     for event in events:
         assert vectors.schema_problems(SCHEMA, event) == [], event
     assert all(lowlevel_of is not None for _ in events)
+
+
+# --- correlation.json ------------------------------------------------------------------------------
+
+CORRELATION = vectors.read("vectors/correlation.json")
+
+
+class _Peer:
+    """The parts of a Starlette request a stateless view reads: headers and the peer's address."""
+
+    def __init__(self, headers: dict[str, str], address: str | None) -> None:
+        self.headers = headers
+        self.client = type("Client", (), {"host": address})() if address is not None else None
+        self.scope: dict[str, Any] = {}
+
+
+@pytest.mark.parametrize("run", CORRELATION["runs"], ids=[run["name"] for run in CORRELATION["runs"]])
+def test_stateless_correlation_and_clients(run: dict[str, Any]) -> None:
+    from mcpsight.correlation import signals_of
+    from mcpsight.request_view import RequestView
+    from mcpsight.stateless_client import StatelessClients
+
+    clients = StatelessClients(run["projectId"])
+    for index, request in enumerate(run["requests"]):
+        params = dict(request.get("params") or {})
+        if "meta" in request:
+            params["_meta"] = request["meta"]
+        view = RequestView(
+            request["method"],
+            params or None,
+            http=_Peer(request.get("headers", {}), request.get("peerAddress")),
+            stateless_transport=True,
+        )
+        result = request.get("result")
+        expected = request["expected"]
+        signals = signals_of(request["method"], view, result)
+        assert {
+            "clientName": signals.client_name,
+            "clientVersion": signals.client_version,
+            "protocolVersion": signals.protocol_version,
+            "address": signals.address,
+            "userAgent": signals.user_agent,
+        } == expected["signals"], index
+        if request["method"] == "initialize" and not request.get("failed"):
+            clients.announce(view, result, float(index))
+        client, correlation_id = clients.resolve(request["method"], view, result, float(index))
+        assert correlation_id == expected["correlationId"], index
+        shown = None if client is None else {"name": client.name, "version": client.version}
+        if shown is not None and shown["version"] is None:
+            del shown["version"]
+        assert shown == expected["client"], index

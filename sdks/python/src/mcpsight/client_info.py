@@ -1,13 +1,11 @@
-"""Who the client is: learned at ``initialize`` on stateful sessions; otherwise read from the request
-itself (``initialize`` params, the ``io.modelcontextprotocol/clientInfo`` ``_meta`` key,
-``X-MCP-Client-Name``/``-Version`` headers), then what the client announced earlier with the same
-credential, and the User-Agent last: a generic HTTP library's User-Agent only when nothing else is
-known.
+"""Who the client is: learned at ``initialize`` on stateful sessions; otherwise what the request
+itself names (``initialize`` params, the ``io.modelcontextprotocol/clientInfo`` ``_meta`` key,
+``X-MCP-Client-Name``/``-Version`` headers); stateless requests then use what their client announced
+at initialize (stateless_client.py), and the User-Agent last.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,35 +13,6 @@ from .event import NameVersion
 from .request_view import RequestView
 
 CLIENT_INFO_META_KEY = "io.modelcontextprotocol/clientInfo"
-
-# User-Agent products of HTTP libraries and tools, not of MCP clients (compared lower-case).
-GENERIC_USER_AGENTS = frozenset(
-    {
-        "python-httpx",
-        "httpx",
-        "python-httpx2",
-        "httpx2",
-        "python-requests",
-        "python-urllib",
-        "aiohttp",
-        "node",
-        "node-fetch",
-        "undici",
-        "axios",
-        "got",
-        "go-http-client",
-        "curl",
-        "wget",
-        "okhttp",
-        "java",
-        "java-http-client",
-        "apache-httpclient",
-        "reqwest",
-        "dart",
-        "ruby",
-        "mozilla",
-    }
-)
 
 
 def _text(value: object) -> str | None:
@@ -73,10 +42,6 @@ def from_user_agent(user_agent: str | None) -> NameVersion | None:
     return NameVersion(first)
 
 
-def is_generic(client: NameVersion) -> bool:
-    return client.name.lower() in GENERIC_USER_AGENTS
-
-
 def announced_client(view: RequestView) -> NameVersion | None:
     """What the request itself says about its client: ``initialize`` params, the ``_meta``
     clientInfo key (2026-07-28 requests), then the ``X-MCP-Client-Name``/``-Version`` headers."""
@@ -98,36 +63,3 @@ def session_client(context: Any) -> NameVersion | None:
     if params is None:
         return None
     return from_info(getattr(params, "client_info", None) or getattr(params, "clientInfo", None))
-
-
-def resolve_client_info(view: RequestView, remembered: NameVersion | None = None) -> NameVersion | None:
-    """The client of a request without a known session client (stateless, or before initialize).
-
-    Example:
-        >>> resolve_client_info(RequestView("tools/call", {}))  # nothing known
-    """
-    announced = announced_client(view)
-    if announced:
-        return announced
-    agent = from_user_agent(view.header("user-agent"))
-    if agent is not None and not is_generic(agent):
-        return agent
-    return remembered or agent
-
-
-def correlation_hint(view: RequestView) -> str | None:
-    """A hint that groups one anonymous stateless client's requests into a session: a hash of
-    stable signals (the ``_meta`` clientInfo, the protocol version header, the client address,
-    the User-Agent). None when there is nothing to hash."""
-    meta = view.meta
-    info = from_info(meta.get(CLIENT_INFO_META_KEY)) if meta else None
-    parts = [
-        f"{info.name}/{info.version or ''}" if info else "",
-        view.header("mcp-protocol-version") or "",
-        view.client_address() or "",
-        view.header("user-agent") or "",
-    ]
-    if not any(parts):
-        return None
-    digest = hashlib.sha256("\n".join(["mcpsight:correlation:v1", *parts]).encode("utf-8", "surrogatepass"))
-    return f"cor_{digest.hexdigest()[:32]}"

@@ -32,6 +32,7 @@ class ExpiringLru(Generic[V]):
             if entry[0] <= now:
                 del self._entries[key]
                 return None
+            self._entries.move_to_end(key)  # most recently used last
             return entry[1]
 
     def has(self, key: str, now: float) -> bool:

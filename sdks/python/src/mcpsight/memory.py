@@ -9,13 +9,12 @@ import threading
 from typing import Any
 
 from .constants import SESSION_IDLE_TIMEOUT
-from .event import NameVersion
 from .lru import ExpiringLru
 from .session import SessionStore
+from .stateless_client import StatelessClients
 from .types import UserIdentity
 
 _MAX_REMEMBERED = 10_000
-_CLIENT_MEMORY_TTL = 24 * 3600.0
 
 
 def identity_changed(previous: UserIdentity | None, current: UserIdentity) -> bool:
@@ -45,8 +44,8 @@ class ProjectMemory:
         """Per tool name: did tools/list get the context argument (so tools/call strips it)?"""
         self._identify_cache: ExpiringLru[UserIdentity | None] | None = None
         self._stateless: ExpiringLru[UserIdentity] = ExpiringLru(SESSION_IDLE_TIMEOUT, _MAX_REMEMBERED)
-        self.clients: ExpiringLru[NameVersion] = ExpiringLru(_CLIENT_MEMORY_TTL, _MAX_REMEMBERED)
-        """The client announced at initialize, per credential fingerprint or correlation hint."""
+        self.stateless_clients = StatelessClients(project_id)
+        """The clients stateless initializes announced, for the requests that follow."""
         self._lock = threading.Lock()
 
     def identify_cache(self, ttl: float | None) -> ExpiringLru[UserIdentity | None] | None:

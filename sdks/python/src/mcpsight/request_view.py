@@ -6,11 +6,13 @@ only this. Nothing here imports the MCP SDK.
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 _AUTH_CONTEXT_MODULE = "mcp.server.auth.middleware.auth_context"
+_IPV4_MAPPED = re.compile(r"::ffff:\d{1,3}(\.\d{1,3}){3}\Z", re.ASCII)
 
 
 def fingerprint(secret: str) -> str:
@@ -112,10 +114,19 @@ class RequestView:
         meta = self.params.get("_meta") if self.params else None
         return meta if isinstance(meta, Mapping) else None
 
-    def client_address(self) -> str | None:
-        client = getattr(self.http, "client", None)
-        host = getattr(client, "host", None)
-        return host if isinstance(host, str) else None
+    def address(self) -> str | None:
+        """The client's IP address: the first ``X-Forwarded-For`` entry without surrounding spaces
+        and tabs (set by a proxy in front), else the connection's peer address. IPv4-mapped IPv6
+        addresses (``::ffff:10.0.0.7``) are written as IPv4, letters in lower case."""
+        forwarded = self.header("x-forwarded-for")
+        address = forwarded.split(",")[0].strip(" \t") if forwarded is not None else ""
+        if not address:
+            host = getattr(getattr(self.http, "client", None), "host", None)
+            address = host if isinstance(host, str) else ""
+        if not address:
+            return None
+        lower = address.lower()
+        return lower[7:] if _IPV4_MAPPED.match(lower) else lower
 
     def auth_user(self) -> Any:
         """The request's authenticated user: from the HTTP request itself (exact per request, also

@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .client_info import correlation_hint, session_client
+from .client_info import announced_client, from_user_agent, session_client
 from .event import (
     Event,
     NameVersion,
@@ -95,14 +95,6 @@ class TrackedCall:
         identity = self.identity
         return identity.value if isinstance(identity, Pending) else identity
 
-    def client(self) -> NameVersion | None:
-        state = self.state
-        if state is not None:
-            known = state.client_info or session_client(self.view.context)
-            if known is not None:
-                return known
-        return self.tracker.remembered_client(self.view)
-
     @property
     def redact(self) -> Any:
         return self.tracker.options.redact
@@ -113,14 +105,29 @@ class TrackedCall:
 
     def build(self) -> Event:
         state = self.state
+        result = wire_form(self.result)
+        correlation_id: str | None = None
+        client: NameVersion | None
+        if state is not None:
+            view = self.view
+            client = (
+                state.client_info
+                or session_client(view.context)
+                or announced_client(view)
+                or from_user_agent(view.header("user-agent"))
+            )
+        else:
+            client, correlation_id = self.tracker.stateless_client(self.method, self.view, result)
         event = new_event(
             self.tracker.project_id,
             state.id if state is not None else None,
-            self.client(),
+            client,
             self.tracker.server_info(),
             event_type_for(self.method),
             self.started_at,
         )
+        if correlation_id is not None:
+            event["correlationId"] = correlation_id
         event["duration"] = self.duration
         params = self.forwarded_params
         name = resource_name_of(params)
@@ -135,18 +142,12 @@ class TrackedCall:
             event["isError"] = True
             event["error"] = self.error
         else:
-            result = wire_form(self.result)
             if result is not None:
                 event["response"] = result
             if isinstance(result, Mapping) and result.get("isError") is True:
                 event["isError"] = True
                 event["error"] = error_data_of_result(result)
-        identity = self.resolved_identity()
-        with_identity(event, identity)
-        if identity is None and state is None:
-            correlation = correlation_hint(self.view)
-            if correlation is not None:
-                event["correlationId"] = correlation
+        with_identity(event, self.resolved_identity())
         if self.tags:
             event["tags"] = self.tags
         if self.properties is not None:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from .client_info import announced_client, from_user_agent, is_generic
+from .client_info import announced_client
 from .constants import CONTEXT_PARAMETER, EVENT_IDENTIFY, REPORT_MISSING_TOOL
 from .detect import DetectedServer
 from .event import NameVersion, new_event
@@ -28,7 +28,7 @@ from .memory import identity_changed, project_memory
 from .options import ResolvedOptions
 from .pending import Pending
 from .pipeline import Pipeline
-from .request_view import RequestView, fingerprint
+from .request_view import RequestView
 from .sanitize import clip
 from .session import SessionState
 from .tasks import spawn
@@ -58,18 +58,6 @@ class WireCodec:
 
 
 WIRE = WireCodec()
-
-
-def client_memory_key(view: RequestView) -> str | None:
-    """Who a request's client is remembered under: its credential, else its address and agent."""
-    credential = view.credential_fingerprint()
-    if credential is not None:
-        return f"credential:{credential}"
-    address, agent = view.client_address(), view.header("user-agent")
-    if address is None and agent is None:
-        return None
-    signals = f"{address}\n{agent}"
-    return f"anonymous:{fingerprint(signals)}"
 
 
 class Tracker:
@@ -160,7 +148,8 @@ class Tracker:
                 if isinstance(recorded, Mapping):
                     out = codec.from_wire(self._decorate_tool_list(recorded), call.method, result)
             elif call.method == "initialize":
-                self._note_client(call)
+                recorded = codec.to_wire(recorded)
+                self._note_client(call, recorded)
             call.settle(recorded, None)
             if submit and self.options.enable_tracing:
                 self.pipeline.submit(call)
@@ -201,18 +190,11 @@ class Tracker:
             self._server_info = (name, version, info)
         return info
 
-    def remembered_client(self, view: RequestView) -> NameVersion | None:
-        """The client of a request outside a known session: what it announces, a specific
-        User-Agent, what its credential's client announced at initialize, a generic User-Agent."""
-        announced = announced_client(view)
-        if announced is not None:
-            return announced
-        agent = from_user_agent(view.header("user-agent"))
-        if agent is not None and not is_generic(agent):
-            return agent
-        key = client_memory_key(view)
-        remembered = self.memory.clients.get(key, time.monotonic()) if key is not None else None
-        return remembered or agent
+    def stateless_client(
+        self, call_method: str, view: RequestView, result: Any
+    ) -> tuple[NameVersion | None, str | None]:
+        """The client and correlation id of a stateless request (docs/PROTOCOL.md, "Stateless sessions")."""
+        return self.memory.stateless_clients.resolve(call_method, view, result, time.monotonic())
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -253,15 +235,13 @@ class Tracker:
             out = with_report_missing_tool(out)
         return out
 
-    def _note_client(self, call: TrackedCall) -> None:
-        announced = announced_client(call.view)
-        if announced is None:
-            return
+    def _note_client(self, call: TrackedCall, result: Any) -> None:
+        """After initialize: the session's client, or (stateless) the client to remember for the
+        requests that follow, before the client can send its next request."""
         if call.state is not None:
-            call.state.client_info = announced
-        key = client_memory_key(call.view)
-        if key is not None:
-            self.memory.clients.set(key, announced, time.monotonic())
+            call.state.client_info = announced_client(call.view)
+        else:
+            self.memory.stateless_clients.announce(call.view, result, time.monotonic())
 
     def _identify_session(self, state: SessionState, view: RequestView) -> None:
         """Stateful: identify once per session on its first tool call, again on a new credential."""
@@ -333,7 +313,7 @@ class Tracker:
     def _emit_identify(
         self, identity: UserIdentity, state: SessionState | None, view: RequestView, at: float
     ) -> None:
-        client = (state.client_info if state is not None else None) or self.remembered_client(view)
+        client = state.client_info if state is not None else self.stateless_client(view.method, view, None)[0]
         event = new_event(
             self.project_id,
             state.id if state is not None else None,
