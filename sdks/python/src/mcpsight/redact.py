@@ -89,19 +89,23 @@ def redact_event(event: Event, fn: Callable[[str], str]) -> Event:
     return sanitize_event(out)
 
 
+# Sanitized events are plain, acyclic JSON values: no circular check needed.
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False, default=str
+)
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, check_circular=False, default=str)
+
+
 def to_json(event: Event) -> bytes:
     """Compact UTF-8 JSON as JavaScript's ``JSON.stringify`` writes it (non-ASCII unescaped).
 
     A lone surrogate (possible in Python strings, never in JavaScript's output) falls back to
     ``\\uXXXX`` escapes, which is still valid JSON.
     """
-    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
     try:
-        return text.encode("utf-8")
+        return _ENCODER.encode(event).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(
-            event, ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=str
-        ).encode()
+        return _ASCII_ENCODER.encode(event).encode()
 
 
 def fit_event_size(event: Event) -> tuple[Event, bytes]:

@@ -94,12 +94,23 @@ def is_secret_key(key: str) -> bool:
     return secret
 
 
+# First characters a credential can start with: b/B, or whitespace (ASCII ≤ 32, or non-ASCII).
+_CREDENTIAL_START = frozenset("bB")
+
+
 def scrub_string(text: str) -> str | None:
     """A placeholder for a string that is a credential, data URL or base64 blob; None otherwise."""
     length = len(text)
-    if length >= 12 and _CREDENTIAL.match(text):
+    if length < 5:
+        return None
+    first = text[0]
+    if (
+        length >= 12
+        and (first in _CREDENTIAL_START or first <= " " or first >= "\x80")
+        and _CREDENTIAL.match(text)
+    ):
         return REDACTED
-    if length >= 5 and text[:5].lower() == "data:" and _DATA_URL.match(text):
+    if (first == "d" or first == "D") and text[:5].lower() == "data:" and _DATA_URL.match(text):
         return f"[data URL, {utf16_len(text)} chars]"
     if length >= _BASE64_MIN_LENGTH and text.isascii():
         compact = text.replace("\r\n", "").replace("\n", "") if "\n" in text else text
@@ -147,6 +158,8 @@ def _binary_placeholder(kind: str, value: object) -> str:
 def _walk(value: Any, depth: int, max_string: int, ancestors: list[int]) -> Any:
     kind = type(value)
     if kind is str:
+        if len(value) < 5 and max_string >= 8:
+            return value  # too short for a placeholder, and within the limit
         scrubbed = scrub_string(value)
         return scrubbed if scrubbed is not None else truncate(value, max_string)
     if value is None or kind is bool or kind is int:
@@ -169,28 +182,42 @@ def _walk_container(value: Any, depth: int, max_string: int, ancestors: list[int
         if isinstance(value, Mapping):
             return _walk_object(value, depth, max_string, ancestors)
         out: list[Any] = []
+        deeper = depth + 1
         for item in value:
-            walked = _walk(item, depth + 1, max_string, ancestors)
+            walked = _walk(item, deeper, max_string, ancestors)
             out.append(None if walked is _OMIT else walked)
         return out
     finally:
         ancestors.pop()
 
 
+_SCALARS = (type(None), bool, int, float)
+
+
 def _walk_object(obj: Mapping[Any, Any], depth: int, max_string: int, ancestors: list[int]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     kind = obj.get("type")
-    binary = kind if isinstance(kind, str) and (kind == "image" or kind == "audio") else None
+    binary = kind if kind == "image" or kind == "audio" else None
+    deeper = depth + 1
     for raw_key, item in obj.items():
-        key = _json_key(raw_key)
+        key = raw_key if type(raw_key) is str else _json_key(raw_key)
+        item_type = type(item)
         if binary is not None and key == "data":
             out[key] = _binary_placeholder(binary, item)
-        elif key == "blob" and isinstance(item, str):
+        elif item_type in _SCALARS:
+            # null, numbers and booleans are kept under any key (max_tokens: 100 is no secret).
+            out[key] = item if item_type is not float else _walk(item, deeper, max_string, ancestors)
+        elif key == "blob" and item_type is str:
             out[key] = _binary_placeholder("blob", item)
-        elif item is not None and not isinstance(item, bool | int | float) and is_secret_key(key):
-            out[key] = REDACTED
+        elif is_secret_key(key):
+            # Strings, arrays and objects; numbers and booleans of other types are walked.
+            out[key] = (
+                _walk(item, deeper, max_string, ancestors) if isinstance(item, int | float) else REDACTED
+            )
+        elif item_type is str and len(item) < 5 and max_string >= 8:
+            out[key] = item
         else:
-            walked = _walk(item, depth + 1, max_string, ancestors)
+            walked = _walk(item, deeper, max_string, ancestors)
             if walked is not _OMIT:
                 out[key] = walked
     return out
