@@ -34,10 +34,11 @@ from typing import Any
 os.environ["HOME"] = tempfile.mkdtemp(prefix="mcpsight-bench-home-")  # the peers' log files go here
 os.environ.setdefault("DISABLE_DIAGNOSTICS", "true")
 
-import anyio  # noqa: E402
-import mcpsight  # noqa: E402
-from mcp.server.fastmcp import FastMCP  # noqa: E402
-from mcp.shared.memory import create_connected_server_and_client_session  # noqa: E402
+import anyio
+from mcp.server.fastmcp import FastMCP
+from mcp.shared.memory import create_connected_server_and_client_session
+
+import mcpsight
 
 VARIANTS = ("untracked", "mcpsight", "agentcat", "mcpeye")
 PROJECT = "proj_bench"
@@ -124,7 +125,9 @@ async def latency(sink: str, rounds: int, calls: int) -> None:
                 else:
                     await anyio.sleep(0.05)
     base = per_round["untracked"]
-    print("| variant | median µs | p90 µs | mean µs | ratio (median of round ratios) | added µs | CPU µs/call |")
+    print(
+        "| variant | median µs | p90 µs | mean µs | ratio (median of round ratios) | added µs | CPU µs/call |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for variant in VARIANTS:
         ratios = [value / base[i] for i, value in enumerate(per_round[variant])]
@@ -202,7 +205,9 @@ def throughput(sink: str, events: int, paced: float | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a short run that proves the benchmark works")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--calls", type=int, default=400)
@@ -212,8 +217,12 @@ def main() -> None:
         args.rounds, args.calls, args.events = 4, 50, 10_000
     import importlib.metadata as metadata
 
-    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("mcpsight", "mcp", "agentcat", "mcpeye"))
-    print(f"# Python SDK benchmark — {platform.python_implementation()} {platform.python_version()}, {versions}")
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}" for name in ("mcpsight", "mcp", "agentcat", "mcpeye")
+    )
+    print(
+        f"# Python SDK benchmark — {platform.python_implementation()} {platform.python_version()}, {versions}"
+    )
     print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     sink_process, sink = start_sink()
     try:

@@ -31,7 +31,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         global others
         raw = self.rfile.read(int(self.headers.get("content-length", "0")))
         if self.path.endswith("/v1/batch"):
@@ -46,7 +46,7 @@ class Handler(BaseHTTPRequestHandler):
                 others += 1
             self._answer({})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         with lock:
             self._answer({"events": len(ids), "requests": others})
 

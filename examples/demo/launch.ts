@@ -3,14 +3,49 @@
 // servers on a free port. Shared by the demo and the tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 export const EXAMPLES_DIR = fileURLToPath(new URL("..", import.meta.url));
 
-export type StdioExample = "basic" | "token-auth" | "error-handling" | "anonymous" | "migrating-from-mcpcat";
-export type HttpExample = "api-key" | "mcp-auth";
+export type StdioExample =
+  | "basic"
+  | "token-auth"
+  | "error-handling"
+  | "anonymous"
+  | "migrating-from-mcpcat"
+  | "python/basic"
+  | "python/anonymous";
+export type HttpExample = "api-key" | "mcp-auth" | "python/api_key";
+
+/** The Python examples' directory (run as `python -m <example>.server` from there). */
+export const PYTHON_EXAMPLES_DIR = fileURLToPath(new URL("../python", import.meta.url));
+
+/**
+ * A Python interpreter with mcpsight and mcp installed, for the Python examples:
+ * `MCPSIGHT_DEMO_PYTHON`, else an environment made by `sdks/python/scripts/test.sh --setup`.
+ */
+export function pythonInterpreter(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.MCPSIGHT_DEMO_PYTHON) return env.MCPSIGHT_DEMO_PYTHON;
+  const venvs = fileURLToPath(new URL("../../sdks/python/.venvs", import.meta.url));
+  return ["mcp2", "mcp1"].map((name) => join(venvs, name, "bin", "python")).find((path) => existsSync(path));
+}
+
+/** How to start an example: TypeScript ones with Node and tsx, Python ones as modules. */
+function command(name: StdioExample | HttpExample): { command: string; args: string[]; cwd: string } {
+  if (name.startsWith("python/")) {
+    const python = pythonInterpreter();
+    if (!python) throw new Error(`no Python environment for ${name}: set MCPSIGHT_DEMO_PYTHON`);
+    return {
+      command: python,
+      args: ["-m", `${name.slice("python/".length)}.server`],
+      cwd: PYTHON_EXAMPLES_DIR,
+    };
+  }
+  return { command: process.execPath, args: nodeArgs(exampleEntry(name)), cwd: EXAMPLES_DIR };
+}
 
 /** Where an example sends its events (MCPSIGHT_URL and MCPSIGHT_PROJECT_ID). */
 export interface CollectorTarget {
@@ -41,13 +76,7 @@ export function stdioTransport(
   name: StdioExample,
   target: CollectorTarget,
 ): { transport: StdioClientTransport; stderr: () => string } {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: nodeArgs(exampleEntry(name)),
-    cwd: EXAMPLES_DIR,
-    env: exampleEnv(target),
-    stderr: "pipe",
-  });
+  const transport = new StdioClientTransport({ ...command(name), env: exampleEnv(target), stderr: "pipe" });
   const chunks: string[] = [];
   transport.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
   return { transport, stderr: () => chunks.join("") };
@@ -68,8 +97,9 @@ export async function startHttpExample(
   target: CollectorTarget,
   timeoutMs = 30_000,
 ): Promise<HttpExampleProcess> {
-  const child: ChildProcess = spawn(process.execPath, nodeArgs(exampleEntry(name)), {
-    cwd: EXAMPLES_DIR,
+  const started = command(name);
+  const child: ChildProcess = spawn(started.command, started.args, {
+    cwd: started.cwd,
     env: exampleEnv(target, { PORT: "0" }),
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -5,12 +5,19 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type ConnectedClient, connectHttp, connectStdio } from "./clients.js";
-import { EXAMPLES_DIR, type HttpExample, type HttpExampleProcess, startHttpExample } from "./launch.js";
+import {
+  EXAMPLES_DIR,
+  type HttpExample,
+  type HttpExampleProcess,
+  pythonInterpreter,
+  startHttpExample,
+} from "./launch.js";
 import { DEMO_PROJECT_NAME, type DemoPlatform, startPlatform } from "./platform.js";
 import {
   PERSONAS,
   type Persona,
   type PlannedCall,
+  PYTHON_PERSONAS,
   randomCalls,
   tourCalls,
   withPersonaArgs,
@@ -25,7 +32,9 @@ Options:
   --exit              exit when the traffic ends instead of keeping the dashboard up
   -h, --help          this help
 
-Environment: MCPSIGHT_ADMIN_PASSWORD (default "mcpsight-demo"), MCPSIGHT_ADMIN_TOKEN.`;
+Environment: MCPSIGHT_ADMIN_PASSWORD (default "mcpsight-demo"), MCPSIGHT_ADMIN_TOKEN,
+MCPSIGHT_DEMO_PYTHON (a Python with mcpsight and mcp for the Python examples; default: the
+environment sdks/python/scripts/test.sh --setup makes, else they are left out).`;
 
 const CONCURRENCY = 3;
 
@@ -75,8 +84,7 @@ async function runSession(
   let connected: ConnectedClient | undefined;
   let errors = 0;
   try {
-    const server =
-      who.example === "api-key" || who.example === "mcp-auth" ? http.get(who.example) : undefined;
+    const server = http.get(who.example as HttpExample);
     connected = server
       ? await connectHttp(server.url, who.client, who.headers)
       : await connectStdio(who.example as Exclude<Persona["example"], HttpExample>, platform, who.client);
@@ -138,24 +146,36 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const python = pythonInterpreter();
+  const personas = python ? [...PERSONAS, ...PYTHON_PERSONAS] : PERSONAS;
   const http = new Map<HttpExample, HttpExampleProcess>();
-  for (const name of ["api-key", "mcp-auth"] as const) http.set(name, await startHttpExample(name, platform));
+  const httpExamples: HttpExample[] = [
+    "api-key",
+    "mcp-auth",
+    ...(python ? (["python/api_key"] as const) : []),
+  ];
+  for (const name of httpExamples) http.set(name, await startHttpExample(name, platform));
   write(
     `  Example servers: api-key ${http.get("api-key")?.url} (stateless), mcp-auth ${http.get("mcp-auth")?.url}`,
+  );
+  write(
+    python
+      ? `  Python examples with ${python}: basic, anonymous (stdio), api_key ${http.get("python/api_key")?.url} (stateless)`
+      : "  Python examples left out: no Python environment (run sdks/python/scripts/test.sh --setup, or set MCPSIGHT_DEMO_PYTHON)",
   );
   write(`  Generating traffic for ${(durationMs / 1000).toFixed(0)}s (Ctrl-C stops it)…\n`);
 
   const random = mulberry32(Date.now());
   const totals: Totals = { sessions: 0, calls: 0, errors: 0, failures: 0 };
   // First round: every persona once with every kind of call. Then random sessions until the end.
-  const tour = PERSONAS.map((who) => ({ who, calls: tourCalls(random) }));
+  const tour = personas.map((who) => ({ who, calls: tourCalls(random) }));
   const deadline = Date.now() + durationMs;
   const next = (): { who: Persona; calls: PlannedCall[] } | undefined => {
     if (stopping) return undefined;
     const planned = tour.shift();
     if (planned) return planned;
     if (Date.now() >= deadline) return undefined;
-    return { who: PERSONAS[Math.floor(random() * PERSONAS.length)] as Persona, calls: randomCalls(random) };
+    return { who: personas[Math.floor(random() * personas.length)] as Persona, calls: randomCalls(random) };
   };
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {

@@ -25,12 +25,14 @@ T = TypeVar("T")
 class Collector:
     """A collector on a free port over a temporary data directory, with its default project."""
 
-    def __init__(self) -> None:
+    def __init__(self, data_dir: str | None = None) -> None:
+        """A fresh data directory, or ``data_dir`` (kept when closed: the caller owns it)."""
         if not CLI.exists():
             raise RuntimeError(
                 f"the collector is not built ({CLI}); run npm install (or npm run build) first"
             )
-        self.data_dir = tempfile.mkdtemp(prefix="mcpsight-python-tests-")
+        self.owns_data = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="mcpsight-python-tests-")
         env = {**os.environ, "MCPSIGHT_ADMIN_TOKEN": ADMIN_TOKEN, "MCPSIGHT_ADMIN_PASSWORD": "python-tests"}
         env.pop("MCPSIGHT_DATABASE_URL", None)
         self.process = subprocess.Popen(
@@ -48,17 +50,23 @@ class Collector:
         assert self.process.stdout is not None
         url = project = None
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (url is None or project is None):
+        fresh = self.owns_data
+        while time.monotonic() < deadline and (url is None or (fresh and project is None)):
             line = self.process.stdout.readline()
             if not line:
                 break
             self.output.append(line)
             url = url or _match(r"listening on (http://\S+)", line)
             project = project or _match(r"\((proj_[a-z0-9]+)\)", line)
-        if url is None or project is None:
+        if url is None or (fresh and project is None):
             self.close()
             raise RuntimeError("the collector did not start:\n" + "".join(self.output))
-        return url, project
+        return url, project or ""
+
+    def project_named(self, name: str) -> str:
+        """The id of a project by its name (for a data directory a collector used before)."""
+        projects = self.get_raw("/api/v1/projects")["items"]
+        return next(project["id"] for project in projects if project["name"] == name)
 
     def _drain(self) -> None:
         assert self.process.stdout is not None
@@ -93,7 +101,8 @@ class Collector:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.owns_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def _match(pattern: str, text: str) -> str | None:
