@@ -132,10 +132,11 @@ async def latency(sink: str, rounds: int, calls: int) -> None:
     for variant in VARIANTS:
         ratios = [value / base[i] for i, value in enumerate(per_round[variant])]
         median = statistics.median(samples[variant])
+        added = median - statistics.median(samples["untracked"])
         print(
             f"| {variant} | {median:.1f} | {percentile(samples[variant], 0.9):.1f} | "
             f"{statistics.fmean(samples[variant]):.1f} | {statistics.median(ratios):.3f} "
-            f"({min(ratios):.3f}–{max(ratios):.3f}) | {median - statistics.median(samples['untracked']):+.1f} | "
+            f"({min(ratios):.3f}–{max(ratios):.3f}) | {added:+.1f} | "
             f"{cpu[variant] / (rounds * calls) * 1e6:.1f} |"
         )
 
