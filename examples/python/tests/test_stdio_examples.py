@@ -24,17 +24,6 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
 
 
-def session_of(collector: Collector, client: str, tool_calls: int) -> dict[str, Any]:
-    return wait_for(
-        lambda: next(
-            (s for s in collector.get(f"/sessions?client={client}")["items"] if s["toolCalls"] >= tool_calls),
-            None,
-        ),
-        f"the session of {client}",
-        30,
-    )
-
-
 @pytest.mark.parametrize(
     ("example", "server_name"), [("basic", "notes-basic"), ("migrating_from_mcpcat", "notes-mcpcat")]
 )
@@ -55,7 +44,7 @@ async def test_the_user_id_argument_identifies_the_session(
             {"user_id": "u_ada", "title": "Retro", "body": "Went well.", "context": "Ada notes the retro"},
         )
         assert text_of(created) == "Created note #5."
-    row = session_of(collector, client, 2)
+    row = collector.session_of(client, 2)
     assert row["userId"] == "u_ada" and row["userName"] == "Ada Lovelace"
     assert (row["clientVersion"], row["serverName"], row["stateless"], row["errors"]) == (
         "2.0.0",
@@ -89,7 +78,7 @@ async def test_token_auth_maps_a_token_to_its_user_and_never_records_it(collecto
                 "search_notes", {"token": token, "query": "rota", "context": "checking who is on call"}
             )
             assert "On-call rota" in text_of(result)
-        row = session_of(collector, client, 1)
+        row = collector.session_of(client, 1)
         assert row["userId"] == expected and row["stateless"] is False
         events = collector.get(f"/sessions/{row['sessionId']}")["events"]
         assert token not in json.dumps(events)
@@ -119,7 +108,7 @@ async def _error_session(
             await anyio.to_thread.run_sync(
                 lambda: wait_for(lambda: stderr_before_exit in stdio.stderr(), stderr_before_exit)
             )
-    return session_of(collector, client, 2), stdio.stderr(), first_call
+    return collector.session_of(client, 2), stdio.stderr(), first_call
 
 
 async def test_error_handling_identifies_users_whose_lookup_works(collector: Collector) -> None:
@@ -156,7 +145,7 @@ async def test_anonymous_sessions_keep_errors_intents_and_missing_tool_reports(c
         )
         assert is_error(failed)
         await stdio.session.call_tool("get_more_tools", {"context": "wanted to export all notes as a PDF"})
-    row = session_of(collector, client, 3)
+    row = collector.session_of(client, 3)
     assert (row["userId"], row["errors"], row["serverName"], row["stateless"]) == (
         None,
         1,

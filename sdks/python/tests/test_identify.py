@@ -28,16 +28,6 @@ def tracker(collector: Collector, **options: Any) -> Any:
     )
 
 
-def session_of(collector: Collector, client: str, tool_calls: int) -> dict[str, Any]:
-    return wait_for(
-        lambda: next(
-            (s for s in collector.get(f"/sessions?client={client}")["items"] if s["toolCalls"] >= tool_calls),
-            None,
-        ),
-        f"the session of {client}",
-    )
-
-
 async def test_stateful_identify_runs_once_on_the_first_tool_call(collector: Collector, kind: str) -> None:
     client = unique(f"once-{kind}")
     seen: list[tuple[str, str | None, Any, bool]] = []
@@ -59,7 +49,7 @@ async def test_stateful_identify_runs_once_on_the_first_tool_call(collector: Col
 
     # The first tool call's request, as received (the intent still in it), and the request context.
     assert seen == [("tools/call", "search", {"query": "a", "context": "looking"}, True)]
-    row = session_of(collector, client, 3)
+    row = collector.session_of(client, 3)
     assert row["userId"] == f"u_{client}" and row["userName"] == "Ada Lovelace"
     events = collector.events(client)
     # initialize and tools/list came before identify, and belong to the user too.
@@ -81,7 +71,7 @@ async def test_a_sync_identify_works_too_and_dicts_are_identities(collector: Col
     async with memory_client(server, client) as session:
         await session.call_tool("search", {"query": "x"})
     assert await mcpsight.aflush(10)
-    assert session_of(collector, client, 1)["userName"] == "Grace"
+    assert collector.session_of(client, 1)["userName"] == "Grace"
     # A sync identify runs in a worker thread, so a slow one cannot hold up the event loop.
     assert threads and threads[0] != threading.main_thread().name
 
@@ -105,7 +95,7 @@ async def test_identify_never_delays_the_tool_result(collector: Collector, kind:
         await session.call_tool("search", {"query": "again"})
     assert await mcpsight.aflush(10)
     assert finished == ["identify"]
-    assert session_of(collector, client, 2)["userId"] == f"u_{client}"
+    assert collector.session_of(client, 2)["userId"] == f"u_{client}"
 
 
 @pytest.mark.parametrize(
@@ -141,7 +131,7 @@ async def test_identify_failures_leave_the_session_anonymous_with_one_warning(
             assert text_of(result).startswith("found ok")
     assert await mcpsight.aflush(10)
     for client in clients:
-        row = session_of(collector, client, 1)
+        row = collector.session_of(client, 1)
         assert row["userId"] is None and row["errors"] == 0
     if warning is None:
         assert log.warnings == []

@@ -85,6 +85,21 @@ class Collector:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
 
+    def session_of(self, client: str, tool_calls: int, timeout: float = 30.0) -> dict[str, Any]:
+        """The session row of a client name once it has ``tool_calls`` tool calls."""
+        return wait_for(
+            lambda: next(
+                (
+                    s
+                    for s in self.get(f"/sessions?client={urllib.parse.quote(client)}")["items"]
+                    if s["toolCalls"] >= tool_calls
+                ),
+                None,
+            ),
+            f"the session of {client}",
+            timeout,
+        )
+
     def events(self, client: str) -> list[dict[str, Any]]:
         """Every event of the sessions of a client name, oldest first."""
         sessions = self.get(f"/sessions?client={urllib.parse.quote(client)}&limit=200")["items"]

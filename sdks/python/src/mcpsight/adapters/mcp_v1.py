@@ -287,8 +287,8 @@ class RunConnection:
             self.tracker.log.warn_once("track:initialize", f"could not record initialize ({error}).")
 
 
-class _ReadObserver:
-    """The connection's inbound stream, watched for ``initialize`` and the HTTP session id."""
+class _StreamProxy:
+    """A memory stream of the connection, passed through; subclasses watch what goes by."""
 
     def __init__(self, inner: Any, connection: RunConnection) -> None:
         self._inner = inner
@@ -297,12 +297,16 @@ class _ReadObserver:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def __aenter__(self) -> _ReadObserver:
+    async def __aenter__(self) -> Any:
         await self._inner.__aenter__()
         return self
 
     async def __aexit__(self, *exc: Any) -> Any:
         return await self._inner.__aexit__(*exc)
+
+
+class _ReadObserver(_StreamProxy):
+    """The connection's inbound stream, watched for ``initialize`` and the HTTP session id."""
 
     def __aiter__(self) -> _ReadObserver:
         return self
@@ -320,22 +324,8 @@ class _ReadObserver:
         return item
 
 
-class _WriteObserver:
+class _WriteObserver(_StreamProxy):
     """The connection's outbound stream, watched for the response to ``initialize``."""
-
-    def __init__(self, inner: Any, connection: RunConnection) -> None:
-        self._inner = inner
-        self._connection = connection
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    async def __aenter__(self) -> _WriteObserver:
-        await self._inner.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: Any) -> Any:
-        return await self._inner.__aexit__(*exc)
 
     async def send(self, item: Any) -> None:
         if self._connection.awaiting is not None:
