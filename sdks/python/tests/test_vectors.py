@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import mcp.types as mcp_types
 import pytest
 
 import mcpsight
@@ -104,7 +105,7 @@ def reference_server(kind: str) -> Any:
     def echo(text: str) -> str:
         return text
 
-    def fail_result() -> Any:
+    def fail_result() -> mcp_types.CallToolResult:  # a module-level name: FastMCP resolves it
         return types.CallToolResult(content=[text_content], isError=True)
 
     def fail_throw() -> str:
