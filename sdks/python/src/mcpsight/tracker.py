@@ -306,7 +306,7 @@ class Tracker:
         if not spawn(run):
             self.log.warn_once(
                 "identify:loop",
-                "identify needs a running event loop (asyncio or trio); the request stays anonymous.",
+                "identify needs a running event loop; the request stays anonymous.",
             )
             settle(None)
 
