@@ -207,6 +207,19 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   `
   DROP TRIGGER users_search_rename;
   `,
+  // Access for a team: a member's role per project, and read tokens that belong to a project
+  // (not to an account). Earlier memberships only ever read, so they become viewers.
+  `
+  ALTER TABLE memberships ADD COLUMN role TEXT NOT NULL DEFAULT 'viewer';
+  CREATE TABLE project_tokens (
+    pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    project_pk INTEGER NOT NULL REFERENCES projects(pk) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    created_by INTEGER REFERENCES accounts(pk) ON DELETE SET NULL, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX project_tokens_project ON project_tokens (project_pk, created_at);
+  CREATE INDEX auth_sessions_account ON auth_sessions (account_pk);
+  `,
 ];
 
 export function migrate(db: Database): void {

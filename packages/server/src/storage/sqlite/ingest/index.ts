@@ -20,10 +20,13 @@ import {
   type UserState,
 } from "./state.js";
 
-const INSERT_EVENT = `INSERT OR IGNORE INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name,
+// ON CONFLICT on the id only: `INSERT OR IGNORE` would also skip a row that breaks a NOT NULL
+// constraint and count it as a duplicate, acknowledging an event that was never stored.
+const INSERT_EVENT = `INSERT INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name,
   duration, is_error, error, user_intent, parameters, response, identify, client_name, client_version, server_name,
   server_version, sdk_language, sdk_version, tags, properties)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (project_pk, event_id) DO NOTHING`;
 
 /**
  * Writes one batch inside the caller's transaction: events, then the derived sessions, users and

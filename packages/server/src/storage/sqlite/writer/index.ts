@@ -56,6 +56,9 @@ function withoutLoaders(argv: string[]): string[] {
   return kept;
 }
 
+/** The writer cannot take batches (closed, or its thread stopped): the database is unavailable. */
+const writerError = (message: string) => Object.assign(new Error(message), { code: "ERR_INGEST_WRITER" });
+
 interface Pending {
   resolve(result: IngestResult): void;
   reject(error: Error): void;
@@ -77,7 +80,7 @@ export class WorkerWriter implements IngestWriter {
   constructor(private readonly path: string) {}
 
   ingest(events: Event[], droppedEvents: number): Promise<IngestResult> {
-    if (this.closing) return Promise.reject(new Error("The ingest writer is closed."));
+    if (this.closing) return Promise.reject(writerError("The ingest writer is closed."));
     const port = this.port ?? this.start();
     const id = this.nextId++;
     return new Promise<IngestResult>((resolve, reject) => {
@@ -118,7 +121,7 @@ export class WorkerWriter implements IngestWriter {
       this.pending.clear();
     };
     worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`The ingest writer stopped (exit code ${code}).`)));
+    worker.on("exit", (code) => fail(writerError(`The ingest writer stopped (exit code ${code}).`)));
     this.worker = worker;
     this.port = port1;
     this.hold(false);
