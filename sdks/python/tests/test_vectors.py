@@ -345,3 +345,48 @@ def test_stateless_correlation_and_clients(run: dict[str, Any]) -> None:
         if shown is not None and shown["version"] is None:
             del shown["version"]
         assert shown == expected["client"], index
+
+
+# --- responses.json ----------------------------------------------------------------------------------
+
+RESPONSES = vectors.read("vectors/responses.json")
+
+
+@pytest.mark.parametrize("case", RESPONSES["cases"], ids=[case["name"] for case in RESPONSES["cases"]])
+def test_what_the_sdk_does_with_each_answer(case: dict[str, Any]) -> None:
+    import json
+
+    from mcpsight.delivery.post import outcome_of
+    from mcpsight.delivery.worker import verdict
+
+    response = case["response"]
+    events = case["request"]["body"]["events"]
+    decided = verdict(len(events), outcome_of(response["status"], None, json.dumps(response["body"])))
+    assert list(decided.delivered) == case["sdk"]["delivered"]
+    assert list(decided.dropped) == case["sdk"]["dropped"]
+    assert decided.retry is case["sdk"]["retry"]
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "retry", "wait"),
+    [
+        (413, None, False, None),
+        (415, None, False, None),
+        (408, None, True, None),
+        (429, "2", True, 2.0),
+        (503, "5", True, 5.0),
+        (500, None, True, None),
+    ],
+)
+def test_answers_the_collector_does_not_give_here(
+    status: int, retry_after: str | None, retry: bool, wait: float | None
+) -> None:
+    """The vectors' note: 413/415 drop, 408/429/5xx retry, honouring Retry-After."""
+    from mcpsight.delivery.post import outcome_of
+    from mcpsight.delivery.worker import verdict
+
+    outcome = outcome_of(status, retry_after, '{"error": {"code": "x", "message": "y"}}')
+    decided = verdict(3, outcome)
+    assert decided.retry is retry
+    assert decided.dropped == (() if retry else (0, 1, 2))
+    assert outcome.retry_after == wait

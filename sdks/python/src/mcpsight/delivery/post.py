@@ -82,13 +82,7 @@ class Target:
         except Exception as error:
             self.close()
             return PostOutcome("retry", reason=f"{type(error).__name__}: {error}")
-        if 200 <= status < 300:
-            return PostOutcome("sent", status, rejected=_rejections(text))
-        if status in (408, 429) or status >= 500:
-            return PostOutcome("retry", status, f"HTTP {status}", parse_retry_after(retry_after))
-        if status == 404:
-            return PostOutcome("not_found", status, _error_message(text))
-        return PostOutcome("rejected", status, _error_message(text))
+        return outcome_of(status, retry_after, text)
 
     def _send(self, headers: dict[str, str], body: bytes) -> tuple[int, str | None, str]:
         for attempt in (1, 2):
@@ -106,6 +100,17 @@ class Target:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+
+def outcome_of(status: int, retry_after: str | None, text: str) -> PostOutcome:
+    """What the collector's answer means for the batch (docs/PROTOCOL.md, "Answers")."""
+    if 200 <= status < 300:
+        return PostOutcome("sent", status, rejected=_rejections(text))
+    if status in (408, 429) or status >= 500:
+        return PostOutcome("retry", status, f"HTTP {status}", parse_retry_after(retry_after))
+    if status == 404:
+        return PostOutcome("not_found", status, _error_message(text))
+    return PostOutcome("rejected", status, _error_message(text))
 
 
 def _rejections(text: str) -> list[Rejection]:

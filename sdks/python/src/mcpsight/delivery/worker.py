@@ -41,6 +41,26 @@ class Batch:
     attempts: int = 0
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What happens to a batch's events after an answer: delivered and dropped indexes, or a retry."""
+
+    delivered: tuple[int, ...]
+    dropped: tuple[int, ...]
+    retry: bool
+
+
+def verdict(count: int, outcome: PostOutcome) -> Verdict:
+    """2xx: delivered, but for the indexes ``rejected`` lists (dropped for good: a retry would fail
+    the same way); 408/429/5xx/network: retried; any other answer: the whole batch dropped."""
+    if outcome.kind == "retry":
+        return Verdict((), (), True)
+    if outcome.kind != "sent":
+        return Verdict((), tuple(range(count)), False)
+    refused = {r.index for r in outcome.rejected if 0 <= r.index < count}
+    return Verdict(tuple(i for i in range(count) if i not in refused), tuple(sorted(refused)), False)
+
+
 @dataclass
 class Stats:
     """What the delivery did since the process started."""
@@ -419,7 +439,8 @@ class Delivery:
 
     def _settle(self, batch: Batch, outcome: PostOutcome) -> None:
         count = len(batch.events)
-        if outcome.kind == "retry" and not self._stopped:
+        decided = verdict(count, outcome)
+        if decided.retry and not self._stopped:
             self._failures += 1
             delay = (
                 outcome.retry_after if outcome.retry_after is not None else backoff_delay(self._failures - 1)
@@ -442,7 +463,9 @@ class Delivery:
             if self._failures:
                 self.log.debug("collector reachable again")
             self._failures = 0
-            self._count_rejections(batch, outcome)
+            self._stats.sent += len(decided.delivered)
+            if decided.dropped:
+                self._count_rejections(outcome, len(decided.dropped))
             return
         self._stats.dropped += count
         self._stats.failed_batches += 1
@@ -465,13 +488,9 @@ class Delivery:
         else:
             self.log.debug(f"dropping {count} events after shutdown ({outcome.reason})")
 
-    def _count_rejections(self, batch: Batch, outcome: PostOutcome) -> None:
-        indexes = {r.index for r in outcome.rejected if 0 <= r.index < len(batch.events)}
-        self._stats.sent += len(batch.events) - len(indexes)
-        if not indexes:
-            return
-        self._stats.rejected += len(indexes)
-        self._stats.dropped += len(indexes)
+    def _count_rejections(self, outcome: PostOutcome, refused: int) -> None:
+        self._stats.rejected += refused
+        self._stats.dropped += refused
         seen: set[str] = set()
         for rejection in outcome.rejected:
             counts = self._stats.rejections_by_code
