@@ -146,6 +146,9 @@ export interface StoredEvent {
   sdkVersion: string | null;
   tags: Record<string, string> | null;
   properties: JsonObject | null;
+  /** W3C trace and span id of the request, when the SDK or the OTLP span had them. */
+  traceId: string | null;
+  spanId: string | null;
 }
 
 /** A session with one page of its events, oldest first (the replay). */

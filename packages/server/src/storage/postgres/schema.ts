@@ -242,6 +242,8 @@ ${EVENTS_TABLE}
   CREATE INDEX project_tokens_project ON project_tokens (project_pk, created_at);
   CREATE INDEX auth_sessions_account ON auth_sessions (account_pk);
   `,
+  // The W3C trace and span id of a request, shown in the replay (as in SQLite).
+  "ALTER TABLE events ADD COLUMN trace_id TEXT, ADD COLUMN span_id TEXT;",
 ];
 
 /**

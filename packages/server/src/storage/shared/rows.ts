@@ -40,6 +40,8 @@ export interface EventRow {
   sdk_version: string | null;
   tags: string | null;
   properties: string | null;
+  trace_id: string | null;
+  span_id: string | null;
   /** Joined: the attributed user's public id. */
   user_id: string | null;
 }
@@ -71,6 +73,8 @@ export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent 
     sdkVersion: row.sdk_version,
     tags: fromJson<Record<string, string>>(row.tags),
     properties: fromJson<JsonObject>(row.properties),
+    traceId: row.trace_id,
+    spanId: row.span_id,
   };
 }
 

@@ -220,6 +220,9 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   CREATE INDEX project_tokens_project ON project_tokens (project_pk, created_at);
   CREATE INDEX auth_sessions_account ON auth_sessions (account_pk);
   `,
+  // The W3C trace and span id of a request (events from OTLP, or SDKs that know them), shown in
+  // the replay so a call can be looked up in a tracing tool.
+  "ALTER TABLE events ADD COLUMN trace_id TEXT; ALTER TABLE events ADD COLUMN span_id TEXT;",
 ];
 
 export function migrate(db: Database): void {

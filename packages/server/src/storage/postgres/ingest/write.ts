@@ -108,15 +108,17 @@ export function insertEvents(db: Sql, projectPk: number, written: Written[]): Pr
     sdk: e.sdkVersion,
     tags: toJson(e.tags),
     props: toJson(e.properties),
+    trace: e.traceId,
+    span: e.spanId,
   }));
   return run(
     db,
     `INSERT INTO events (project_pk, pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration,
        is_error, error, user_intent, parameters, response, identify, client_name, client_version, server_name,
-       server_version, sdk_language, sdk_version, tags, properties)
+       server_version, sdk_language, sdk_version, tags, properties, trace_id, span_id)
      SELECT $1, * FROM json_to_recordset($2::json) AS x(pk bigint, id text, s bigint, u bigint, ts bigint,
        type text, tool text, ms float8, err bool, error text, intent text, p text, r text, who text, cn text,
-       cv text, sn text, sv text, sl text, sdk text, tags text, props text)`,
+       cv text, sn text, sv text, sl text, sdk text, tags text, props text, trace text, span text)`,
     [projectPk, JSON.stringify(rows)],
   );
 }

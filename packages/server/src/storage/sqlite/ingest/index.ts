@@ -24,8 +24,8 @@ import {
 // constraint and count it as a duplicate, acknowledging an event that was never stored.
 const INSERT_EVENT = `INSERT INTO events (project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name,
   duration, is_error, error, user_intent, parameters, response, identify, client_name, client_version, server_name,
-  server_version, sdk_language, sdk_version, tags, properties)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  server_version, sdk_language, sdk_version, tags, properties, trace_id, span_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (project_pk, event_id) DO NOTHING`;
 
 /**
@@ -113,6 +113,8 @@ export class BatchWriter {
       e.sdkVersion ?? null,
       toJson(e.tags),
       toJson(e.properties),
+      e.traceId ?? null,
+      e.spanId ?? null,
     );
     if (inserted.changes === 0) return false;
     const eventPk = Number(inserted.lastInsertRowid);
