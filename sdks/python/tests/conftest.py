@@ -8,21 +8,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support.collector import Collector
+from support.fixtures import anyio_backend, collector  # noqa: F401 (fixtures for every test module)
 from support.mcp_line import KINDS
-
-
-@pytest.fixture(scope="module")
-def collector() -> Iterator[Collector]:
-    """A real collector of this repository for the module's tests, with a fresh database."""
-    started = Collector()
-    yield started
-    started.close()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(params=KINDS)
