@@ -3,11 +3,12 @@
 // into dist/ was never linked and `npx mcpsight` failed with "could not determine executable".
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { removeDir, tempDir } from "./helpers.js";
+import { removeDir, spawnCli, tempDir } from "./helpers.js";
 
 const run = promisify(execFile);
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -46,5 +47,35 @@ describe("the mcpsight command", () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toMatch(/not built yet; run `npm run build`/);
+  });
+});
+
+describe("mcpsight start on a port that is taken", () => {
+  const dir = tempDir();
+  const busy = createServer();
+  afterAll(async () => {
+    await new Promise((resolve) => busy.close(resolve));
+    removeDir(dir);
+  });
+
+  it("says so, and leaves the first start to a start that can show its admin login", async () => {
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as AddressInfo).port;
+    const env = { MCPSIGHT_ADMIN_PASSWORD: "", MCPSIGHT_ADMIN_TOKEN: "", MCPSIGHT_DATABASE_URL: "" };
+    const refused = spawnCli(["start", "--port", String(port), "--data-dir", dir], { env });
+    expect(await refused.closed).toBe(1);
+    expect(refused.stderr()).toBe(
+      `mcpsight: port ${port} on 127.0.0.1 is already in use. Stop what listens there, or start mcpsight on another port: --port <n> (npm start -- --port <n>) or MCPSIGHT_PORT.\n`,
+    );
+
+    const started = spawnCli(["start", "--port", "0", "--data-dir", dir, "--log-level", "warn"], { env });
+    try {
+      await started.waitFor(/API token {5}msk_\S+/);
+      expect(started.stdout()).toContain("First start: created project");
+      expect(started.stdout()).toMatch(/password: \S{12,}/);
+    } finally {
+      started.child.kill("SIGTERM");
+      await started.closed;
+    }
   });
 });
