@@ -59,7 +59,7 @@ async function assertPortFree(host: string, port: number): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
     throw new PortInUseError(
-      `port ${port} on ${host} is already in use. Stop what listens there, or start mcpsight on another port: --port <n> (npm start -- --port <n>) or MCPSIGHT_PORT.`,
+      `port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port <n> (npm start -- --port <n>, npm run demo -- --port <n>).`,
     );
   }
 }

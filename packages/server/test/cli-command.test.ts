@@ -65,7 +65,7 @@ describe("mcpsight start on a port that is taken", () => {
     const refused = spawnCli(["start", "--port", String(port), "--data-dir", dir], { env });
     expect(await refused.closed).toBe(1);
     expect(refused.stderr()).toBe(
-      `mcpsight: port ${port} on 127.0.0.1 is already in use. Stop what listens there, or start mcpsight on another port: --port <n> (npm start -- --port <n>) or MCPSIGHT_PORT.\n`,
+      `mcpsight: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port <n> (npm start -- --port <n>, npm run demo -- --port <n>).\n`,
     );
 
     const started = spawnCli(["start", "--port", "0", "--data-dir", dir, "--log-level", "warn"], { env });
