@@ -19,6 +19,7 @@ export type {
   UserProfileResponse,
   UsersResponse,
 } from "./http/responses.js";
+export type { SdkLanguage, SdkSnippet } from "./services/snippets.js";
 export { PortInUseError, type RunningServer, type ServerConfig, startServer } from "./server.js";
 export type {
   ClientStats,
