@@ -19,8 +19,8 @@ export type {
   UserProfileResponse,
   UsersResponse,
 } from "./http/responses.js";
-export type { SdkLanguage, SdkSnippet } from "./services/snippets.js";
 export { PortInUseError, type RunningServer, type ServerConfig, startServer } from "./server.js";
+export type { SdkLanguage, SdkSnippet } from "./services/snippets.js";
 export type {
   ClientStats,
   ErrorGroup,

@@ -16,7 +16,12 @@ export function snippetsText(projectId: string, collectorUrl: string): string {
     // Blank lines dropped: three snippets stay one screen.
     const [first, ...more] = install.split("\n");
     lines.push(``, `  ${label}: ${first}`, ...more.map((line) => `  ${" ".repeat(label.length + 2)}${line}`));
-    lines.push(...code.split("\n").filter((line) => line.trim() !== "").map((line) => `    ${line}`));
+    lines.push(
+      ...code
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => `    ${line}`),
+    );
   }
   return lines.join("\n");
 }

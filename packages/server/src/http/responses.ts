@@ -1,3 +1,4 @@
+import type { SdkSnippet } from "../services/snippets.js";
 import type {
   Account,
   Bucket,
@@ -16,7 +17,6 @@ import type {
   UserListItem,
   UserProfile,
 } from "../storage/index.js";
-import type { SdkSnippet } from "../services/snippets.js";
 
 /**
  * Response bodies of the query API (docs/API.md), as the routes send them. The routes are typed

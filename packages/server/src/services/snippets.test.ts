@@ -40,19 +40,24 @@ describe("sdkSnippets", () => {
   });
 
   it("writes Python that parses", () => {
-    const parsed = execFileSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read()); print('ok')"], {
-      input: of("python").code,
-      encoding: "utf8",
-    });
+    const parsed = execFileSync(
+      "python3",
+      ["-c", "import ast, sys; ast.parse(sys.stdin.read()); print('ok')"],
+      {
+        input: of("python").code,
+        encoding: "utf8",
+      },
+    );
     expect(parsed.trim()).toBe("ok");
   });
 });
 
 describe("the Go snippet", () => {
   it("is Go that parses, its import at the top of a file and the rest in a function", () => {
-    const lines = sdkSnippets("proj_abc123", "http://127.0.0.1:4747")
-      .find((s) => s.language === "go")
-      ?.code.split("\n") ?? [];
+    const lines =
+      sdkSnippets("proj_abc123", "http://127.0.0.1:4747")
+        .find((s) => s.language === "go")
+        ?.code.split("\n") ?? [];
     const imports = lines.filter((line) => line.startsWith("import "));
     const body = lines.filter((line) => !line.startsWith("import "));
     expect(imports).toHaveLength(1);
