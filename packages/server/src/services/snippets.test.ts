@@ -1,7 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { sdkSnippets } from "./snippets.js";
+import { CHECKOUT, type SdkSnippet, sdkSnippets } from "./snippets.js";
 
 const root = new URL("../../../../", import.meta.url);
 const doc = (path: string): string => readFileSync(new URL(path, root), "utf8");
@@ -53,17 +56,49 @@ describe("sdkSnippets", () => {
 });
 
 describe("the Go snippet", () => {
-  it("is Go that parses, its import at the top of a file and the rest in a function", () => {
-    const lines =
-      sdkSnippets("proj_abc123", "http://127.0.0.1:4747")
-        .find((s) => s.language === "go")
-        ?.code.split("\n") ?? [];
+  // Its install commands, run in a new module with the checkout this test runs in, and its code in
+  // a server of the official Go SDK: the module resolves and the program builds.
+  it("installs from a checkout and builds", { timeout: 180_000 }, () => {
+    const { install, code } = sdkSnippets("proj_abc123", "http://127.0.0.1:4747").find(
+      (s) => s.language === "go",
+    ) as SdkSnippet;
+    const lines = code.split("\n");
     const imports = lines.filter((line) => line.startsWith("import "));
     const body = lines.filter((line) => !line.startsWith("import "));
-    expect(imports).toHaveLength(1);
-    const file = `package main\n\n${imports.join("\n")}\n\nfunc main() {\n${body.join("\n")}\n}\n`;
-    // gofmt -e reports every syntax error and exits non-zero on one.
-    const formatted = execFileSync("gofmt", ["-e"], { input: file, encoding: "utf8" });
-    expect(formatted).toContain("officialsdk.Track(server,");
+    expect(imports).toEqual([`import "github.com/mcpsight/mcpsight/sdks/go/officialsdk"`]);
+    const dir = mkdtempSync(join(tmpdir(), "mcpsight-go-snippet-"));
+    try {
+      const run = (command: string) =>
+        execFileSync("sh", ["-c", command], {
+          cwd: dir,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+      run("go mod init example.com/notes");
+      writeFileSync(
+        join(dir, "main.go"),
+        [
+          `package main`,
+          ``,
+          `import "context"`,
+          `import "github.com/modelcontextprotocol/go-sdk/mcp"`,
+          ...imports,
+          ``,
+          `func main() {`,
+          `server := mcp.NewServer(&mcp.Implementation{Name: "notes", Version: "1.0.0"}, nil)`,
+          ...body,
+          `}`,
+          ``,
+        ].join("\n"),
+      );
+      const checkout = fileURLToPath(root).replace(/\/$/, "");
+      for (const command of install.split("\n")) run(command.replaceAll(CHECKOUT, checkout));
+      run("go vet . && go build -o /dev/null .");
+      expect(readFileSync(join(dir, "go.mod"), "utf8")).toContain(
+        `github.com/mcpsight/mcpsight/sdks/go => ${checkout}/sdks/go`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
