@@ -12,7 +12,7 @@ export const HELP = {
 
 Commands:
   start                              run the collector (ingest, query API, dashboard)
-  project create <name>              create a project and print its id and track() snippet
+  project create <name>              create a project; print its id and track() snippets
   project list                       list projects
   user delete <projectId> <userId>   erase a user: identity, sessions and events
   member add|list|remove …           who may read a project, as viewer or admin
