@@ -301,10 +301,34 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(await page.getByRole("link", { name: "Ada Lovelace" }).count()).toBe(0);
     await page.getByRole("link", { name: "Overview" }).click();
     await page.getByRole("heading", { name: /No events yet/ }).waitFor();
-    const snippet = (await page.locator(".snippet").first().textContent()) ?? "";
-    expect(snippet).toContain(`track(server, "${second?.id}"`);
-    expect(snippet).toContain(collector.url);
-    expect(await page.locator(".snippet").nth(1).textContent()).toContain("identify");
+    // One labelled block per SDK: its install commands and its code, for this project and collector.
+    const block = (label: string) => page.getByRole("region", { name: label, exact: true });
+    const expected = {
+      TypeScript: {
+        install: "npm install /path/to/mcpsight/packages/sdk",
+        code: [`import { track } from "mcpsight";`, `track(server, "${second?.id}"`],
+      },
+      Python: {
+        install: "pip install /path/to/mcpsight/sdks/python",
+        code: ["import mcpsight", `mcpsight.track(server, "${second?.id}", options)`],
+      },
+      Go: {
+        install:
+          "go mod edit -replace github.com/mcpsight/mcpsight/sdks/go=/path/to/mcpsight/sdks/go\ngo mod tidy",
+        code: [
+          `import "github.com/mcpsight/mcpsight/sdks/go/officialsdk"`,
+          `officialsdk.Track(server, "${second?.id}", options)`,
+        ],
+      },
+    };
+    for (const [label, { install, code }] of Object.entries(expected)) {
+      await block(label).getByRole("heading", { name: label }).waitFor();
+      expect(await block(label).locator("pre.install").textContent()).toBe(install);
+      const text = (await block(label).locator("pre.code").textContent()) ?? "";
+      for (const line of code) expect(text, label).toContain(line);
+      expect(text, label).toContain(collector.url);
+    }
+    expect(await page.locator(".snippet", { hasText: "identify:" }).count()).toBe(1);
     await screenshot(page, "13-fresh-project");
   });
 

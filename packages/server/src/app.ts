@@ -17,7 +17,7 @@ import type { Storage } from "./storage/index.js";
 export interface AppOptions {
   storage: Storage;
   logger?: FastifyServerOptions["logger"];
-  /** Public base URL shown in the track() snippet; derived from requests when unset. */
+  /** Public base URL shown in the track() snippets; derived from requests when unset. */
   publicUrl?: string | undefined;
   /** Directory of the built dashboard; served at / when it has an index.html. */
   dashboardDir?: string | null;

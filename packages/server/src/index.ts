@@ -20,6 +20,7 @@ export type {
   UsersResponse,
 } from "./http/responses.js";
 export { PortInUseError, type RunningServer, type ServerConfig, startServer } from "./server.js";
+export type { SdkLanguage, SdkSnippet } from "./services/snippets.js";
 export type {
   ClientStats,
   ErrorGroup,

@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { LIMITS } from "@mcpsight/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ProjectItem } from "../src/http/responses.js";
 import type { RunningServer } from "../src/server.js";
 import { createAccount } from "../src/services/auth.js";
 import { BACKENDS, type TestDatabase } from "./backends.js";
@@ -129,10 +130,18 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
     expect((await api(url, "/api/v1/projects")).status).toBe(401);
     expect((await api(url, "/api/v1/projects", { token: "msk_wrong" })).status).toBe(401);
     expect((await api(url, `/api/v1/projects/${projectId}/users`)).status).toBe(401);
-    const projects = await api<{ items: { id: string; snippet: string }[] }>(url, "/api/v1/projects", {
+    const projects = await api<{ items: ProjectItem[] }>(url, "/api/v1/projects", {
       token: ADMIN_TOKEN,
     });
-    expect(projects.body.items[0]?.snippet).toContain(projectId);
+    const project = projects.body.items[0];
+    expect(project?.snippet).toContain(projectId);
+    // One snippet per SDK, each naming this project and this collector.
+    expect(project?.snippets.map((s) => s.language)).toEqual(["typescript", "python", "go"]);
+    for (const snippet of project?.snippets ?? []) {
+      expect(snippet.code).toContain(`"${projectId}"`);
+      expect(snippet.code).toContain(`"${url}"`);
+      expect(snippet.install).not.toBe("");
+    }
   });
 
   it("logs in with a cookie (HttpOnly, SameSite=Lax, Secure behind https) and out", async () => {

@@ -1,3 +1,4 @@
+import type { SdkSnippet } from "../services/snippets.js";
 import type {
   Account,
   Bucket,
@@ -39,8 +40,10 @@ export interface MeResponse {
 /** A project with what its owner needs to send events to it. */
 export interface ProjectItem extends Project {
   collectorUrl: string;
-  /** The `track()` call for this project and collector. */
+  /** The TypeScript `track()` call for this project and collector (kept for older clients). */
   snippet: string;
+  /** How to instrument a server in TypeScript, Python and Go: install commands and code. */
+  snippets: SdkSnippet[];
   /** The caller's role here: `admin` may manage members and tokens, `viewer` only reads. */
   access: ProjectRole;
 }

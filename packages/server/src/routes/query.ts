@@ -33,7 +33,7 @@ type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
 const USER_SORTS = ["lastSeen", "sessions", "toolCalls", "errors"] as const;
 const INTENT_TYPES = ["all", "intent", "missing_tool"] as const;
 
-/** The collector's public base URL as the caller sees it (for the track() snippet). */
+/** The collector's public base URL as the caller sees it (for the track() snippets). */
 function collectorUrl(request: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, "");
   const proto = String(request.headers["x-forwarded-proto"] ?? request.protocol)
