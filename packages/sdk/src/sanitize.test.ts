@@ -90,3 +90,17 @@ describe("sanitize", () => {
     expect(clip("a😀", 3)).toBe("a😀");
   });
 });
+
+describe("sanitize, as the other SDKs behave", () => {
+  it("keeps a __proto__ key as an ordinary entry", () => {
+    const out = sanitize(JSON.parse('{"__proto__": {"token": "t", "x": 1}, "a": 2}'));
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"token":"[REDACTED]","x":1},"a":2}');
+  });
+
+  it("recognises a data URL whatever the case of its scheme", () => {
+    expect(sanitize(["DATA:image/png;base64,AAAA", "Data:;base64,AA"])).toEqual([
+      "[data URL, 26 chars]",
+      "[data URL, 15 chars]",
+    ]);
+  });
+});

@@ -75,7 +75,10 @@ const mayBeCredential = (first: number): boolean =>
 function scrubString(text: string): string | undefined {
   if (text.length >= 12 && mayBeCredential(text.charCodeAt(0)) && CREDENTIAL_VALUE.test(text))
     return REDACTED;
-  if (text.startsWith("data:") && DATA_URL.test(text)) return `[data URL, ${text.length} chars]`;
+  // The scheme is case-insensitive (RFC 2397), like the rest of the pattern.
+  if ((text.charCodeAt(0) | 0x20) === 0x64 /* d, D */ && DATA_URL.test(text)) {
+    return `[data URL, ${text.length} chars]`;
+  }
   if (text.length >= BASE64_MIN_LENGTH && BASE64.test(text.replace(/\r?\n/g, ""))) {
     return `[base64 data, ${text.length} chars]`;
   }
@@ -191,16 +194,22 @@ function walkObject(
   for (const key of Object.keys(object)) {
     const item = object[key];
     jsonBound += 6 * key.length + 3; // a key left out (undefined) only makes the bound looser
-    if (binaryContent && key === "data") out[key] = measured(binaryPlaceholder(String(object.type), item));
+    let value: unknown;
+    if (binaryContent && key === "data") value = measured(binaryPlaceholder(String(object.type), item));
     else if (BINARY_KEYS.has(key) && typeof item === "string") {
-      out[key] = measured(binaryPlaceholder("blob", item));
+      value = measured(binaryPlaceholder("blob", item));
     } else if (item !== null && typeof item !== "number" && typeof item !== "boolean" && isSecretKey(key)) {
       // Numbers and booleans under such keys (max_tokens, session_count) are not secrets.
-      if (item !== undefined) out[key] = measured(REDACTED);
+      if (item === undefined) continue;
+      value = measured(REDACTED);
     } else {
-      const sanitized = walk(item, depth + 1, maxString, ancestors);
-      if (sanitized !== undefined) out[key] = sanitized;
+      value = walk(item, depth + 1, maxString, ancestors);
+      if (value === undefined) continue;
     }
+    // Assigning "__proto__" would set the copy's prototype and lose the entry; JSON keeps it as a key.
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return out;
 }
