@@ -46,6 +46,28 @@ export interface IngestResult {
   duplicates: number;
 }
 
+/**
+ * How far derivation is behind ingest. Events are acknowledged once stored; the pass then
+ * derives users, sessions and rollups from them.
+ */
+export interface DerivationStatus {
+  /** Events stored but not derived yet. */
+  pending: number;
+  /** Every event acknowledged before this time is derived (now, when nothing is pending). */
+  dataAsOf: string;
+  /** Now minus `dataAsOf`, in milliseconds. */
+  lagMs: number;
+  /**
+   * Lag (acknowledged → derived) of the events derived in the last minute, where this collector
+   * runs the pass; null where it does not.
+   */
+  recent: { p50Ms: number; p99Ms: number; maxMs: number; events: number } | null;
+  /** A reindex in progress: events derived of those stored when it started. */
+  reindex: { done: number; total: number } | null;
+  /** The pass's last failure, while it keeps failing. */
+  lastError: string | null;
+}
+
 export interface UserSummary {
   userId: string;
   userName: string | null;

@@ -92,6 +92,8 @@ export function scenario(seed: number, sessions = 12): EventFacts[] {
       ts += rnd() < 0.2 ? 0 : Math.floor(rnd() * 5 * MIN);
       let who: Partial<EventFacts> = {};
       if (kind === "identified" || (kind === "late" && i >= length / 2)) who = profile(first);
+      // Calls without identity in an identified session (as the MCPcat SDK sends them).
+      if (kind === "identified" && i > 0 && rnd() < 0.3) who = {};
       if (kind === "two users") who = profile(i < length / 2 ? first : second);
       if (kind === "late client" && i === 0) Object.assign(who, { clientName: null, clientVersion: null });
       if (kind === "late client" && i > 0) Object.assign(who, { clientName: "late", clientVersion: "9" });

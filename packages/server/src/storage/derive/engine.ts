@@ -38,6 +38,8 @@ interface UserEntry extends Profile {
   pk: number;
   userId: string;
   stored: boolean;
+  /** Known only as a stored session's user: key and id, no profile (it names no event here). */
+  partial: boolean;
   profileChanged: boolean;
   register?: Register;
 }
@@ -153,8 +155,20 @@ export async function deriveProject(
   }
 
   const users = new Map<string, UserEntry>();
-  const remember = (u: UserState) => users.set(u.userId, { ...u, stored: true, profileChanged: false });
+  const remember = (u: UserState) =>
+    users.set(u.userId, { ...u, stored: true, partial: false, profileChanged: false });
   for (const u of state.users) remember(u);
+  // A stored session's user may name no event of the chunk (calls without identity, appended).
+  for (const s of state.sessions)
+    if (s.userId !== null && s.userPk !== null && !users.has(s.userId))
+      users.set(s.userId, {
+        pk: s.userPk,
+        userId: s.userId,
+        ...emptyProfile(),
+        stored: true,
+        partial: true,
+        profileChanged: false,
+      });
 
   if (rebuilds.length > 0) {
     const storedEvents = await source.loadSessionEvents(rebuilds.flatMap((r) => r.stored.map((s) => s.pk)));
@@ -165,7 +179,8 @@ export async function deriveProject(
       bySession.set(e.sessionPk, list);
     }
     const missing = new Set<string>();
-    for (const e of storedEvents) if (e.actorId !== null && !users.has(e.actorId)) missing.add(e.actorId);
+    for (const e of storedEvents)
+      if (e.actorId !== null && (users.get(e.actorId)?.partial ?? true)) missing.add(e.actorId);
     if (missing.size > 0) {
       const more = await source.loadState(project.pk, { userIds: [...missing], sessionIds: [], groups: [] });
       for (const u of more.users) remember(u);
@@ -182,6 +197,7 @@ export async function deriveProject(
           userId: m.e.actorId,
           ...emptyProfile(),
           stored: false,
+          partial: false,
           profileChanged: true,
         });
   const newUsers = [...users.values()].filter((u) => !u.stored);
@@ -358,6 +374,7 @@ function writeSet(
       const user = m.userId === null ? null : (users.get(m.userId) as UserEntry);
       if (e.actorId !== null) {
         const actor = users.get(e.actorId) as UserEntry;
+        if (actor.partial) throw new Error(`derivation: the profile of user ${actor.userId} was not loaded`);
         if (mergeProfile(actor, e, e.actorName, e.actorData)) actor.profileChanged = true;
       }
       let gains = user !== null;

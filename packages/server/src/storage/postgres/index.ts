@@ -21,6 +21,8 @@ export interface PostgresOptions {
   url: string;
   /** Pool size per collector process (default 10). */
   poolSize?: number | undefined;
+  /** Run the derivation pass in this process (default true). */
+  derive?: boolean | undefined;
 }
 
 /**
@@ -161,5 +163,19 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
     deleteUser: (projectId, userId) =>
       withProject(projectId, null, (pk) => deleteUser(pool, pk, projectId, userId)),
     deleteOlderThan: retention,
+
+    // Derived at ingest, in the batch's transaction, until this backend's pass lands.
+    getDerivationStatus: async () => ({
+      pending: 0,
+      dataAsOf: new Date().toISOString(),
+      lagMs: 0,
+      recent: null,
+      reindex: null,
+      lastError: null,
+    }),
+    waitForDerivation: async () => {},
+    reindex: async () => {
+      throw new Error("reindex is not available on PostgreSQL yet");
+    },
   };
 }
