@@ -169,6 +169,12 @@ describe("the quick start", () => {
       body: JSON.stringify({ events }),
     });
     expect(ingest.status).toBe(200);
+    // Queries read what the derivation pass has derived: wait until nothing is pending.
+    for (;;) {
+      const health = (await (await fetch(`${url}/healthz`)).json()) as { derivation: { pending: number } };
+      if (health.derivation.pending === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const token = printed(/API token\s+(\S+)/);
     const user = () =>
       fetch(`${url}/api/v1/projects/${projectId}/users/u_docs`, {

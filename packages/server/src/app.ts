@@ -7,6 +7,7 @@ import { authRoutes, registerAuthentication } from "./routes/auth.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { queryRoutes } from "./routes/query.js";
+import { IngestRate } from "./services/ingest-rate.js";
 import type { Storage } from "./storage/index.js";
 
 export interface AppOptions {
@@ -60,10 +61,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app, spa);
   registerAuthentication(app, storage);
 
-  app.get("/healthz", async (_request, reply) =>
-    health.draining ? reply.status(503).send({ status: "shutting_down" }) : { status: "ok" },
-  );
-  await app.register(ingestRoutes, { storage });
+  // Health, plus what an operator watches: the ingest rate and how far derivation is behind.
+  const rate = new IngestRate();
+  app.get("/healthz", async (request, reply) => {
+    if (health.draining) return reply.status(503).send({ status: "shutting_down" });
+    try {
+      const derivation = await storage.getDerivationStatus();
+      return { status: "ok", ingest: { eventsPerSecond: rate.perSecond() }, derivation };
+    } catch (error) {
+      request.log.error({ err: error }, "health check could not read the database");
+      return reply.status(503).send({ status: "unavailable" });
+    }
+  });
+  await app.register(ingestRoutes, { storage, rate });
   await app.register(authRoutes, {
     storage,
     loginLimit: options.loginLimit ?? { max: 10, timeWindow: 60_000 },

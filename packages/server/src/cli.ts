@@ -2,12 +2,14 @@
 import { HELP, project, start, UsageError, user } from "./cli/commands.js";
 import { MigrateUsageError, migrateCommand } from "./cli/migrate.js";
 import { out } from "./cli/print.js";
+import { reindexCommand } from "./cli/reindex.js";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   start,
   project,
   user,
   migrate: migrateCommand,
+  reindex: reindexCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

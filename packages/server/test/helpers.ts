@@ -67,3 +67,24 @@ export const postBatch = (url: string, events: unknown[], extra: Record<string, 
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ events, ...extra }),
   });
+
+/**
+ * Waits until the collector at `url` has derived every event it acknowledged: polls
+ * `GET /healthz` until `derivation.pending` is 0 (the query API reads derived tables only).
+ */
+export async function derived(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api<{ derivation?: { pending: number; lastError: string | null } }>(
+      url,
+      "/healthz",
+    );
+    if (body.derivation?.pending === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `derivation still had ${body.derivation?.pending} event(s) pending after ${timeoutMs} ms` +
+          (body.derivation?.lastError ? `: ${body.derivation.lastError}` : ""),
+      );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -337,9 +337,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
 
     it("maintains tool rollups with counts, errors and percentiles", async () => {
       const durations = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1000];
-      await ingest(
-        durations.map((duration, i) => ev({ at: i * MIN, duration, isError: i === 0 })),
-      );
+      await ingest(durations.map((duration, i) => ev({ at: i * MIN, duration, isError: i === 0 })));
       await ingest([ev({ resourceName: "other", identifyActorGivenId: "u1" })]);
       const tools = await storage.listToolStats("p1", RANGE, "hour");
       const search = tools.find((t) => t.name === "search");

@@ -23,6 +23,7 @@ Commands:
   user delete <projectId> <userId>   erase a user: identity, sessions and events
   migrate --from sqlite://… --to postgres://…
                                      copy an embedded database into PostgreSQL
+  reindex                            rebuild users, sessions and rollups from the stored events
 
 Run "mcpsight <command> --help" for a command's options.`,
   start: `Usage: mcpsight start [options]
@@ -48,10 +49,12 @@ token (on first start, or to reset them on any later start).`,
 Erases the user's identity, sessions and events (and their share of aggregates).`,
 };
 
+/** Storage for a one-off command: it ingests nothing, so it leaves derivation to the collectors. */
 const storageFrom = (values: { "data-dir"?: string | undefined; "database-url"?: string | undefined }) =>
   openStorage({
     dataDir: resolve(values["data-dir"] ?? env.MCPSIGHT_DATA_DIR ?? ".mcpsight"),
     databaseUrl: values["database-url"] ?? env.MCPSIGHT_DATABASE_URL,
+    derive: false,
   });
 
 function integer(name: string, value: string): number {

@@ -9,6 +9,7 @@ import type {
   Page,
   Project,
   SessionSummary,
+  SessionTimeline,
   ToolStats,
   UserListItem,
   UserProfile,
@@ -19,9 +20,20 @@ import type {
  * with these, and the dashboard reads the same types, so the two cannot drift apart.
  */
 
-/** The range a range-filtered response covers, as ISO 8601 times. */
+/**
+ * How current a response's data is: every event acknowledged before `dataAsOf` is in it;
+ * `pending` events were stored but not derived yet (docs/API.md, "Freshness").
+ */
+export interface Freshness {
+  dataAsOf: string;
+  lagMs: number;
+  pending: number;
+}
+
+/** The range a range-filtered response covers, as ISO 8601 times, and its freshness. */
 export interface RangeEcho {
   range: { from: string; to: string };
+  freshness: Freshness;
 }
 
 /** An account as the API shows it (never its id or secret). */
@@ -37,6 +49,7 @@ export interface ProjectItem extends Project {
 export type OverviewResponse = RangeEcho & Overview & { bucket: Bucket };
 export type UsersResponse = RangeEcho & Page<UserListItem> & { anonymousSessions: number };
 export type UserProfileResponse = RangeEcho & UserProfile;
+export type SessionTimelineResponse = SessionTimeline & { freshness: Freshness };
 export type SessionsResponse = RangeEcho & Page<SessionSummary>;
 export type ToolsResponse = RangeEcho & Page<ToolStats> & { bucket: Bucket };
 export type ClientsResponse = RangeEcho & Page<ClientStats>;

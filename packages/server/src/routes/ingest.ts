@@ -3,6 +3,7 @@ import { LIMITS, PATHS } from "@mcpsight/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
 import { ingestBatch, ingestMcpcatEvent } from "../services/ingest.js";
+import type { IngestRate } from "../services/ingest-rate.js";
 import type { Storage } from "../storage/index.js";
 
 const inflate = (body: Buffer): Promise<Buffer> =>
@@ -40,8 +41,11 @@ async function parseJsonBody(request: FastifyRequest, raw: Buffer): Promise<unkn
 }
 
 /** Ingest: SDK batches and MCPcat events. Writes need only a valid project id. */
-export async function ingestRoutes(app: FastifyInstance, options: { storage: Storage }): Promise<void> {
-  const { storage } = options;
+export async function ingestRoutes(
+  app: FastifyInstance,
+  options: { storage: Storage; rate?: IngestRate },
+): Promise<void> {
+  const { storage, rate } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "application/json",
@@ -51,6 +55,7 @@ export async function ingestRoutes(app: FastifyInstance, options: { storage: Sto
 
   app.post(PATHS.batch, async (request, reply) => {
     const result = await ingestBatch(storage, request.body);
+    rate?.add(result.accepted);
     request.log.debug({ ...result }, "batch stored");
     return reply.status(200).send(result);
   });
@@ -58,6 +63,7 @@ export async function ingestRoutes(app: FastifyInstance, options: { storage: Sto
   // MCPcat's client expects 202 with {"status"}; it sends one event per request.
   app.post(PATHS.mcpcatEvent, async (request, reply) => {
     const result = await ingestMcpcatEvent(storage, request.body);
+    rate?.add(result.accepted);
     return reply.status(202).send({ status: "accepted", ...result });
   });
 }

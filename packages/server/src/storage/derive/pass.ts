@@ -46,7 +46,8 @@ export async function deriveChunk(tx: PassTransaction, limit: number): Promise<C
     const ws = await deriveProject({ pk, id: (list[0] as ChunkEvent).projectId }, list, tx);
     await tx.write(ws);
     // Recomputations read what was just written (the same transaction).
-    if (ws.recompute.users.length > 0) await tx.writeUserTotals(pk, await recomputeUsers(tx, ws.recompute.users));
+    if (ws.recompute.users.length > 0)
+      await tx.writeUserTotals(pk, await recomputeUsers(tx, ws.recompute.users));
     if (ws.recompute.sketchHours.length > 0)
       await tx.writeSketches(pk, await recomputeSketches(tx, pk, ws.recompute.sketchHours));
   }

@@ -69,8 +69,8 @@ export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent 
       row.identify !== undefined
         ? fromJson<StoredEvent["identify"]>(row.identify)
         : row.event_type === EVENT_TYPES.identify && row.actor_id
-        ? { userId: row.actor_id, userName: row.actor_name, userData: fromJson<JsonObject>(row.actor_data) }
-        : null,
+          ? { userId: row.actor_id, userName: row.actor_name, userData: fromJson<JsonObject>(row.actor_data) }
+          : null,
     clientName: row.client_name,
     clientVersion: row.client_version,
     serverName: row.server_name,

@@ -150,7 +150,9 @@ const cursorOf = (db: Db) =>
 
 function derivationStatus(db: Db, writer: IngestWriter): DerivationStatus {
   const { cursor, reindex_to } = cursorOf(db);
-  const pending = (get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk > ?", cursor) as { n: number }).n;
+  const pending = (
+    get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk > ?", cursor) as { n: number }
+  ).n;
   const oldest = get<{ received_at: number }>(
     db,
     "SELECT received_at FROM events WHERE pk > ? ORDER BY pk LIMIT 1",
@@ -173,7 +175,11 @@ function derivationStatus(db: Db, writer: IngestWriter): DerivationStatus {
         ? null
         : {
             done: derived ?? 0,
-            total: (get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk <= ?", reindex_to) as { n: number }).n,
+            total: (
+              get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk <= ?", reindex_to) as {
+                n: number;
+              }
+            ).n,
           },
     lastError: report?.lastError?.message ?? null,
   };

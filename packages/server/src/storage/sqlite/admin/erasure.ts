@@ -38,7 +38,8 @@ function* inChunks<T>(list: T[], size = 500): Generator<T[]> {
   for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
 }
 
-const cursorOf = (db: Db): number => (get<{ cursor: number }>(db, "SELECT cursor FROM derivation") as { cursor: number }).cursor;
+const cursorOf = (db: Db): number =>
+  (get<{ cursor: number }>(db, "SELECT cursor FROM derivation") as { cursor: number }).cursor;
 
 /**
  * Erases a user inside the caller's IMMEDIATE transaction (`immediate` in db.ts, so no chunk of
@@ -178,13 +179,7 @@ export async function deleteUser(db: Db, projectPk: number, userId: string): Pro
 
   for (const [key, count] of errorHours) {
     const [groupPk, hour] = key.split(":").map(Number);
-    run(
-      db,
-      "UPDATE error_hours SET count = count - ? WHERE group_pk = ? AND hour = ?",
-      count,
-      groupPk,
-      hour,
-    );
+    run(db, "UPDATE error_hours SET count = count - ? WHERE group_pk = ? AND hour = ?", count, groupPk, hour);
   }
   if (user) {
     run(db, "DELETE FROM error_group_users WHERE user_pk = ?", user.pk);

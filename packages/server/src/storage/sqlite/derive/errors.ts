@@ -45,7 +45,14 @@ export class ErrorDeltas {
   }
 
   /** One error occurrence; the latest (by time, then event id) becomes the group's sample. */
-  add(o: { key: { tool: string; message: string }; ts: number; eventPk: number; eventId: string; sessionPk: number; userPk: number | null }): void {
+  add(o: {
+    key: { tool: string; message: string };
+    ts: number;
+    eventPk: number;
+    eventId: string;
+    sessionPk: number;
+    userPk: number | null;
+  }): void {
     const { key, ts, eventPk, sessionPk, userPk } = o;
     const group = this.group(key);
     group.first = Math.min(group.first, ts);

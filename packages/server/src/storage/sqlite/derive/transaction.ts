@@ -82,7 +82,9 @@ export class SqlitePass implements PassTransaction {
   constructor(private readonly db: Db) {}
 
   async readAfter(limit: number): Promise<ChunkEvent[]> {
-    const { cursor } = get<{ cursor: number }>(this.db, "SELECT cursor FROM derivation") as { cursor: number };
+    const { cursor } = get<{ cursor: number }>(this.db, "SELECT cursor FROM derivation") as {
+      cursor: number;
+    };
     return all<DeriveRow & { project_id: string }>(
       this.db,
       `SELECT ${DERIVE_COLUMNS}, p.id AS project_id FROM events e JOIN projects p ON p.pk = e.project_pk
@@ -177,9 +179,11 @@ export class SqlitePass implements PassTransaction {
   async allocate(users: number, sessions: number) {
     // Only the pass inserts users and sessions, one chunk at a time under the write lock.
     this.next ??= {
-      users: (get<{ n: number }>(this.db, "SELECT coalesce(max(pk), 0) + 1 AS n FROM users") as { n: number }).n,
-      sessions: (get<{ n: number }>(this.db, "SELECT coalesce(max(pk), 0) + 1 AS n FROM sessions") as { n: number })
+      users: (get<{ n: number }>(this.db, "SELECT coalesce(max(pk), 0) + 1 AS n FROM users") as { n: number })
         .n,
+      sessions: (
+        get<{ n: number }>(this.db, "SELECT coalesce(max(pk), 0) + 1 AS n FROM sessions") as { n: number }
+      ).n,
     };
     const next = this.next;
     const take = (n: number, from: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -389,7 +393,11 @@ export class SqlitePass implements PassTransaction {
         6,
         t.clients.flatMap((r) => [t.pk, r.name, r.version, projectPk, r.first, r.last]),
       );
-      for (const row of all<{ group_pk: number }>(db, "SELECT group_pk FROM error_group_users WHERE user_pk = ?", t.pk))
+      for (const row of all<{ group_pk: number }>(
+        db,
+        "SELECT group_pk FROM error_group_users WHERE user_pk = ?",
+        t.pk,
+      ))
         groups.push(row.group_pk);
       run(db, "DELETE FROM error_group_users WHERE user_pk = ?", t.pk);
       for (const key of t.errorKeys) {
@@ -429,10 +437,16 @@ export class SqlitePass implements PassTransaction {
   }
 
   async loadUserEvents(userPks: number[]) {
-    const out: (LinkedEvent & { sessionClientName: string | null; sessionClientVersion: string | null })[] = [];
+    const out: (LinkedEvent & { sessionClientName: string | null; sessionClientVersion: string | null })[] =
+      [];
     for (const pks of chunks(userPks))
       for (const row of all<
-        DeriveRow & { session_pk: number; user_pk: number; s_client_name: string | null; s_client_version: string | null }
+        DeriveRow & {
+          session_pk: number;
+          user_pk: number;
+          s_client_name: string | null;
+          s_client_version: string | null;
+        }
       >(
         this.db,
         `SELECT ${DERIVE_COLUMNS}, l.session_pk, l.user_pk, s.client_name AS s_client_name,
@@ -492,4 +506,3 @@ function errorGroupPk(db: Db, projectPk: number, key: ErrorKey): number | undefi
 /** One chunk of the pass in one IMMEDIATE transaction: derived and committed, or nothing. */
 export const sqliteChunk = (db: Db, limit: number): Promise<ChunkResult> =>
   immediate(db, () => deriveChunk(new SqlitePass(db), limit));
-

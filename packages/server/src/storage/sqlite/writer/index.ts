@@ -132,7 +132,9 @@ export class WorkerWriter implements IngestWriter {
   }
 
   report(): PassReport | null {
-    return this.deriveHere ? (this.latest ?? { lag: { p50Ms: 0, p99Ms: 0, maxMs: 0, events: 0 }, lastError: null }) : null;
+    return this.deriveHere
+      ? (this.latest ?? { lag: { p50Ms: 0, p99Ms: 0, maxMs: 0, events: 0 }, lastError: null })
+      : null;
   }
 
   onDerived(listener: () => void): () => void {

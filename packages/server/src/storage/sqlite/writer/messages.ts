@@ -20,7 +20,10 @@ export interface PassReport {
  * Main thread → writer: a batch to store, a request to derive (new events elsewhere, a reindex),
  * or close (after everything sent before it).
  */
-export type ToWriter = { id: number; events: Event[]; droppedEvents: number } | { derive: true } | { close: true };
+export type ToWriter =
+  | { id: number; events: Event[]; droppedEvents: number }
+  | { derive: true }
+  | { close: true };
 
 /**
  * Writer → main thread: a batch's outcome (sent only after its commit), a chunk derived (with the
