@@ -43,5 +43,5 @@ function createServer(): McpServer {
 }
 
 const app = createApp();
-app.post("/mcp", statelessMcpHandler(createServer));
+app.all("/mcp", statelessMcpHandler(createServer));
 await listen(app, portFromEnv(3001), "notes-api-key (stateless)");

@@ -26,29 +26,13 @@ function fromUserAgent(userAgent: string | undefined): NameVersion | undefined {
   return slash > 0 ? { name: first.slice(0, slash), version: text(first.slice(slash + 1)) } : { name: first };
 }
 
+type RequestLike = { method?: unknown; params?: Record<string, unknown> } | undefined;
+
 /**
- * Who the client is. Stateful servers learned it at `initialize`; otherwise (stateless, or a
- * request before initialize) it comes from the request itself, in this order: `initialize` params,
- * the `io.modelcontextprotocol/clientInfo` `_meta` key, `X-MCP-Client-Name`/`-Version` headers,
- * then the User-Agent.
- *
- * @example
- * resolveClientInfo(server, { method: "tools/call", params: {} }, view); // { name: "claude-code", version: "2.0.1" }
+ * The client as the request itself names it: `initialize` params, the
+ * `io.modelcontextprotocol/clientInfo` `_meta` key, then the `X-MCP-Client-Name`/`-Version` headers.
  */
-export function resolveClientInfo(
-  server: LowLevelServer | undefined,
-  request: { method?: unknown; params?: Record<string, unknown> } | undefined,
-  view: RequestView,
-  stateless: boolean,
-): NameVersion | undefined {
-  if (!stateless) {
-    try {
-      const known = fromInfo(server?.getClientVersion?.());
-      if (known) return known;
-    } catch {
-      // A server whose getter throws is treated as one that does not know.
-    }
-  }
+export function announcedClientInfo(request: RequestLike, view: RequestView): NameVersion | undefined {
   if (request?.method === "initialize") {
     const info = fromInfo(request.params?.clientInfo as ServerInfo | undefined);
     if (info) return info;
@@ -56,8 +40,32 @@ export function resolveClientInfo(
   const meta = fromInfo(view.meta?.[CLIENT_INFO_META_KEY] as ServerInfo | undefined);
   if (meta) return meta;
   const headerName = text(view.header("x-mcp-client-name"));
-  if (headerName) return { name: headerName, version: text(view.header("x-mcp-client-version")) };
-  return fromUserAgent(view.header("user-agent"));
+  return headerName ? { name: headerName, version: text(view.header("x-mcp-client-version")) } : undefined;
+}
+
+/** The client according to the User-Agent: the last resort, often only an HTTP library's name. */
+export const userAgentClientInfo = (view: RequestView): NameVersion | undefined =>
+  fromUserAgent(view.header("user-agent"));
+
+/**
+ * Who the client of a stateful session's request is: what the server learned at `initialize`,
+ * otherwise (a request before initialize) what the request names, then the User-Agent.
+ *
+ * @example
+ * resolveClientInfo(server, { method: "tools/call", params: {} }, view); // { name: "claude-code", version: "2.0.1" }
+ */
+export function resolveClientInfo(
+  server: LowLevelServer | undefined,
+  request: RequestLike,
+  view: RequestView,
+): NameVersion | undefined {
+  try {
+    const known = fromInfo(server?.getClientVersion?.());
+    if (known) return known;
+  } catch {
+    // A server whose getter throws is treated as one that does not know.
+  }
+  return announcedClientInfo(request, view) ?? userAgentClientInfo(view);
 }
 
 /** The tracked server's own name and version. */

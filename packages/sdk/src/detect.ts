@@ -16,6 +16,7 @@ export interface LowLevelServer {
   _serverInfo?: ServerInfo;
   getClientVersion?: () => ServerInfo | undefined;
   transport?: unknown;
+  connect?: (transport: unknown) => unknown;
 }
 
 /** The parts of `McpServer` that mcpsight uses. */

@@ -101,6 +101,8 @@ export interface EventBase {
   sessionId: string | undefined;
   client: NameVersion | undefined;
   server: NameVersion | undefined;
+  /** Stateless events: the grouping hint of the client's run (correlation.ts). */
+  correlationId?: string | undefined;
 }
 
 /** A new event with id, timestamp, session, client/server and SDK fields filled in. */
@@ -115,6 +117,7 @@ export function newEvent(base: EventBase, eventType: string, startedAt: number):
   };
   if (base.sessionId !== undefined) event.sessionId = base.sessionId;
   else event.stateless = true;
+  if (base.correlationId !== undefined) event.correlationId = base.correlationId;
   if (base.client?.name) event.clientName = truncate(base.client.name, LIMITS.nameLength);
   if (base.client?.version) event.clientVersion = truncate(base.client.version, LIMITS.nameLength);
   if (base.server?.name) event.serverName = truncate(base.server.name, LIMITS.nameLength);

@@ -2,7 +2,7 @@
 // taken back out of tools/call arguments before the tool's own validation and handler run, and
 // recorded as the event's userIntent.
 import { CONTEXT_PARAMETER, LIMITS, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
-import { clip } from "./sanitize.js";
+import { truncate } from "./sanitize.js";
 
 export const DEFAULT_CONTEXT_DESCRIPTION =
   "Explain why you are calling this tool and how it fits into the user's overall goal, in one or two " +
@@ -77,7 +77,8 @@ export function stripContext<R extends { params?: { arguments?: unknown } }>(
   const args = request.params?.arguments;
   if (!isObject(args) || !(CONTEXT_PARAMETER in args)) return { request, intent: undefined };
   const { [CONTEXT_PARAMETER]: context, ...rest } = args;
-  const intent = typeof context === "string" ? clip(context, LIMITS.userIntentLength) : undefined;
+  // Cut now, so a huge intent is not held while the tool runs; the marker says how much went.
+  const intent = typeof context === "string" ? truncate(context, LIMITS.userIntentLength) : undefined;
   return { request: { ...request, params: { ...request.params, arguments: rest } }, intent };
 }
 

@@ -1,6 +1,7 @@
 import { LIMITS, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
 import { type DetectedServer, detectServer } from "./detect.js";
 import { interceptHandlers } from "./hook.js";
+import { watchConnections } from "./incoming.js";
 import { REPORT_MISSING_DESCRIPTOR, REPORT_MISSING_RESULT } from "./intent.js";
 import { createLogger, type SdkLogger } from "./log.js";
 import { resolveOptions } from "./options.js";
@@ -72,6 +73,7 @@ export function track<T>(server: T, projectId: string | null, options: MCPSightO
     const tracker = new Tracker(projectId, detected, resolved, log, pipeline);
     if (resolved.enableReportMissing) registerReportMissingTool(detected, log);
     interceptHandlers(detected.low, tracker.wrap);
+    watchConnections(detected.low);
     trackers.set(detected.low, tracker);
     if (detected.high) trackers.set(detected.high, tracker);
     latestByProject.set(projectId, tracker);

@@ -7,6 +7,7 @@ import { errorDataOfResult, eventTypeFor, newEvent, parametersOf, resourceNameOf
 import type { PendingEvent } from "./pipeline.js";
 import type { RequestView } from "./request-view.js";
 import type { SessionRef, SessionState } from "./session-id.js";
+import type { StatelessClients } from "./stateless-client.js";
 import type { McpRequest, UserIdentity } from "./types.js";
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -18,6 +19,8 @@ export interface CallContext {
   readonly low: LowLevelServer;
   /** The server's name and version (cached by the tracker). */
   serverInfo(): NameVersion | undefined;
+  /** Clients of the project's stateless requests. */
+  readonly statelessClients: StatelessClients;
 }
 
 export class TrackedCall implements PendingEvent {
@@ -62,11 +65,27 @@ export class TrackedCall implements PendingEvent {
 
   build(): Event {
     const state = this.state;
-    const low = this.context.low;
-    const client: NameVersion | undefined =
-      state?.clientInfo ?? resolveClientInfo(low, this.request, this.view, !state);
+    const context = this.context;
+    let client: NameVersion | undefined;
+    let correlationId: string | undefined;
+    if (state) client = state.clientInfo ?? resolveClientInfo(context.low, this.request, this.view);
+    else {
+      ({ client, correlationId } = context.statelessClients.resolve(
+        this.method,
+        this.request,
+        this.view,
+        this.result,
+        this.startedAt,
+      ));
+    }
     const event = newEvent(
-      { projectId: this.context.projectId, sessionId: state?.id, client, server: this.context.serverInfo() },
+      {
+        projectId: context.projectId,
+        sessionId: state?.id,
+        client,
+        server: context.serverInfo(),
+        correlationId,
+      },
       eventTypeFor(this.method),
       this.startedAt,
     );

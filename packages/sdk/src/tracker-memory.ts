@@ -2,6 +2,7 @@
 // created per request, so per-instance state would forget everything between requests.
 import { SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol/constants";
 import { IdentifyCache } from "./identify-cache.js";
+import { StatelessClients } from "./stateless-client.js";
 import type { UserIdentity } from "./types.js";
 
 const MAX_REMEMBERED = 10_000;
@@ -27,6 +28,12 @@ export class ProjectMemory {
   readonly injectedTools = new Map<string, boolean>();
   private identifyCache: IdentifyCache | undefined;
   private readonly statelessIdentities = new Map<string, { identity: UserIdentity; at: number }>();
+  /** Client names announced at stateless initializes, for the requests that follow. */
+  readonly statelessClients: StatelessClients;
+
+  constructor(projectId: string) {
+    this.statelessClients = new StatelessClients(projectId);
+  }
 
   /** The project's identify cache, created by the first tracker that asks (its TTL wins). */
   identifyCacheFor(ttlMs: number | undefined): IdentifyCache | undefined {
@@ -59,7 +66,7 @@ const memories = new Map<string, ProjectMemory>();
 export function projectMemory(projectId: string): ProjectMemory {
   let memory = memories.get(projectId);
   if (!memory) {
-    memory = new ProjectMemory();
+    memory = new ProjectMemory(projectId);
     memories.set(projectId, memory);
   }
   return memory;

@@ -6,6 +6,7 @@ import { type NameVersion, resolveClientInfo, resolveServerInfo } from "./client
 import type { DetectedServer, RequestHandler } from "./detect.js";
 import { errorDataOf, newEvent, withIdentity } from "./event.js";
 import { Identifier } from "./identify.js";
+import { incomingOf } from "./incoming.js";
 import {
   DEFAULT_CONTEXT_DESCRIPTION,
   injectContext,
@@ -71,6 +72,10 @@ export class Tracker {
   /** What tracked calls read from the tracker when their events are built. */
   get low(): DetectedServer["low"] {
     return this.server.low;
+  }
+
+  get statelessClients(): ProjectMemory["statelessClients"] {
+    return this.memory.statelessClients;
   }
 
   private serverInfoCache: {
@@ -157,7 +162,7 @@ export class Tracker {
       const startedAt = Date.now();
       const started = performance.now();
       const original = request as unknown as McpRequest;
-      const view = new RequestView(extra);
+      const view = new RequestView(extra, incomingOf(this.server.low.transport));
       const session = this.sessions.resolve(
         view,
         this.server.low.transport,
@@ -205,8 +210,10 @@ export class Tracker {
     let out = result;
     try {
       if (call.method === "tools/list") out = this.decorateToolList(result);
-      if (call.method === "initialize" && call.state) {
-        call.state.clientInfo = resolveClientInfo(undefined, call.request, call.view, true);
+      if (call.method === "initialize") {
+        if (call.state) call.state.clientInfo = resolveClientInfo(undefined, call.request, call.view);
+        // Before the client can send its next request: that one may be built first.
+        else this.memory.statelessClients.announce(call.request, call.view, result, call.startedAt);
       }
       if (this.options.enableTracing) this.pipeline.submit(call.settle(result, undefined));
     } catch (error) {
@@ -321,7 +328,9 @@ export class Tracker {
     view: RequestView,
     at: number,
   ): void {
-    const client = state?.clientInfo ?? resolveClientInfo(this.server.low, request, view, !state);
+    const client = state
+      ? (state.clientInfo ?? resolveClientInfo(this.server.low, request, view))
+      : this.memory.statelessClients.resolve(request.method, request, view, undefined, at).client;
     const event = newEvent(
       { projectId: this.projectId, sessionId: state?.id, client, server: resolveServerInfo(this.server.low) },
       EVENT_TYPES.identify,

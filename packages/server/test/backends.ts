@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import type { RunningServer } from "../src/server.js";
+import { removeDir, startCollector, tempDir } from "./helpers.js";
 
 /**
  * The storage backends every storage and query-API test runs against. PostgreSQL runs when
@@ -50,3 +53,26 @@ const postgres: TestBackend = { name: "postgres", create: () => freshPostgresSch
 
 /** SQLite always; PostgreSQL when a test database is configured. */
 export const BACKENDS: TestBackend[] = TEST_DATABASE_URL ? [sqlite, postgres] : [sqlite];
+
+/**
+ * A collector on a fresh database of `backend`, started before the enclosing suite's tests and
+ * removed after them. Call the returned function inside tests.
+ */
+export function collectorOn(backend: TestBackend): () => RunningServer & { projectId: string } {
+  const dir = tempDir();
+  let database: TestDatabase | undefined;
+  let collector: (RunningServer & { projectId: string }) | undefined;
+  beforeAll(async () => {
+    database = await backend.create();
+    collector = await startCollector(dir, database.url);
+  });
+  afterAll(async () => {
+    await collector?.close();
+    await database?.drop();
+    removeDir(dir);
+  });
+  return () => {
+    if (!collector) throw new Error("the collector starts in beforeAll: use it inside a test");
+    return collector;
+  };
+}
