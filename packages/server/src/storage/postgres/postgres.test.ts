@@ -158,6 +158,7 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       // Written, retried and read back by the ids it was sent with.
       expect(await postgres.ingestEvents([nulText])).toEqual({ accepted: 1, duplicates: 0 });
       expect(await postgres.ingestEvents([nulText])).toEqual({ accepted: 0, duplicates: 1 });
+      await postgres.waitForDerivation();
       const [event] =
         (await postgres.getSessionTimeline("p", "s\u0000", { limit: 10, cursor: null }))?.events ?? [];
       expect(event).toMatchObject({

@@ -33,8 +33,6 @@ export interface EventRow {
   actor_id: string | null;
   actor_name: string | null;
   actor_data: string | null;
-  /** Older event tables (PostgreSQL until its pass lands) store the identify record as such. */
-  identify?: string | null;
   client_name: string | null;
   client_version: string | null;
   server_name: string | null;
@@ -66,11 +64,9 @@ export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent 
     error: error ? { message: error.message, type: error.type ?? null, stack: error.stack ?? null } : null,
     userId: row.user_id,
     identify:
-      row.identify !== undefined
-        ? fromJson<StoredEvent["identify"]>(row.identify)
-        : row.event_type === EVENT_TYPES.identify && row.actor_id
-          ? { userId: row.actor_id, userName: row.actor_name, userData: fromJson<JsonObject>(row.actor_data) }
-          : null,
+      row.event_type === EVENT_TYPES.identify && row.actor_id
+        ? { userId: row.actor_id, userName: row.actor_name, userData: fromJson<JsonObject>(row.actor_data) }
+        : null,
     clientName: row.client_name,
     clientVersion: row.client_version,
     serverName: row.server_name,

@@ -239,7 +239,7 @@ function appendOnlyEvents(db: Database): void {
   SELECT e.pk, e.project_pk, e.event_id, e.ts, e.ts, e.event_type, e.resource_name, e.duration, e.is_error,
     e.error, e.user_intent, e.parameters, e.response,
     CASE WHEN s.group_key IS NOT NULL THEN NULL
-      WHEN s.stateless = 1 AND s.events = 1 AND s.session_id LIKE 'sl_%' ESCAPE '' THEN NULL
+      WHEN s.stateless = 1 AND s.events = 1 AND s.session_id LIKE 'sl\\_%' ESCAPE '\\' THEN NULL
       ELSE s.session_id END,
     s.stateless,
     CASE WHEN s.group_key LIKE 'c:%'
@@ -306,9 +306,10 @@ export function resetDerived(db: Database): void {
   `);
 }
 
-export function migrate(db: Database): void {
-  const version = db.pragma("user_version", { simple: true }) as number;
-  for (let i = version; i < MIGRATIONS.length; i++) {
+/** Applies pending migrations (up to `version`, default all: tests build older databases). */
+export function migrate(db: Database, version = MIGRATIONS.length): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let i = current; i < version; i++) {
     db.transaction(() => {
       const migration = MIGRATIONS[i];
       if (typeof migration === "function") migration(db);
