@@ -1,3 +1,4 @@
+import type { EventInput } from "@mcpsight/protocol";
 import type { DeriveEvent } from "../../src/storage/derive/index.js";
 
 export type EventFacts = Omit<DeriveEvent, "pk">;
@@ -147,4 +148,29 @@ export async function deliverShuffled(
     if (rnd() < 0.2) await store.ingest(sent[Math.floor(rnd() * sent.length)] as EventFacts[]);
     if (rnd() < 0.5) await store.derive(1 + Math.floor(rnd() * 20));
   }
+}
+
+/** The event as an SDK would send it (protocol fields), so a real store derives the same facts. */
+export function toEventInput(f: EventFacts, projectId: string): EventInput {
+  const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+  return {
+    id: f.id,
+    projectId,
+    eventType: f.type,
+    timestamp: new Date(f.ts).toISOString(),
+    sessionId: optional(f.sessionId),
+    stateless: f.stateless || undefined,
+    correlationId: optional(f.correlationId),
+    resourceName: optional(f.tool),
+    duration: optional(f.duration),
+    isError: f.isError || undefined,
+    error: f.errorKey ? { message: f.errorKey.message } : undefined,
+    identifyActorGivenId: optional(f.actorId),
+    identifyActorName: optional(f.actorName),
+    identifyActorData: optional(f.actorData),
+    clientName: optional(f.clientName),
+    clientVersion: optional(f.clientVersion),
+    serverName: optional(f.serverName),
+    serverVersion: optional(f.serverVersion),
+  };
 }

@@ -388,6 +388,9 @@ async function ensureSearchIndex(client: pg.PoolClient): Promise<void> {
 /** Tables whose `pk` is an identity column (their sequences move past copied rows after a migrate). */
 export const IDENTITY_TABLES = ["projects", "accounts", "users", "sessions", "events", "error_groups"];
 
+/** The schema version of databases written before the derivation pass (the upgrade tests build one). */
+export const BEFORE_PASS = 6;
+
 /**
  * Creates the schema and applies pending migrations. Several collectors may start at once: a
  * session-level advisory lock (per schema) lets one migrate while the others wait, then find

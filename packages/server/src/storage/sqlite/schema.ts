@@ -306,6 +306,9 @@ export function resetDerived(db: Database): void {
   `);
 }
 
+/** The schema version of databases written before the derivation pass (the upgrade tests build one). */
+export const BEFORE_PASS = 7;
+
 /** Applies pending migrations (up to `version`, default all: tests build older databases). */
 export function migrate(db: Database, version = MIGRATIONS.length): void {
   const current = db.pragma("user_version", { simple: true }) as number;
