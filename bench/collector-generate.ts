@@ -318,7 +318,8 @@ export async function ingestDataset(store: Pick<Storage, "ingestEvents">, d: Dat
   const flush = async () => {
     const result = validateBatch({ events: batch });
     if (!result.ok) throw new Error(JSON.stringify(result.issues.slice(0, 3)));
-    await store.ingestEvents(result.value.events);
+    if (result.value.rejected.length > 0) throw new Error(JSON.stringify(result.value.rejected.slice(0, 3)));
+    await store.ingestEvents(result.value.events.map((item) => item.event));
     batch = [];
   };
   for (let s = 0; s < d.sessions; s++) {

@@ -26,9 +26,8 @@ import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { type Event, LIMITS } from "@mcpsight/protocol";
 import pg from "pg";
-import { toJson } from "../packages/server/src/storage/postgres/db.js";
-import { EVENTS_TABLE as COLLECTOR_EVENTS_TABLE } from "../packages/server/src/storage/postgres/schema.js";
-import { identifyRecordOf } from "../packages/server/src/storage/shared/identify.js";
+import { eventsTable } from "../packages/server/src/storage/postgres/schema.js";
+import { EVENT_FIELDS, eventValues } from "../packages/server/src/storage/shared/derive-event.js";
 import { rng, sessionEvents } from "./collector-data.js";
 import { describeMachine } from "./src/machine.js";
 import { CpuMeter, type CpuUsage, userId } from "./src/proc-cpu.js";
@@ -161,51 +160,15 @@ const SIMPLE_TABLE: RawTable = {
 };
 
 /**
- * mcpsight's events table: the `CREATE TABLE events` statement and its four indexes, from
- * packages/server/src/storage/postgres/schema.ts. Rows as `insertEvents`
- * (packages/server/src/storage/postgres/ingest/write.ts) stores them, except that session_pk and
- * user_pk are numbered per sessionId and per identifyActorGivenId by a Map (no session derivation).
+ * mcpsight's events table: its DDL and rows exactly as the collector's ingest appends them
+ * (packages/server/src/storage/postgres/events/append.ts): the event's fields, nothing derived.
  */
 const EVENTS_TABLE: RawTable = {
-  ddl: COLLECTOR_EVENTS_TABLE,
-  columns: `pk, project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration, is_error,
-    error, user_intent, parameters, response, identify, client_name, client_version, server_name,
-    server_version, sdk_language, sdk_version, tags, properties`,
+  ddl: eventsTable(),
+  columns: `project_pk, ${EVENT_FIELDS.join(", ")}`,
   rows: () => {
-    let pk = 0;
-    const sessions = new Map<string | undefined, number>();
-    const users = new Map<string, number>();
-    const keyOf = <K>(map: Map<K, number>, key: K) => {
-      const value = map.get(key);
-      if (value !== undefined) return value;
-      map.set(key, map.size + 1);
-      return map.size;
-    };
-    return (e) => [
-      ++pk,
-      1,
-      e.id,
-      keyOf(sessions, e.sessionId),
-      e.identifyActorGivenId === undefined ? null : keyOf(users, e.identifyActorGivenId),
-      Date.parse(e.timestamp),
-      e.eventType,
-      e.resourceName,
-      e.duration,
-      e.isError === true || e.error !== undefined,
-      toJson(e.error),
-      e.userIntent,
-      toJson(e.parameters),
-      toJson(e.response),
-      toJson(identifyRecordOf(e)),
-      e.clientName,
-      e.clientVersion,
-      e.serverName,
-      e.serverVersion,
-      e.sdkLanguage,
-      e.sdkVersion,
-      toJson(e.tags),
-      toJson(e.properties),
-    ];
+    const receivedAt = Date.now();
+    return (e) => [1, ...eventValues(e, receivedAt, (flag) => flag)];
   },
 };
 

@@ -11,6 +11,7 @@ const cli = join(root, "packages/server/dist/cli.js");
 
 const docs = [
   "README.md",
+  "SECURITY.md",
   "examples/README.md",
   "bench/README.md",
   ...readdirSync(join(root, "docs"))

@@ -1,10 +1,11 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
-import { type Account, ApiError, type Page, type Project, request, UNAUTHORIZED_EVENT } from "./api";
+import { type Account, ApiError, type Me, type Page, type Project, request, UNAUTHORIZED_EVENT } from "./api";
 import { ErrorNotice, FreshnessNotice } from "./components/common";
 import { TimeRangePicker } from "./components/time-range-picker";
 import { LiveContext, type LiveSettings } from "./hooks/live";
 import { parseRange } from "./lib/time-range";
+import { AccountPage } from "./pages/account";
 import { type PageContext, PageCtx } from "./pages/context";
 import { LoginPage } from "./pages/login";
 import { ProjectPageView } from "./pages/project-page";
@@ -12,7 +13,7 @@ import { buildHref, matchRoute, navigate, type ProjectPage, paths, sharedQuery, 
 
 type Auth = { state: "checking" } | { state: "out" } | { state: "in"; account: Account };
 
-const NAV: { page: ProjectPage; label: string }[] = [
+const NAV: { page: ProjectPage; label: string; adminOnly?: boolean }[] = [
   { page: "overview", label: "Overview" },
   { page: "users", label: "Users" },
   { page: "sessions", label: "Sessions" },
@@ -20,6 +21,7 @@ const NAV: { page: ProjectPage; label: string }[] = [
   { page: "clients", label: "Clients" },
   { page: "errors", label: "Errors" },
   { page: "intents", label: "Intents" },
+  { page: "access", label: "Access", adminOnly: true },
 ];
 
 export function App() {
@@ -27,8 +29,9 @@ export function App() {
   const [authError, setAuthError] = useState<Error | null>(null);
 
   const checkAuth = useCallback(() => {
-    request<{ account: Account }>("GET", "/auth/me", { quiet401: true })
-      .then((res) => setAuth({ state: "in", account: res.account }))
+    request<Me>("GET", "/auth/me", { quiet401: true })
+      // The dashboard signs in with a cookie, so it is an account (a token is for scripts).
+      .then((res) => setAuth(res.account ? { state: "in", account: res.account } : { state: "out" }))
       .catch((err: Error) => {
         if (err instanceof ApiError && err.status === 401) setAuth({ state: "out" });
         else setAuthError(err);
@@ -101,6 +104,7 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
 
   let body: ComponentChildren;
   if (error) body = <ErrorNotice error={error} />;
+  else if (route.name === "account") body = <AccountPage account={account} />;
   else if (!projects) body = <p class="muted">Loading…</p>;
   else if (projects.length === 0)
     body = (
@@ -161,7 +165,7 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
             )}
             {project && (
               <nav class="nav" aria-label="Pages">
-                {NAV.map((n) => (
+                {NAV.filter((n) => !n.adminOnly || project.access === "admin").map((n) => (
                   <a
                     key={n.page}
                     href={buildHref(paths.page(project.id, n.page), shared)}
@@ -173,9 +177,14 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
               </nav>
             )}
             <div class="sidebar-foot">
-              <span class="muted small" title={`Signed in as ${account.username} (${account.role})`}>
+              <a
+                class="small"
+                href={buildHref(paths.account())}
+                title={`Signed in as ${account.username} (${account.role}): your account and password`}
+                aria-current={route.name === "account" ? "page" : undefined}
+              >
                 {account.username}
-              </span>
+              </a>
               <button type="button" onClick={logout}>
                 Log out
               </button>

@@ -76,7 +76,7 @@ describe("dashboard in Chromium against a real collector", () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
-    pageErrors = watchErrors(page);
+    pageErrors = await watchErrors(page);
   });
 
   afterAll(async () => {
@@ -85,7 +85,9 @@ describe("dashboard in Chromium against a real collector", () => {
   });
 
   it("refuses a wrong password and signs in with the right one", async () => {
-    await page.goto(`${collector.url}/`);
+    const response = await page.goto(`${collector.url}/`);
+    // Served under the collector's CSP; the pages below must all work within it.
+    expect(response?.headers()["content-security-policy"]).toContain("script-src 'self'");
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Wrong username or password");

@@ -25,7 +25,9 @@ const EVENT_DESCRIPTION = [
     ` (2) the event's compact JSON is at most ${LIMITS.eventBytes} bytes of UTF-8;` +
     ` (3) arrays and objects nest at most ${LIMITS.jsonDepth} levels deep inside parameters, response,` +
     " identifyActorData and properties;" +
-    " (4) SDKs send timestamps in UTC with milliseconds (2026-12-03T10:00:00.123Z), a stricter form of the pattern.",
+    " (4) SDKs send timestamps in UTC with milliseconds (2026-12-03T10:00:00.123Z), a stricter form of the pattern;" +
+    " (5) the pattern gives the timestamp's shape only: the date must exist (no February 30), hours be 00-23," +
+    " minutes and seconds 00-59, offset hours 00-23 and minutes 00-59 (vectors/timestamps.json).",
 ].join(" ");
 
 const BATCH_DESCRIPTION = [

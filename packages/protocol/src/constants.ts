@@ -15,7 +15,32 @@ export const PATHS = {
 export const HEADERS = {
   protocol: "x-mcpsight-protocol",
   sdk: "x-mcpsight-sdk",
+  /** The one project every event of the batch belongs to; an unknown one is refused before the body is read. */
+  project: "x-mcpsight-project",
 } as const;
+
+/**
+ * Why the collector refused one event of a batch it otherwise took (`rejected[].code` in the
+ * response): `invalid_event` (schema, or an id repeated in the batch), `unknown_project`,
+ * `project_mismatch` (not the `X-MCPSight-Project` of the batch), `too_old` (older than the
+ * collector's retention), `not_stored` (the one event the database would not store). None is
+ * worth retrying.
+ */
+export const REJECTION_CODES = [
+  "invalid_event",
+  "unknown_project",
+  "project_mismatch",
+  "too_old",
+  "not_stored",
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/**
+ * An event timestamped more than this ahead of the collector's clock is stored at the time the
+ * collector received it (and marked, see PROTOCOL.md), so a client with a wrong clock cannot
+ * place sessions in the future.
+ */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 
 /** Event types recorded for MCP requests (`mcp:<method>`) and for mcpsight's own events. */
 export const EVENT_TYPES = {
@@ -40,6 +65,9 @@ export type KnownEventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
 /** Event type used by the MCPcat SDK for identification; the collector maps it to `mcpsight:identify`. */
 export const MCPCAT_IDENTIFY_EVENT_TYPE = "mcpcat:identify";
+
+/** Event type of the MCPcat SDK's `publishCustomEvent`; the collector maps it to `mcpsight:custom`. */
+export const MCPCAT_CUSTOM_EVENT_TYPE = "mcpcat:custom";
 
 /** Name of the tool that agents call to report missing capabilities. */
 export const REPORT_MISSING_TOOL = "get_more_tools";

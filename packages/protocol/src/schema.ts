@@ -1,6 +1,7 @@
 // zod 4 (shipped inside zod 3.25 as "zod/v4"): the same schemas parse about twice as fast.
 import { z } from "zod/v4";
-import { LIMITS } from "./constants.js";
+import { LIMITS, REJECTION_CODES } from "./constants.js";
+import { parseTimestamp, TIMESTAMP_SHAPE } from "./timestamp.js";
 
 const boundedString = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 const nonEmpty = (max: number) => boundedString(max).min(1, "must not be empty");
@@ -17,12 +18,17 @@ export const errorDataSchema = z.object({
   stack: boundedString(LIMITS.errorStackLength).optional(),
 });
 
-const tagKey = z
+/** @internal One tag's key and value rules (the MCPcat conversion drops tags that break them, as MCPcat does). */
+export const tagKey = z
   .string()
   .min(1)
   .max(LIMITS.tagKeyLength)
   .regex(/^[A-Za-z0-9$_.:\- ]+$/, "tag keys may use letters, digits, spaces and $_.:-");
-const tagValue = boundedString(LIMITS.tagValueLength).regex(/^[^\r\n]*$/, "tag values must be one line");
+/** @internal */
+export const tagValue = boundedString(LIMITS.tagValueLength).regex(
+  /^[^\r\n]*$/,
+  "tag values must be one line",
+);
 
 export const tagsSchema = z
   .record(tagKey, tagValue)
@@ -31,12 +37,20 @@ export const tagsSchema = z
 const jsonObject = z.record(z.string(), z.unknown());
 
 /**
- * An ISO 8601 date-time with `Z` or an offset (`+01:00` or `+0100`), seconds and fractions
- * optional, calendar-valid dates: the rule the protocol has always applied (zod 3's
- * `datetime({ offset: true })`), spelled out so that it does not change with the zod version.
+ * An ISO 8601 date-time with `Z` or an offset, checked by parsing (`parseTimestamp`): the pattern
+ * gives its shape (and is what a JSON Schema export shows), the parse checks the calendar date and
+ * the ranges of the time and the offset.
  */
-const DATE_TIME =
-  /^((\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|(02)-(0[1-9]|1\d|2[0-8])))T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|([+-]\d{2}:?\d{2}))$/;
+const timestampSchema = z
+  .string()
+  .regex(TIMESTAMP_SHAPE, {
+    message: "must be an ISO 8601 date-time with Z or an offset, e.g. 2026-12-03T10:00:00.123Z",
+    abort: true,
+  })
+  .refine(
+    (text) => parseTimestamp(text) !== null,
+    "must be a real date and time: month 01–12, a day the month has, hours 00–23, minutes and seconds 00–59, offset hours 00–23 and minutes 00–59",
+  );
 
 /**
  * One analytics event. Field names follow the MCPcat event so the two formats stay convertible.
@@ -51,7 +65,7 @@ export const eventSchema = z
     sessionId: nonEmpty(LIMITS.sessionIdLength).optional(),
     eventType: eventTypeSchema,
     /** ISO 8601 with offset, e.g. `2026-11-27T10:00:00.000Z`. */
-    timestamp: z.string().regex(DATE_TIME, "must be an ISO 8601 date-time"),
+    timestamp: timestampSchema,
     /** Milliseconds the request took. */
     duration: z.number().nonnegative().optional(),
     /** Tool name, resource URI or prompt name. */
@@ -110,3 +124,26 @@ export type Event = z.infer<typeof eventSchema>;
 export type EventInput = z.input<typeof eventSchema>;
 export type ErrorData = z.infer<typeof errorDataSchema>;
 export type Batch = { events: Event[]; droppedEvents?: number };
+
+/** One event of a batch the collector refused, in the 2xx answer to the batch. */
+export const rejectionSchema = z.object({
+  /** The event's position in the batch's `events`; an index may repeat (one entry per problem). */
+  index: z.number().int().nonnegative(),
+  code: z.enum(REJECTION_CODES),
+  /** The field at fault (`timestamp`, `error.message`), or `(event)` for the event as a whole. */
+  field: z.string(),
+  reason: z.string(),
+});
+
+/** The collector's `200` answer to `POST /v1/batch`. */
+export const batchResponseSchema = z.object({
+  /** Events stored now. */
+  accepted: z.number().int().nonnegative(),
+  /** Events already stored by an earlier attempt (same id): delivered too. */
+  duplicates: z.number().int().nonnegative(),
+  /** Events refused, never stored; retrying them does not help. Always present, possibly empty. */
+  rejected: z.array(rejectionSchema),
+});
+
+export type Rejection = z.infer<typeof rejectionSchema>;
+export type BatchResponse = z.infer<typeof batchResponseSchema>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "./constants.js";
+import { truncateText } from "./text.js";
 import { validateBatch, validateEvent } from "./validate.js";
 
 const event = (parameters: unknown) => ({
@@ -40,7 +41,21 @@ describe("event size", () => {
 
   it("reports each problem of a bad tag key", () => {
     const result = validateBatch({ events: [{ ...event(undefined), tags: { "": "x" } }] });
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.issues.map((issue) => issue.field)).toEqual(["tags.", "tags."]);
+    expect(result.ok && result.value.rejected.map((r) => [r.index, r.code, r.field])).toEqual([
+      [0, "invalid_event", "tags."],
+      [0, "invalid_event", "tags."],
+    ]);
+  });
+});
+
+describe("truncateText", () => {
+  it("cuts to the limit with the marker, never splitting a surrogate pair", () => {
+    const cut = truncateText("x".repeat(100), 40);
+    expect(cut).toBe(`${"x".repeat(19)}…[truncated 60 chars]`);
+    expect(cut).toHaveLength(40);
+    expect(truncateText("short", 40)).toBe("short");
+    // The unit before the marker would be the first half of an emoji: it goes too.
+    const emoji = `${"x".repeat(18)}😀${"y".repeat(30)}`;
+    expect(truncateText(emoji, 40)).toBe(`${"x".repeat(18)}…[truncated 10 chars]`);
   });
 });

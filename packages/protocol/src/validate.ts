@@ -1,6 +1,6 @@
 import type { z } from "zod/v4";
 import { LIMITS } from "./constants.js";
-import { type Batch, batchSchema, type Event, eventSchema } from "./schema.js";
+import { batchSchema, type Event, eventSchema, type Rejection } from "./schema.js";
 
 /** One problem found in a batch: which event (absent for envelope problems), which field, and why. */
 export interface ValidationIssue {
@@ -103,31 +103,52 @@ export function validateEvent(input: unknown, index?: number): ValidationResult<
   return { ok: true, value: parsed.data };
 }
 
+/** An event of a batch that passed validation, with its position in the batch. */
+export interface IndexedEvent {
+  index: number;
+  event: Event;
+}
+
+/** A batch whose envelope is valid: the events that passed, and one rejection per problem of the others. */
+export interface ValidatedBatch {
+  events: IndexedEvent[];
+  rejected: Rejection[];
+  droppedEvents?: number;
+}
+
 /**
- * Validates a batch envelope and every event in it. A batch is all-or-nothing: any bad event
- * makes the whole batch invalid, and every problem is reported with the event's index.
+ * Validates a batch: the envelope as a whole (not an object, `events` not an array of 1 to 1,000,
+ * a bad `droppedEvents` fail the batch), then each event on its own. A bad event, or one repeating
+ * the id of an earlier event of the batch, is rejected with code `invalid_event` (one entry per
+ * problem) without failing the others.
  */
-export function validateBatch(input: unknown): ValidationResult<Batch> {
+export function validateBatch(input: unknown): ValidationResult<ValidatedBatch> {
   const envelope = batchSchema.safeParse(input);
   if (!envelope.success) return { ok: false, issues: issuesOf(envelope.error) };
-  const events: Event[] = [];
-  const issues: ValidationIssue[] = [];
-  const seen = new Set<string>();
+  const events: IndexedEvent[] = [];
+  const rejected: Rejection[] = [];
+  const seen = new Map<string, number>();
   envelope.data.events.forEach((raw, index) => {
     const result = validateEvent(raw, index);
     if (!result.ok) {
-      issues.push(...result.issues);
+      for (const { field, reason } of result.issues)
+        rejected.push({ index, code: "invalid_event", field, reason });
       return;
     }
-    if (seen.has(result.value.id)) {
-      issues.push({ index, field: "id", reason: "is repeated within the batch" });
+    const first = seen.get(result.value.id);
+    if (first !== undefined) {
+      rejected.push({
+        index,
+        code: "invalid_event",
+        field: "id",
+        reason: `repeats the id of event ${first}`,
+      });
       return;
     }
-    seen.add(result.value.id);
-    events.push(result.value);
+    seen.set(result.value.id, index);
+    events.push({ index, event: result.value });
   });
-  if (issues.length > 0) return { ok: false, issues };
-  const batch: Batch = { events };
+  const batch: ValidatedBatch = { events, rejected };
   if (envelope.data.droppedEvents !== undefined) batch.droppedEvents = envelope.data.droppedEvents;
   return { ok: true, value: batch };
 }

@@ -17,6 +17,8 @@ interface EventVector extends Vector {
 }
 interface BatchVector extends Vector {
   batch: unknown;
+  /** Events the collector rejects one by one (the envelope being valid). */
+  rejected?: unknown[];
 }
 
 const schemas = protocolJsonSchemas();
@@ -30,6 +32,18 @@ const EVENT_EXCEPTIONS: Record<string, { valid: boolean; why: string }> = {
   "event larger than 256 KiB": { valid: true, why: "the byte limit is checked by hand" },
   "parameters nested 65 levels deep": { valid: true, why: "the depth limit is checked by hand" },
   "properties nested 65 levels deep": { valid: true, why: "the depth limit is checked by hand" },
+  ...Object.fromEntries(
+    [
+      "timestamp offset +99:99",
+      "timestamp offset +2400",
+      "timestamp offset +00:60",
+      "timestamp February 30",
+      "timestamp February 29 of a common year",
+    ].map((name) => [
+      name,
+      { valid: true, why: "the pattern gives the shape; the ranges are checked by hand" },
+    ]),
+  ),
 };
 const BATCH_EXCEPTIONS: Record<string, { valid: boolean; why: string }> = {
   "duplicate id in batch": { valid: true, why: "unique ids are checked by hand" },
@@ -69,7 +83,8 @@ describe("event.schema.json on the event vectors", () => {
 
 describe("batch.schema.json on the batch vectors", () => {
   it.each(read("vectors/batches.json") as BatchVector[])("$name", (vector) => {
-    const expected = BATCH_EXCEPTIONS[vector.name]?.valid ?? vector.valid;
+    // What an SDK sends: a valid envelope of valid events (the collector takes the rest event by event).
+    const expected = BATCH_EXCEPTIONS[vector.name]?.valid ?? (vector.valid && !vector.rejected?.length);
     expect(validBatch(vector.batch), JSON.stringify(validBatch.errors)).toBe(expected);
   });
 });

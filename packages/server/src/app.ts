@@ -1,13 +1,17 @@
 import fastifyCookie from "@fastify/cookie";
-import fastifyRateLimit from "@fastify/rate-limit";
 import { LIMITS } from "@mcpsight/protocol";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import { frameworkError, registerErrorHandling, sendError } from "./http/error-handler.js";
+import { IngestBudget } from "./http/ingest-budget.js";
+import { registerSecurity } from "./http/security.js";
+import { accessRoutes } from "./routes/access.js";
 import { authRoutes, registerAuthentication } from "./routes/auth.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { queryRoutes } from "./routes/query.js";
+import { IngestService } from "./services/ingest/index.js";
 import { IngestRate } from "./services/ingest-rate.js";
+import type { LoginLimitOptions } from "./services/login-limit.js";
 import type { Storage } from "./storage/index.js";
 
 export interface AppOptions {
@@ -17,18 +21,30 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** Directory of the built dashboard; served at / when it has an index.html. */
   dashboardDir?: string | null;
-  /** Trust X-Forwarded-* from a reverse proxy (client IP for rate limits, protocol). */
-  trustProxy?: boolean;
-  loginLimit?: { max: number; timeWindow: number };
+  /**
+   * Trust X-Forwarded-* from reverse proxies in front: `true` for one, a number for a chain of
+   * that many. The client's address is then the right-most X-Forwarded-For entry those proxies
+   * did not add themselves (what the outermost proxy saw), never one the client wrote.
+   */
+  trustProxy?: boolean | number;
+  loginLimit?: LoginLimitOptions;
   /** Set `draining` when shutting down: /healthz then answers 503. */
   health?: { draining: boolean };
+  /** Events older than this many days when received are refused (`too_old`); default 90. */
+  retentionDays?: number;
+  /** Memory ingest requests in flight may hold, in bytes (`--ingest-memory-mb`); default 256 MiB. */
+  ingestMemoryBytes?: number;
 }
+
+/** Default of `--ingest-memory-mb`. */
+export const DEFAULT_INGEST_MEMORY_MB = 256;
 
 /** Builds the collector's HTTP app: ingest, auth, query API, health and dashboard. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    trustProxy: options.trustProxy ?? false,
+    // A hop count, never Fastify's `true`, which trusts every hop and takes the left-most address.
+    trustProxy: trustedHops(options.trustProxy),
     bodyLimit: 64 * 1024,
     // A path parameter may be a user id, which the protocol allows up to 512 characters long.
     routerOptions: {
@@ -55,8 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       "request",
     );
   });
+  registerSecurity(app, { publicUrl: options.publicUrl });
   await app.register(fastifyCookie);
-  await app.register(fastifyRateLimit, { global: false });
   const spa = await registerDashboard(app, options.dashboardDir ?? null);
   registerErrorHandling(app, spa);
   registerAuthentication(app, storage);
@@ -73,11 +89,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.status(503).send({ status: "unavailable" });
     }
   });
-  await app.register(ingestRoutes, { storage, rate });
-  await app.register(authRoutes, {
-    storage,
-    loginLimit: options.loginLimit ?? { max: 10, timeWindow: 60_000 },
+  await app.register(ingestRoutes, {
+    ingest: new IngestService(storage, { retentionDays: options.retentionDays ?? 90 }),
+    budget: new IngestBudget(options.ingestMemoryBytes ?? DEFAULT_INGEST_MEMORY_MB * 1024 * 1024),
+    rate,
   });
+  await app.register(authRoutes, { storage, loginLimit: options.loginLimit });
   await app.register(queryRoutes, { storage, publicUrl: options.publicUrl });
+  await app.register(accessRoutes, { storage });
   return app;
+}
+
+/**
+ * Fastify's trustProxy for `hops` proxies in front: the peer and the X-Forwarded-For entries the
+ * inner proxies added are trusted (proxy-addr numbers them from the peer, 0, leftwards), so the
+ * client's address is the first entry from the right that is not theirs.
+ */
+function trustedHops(
+  trust: boolean | number | undefined,
+): ((address: string, hop: number) => boolean) | false {
+  const hops = trust === true ? 1 : typeof trust === "number" ? trust : 0;
+  return hops > 0 ? (_address, hop) => hop < hops : false;
 }

@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-import { HELP, project, start, UsageError, user } from "./cli/commands.js";
+import { account, member, token } from "./cli/access.js";
+import { HELP, project, start, user } from "./cli/commands.js";
+import { UsageError } from "./cli/common.js";
 import { MigrateUsageError, migrateCommand } from "./cli/migrate.js";
 import { out } from "./cli/print.js";
 import { reindexCommand } from "./cli/reindex.js";
+import { AppError } from "./errors.js";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   start,
   project,
   user,
+  member,
+  token,
+  account,
   migrate: migrateCommand,
   reindex: reindexCommand,
 };
@@ -21,6 +27,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  // A refusal the services explain (unknown member, too short a password): its message is enough.
+  if (error instanceof AppError) {
+    console.error(`mcpsight: ${error.message}`);
+    process.exit(1);
+  }
   const usage =
     error instanceof UsageError ||
     error instanceof MigrateUsageError ||

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "./app.js";
+import { buildApp, DEFAULT_INGEST_MEMORY_MB } from "./app.js";
 import { type BootstrapResult, bootstrap } from "./services/bootstrap.js";
 import { openStorage, type Storage } from "./storage/index.js";
 import { DAY_MS, HOUR_MS } from "./storage/time.js";
@@ -17,8 +17,11 @@ export interface ServerConfig {
   adminPassword?: string | undefined;
   adminToken?: string | undefined;
   dashboardDir?: string | null | undefined;
-  trustProxy?: boolean;
+  /** Reverse proxies in front whose X-Forwarded-* headers count: true = one. */
+  trustProxy?: boolean | number;
   logLevel?: string;
+  /** Memory ingest requests in flight may hold, in MiB (default 256). */
+  ingestMemoryMb?: number | undefined;
 }
 
 export interface RunningServer {
@@ -39,7 +42,12 @@ export function defaultDashboardDir(): string | null {
 
 /** Opens storage, bootstraps on first start, listens, and runs retention in the background. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const notices: string[] = [];
+  const storage = await openStorage({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    onNotice: (notice) => notices.push(notice),
+  });
   const first = await bootstrap(storage, {
     adminPassword: config.adminPassword,
     adminToken: config.adminToken,
@@ -52,7 +60,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     publicUrl: config.publicUrl,
     dashboardDir: config.dashboardDir === undefined ? defaultDashboardDir() : config.dashboardDir,
     trustProxy: config.trustProxy ?? false,
+    retentionDays: config.retentionDays,
+    ingestMemoryBytes: (config.ingestMemoryMb ?? DEFAULT_INGEST_MEMORY_MB) * 1024 * 1024,
   });
+  for (const notice of notices)
+    app.log.warn(`${notice}: the database holds every event and the password and token hashes`);
+  if (first.passwordReset)
+    app.log.warn("the admin password was reset from MCPSIGHT_ADMIN_PASSWORD; every admin login was ended");
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

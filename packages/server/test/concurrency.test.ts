@@ -1,81 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import type { EventInput } from "@mcpsight/protocol";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "./backends.js";
-import {
-  ADMIN_PASSWORD,
-  ADMIN_TOKEN,
-  api,
-  derived,
-  makeEvent,
-  postBatch,
-  removeDir,
-  tempDir,
-} from "./helpers.js";
+import { type CollectorProcess as Collector, startProcess, stopProcess } from "./collector-process.js";
+import { ADMIN_TOKEN, api, derived, makeEvent, postBatch, removeDir, tempDir } from "./helpers.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const HOUR = 3_600_000;
 const MIN = 60_000;
 const T0 = Math.floor((Date.now() - 2 * 86_400_000) / HOUR) * HOUR;
 const RANGE = `from=${new Date(T0 - HOUR).toISOString()}&to=${new Date(T0 + 12 * HOUR).toISOString()}`;
-
-interface Collector {
-  url: string;
-  child: ChildProcess;
-  /** Everything the process printed so far (stdout and stderr). */
-  output: () => string;
-}
-
-/** Starts `mcpsight start` as a separate process on a free port; resolves once it listens. */
-async function startProcess(databaseUrl: string, dataDir: string): Promise<Collector> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions",
-      "@mcpsight/source",
-      "--import",
-      "tsx",
-      CLI,
-      "start",
-      "--port",
-      "0",
-      "--log-level",
-      "warn",
-    ],
-    {
-      env: {
-        ...process.env,
-        MCPSIGHT_DATABASE_URL: databaseUrl,
-        MCPSIGHT_DATA_DIR: dataDir,
-        MCPSIGHT_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        MCPSIGHT_ADMIN_TOKEN: ADMIN_TOKEN,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`collector exited (${code}):\n${output}`)));
-  });
-  return { url, child, output: () => output };
-}
-
-async function stopProcess(collector: Collector): Promise<void> {
-  if (collector.child.exitCode !== null || collector.child.signalCode !== null) return;
-  collector.child.kill("SIGTERM");
-  await once(collector.child, "exit");
-}
 
 /**
  * Events for several users arranged so the outcome does not depend on arrival order: stateful
@@ -219,7 +153,7 @@ run("several collector processes on one PostgreSQL database", () => {
   const start = async (database: TestDatabase) => {
     const dir = tempDir();
     dirs.push(dir);
-    const collector = await startProcess(database.url as string, dir);
+    const collector = await startProcess(dir, database.url as string);
     collectors.push(collector);
     return collector;
   };

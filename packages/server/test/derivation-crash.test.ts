@@ -96,10 +96,17 @@ describe.each(BACKENDS)("a collector killed while it stores and derives ($name)"
       const kills: { derived: number; pending: number }[] = [];
       for (let round = 0; round < 4; round++) {
         const { child, exited } = await startChild(config);
-        await new Promise((resolve) => setTimeout(resolve, 100 + rnd() * 900));
+        reader ??= await openReader(database.url, dataDir);
+        // Once this run has stored something (however busy the machine), a random moment later.
+        const start = await progress(reader.query, reader.dialect);
+        for (let i = 0; i < 600; i++) {
+          const now = await progress(reader.query, reader.dialect);
+          if (now.derived + now.pending > start.derived + start.pending) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await new Promise((resolve) => setTimeout(resolve, rnd() * 600));
         child.kill("SIGKILL");
         await exited;
-        reader ??= await openReader(database.url, dataDir);
         kills.push(await progress(reader.query, reader.dialect));
       }
       // Some kills came while the pass was part way: events derived, others still pending.

@@ -55,6 +55,8 @@ async function readAll(storage: Storage) {
     errors: await storage.listErrorGroups("p1", RANGE, PAGE),
     intents: await storage.listIntents("p1", { ...PAGE, range: RANGE, type: "all" }),
     token: await storage.getAccountByTokenHash("hash"),
+    members: await storage.listProjectMembers("p1"),
+    projectToken: await storage.getProjectTokenByHash("project-hash"),
   };
 }
 
@@ -78,6 +80,15 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
     await sqlite.createProject({ id: "p1", name: "One" });
     const account = await sqlite.createAccount({ username: "admin", passwordHash: "x", role: "admin" });
     await sqlite.createApiToken({ accountId: account.id, tokenHash: "hash", name: "default" });
+    const viewer = await sqlite.createAccount({ username: "vic", passwordHash: "y", role: "member" });
+    await sqlite.setMembership(viewer.id, "p1", "admin");
+    await sqlite.createProjectToken({
+      id: "tok_1",
+      projectId: "p1",
+      tokenHash: "project-hash",
+      name: "grafana",
+      createdBy: viewer.id,
+    });
     const base = { projectId: "p1", eventType: "mcp:tools/call", resourceName: "search", clientName: "cli" };
     const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
     await sqlite.ingestEvents(
@@ -105,6 +116,8 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
     );
     await sqlite.waitForDerivation();
     const before = await readAll(sqlite);
+    expect(before.members).toEqual([{ username: "vic", role: "admin", accountRole: "member" }]);
+    expect(before.projectToken).toMatchObject({ id: "tok_1", createdBy: "vic" });
     await sqlite.close();
 
     database = await freshPostgresSchema();
@@ -139,6 +152,9 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
     const postgres = await openPostgresStorage({ url: database.url as string });
     try {
       expect(await readAll(postgres)).toEqual(before);
+      // A new token's key continues after the copied ones.
+      const next = { projectId: "p1", tokenHash: "next", name: "next", createdBy: null };
+      expect(await postgres.createProjectToken({ id: "tok_2", ...next })).toMatchObject({ id: "tok_2" });
       // Keys continue after the copied rows; a stateless event joins the user's copied session.
       await postgres.ingestEvents([
         eventSchema.parse({

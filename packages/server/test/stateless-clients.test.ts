@@ -5,11 +5,11 @@
 // over node:http, the real collector, read back through the query API.
 import { randomUUID } from "node:crypto";
 import { flush } from "mcpsight";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { SessionSummary } from "../src/storage/types.js";
 import { BACKENDS, collectorOn } from "./backends.js";
 import { ADMIN_TOKEN, api, derived } from "./helpers.js";
-import { pythonAvailable } from "./python.js";
+import { pythonAvailable, pythonWithMcp } from "./python.js";
 import {
   type ClientKind,
   pythonClient,
@@ -24,6 +24,13 @@ import {
 const CLIENTS: ClientKind[] = [tsV2Client, ts111Client, ...(pythonAvailable ? [pythonClient] : [])];
 const SERVERS: ServerKind[] = [sdkLatest, sdk111, sdkV2];
 const USERS = { key_ada: "ada" };
+/** A Python client run starts an interpreter that imports the whole `mcp` package: slow on a busy machine. */
+const RUN_TIMEOUT_MS = 120_000;
+
+// The Python environment is built once, before the first run (about half a minute on a fresh machine).
+beforeAll(async () => {
+  if (pythonAvailable) await pythonWithMcp();
+}, 600_000);
 
 describe.each(BACKENDS)("stateless runs of real clients ($name)", (backend) => {
   const collectorNow = collectorOn(backend);
@@ -55,27 +62,35 @@ describe.each(BACKENDS)("stateless runs of real clients ($name)", (backend) => {
   }
 
   describe.each(SERVERS)("$name server", (server) => {
-    it.each(CLIENTS)("an anonymous run of the $name is one session", async (client) => {
-      const sessions = await sessionsOfOneRun(server, client, {});
-      expect(sessions).toHaveLength(1);
-      expect(sessions[0]).toMatchObject({
-        userId: null,
-        stateless: true,
-        toolCalls: 2,
-        clientName: client.announces,
-      });
-    });
+    it.each(CLIENTS)(
+      "an anonymous run of the $name is one session",
+      async (client) => {
+        const sessions = await sessionsOfOneRun(server, client, {});
+        expect(sessions).toHaveLength(1);
+        expect(sessions[0]).toMatchObject({
+          userId: null,
+          stateless: true,
+          toolCalls: 2,
+          clientName: client.announces,
+        });
+      },
+      RUN_TIMEOUT_MS,
+    );
 
-    it.each(CLIENTS)("an identified run of the $name is one session of its user", async (client) => {
-      const sessions = await sessionsOfOneRun(server, client, { "X-API-Key": "key_ada" });
-      expect(sessions).toHaveLength(1);
-      expect(sessions[0]).toMatchObject({
-        userId: "ada",
-        stateless: true,
-        toolCalls: 2,
-        clientName: client.announces,
-      });
-    });
+    it.each(CLIENTS)(
+      "an identified run of the $name is one session of its user",
+      async (client) => {
+        const sessions = await sessionsOfOneRun(server, client, { "X-API-Key": "key_ada" });
+        expect(sessions).toHaveLength(1);
+        expect(sessions[0]).toMatchObject({
+          userId: "ada",
+          stateless: true,
+          toolCalls: 2,
+          clientName: client.announces,
+        });
+      },
+      RUN_TIMEOUT_MS,
+    );
   });
 
   // Shown as skipped, so a machine without Python does not pass these silently.

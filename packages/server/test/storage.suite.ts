@@ -61,13 +61,56 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       await storage.close();
     });
 
-    it("claims a setting once: the first claim wins, later ones keep its value", async () => {
-      const claims = await Promise.all([storage.claimSetting("k", "a"), storage.claimSetting("k", "b")]);
-      expect(claims.filter(Boolean)).toHaveLength(1);
-      const winner = claims[0] ? "a" : "b";
-      expect(await storage.getSetting("k")).toBe(winner);
-      expect(await storage.claimSetting("k", "c")).toBe(false);
-      expect(await storage.getSetting("k")).toBe(winner);
+    it("completes the first start once, atomically, taking over what a crashed older version left", async () => {
+      const setup = (id: string) => ({
+        marker: { key: "first", value: id },
+        legacyClaim: "legacy_claim",
+        project: { id, name: `Project ${id}` },
+        admin: {
+          username: "root",
+          passwordHash: `hash-${id}`,
+          tokenHash: `token-${id}`,
+          tokenName: "default",
+        },
+      });
+      const results = await Promise.all([
+        storage.completeFirstStart(setup("a")),
+        storage.completeFirstStart(setup("b")),
+      ]);
+      const done = results.filter((project) => project !== null);
+      expect(done).toHaveLength(1);
+      const winner = done[0]?.id as string;
+      expect(await storage.getSetting("first")).toBe(winner);
+      expect(await storage.completeFirstStart(setup("c"))).toBeNull();
+      expect((await storage.listProjects()).map((p) => p.id)).toEqual(["p1", "p2", winner]);
+      expect(await storage.getAccountByUsername("root")).toMatchObject({ passwordHash: `hash-${winner}` });
+      expect(await storage.getAccountByTokenHash(`token-${winner}`)).toMatchObject({
+        username: "root",
+        role: "admin",
+      });
+
+      // An older version killed after claiming the first start left its claim, a project and an
+      // admin behind: the first start takes them over, with the new password and token.
+      const other = { ...setup("d"), marker: { key: "first-again", value: "d" } };
+      await storage.setSetting("legacy_claim", "2026-01-01T00:00:00.000Z");
+      expect(await storage.completeFirstStart(other)).toMatchObject({ id: "p1" });
+      expect(await storage.getSetting("legacy_claim")).toBeNull();
+      expect(await storage.getAccountByUsername("root")).toMatchObject({ passwordHash: "hash-d" });
+      expect(await storage.getAccountByTokenHash(`token-${winner}`)).toBeNull();
+      expect(await storage.getAccountByTokenHash("token-d")).toMatchObject({ username: "root" });
+      expect(await storage.listProjects()).toHaveLength(3);
+    });
+
+    it("fails a batch holding an event it cannot store, never counting that event as a duplicate", async () => {
+      await storage.ingestEvents([ev({ sessionId: "known" })]);
+      // A time no row can hold (validation keeps such events out; storage must not hide them).
+      for (const sessionId of ["known", "unknown"]) {
+        const bad = { ...ev({ sessionId }), timestamp: "2026-11-27T10:00:00+99:99" };
+        await expect(storage.ingestEvents([ev({ sessionId: "known" }), bad])).rejects.toThrow();
+      }
+      // Nothing of the failed batches was stored.
+      expect((await storage.getSessionTimeline("p1", "known", PAGE))?.events).toHaveLength(1);
+      expect(await storage.getSessionTimeline("p1", "unknown", PAGE)).toBeNull();
     });
 
     it("stores events once: retried ids are counted as duplicates", async () => {
@@ -563,6 +606,92 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       ]);
       expect(await storage.getSessionTimeline("p1", "old", PAGE)).toBeNull();
       expect(await storage.getUserProfile("p1", "new-user", RANGE)).not.toBeNull();
+    });
+
+    it("keeps a role per project for each member and lists a project's members", async () => {
+      const bob = await storage.createAccount({ username: "bob", passwordHash: "h", role: "member" });
+      const ann = await storage.createAccount({ username: "ann", passwordHash: "h", role: "admin" });
+      await storage.setMembership(bob.id, "p1", "viewer");
+      await storage.setMembership(bob.id, "p2", "admin");
+      await storage.setMembership(ann.id, "p1", "admin");
+      expect(await storage.listMemberships(bob.id)).toEqual([
+        { projectId: "p1", role: "viewer" },
+        { projectId: "p2", role: "admin" },
+      ]);
+      await storage.setMembership(bob.id, "p1", "admin");
+      expect(await storage.listProjectMembers("p1")).toEqual([
+        { username: "ann", role: "admin", accountRole: "admin" },
+        { username: "bob", role: "admin", accountRole: "member" },
+      ]);
+      expect(await storage.removeMembership(bob.id, "p1")).toBe(true);
+      expect(await storage.removeMembership(bob.id, "p1")).toBe(false);
+      expect(await storage.listMemberships(bob.id)).toEqual([{ projectId: "p2", role: "admin" }]);
+      expect(await storage.listProjectMembers("p2")).toEqual([
+        { username: "bob", role: "admin", accountRole: "member" },
+      ]);
+      expect((await storage.listAccounts()).map((a) => [a.username, a.role])).toEqual([
+        ["ann", "admin"],
+        ["bob", "member"],
+      ]);
+    });
+
+    it("stores project tokens by hash and revokes one only in its own project", async () => {
+      const bob = await storage.createAccount({ username: "bob", passwordHash: "h", role: "member" });
+      const made = await storage.createProjectToken({
+        id: "tok_1",
+        projectId: "p1",
+        tokenHash: "hash-1",
+        name: "grafana",
+        createdBy: bob.id,
+      });
+      expect(made).toEqual({
+        id: "tok_1",
+        projectId: "p1",
+        name: "grafana",
+        createdAt: expect.any(String),
+        createdBy: "bob",
+      });
+      const cli = await storage.createProjectToken({
+        id: "tok_2",
+        projectId: "p1",
+        tokenHash: "hash-2",
+        name: "cron",
+        createdBy: null,
+      });
+      expect(cli.createdBy).toBeNull();
+      expect((await storage.listProjectTokens("p1")).map((t) => t.id)).toEqual(["tok_1", "tok_2"]);
+      expect(await storage.listProjectTokens("p2")).toEqual([]);
+      expect(await storage.getProjectTokenByHash("hash-1")).toEqual(made);
+      expect(await storage.getProjectTokenByHash("tok_1")).toBeNull();
+      // Another project's id cannot revoke it.
+      expect(await storage.deleteProjectToken("p2", "tok_1")).toBe(false);
+      expect(await storage.deleteProjectToken("p1", "tok_1")).toBe(true);
+      expect(await storage.getProjectTokenByHash("hash-1")).toBeNull();
+      expect(await storage.deleteProjectToken("p1", "tok_1")).toBe(false);
+    });
+
+    it("ends every login of an account on a password change, except the one kept", async () => {
+      const bob = await storage.createAccount({ username: "bob", passwordHash: "old", role: "member" });
+      const ann = await storage.createAccount({ username: "ann", passwordHash: "old", role: "member" });
+      await storage.createApiToken({ accountId: bob.id, tokenHash: "bob-token", name: "default" });
+      const expiresAt = Date.now() + 60_000;
+      for (const idHash of ["bob-1", "bob-2", "bob-3"])
+        await storage.createAuthSession({ idHash, accountId: bob.id, expiresAt });
+      await storage.createAuthSession({ idHash: "ann-1", accountId: ann.id, expiresAt });
+      await storage.setAccountPassword(bob.id, "new", "bob-2");
+      const live = async (idHash: string) =>
+        (await storage.getAccountByAuthSession(idHash, Date.now()))?.username ?? null;
+      expect([await live("bob-1"), await live("bob-2"), await live("bob-3"), await live("ann-1")]).toEqual([
+        null,
+        "bob",
+        null,
+        "ann",
+      ]);
+      expect((await storage.getAccountByUsername("bob"))?.passwordHash).toBe("new");
+      // API tokens are not logins: they keep working.
+      expect((await storage.getAccountByTokenHash("bob-token"))?.username).toBe("bob");
+      await storage.setAccountPassword(bob.id, "newer");
+      expect(await live("bob-2")).toBeNull();
     });
   });
 }

@@ -19,6 +19,8 @@ export class ApiError extends Error {
 /** Fired on `window` when any request comes back 401, so the shell can show the login page. */
 export const UNAUTHORIZED_EVENT = "mcpsight:unauthorized";
 
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
+
 export type Params = Record<string, string | number | boolean | null | undefined>;
 
 export function apiUrl(path: string, params?: Params): string {
@@ -46,7 +48,7 @@ async function toError(res: Response): Promise<ApiError> {
 
 /** Sends a request and returns the raw body text (callers compare it to skip unchanged refreshes). */
 export async function requestText(
-  method: "GET" | "POST" | "DELETE",
+  method: Method,
   path: string,
   options: { params?: Params; body?: unknown; signal?: AbortSignal; quiet401?: boolean } = {},
 ): Promise<string> {
@@ -78,7 +80,7 @@ export async function requestText(
 }
 
 export async function request<T>(
-  method: "GET" | "POST" | "DELETE",
+  method: Method,
   path: string,
   options: { params?: Params; body?: unknown; signal?: AbortSignal; quiet401?: boolean } = {},
 ): Promise<T> {

@@ -1,4 +1,13 @@
-export { API_BASE, ApiError, apiUrl, type Params, request, requestText, UNAUTHORIZED_EVENT } from "./client";
+export {
+  API_BASE,
+  ApiError,
+  apiUrl,
+  type Method,
+  type Params,
+  request,
+  requestText,
+  UNAUTHORIZED_EVENT,
+} from "./client";
 export type * from "./types";
 
 /** Path of a per-project endpoint, e.g. `projectPath("p1", "users", userId)`. */

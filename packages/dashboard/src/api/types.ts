@@ -4,17 +4,25 @@
  */
 import type {
   ClientStats,
+  CreateTokenResponse,
   RangeEcho as Echo,
   ErrorGroup as ErrorGroupItem,
   IntentItem,
+  MembersResponse,
+  MeResponse,
   OverviewResponse,
   Page as PageOf,
   SeriesPoint as Point,
   ProjectItem,
+  ProjectMember,
+  ProjectRole,
+  ProjectToken,
   PublicAccount,
+  PutMemberResponse,
   SessionSummary,
   SessionTimeline,
   StoredEvent,
+  TokensResponse,
   ToolStats,
   ToolsResponse,
   UserListItem,
@@ -48,3 +56,11 @@ export type ToolsPage = ToolsResponse;
 export type ClientRow = ClientStats;
 export type ErrorGroup = ErrorGroupItem;
 export type ListPage<T> = RangeEcho & Page<T>;
+export type Me = MeResponse;
+export type Role = ProjectRole;
+export type Member = ProjectMember;
+export type Members = MembersResponse;
+export type PutMember = PutMemberResponse;
+export type Token = ProjectToken;
+export type Tokens = TokensResponse;
+export type CreatedToken = CreateTokenResponse;

@@ -1,4 +1,5 @@
 import type { Route } from "../router";
+import { AccessPage } from "./access";
 import { ClientsPage } from "./clients";
 import { ErrorsPage } from "./errors";
 import { IntentsPage } from "./intents";
@@ -30,6 +31,8 @@ export function ProjectPageView({ route }: { route: Route }) {
       return <ErrorsPage key="errors" />;
     case "intents":
       return <IntentsPage key="intents" />;
+    case "access":
+      return <AccessPage key="access" />;
     default:
       return null;
   }

@@ -8,6 +8,8 @@ describe("routes", () => {
     expect(matchRoute("/login")).toEqual({ name: "login" });
     expect(matchRoute("/p/proj_1")).toEqual({ name: "overview", project: "proj_1" });
     expect(matchRoute("/p/proj_1/tools")).toEqual({ name: "tools", project: "proj_1" });
+    expect(matchRoute(paths.page("proj_1", "access"))).toEqual({ name: "access", project: "proj_1" });
+    expect(matchRoute(paths.account())).toEqual({ name: "account" });
     expect(matchRoute("/p/proj_1/nope").name).toBe("not-found");
     expect(matchRoute("/p/proj_1/tools/x").name).toBe("not-found");
   });

@@ -11,11 +11,21 @@ export type Route =
   | { name: "clients"; project: string }
   | { name: "errors"; project: string }
   | { name: "intents"; project: string }
+  | { name: "access"; project: string }
+  | { name: "account" }
   | { name: "not-found"; path: string };
 
-export type ProjectPage = "overview" | "users" | "sessions" | "tools" | "clients" | "errors" | "intents";
+export type ProjectPage =
+  | "overview"
+  | "users"
+  | "sessions"
+  | "tools"
+  | "clients"
+  | "errors"
+  | "intents"
+  | "access";
 
-const LIST_PAGES = new Set<string>(["users", "sessions", "tools", "clients", "errors", "intents"]);
+const LIST_PAGES = new Set<string>(["users", "sessions", "tools", "clients", "errors", "intents", "access"]);
 
 function decode(segment: string): string | null {
   try {
@@ -28,6 +38,7 @@ function decode(segment: string): string | null {
 export function matchRoute(path: string): Route {
   if (path === "/" || path === "") return { name: "home" };
   if (path === "/login") return { name: "login" };
+  if (path === "/account") return { name: "account" };
   const parts = path.split("/").slice(1);
   if (parts[0] !== "p" || !parts[1]) return { name: "not-found", path };
   const project = decode(parts[1]);
@@ -46,6 +57,7 @@ export function matchRoute(path: string): Route {
 /** Path helpers so that links are built in one place. */
 export const paths = {
   login: () => "/login",
+  account: () => "/account",
   page: (project: string, page: ProjectPage) => `/p/${encodeURIComponent(project)}/${page}`,
   user: (project: string, userId: string) =>
     `/p/${encodeURIComponent(project)}/users/${encodeURIComponent(userId)}`,

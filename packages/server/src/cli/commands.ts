@@ -1,17 +1,11 @@
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_INGEST_MEMORY_MB } from "../app.js";
 import { startServer } from "../server.js";
 import { createProject, trackSnippet } from "../services/projects.js";
-import { openStorage } from "../storage/index.js";
+import { dataDirFrom, STORAGE_OPTIONS, storageFrom, UsageError } from "./common.js";
 import { out, startBanner } from "./print.js";
 
 const env = process.env;
-
-const STORAGE_OPTIONS = {
-  "data-dir": { type: "string" },
-  "database-url": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
 
 export const HELP = {
   main: `Usage: mcpsight <command> [options]
@@ -21,6 +15,9 @@ Commands:
   project create <name>              create a project and print its id and track() snippet
   project list                       list projects
   user delete <projectId> <userId>   erase a user: identity, sessions and events
+  member add|list|remove …           who may read a project, as viewer or admin
+  token create|list|revoke …         read-only API tokens for one project
+  account list|password …            accounts, and setting a password (ends its logins)
   migrate --from sqlite://… --to postgres://…
                                      copy an embedded database into PostgreSQL
   reindex                            rebuild users, sessions and rollups from the stored events
@@ -35,12 +32,21 @@ Options:
   --database-url <url>    postgres://user:password@host/db to use PostgreSQL (env
                           MCPSIGHT_DATABASE_URL; default: SQLite in the data directory)
   --retention-days <n>    delete events older than this (env MCPSIGHT_RETENTION_DAYS, default 90)
-  --public-url <url>      URL shown in snippets (env MCPSIGHT_PUBLIC_URL; default: from requests)
-  --trust-proxy           trust X-Forwarded-* headers (env MCPSIGHT_TRUST_PROXY=1)
+  --public-url <url>      URL shown in snippets, and an origin the dashboard may call the API
+                          from (env MCPSIGHT_PUBLIC_URL; default: from requests)
+  --trust-proxy           behind a reverse proxy: trust its X-Forwarded-For/-Proto/-Host
+                          (env MCPSIGHT_TRUST_PROXY=1); the client's address is the one the
+                          proxy saw (right-most X-Forwarded-For entry), used for login limits
+  --proxy-hops <n>        how many proxies are chained in front (env MCPSIGHT_PROXY_HOPS;
+                          default 1; implies --trust-proxy)
   --log-level <level>     pino level (env MCPSIGHT_LOG_LEVEL, default info)
+  --ingest-memory-mb <n>  memory ingest requests in flight may hold, in MiB (env
+                          MCPSIGHT_INGEST_MEMORY_MB, default 256); beyond it ingest answers 503
+                          with Retry-After
 
 Environment: MCPSIGHT_ADMIN_PASSWORD and MCPSIGHT_ADMIN_TOKEN set the admin's password and API
-token (on first start, or to reset them on any later start).`,
+token (on first start, or to reset them on any later start: a changed password ends every
+admin login).`,
   project: `Usage:
   mcpsight project create <name> [--data-dir <dir>] [--database-url <url>]
   mcpsight project list [--data-dir <dir>] [--database-url <url>]`,
@@ -49,14 +55,6 @@ token (on first start, or to reset them on any later start).`,
 Erases the user's identity, sessions and events (and their share of aggregates).`,
 };
 
-/** Storage for a one-off command: it ingests nothing, so it leaves derivation to the collectors. */
-const storageFrom = (values: { "data-dir"?: string | undefined; "database-url"?: string | undefined }) =>
-  openStorage({
-    dataDir: resolve(values["data-dir"] ?? env.MCPSIGHT_DATA_DIR ?? ".mcpsight"),
-    databaseUrl: values["database-url"] ?? env.MCPSIGHT_DATABASE_URL,
-    derive: false,
-  });
-
 function integer(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
@@ -64,7 +62,17 @@ function integer(name: string, value: string): number {
   return n;
 }
 
-export class UsageError extends Error {}
+function positive(name: string, value: string): number {
+  const n = integer(name, value);
+  if (n === 0) throw new UsageError(`--${name} must be at least 1, got "${value}"`);
+  return n;
+}
+
+/** Proxies trusted in front: --proxy-hops (or its variable) implies --trust-proxy. */
+function trustedProxies(flag: boolean | undefined, hops: string | undefined): number {
+  if (hops !== undefined) return positive("proxy-hops", hops);
+  return (flag ?? env.MCPSIGHT_TRUST_PROXY === "1") ? 1 : 0;
+}
 
 export async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -76,11 +84,13 @@ export async function start(args: string[]): Promise<void> {
       "retention-days": { type: "string" },
       "public-url": { type: "string" },
       "trust-proxy": { type: "boolean" },
+      "proxy-hops": { type: "string" },
       "log-level": { type: "string" },
+      "ingest-memory-mb": { type: "string" },
     },
   });
   if (values.help) return out(HELP.start);
-  const dataDir = resolve(values["data-dir"] ?? env.MCPSIGHT_DATA_DIR ?? ".mcpsight");
+  const dataDir = dataDirFrom(values);
   const server = await startServer({
     port: integer("port", values.port ?? env.MCPSIGHT_PORT ?? "4747"),
     host: values.host ?? env.MCPSIGHT_HOST ?? "127.0.0.1",
@@ -90,8 +100,12 @@ export async function start(args: string[]): Promise<void> {
     publicUrl: values["public-url"] ?? env.MCPSIGHT_PUBLIC_URL,
     adminPassword: env.MCPSIGHT_ADMIN_PASSWORD || undefined,
     adminToken: env.MCPSIGHT_ADMIN_TOKEN || undefined,
-    trustProxy: values["trust-proxy"] ?? env.MCPSIGHT_TRUST_PROXY === "1",
+    trustProxy: trustedProxies(values["trust-proxy"], values["proxy-hops"] ?? env.MCPSIGHT_PROXY_HOPS),
     logLevel: values["log-level"] ?? env.MCPSIGHT_LOG_LEVEL ?? "info",
+    ingestMemoryMb: positive(
+      "ingest-memory-mb",
+      values["ingest-memory-mb"] ?? env.MCPSIGHT_INGEST_MEMORY_MB ?? String(DEFAULT_INGEST_MEMORY_MB),
+    ),
   });
   out(startBanner(server.url, server.bootstrap, dataDir));
   const shutdown = (signal: string) => {

@@ -1,6 +1,5 @@
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { openStorage } from "../storage/index.js";
+import { STORAGE_OPTIONS, storageFrom } from "./common.js";
 import { out } from "./print.js";
 
 export const REINDEX_HELP = `Usage: mcpsight reindex [--data-dir <dir>] [--database-url <url>] [--restart]
@@ -19,18 +18,11 @@ Options:
 export async function reindexCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: {
-      "data-dir": { type: "string" },
-      "database-url": { type: "string" },
-      restart: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...STORAGE_OPTIONS, restart: { type: "boolean" } },
   });
   if (values.help) return out(REINDEX_HELP);
-  const storage = await openStorage({
-    dataDir: resolve(values["data-dir"] ?? process.env.MCPSIGHT_DATA_DIR ?? ".mcpsight"),
-    databaseUrl: values["database-url"] ?? process.env.MCPSIGHT_DATABASE_URL,
-  });
+  // This process runs the pass too (with a collector on PostgreSQL, whichever holds the lock).
+  const storage = await storageFrom(values, true);
   try {
     const started = Date.now();
     const { resumed, total } = await storage.reindex({ restart: values.restart ?? false });

@@ -44,6 +44,7 @@ export function frameworkError(error: FastifyError): AppError {
 
 /** Sends an error in the collector's one shape. */
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.retryAfter !== undefined) reply.header("retry-after", String(error.retryAfter));
   return reply
     .status(error.status)
     .send({ error: { code: error.code, message: error.message, details: error.details } });

@@ -72,11 +72,35 @@ export const optional = (query: Query, field: string): string | null => {
   return value === undefined || value === "" ? null : value;
 };
 
-export function parseLoginBody(body: unknown): { username: string; password: string } {
+/**
+ * The named fields of a JSON body, each a non-empty string; a missing or empty one is a 400
+ * naming every such field.
+ */
+export function parseBodyStrings<K extends string>(body: unknown, fields: readonly K[]): Record<K, string> {
   const value = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-  const details = ["username", "password"]
+  const details = fields
     .filter((field) => typeof value[field] !== "string" || value[field] === "")
     .map((field) => ({ field, reason: "is required (a non-empty string)" }));
-  if (details.length > 0) throw new AppError("invalid_body", 'Send {"username", "password"}.', details);
-  return { username: value.username as string, password: value.password as string };
+  if (details.length > 0)
+    throw new AppError("invalid_body", `Send {${fields.map((f) => `"${f}"`).join(", ")}}.`, details);
+  return Object.fromEntries(fields.map((field) => [field, value[field]])) as Record<K, string>;
+}
+
+/** A body field that must be one of `allowed`. */
+export function parseBodyEnum<T extends string>(body: unknown, field: string, allowed: readonly T[]): T {
+  const value = parseBodyStrings(body, [field])[field] as string;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new AppError("invalid_body", `${field} must be one of ${allowed.join(", ")}.`, [
+    { field, reason: `must be one of ${allowed.join(", ")}` },
+  ]);
+}
+
+/** A token's name: 1–100 characters. */
+export function parseTokenName(body: unknown): string {
+  const { name } = parseBodyStrings(body, ["name"]);
+  if ([...name].length > 100)
+    throw new AppError("invalid_body", "name must be at most 100 characters.", [
+      { field: "name", reason: "must be at most 100 characters" },
+    ]);
+  return name;
 }

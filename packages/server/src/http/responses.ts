@@ -8,6 +8,9 @@ import type {
   Overview,
   Page,
   Project,
+  ProjectMember,
+  ProjectRole,
+  ProjectToken,
   SessionSummary,
   SessionTimeline,
   ToolStats,
@@ -39,11 +42,32 @@ export interface RangeEcho {
 /** An account as the API shows it (never its id or secret). */
 export type PublicAccount = Pick<Account, "username" | "role">;
 
+/** `GET /auth/me`: the signed-in account, or the project token the request carried. */
+export interface MeResponse {
+  account: PublicAccount | null;
+  token: Pick<ProjectToken, "id" | "name" | "projectId"> | null;
+}
+
 /** A project with what its owner needs to send events to it. */
 export interface ProjectItem extends Project {
   collectorUrl: string;
   /** The `track()` call for this project and collector. */
   snippet: string;
+  /** The caller's role here: `admin` may manage members and tokens, `viewer` only reads. */
+  access: ProjectRole;
+}
+
+export type MembersResponse = Page<ProjectMember>;
+/** `PUT …/members/:username`: `password` is set (once) when the account was created for it. */
+export interface PutMemberResponse {
+  member: ProjectMember;
+  password: string | null;
+}
+export type TokensResponse = Page<ProjectToken>;
+/** `POST …/tokens`: `secret` is shown only in this response. */
+export interface CreateTokenResponse {
+  token: ProjectToken;
+  secret: string;
 }
 
 export type OverviewResponse = RangeEcho & Overview & { bucket: Bucket };

@@ -22,7 +22,8 @@ import type {
   UserProfileResponse,
   UsersResponse,
 } from "../http/responses.js";
-import { assertCanRead, readableProjects, requireAccount } from "../services/auth.js";
+import { assertCanRead, readableProjects } from "../services/access.js";
+import { requirePrincipal } from "../services/auth.js";
 import { withSnippet } from "../services/projects.js";
 import { deleteUser, getSessionTimeline, getUserProfile } from "../services/queries.js";
 import type { Page, Storage } from "../storage/index.js";
@@ -60,7 +61,7 @@ export async function queryRoutes(
   };
   /** Range-filtered handlers: authorise the project, parse the range, echo it with the freshness. */
   const scoped = async (request: Req) => {
-    await assertCanRead(storage, request.account, request.params.projectId);
+    await assertCanRead(storage, request.principal, request.params.projectId);
     const range = parseRange(request.query);
     return {
       projectId: request.params.projectId,
@@ -72,8 +73,7 @@ export async function queryRoutes(
   };
 
   app.get("/api/v1/projects", async (request): Promise<Page<ProjectItem>> => {
-    const account = requireAccount(request.account);
-    const projects = await storage.listProjects(await readableProjects(storage, account));
+    const projects = await readableProjects(storage, requirePrincipal(request.principal));
     const url = collectorUrl(request, options.publicUrl);
     return { items: projects.map((project) => withSnippet(project, url)), nextCursor: null };
   });
@@ -105,7 +105,7 @@ export async function queryRoutes(
     const fresh = await freshness();
     const profile = await getUserProfile(
       storage,
-      request.account,
+      request.principal,
       request.params.projectId,
       request.params.userId ?? "",
       range,
@@ -118,7 +118,7 @@ export async function queryRoutes(
     async (request: Req): Promise<DeleteUserResponse> => ({
       deleted: await deleteUser(
         storage,
-        request.account,
+        request.principal,
         request.params.projectId,
         request.params.userId ?? "",
       ),
@@ -144,7 +144,7 @@ export async function queryRoutes(
     const fresh = await freshness();
     const timeline = await getSessionTimeline(
       storage,
-      request.account,
+      request.principal,
       request.params.projectId,
       request.params.sessionId ?? "",
       parsePage(request.query, { limit: 500, max: 1000 }),

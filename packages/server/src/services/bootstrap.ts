@@ -1,14 +1,14 @@
 import type { Project, Storage } from "../storage/index.js";
-import { createAccount } from "./auth.js";
-import { hashPassword, hashSecret } from "./passwords.js";
-import { createProject } from "./projects.js";
+import { setAccountToken, setPassword } from "./auth.js";
+import { hashPassword, hashSecret, randomSecret, verifyPassword } from "./passwords.js";
+import { newProjectId } from "./projects.js";
 
 export const ADMIN_USERNAME = "admin";
 
-/** Set once the default project and admin exist. */
+/** Set, in the same transaction, when the default project and admin are created. */
 const INITIALIZED = "initialized";
-/** Claimed by the one process that performs the first start. */
-const FIRST_START = "first_start_claimed";
+/** What earlier versions stored when they began a first start; a crash left it behind. */
+const LEGACY_FIRST_START_CLAIM = "first_start_claimed";
 
 export interface BootstrapResult {
   firstStart: boolean;
@@ -16,69 +16,53 @@ export interface BootstrapResult {
   /** Generated secrets, present only on first start (never stored in clear). */
   password: string | null;
   token: string | null;
+  /** MCPSIGHT_ADMIN_PASSWORD differed from the stored password: it was reset and every login ended. */
+  passwordReset: boolean;
 }
 
 export interface BootstrapOptions {
   adminPassword?: string | undefined;
   adminToken?: string | undefined;
-  /** How long a collector that lost the first-start claim waits for the winner (default 60 s). */
-  waitMs?: number | undefined;
 }
 
 /**
  * On first start: creates the default project and the admin account (password and token from
- * the environment, or generated). Several collectors may start together on one empty database:
- * exactly one claims the first start (an atomic insert-if-absent) and creates them; the others
- * wait until it has, then continue as a later start. Later starts only apply a password/token
- * set in the environment, which is how a lost admin password is reset.
+ * the environment, or generated) in one transaction, so a collector killed part-way leaves nothing
+ * half done and the next start simply does it again. Collectors starting together on one empty
+ * database wait for each other: exactly one does the first start. Later starts only apply a
+ * password/token set in the environment, which is how a lost admin password is reset: a password
+ * that differs from the stored one replaces it and ends every login of the admin (the same
+ * password on every start changes nothing).
  */
 export async function bootstrap(storage: Storage, env: BootstrapOptions): Promise<BootstrapResult> {
   if ((await storage.getSetting(INITIALIZED)) === null) {
-    if (await storage.claimSetting(FIRST_START, new Date().toISOString())) return firstStart(storage, env);
-    await waitForFirstStart(storage, env.waitMs ?? 60_000);
+    const password = env.adminPassword || randomSecret("", 12);
+    const token = env.adminToken || randomSecret("msk_");
+    const project = await storage.completeFirstStart({
+      marker: { key: INITIALIZED, value: new Date().toISOString() },
+      legacyClaim: LEGACY_FIRST_START_CLAIM,
+      project: { id: newProjectId(), name: "Default project" },
+      admin: {
+        username: ADMIN_USERNAME,
+        passwordHash: await hashPassword(password),
+        tokenHash: hashSecret(token),
+        tokenName: "default",
+      },
+    });
+    if (project)
+      return {
+        firstStart: true,
+        project,
+        password: env.adminPassword ? null : password,
+        token: env.adminToken ? null : token,
+        passwordReset: false,
+      };
   }
   const admin = await storage.getAccountByUsername(ADMIN_USERNAME);
-  if (admin && env.adminPassword)
-    await storage.setAccountPassword(admin.id, await hashPassword(env.adminPassword));
-  if (admin && env.adminToken)
-    await storage.createApiToken({
-      accountId: admin.id,
-      tokenHash: hashSecret(env.adminToken),
-      name: "default",
-      replace: true,
-    });
-  return { firstStart: false, project: null, password: null, token: null };
-}
-
-async function firstStart(storage: Storage, env: BootstrapOptions): Promise<BootstrapResult> {
-  const project = await createProject(storage, "Default project");
-  const created = await createAccount(storage, {
-    username: ADMIN_USERNAME,
-    role: "admin",
-    ...(env.adminPassword ? { password: env.adminPassword } : {}),
-    ...(env.adminToken ? { token: env.adminToken } : {}),
-  });
-  await storage.setSetting(INITIALIZED, new Date().toISOString());
-  return {
-    firstStart: true,
-    project,
-    password: env.adminPassword ? null : created.password,
-    token: env.adminToken ? null : created.token,
-  };
-}
-
-/** Another collector claimed the first start: wait until it has created the project and admin. */
-async function waitForFirstStart(storage: Storage, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while ((await storage.getSetting(INITIALIZED)) === null) {
-    if (Date.now() >= deadline) {
-      const claimed = await storage.getSetting(FIRST_START);
-      throw new Error(
-        `another collector began first-start setup at ${claimed} and has not finished it. ` +
-          `If no other collector is starting, it stopped part-way: delete the "${FIRST_START}" row ` +
-          "from the settings table (and any half-created admin account) and start again.",
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const password = env.adminPassword || null;
+  const passwordReset =
+    admin !== null && password !== null && !(await verifyPassword(password, admin.passwordHash));
+  if (admin && password && passwordReset) await setPassword(storage, admin.id, password);
+  if (admin && env.adminToken) await setAccountToken(storage, admin.id, env.adminToken);
+  return { firstStart: false, project: null, password: null, token: null, passwordReset };
 }

@@ -32,5 +32,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export const randomSecret = (prefix = "", bytes = 24): string =>
   `${prefix}${randomBytes(bytes).toString("base64url")}`;
 
+/** A public id: `prefix` + `length` random base-32 characters (unguessable, readable). */
+export function randomId(prefix: string, length = 12): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+  return `${prefix}${[...randomBytes(length)].map((b) => alphabet[b % 32]).join("")}`;
+}
+
 /** Tokens and session ids are high-entropy, so a fast hash is enough to store them. */
 export const hashSecret = (secret: string): string => createHash("sha256").update(secret).digest("hex");

@@ -1,12 +1,8 @@
-import { randomBytes } from "node:crypto";
 import type { Project, Storage } from "../storage/index.js";
+import { randomId } from "./passwords.js";
 
 /** `proj_` + 12 random base-32 characters; unguessable enough to act as a public write key. */
-export function newProjectId(): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-  const bytes = randomBytes(12);
-  return `proj_${[...bytes].map((b) => alphabet[b % 32]).join("")}`;
-}
+export const newProjectId = (): string => randomId("proj_");
 
 export async function createProject(storage: Storage, name: string): Promise<Project> {
   return storage.createProject({ id: newProjectId(), name });
@@ -17,7 +13,7 @@ export function trackSnippet(projectId: string, collectorUrl: string): string {
   return `import { track } from "mcpsight";\n\ntrack(server, ${JSON.stringify(projectId)}, { apiBaseUrl: ${JSON.stringify(collectorUrl)} });\n`;
 }
 
-export const withSnippet = (project: Project, collectorUrl: string) => ({
+export const withSnippet = <T extends Project>(project: T, collectorUrl: string) => ({
   ...project,
   collectorUrl,
   snippet: trackSnippet(project.id, collectorUrl),

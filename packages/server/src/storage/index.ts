@@ -8,13 +8,18 @@ import type {
   ErrorGroup,
   ErrorListQuery,
   Event,
+  FirstStartSetup,
   IngestResult,
   IntentItem,
   IntentListQuery,
+  Membership,
   Overview,
   Page,
   PageRequest,
   Project,
+  ProjectMember,
+  ProjectRole,
+  ProjectToken,
   RetentionResult,
   Role,
   SessionListQuery,
@@ -27,6 +32,7 @@ import type {
   UserProfile,
 } from "./types.js";
 
+export { StorageUnavailableError } from "./errors.js";
 export type * from "./types.js";
 
 /**
@@ -35,6 +41,11 @@ export type * from "./types.js";
  * derivation pass (storage/derive/) reads what was appended and builds the derived store.
  */
 export interface EventStore {
+  /**
+   * Rejects with a `StorageUnavailableError` when the database cannot take writes at all
+   * (unreachable, full, locked); any other rejection is about these events, and nothing of them
+   * was stored.
+   */
   ingestEvents(events: Event[], droppedEvents?: number): Promise<IngestResult>;
 }
 
@@ -79,10 +90,13 @@ export interface AdminStore {
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
   /**
-   * Stores `value` only if `key` is not set yet, atomically across processes; true when this
-   * call stored it. Used to claim the first-start bootstrap once when collectors start together.
+   * The first start, in one transaction and at most once: unless `setup.marker` is set, creates
+   * the project and the admin account with its token (an admin that exists gets the new password
+   * and token) and sets the marker. Resolves to the project when this call did the first start,
+   * null when it had been done. Collectors starting together wait for each other; a process killed
+   * part-way leaves nothing behind, so the next start does it all.
    */
-  claimSetting(key: string, value: string): Promise<boolean>;
+  completeFirstStart(setup: FirstStartSetup): Promise<Project | null>;
 
   // projects
   createProject(input: { id: string; name: string }): Promise<Project>;
@@ -93,9 +107,21 @@ export interface AdminStore {
   // accounts and access
   createAccount(input: { username: string; passwordHash: string; role: Role }): Promise<Account>;
   getAccountByUsername(username: string): Promise<AccountWithSecret | null>;
-  setAccountPassword(accountId: string, passwordHash: string): Promise<void>;
-  addMembership(accountId: string, projectId: string): Promise<void>;
-  listMemberships(accountId: string): Promise<string[]>;
+  /** Every account, by username. */
+  listAccounts(): Promise<Account[]>;
+  /**
+   * Replaces the password hash and, in the same transaction, ends every login session of the
+   * account except `keepSession` (a session id hash), so a changed password locks out old logins.
+   */
+  setAccountPassword(accountId: string, passwordHash: string, keepSession?: string | null): Promise<void>;
+  /** Adds the account to the project with `role`, or changes its role there. */
+  setMembership(accountId: string, projectId: string, role: ProjectRole): Promise<void>;
+  /** True when the account was a member. */
+  removeMembership(accountId: string, projectId: string): Promise<boolean>;
+  /** The account's projects and roles, oldest project first. */
+  listMemberships(accountId: string): Promise<Membership[]>;
+  /** The project's members, by username. */
+  listProjectMembers(projectId: string): Promise<ProjectMember[]>;
   /** Stores a token by its hash; `replace` removes the account's other tokens of the same name. */
   createApiToken(input: {
     accountId: string;
@@ -104,6 +130,19 @@ export interface AdminStore {
     replace?: boolean;
   }): Promise<void>;
   getAccountByTokenHash(tokenHash: string): Promise<Account | null>;
+  /** Stores a project's read token by its hash; `createdBy` is an account id. */
+  createProjectToken(input: {
+    id: string;
+    projectId: string;
+    tokenHash: string;
+    name: string;
+    createdBy: string | null;
+  }): Promise<ProjectToken>;
+  /** The project's tokens, oldest first. */
+  listProjectTokens(projectId: string): Promise<ProjectToken[]>;
+  getProjectTokenByHash(tokenHash: string): Promise<ProjectToken | null>;
+  /** Revokes a token of the project; true when it existed. */
+  deleteProjectToken(projectId: string, tokenId: string): Promise<boolean>;
   createAuthSession(input: { idHash: string; accountId: string; expiresAt: number }): Promise<void>;
   /** The account of an unexpired login session. */
   getAccountByAuthSession(idHash: string, now: number): Promise<Account | null>;
@@ -138,6 +177,8 @@ export interface StorageOptions {
    * ingest pass false). On PostgreSQL one collector at a time runs it.
    */
   derive?: boolean;
+  /** Told each file permission SQLite's store had to tighten (for a log line). */
+  onNotice?: ((message: string) => void) | undefined;
 }
 
 /** Opens the backend selected by the options. */
@@ -154,5 +195,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   }
   const { openSqliteStorage } = await import("./sqlite/index.js");
   const path = url ? url.replace(/^(sqlite|file):(\/\/)?/, "") : undefined;
-  return openSqliteStorage({ dataDir: options.dataDir, path, derive: options.derive });
+  return openSqliteStorage({
+    dataDir: options.dataDir,
+    path,
+    derive: options.derive,
+    onNotice: options.onNotice,
+  });
 }

@@ -4,7 +4,10 @@ import type { Event } from "@mcpsight/protocol";
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/** An account's role everywhere: `admin` reads and manages every project; `member` only its own. */
 export type Role = "admin" | "member";
+/** A member's role in one project: `viewer` reads it; `admin` also manages its members and tokens. */
+export type ProjectRole = "viewer" | "admin";
 export type Bucket = "hour" | "day";
 
 /** A time range in epoch milliseconds: `from` inclusive, `to` exclusive. */
@@ -39,6 +42,46 @@ export interface Account {
 
 export interface AccountWithSecret extends Account {
   passwordHash: string;
+}
+
+/**
+ * What the first start creates (`Storage.completeFirstStart`): the default project and the admin
+ * account with its API token, secrets given as hashes.
+ */
+export interface FirstStartSetup {
+  /** The setting that marks the first start done, stored in the same transaction. */
+  marker: { key: string; value: string };
+  /**
+   * The setting an earlier version stored when it began a first start (and left behind if it was
+   * killed): when present, a project and an admin it may have created are taken over.
+   */
+  legacyClaim: string;
+  project: { id: string; name: string };
+  admin: { username: string; passwordHash: string; tokenHash: string; tokenName: string };
+}
+
+/** A project an account belongs to, and its role there. */
+export interface Membership {
+  projectId: string;
+  role: ProjectRole;
+}
+
+/** An account as a member of one project. */
+export interface ProjectMember {
+  username: string;
+  role: ProjectRole;
+  /** The account's role everywhere (an `admin` manages every project anyway). */
+  accountRole: Role;
+}
+
+/** A read-only API token for one project (its secret is stored only as a hash). */
+export interface ProjectToken {
+  id: string;
+  projectId: string;
+  name: string;
+  createdAt: string;
+  /** Username of the account that created it; null when made with the CLI. */
+  createdBy: string | null;
 }
 
 export interface IngestResult {

@@ -14,6 +14,7 @@ const TABLES = [
   "accounts",
   "memberships",
   "api_tokens",
+  "project_tokens",
   "auth_sessions",
   "users",
   "sessions",
@@ -77,6 +78,8 @@ export async function copySqliteToPostgres(options: {
       const sketchesMissing = !hasTable("tool_hour_users");
       for (const table of TABLES) {
         if (sketchesMissing && (table === "tool_hour_users" || table === "tool_day_users")) continue;
+        // A store from before project tokens has none to copy.
+        if (table === "project_tokens" && !hasTable(table)) continue;
         const total = (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
         const target = table === "tool_hours" ? "tool_hour_durations" : table;
         const columns = await client.query<{ column_name: string; data_type: string }>(

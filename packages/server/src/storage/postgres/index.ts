@@ -1,10 +1,13 @@
 import type { Event } from "@mcpsight/protocol";
 import type pg from "pg";
 import { waitUntil } from "../derive/wait.js";
+import { classifyIngestError } from "../errors.js";
 import type { DerivationStatus, Storage } from "../index.js";
 import type { IngestResult, RetentionResult } from "../types.js";
+import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
+import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
 import { all, createPool, get, parsePostgresUrl, run, transaction } from "./db.js";
@@ -18,6 +21,7 @@ import { listClientStats, listToolStats } from "./queries/tools.js";
 import { getUserProfile, listUsers } from "./queries/users.js";
 import { migrate, resetDerived } from "./schema.js";
 import { storableEvent } from "./text.js";
+import { postgresUnavailable } from "./unavailable.js";
 
 export interface PostgresOptions {
   /** `postgres://user:pass@host:port/db`, optionally `?schema=name` (default `public`). */
@@ -71,7 +75,12 @@ function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): 
 
   const leader = derive ? new PassLeader(pool, schema) : null;
 
-  const ingestEvents = async (batch: Event[], droppedEvents = 0): Promise<IngestResult> => {
+  const ingestEvents = (batch: Event[], droppedEvents = 0): Promise<IngestResult> =>
+    writeEvents(batch, droppedEvents).catch((error: unknown) =>
+      classifyIngestError(error, postgresUnavailable),
+    );
+
+  const writeEvents = async (batch: Event[], droppedEvents: number): Promise<IngestResult> => {
     const events = batch.map(storableEvent);
     const pks = await keys([...new Set(events.map((e) => e.projectId))]);
     for (const event of events)
@@ -150,18 +159,25 @@ function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): 
     },
     getSetting: (key) => projects.getSetting(pool, key),
     setSetting: (key, value) => projects.setSetting(pool, key, value),
-    claimSetting: (key, value) => projects.claimSetting(pool, key, value),
+    completeFirstStart: (setup) => completeFirstStart(pool, setup),
     createProject: (input) => projects.createProject(pool, input),
     getProject: (id) => projects.getProject(pool, id),
     listProjects: (ids) => projects.listProjects(pool, ids),
 
     createAccount: (input) => accounts.createAccount(pool, input),
     getAccountByUsername: (username) => accounts.getAccountByUsername(pool, username),
-    setAccountPassword: (id, hash) => accounts.setAccountPassword(pool, id, hash),
-    addMembership: (accountId, projectId) => accounts.addMembership(pool, accountId, projectId),
-    listMemberships: (accountId) => accounts.listMemberships(pool, accountId),
+    listAccounts: () => accounts.listAccounts(pool),
+    setAccountPassword: (id, hash, keep) => accounts.setAccountPassword(pool, id, hash, keep),
+    setMembership: (accountId, projectId, role) => access.setMembership(pool, accountId, projectId, role),
+    removeMembership: (accountId, projectId) => access.removeMembership(pool, accountId, projectId),
+    listMemberships: (accountId) => access.listMemberships(pool, accountId),
+    listProjectMembers: (projectId) => access.listProjectMembers(pool, projectId),
     createApiToken: (input) => accounts.createApiToken(pool, input),
     getAccountByTokenHash: (hash) => accounts.getAccountByTokenHash(pool, hash),
+    createProjectToken: (input) => access.createProjectToken(pool, input),
+    listProjectTokens: (projectId) => access.listProjectTokens(pool, projectId),
+    getProjectTokenByHash: (hash) => access.getProjectTokenByHash(pool, hash),
+    deleteProjectToken: (projectId, id) => access.deleteProjectToken(pool, projectId, id),
     createAuthSession: (input) => accounts.createAuthSession(pool, input),
     getAccountByAuthSession: (hash, now) => accounts.getAccountByAuthSession(pool, hash, now),
     deleteAuthSession: (hash) => accounts.deleteAuthSession(pool, hash),

@@ -5,6 +5,7 @@ import type {
   IntentItem,
   Json,
   JsonObject,
+  ProjectToken,
   SessionSummary,
   StoredEvent,
   UserSummary,
@@ -204,4 +205,18 @@ export const toErrorGroup = (row: ErrorGroupRow, sample: ErrorGroup["sample"]): 
   firstSeen: iso(row.first_seen),
   lastSeen: iso(row.last_seen),
   sample,
+});
+
+/** A project token as both backends select it (columns aliased to the API's names). */
+export interface ProjectTokenRow {
+  id: string;
+  projectId: string;
+  name: string;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+export const toProjectToken = (row: ProjectTokenRow): ProjectToken => ({
+  ...row,
+  createdAt: iso(row.createdAt),
 });

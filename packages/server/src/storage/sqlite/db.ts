@@ -1,5 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 
 export type Db = Database;
@@ -8,9 +6,9 @@ export type Row = Record<string, unknown>;
 /**
  * Opens a connection with the collector's settings. The main thread's connection (reads, admin
  * writes) and the ingest writer's (`writer/`) are opened alike; WAL lets them work side by side.
+ * The file and its directory exist already, private to this user (`files.ts`).
  */
 export function openDatabase(path: string): Database {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new BetterSqlite3(path);
   db.pragma("journal_mode = WAL");
   // FULL: a 2xx is only sent after a commit, and the commit must survive power loss too.

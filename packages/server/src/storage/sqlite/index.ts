@@ -1,19 +1,23 @@
 import { join } from "node:path";
 import { waitUntil } from "../derive/wait.js";
+import { classifyIngestError } from "../errors.js";
 import type { DerivationStatus, Storage } from "../index.js";
 import { wellFormedEvent } from "../shared/index.js";
+import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
+import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
-import { claimSetting } from "./admin/settings.js";
 import { type Db, get, immediate, openDatabase, projectPk } from "./db.js";
+import { securePaths } from "./files.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
 import { getSessionTimeline, listSessions } from "./queries/sessions.js";
 import { listClientStats, listToolStats } from "./queries/tools.js";
 import { getUserProfile, listUsers } from "./queries/users.js";
 import { migrate, resetDerived } from "./schema.js";
+import { sqliteUnavailable } from "./unavailable.js";
 import { type IngestWriter, threadWriter, WorkerWriter } from "./writer/index.js";
 
 export interface SqliteOptions {
@@ -22,11 +26,15 @@ export interface SqliteOptions {
   path?: string | undefined;
   /** Run the derivation pass in this process (default true). */
   derive?: boolean | undefined;
+  /** Told each permission it had to tighten on the data directory or database files. */
+  onNotice?: ((message: string) => void) | undefined;
 }
 
 /** Opens (creating and migrating if needed) the embedded SQLite store. */
 export function openSqliteStorage(options: SqliteOptions): Storage {
   const path = options.path ?? join(options.dataDir, "mcpsight.db");
+  if (path !== ":memory:")
+    for (const notice of securePaths(path, options.path === undefined)) options.onNotice?.(notice);
   const db = openDatabase(path);
   migrate(db);
   // Ingest and the pass write on a writer thread with its own connection; an in-memory database
@@ -54,24 +62,34 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     },
     getSetting: async (key) => projects.getSetting(db, key),
     setSetting: async (key, value) => projects.setSetting(db, key, value),
-    claimSetting: async (key, value) => claimSetting(db, key, value),
+    completeFirstStart: async (setup) => completeFirstStart(db, setup),
     createProject: async (input) => projects.createProject(db, input),
     getProject: async (id) => projects.getProject(db, id),
     listProjects: async (ids) => projects.listProjects(db, ids),
 
     createAccount: async (input) => accounts.createAccount(db, input),
     getAccountByUsername: async (username) => accounts.getAccountByUsername(db, username),
-    setAccountPassword: async (id, hash) => accounts.setAccountPassword(db, id, hash),
-    addMembership: async (accountId, projectId) => accounts.addMembership(db, accountId, projectId),
-    listMemberships: async (accountId) => accounts.listMemberships(db, accountId),
+    listAccounts: async () => accounts.listAccounts(db),
+    setAccountPassword: async (id, hash, keep) => accounts.setAccountPassword(db, id, hash, keep),
+    setMembership: async (accountId, projectId, role) => access.setMembership(db, accountId, projectId, role),
+    removeMembership: async (accountId, projectId) => access.removeMembership(db, accountId, projectId),
+    listMemberships: async (accountId) => access.listMemberships(db, accountId),
+    listProjectMembers: async (projectId) => access.listProjectMembers(db, projectId),
     createApiToken: async (input) => accounts.createApiToken(db, input),
     getAccountByTokenHash: async (hash) => accounts.getAccountByTokenHash(db, hash),
+    createProjectToken: async (input) => access.createProjectToken(db, input),
+    listProjectTokens: async (projectId) => access.listProjectTokens(db, projectId),
+    getProjectTokenByHash: async (hash) => access.getProjectTokenByHash(db, hash),
+    deleteProjectToken: async (projectId, id) => access.deleteProjectToken(db, projectId, id),
     createAuthSession: async (input) => accounts.createAuthSession(db, input),
     getAccountByAuthSession: async (hash, now) => accounts.getAccountByAuthSession(db, hash, now),
     deleteAuthSession: async (hash) => accounts.deleteAuthSession(db, hash),
 
     // Text is stored well-formed (shared/event-text.ts), and ids are looked up the same way.
-    ingestEvents: (events, droppedEvents = 0) => writer.ingest(events.map(wellFormedEvent), droppedEvents),
+    ingestEvents: (events, droppedEvents = 0) =>
+      writer
+        .ingest(events.map(wellFormedEvent), droppedEvents)
+        .catch((error: unknown) => classifyIngestError(error, sqliteUnavailable)),
 
     // An unknown project reads as an empty overview: the same query on a key no row has.
     getOverview: async (projectId, range, bucket) =>

@@ -201,11 +201,24 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   DROP TABLE tool_user_counts;
   DROP INDEX user_tools_tool;
   `,
-  // Renames update the search index from the pass's user writes (derive/write.ts) instead of a
+  // Renames update the search index from the pass's user writes (derive/transaction.ts) instead of a
   // trigger: any trigger on UPDATE of users made every counter update open the FTS table and flush
   // it at the statement's savepoint, which cost more than the update itself.
   `
   DROP TRIGGER users_search_rename;
+  `,
+  // Access for a team: a member's role per project, and read tokens that belong to a project
+  // (not to an account). Earlier memberships only ever read, so they become viewers.
+  `
+  ALTER TABLE memberships ADD COLUMN role TEXT NOT NULL DEFAULT 'viewer';
+  CREATE TABLE project_tokens (
+    pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+    project_pk INTEGER NOT NULL REFERENCES projects(pk) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+    created_by INTEGER REFERENCES accounts(pk) ON DELETE SET NULL, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX project_tokens_project ON project_tokens (project_pk, created_at);
+  CREATE INDEX auth_sessions_account ON auth_sessions (account_pk);
   `,
   (db) => appendOnlyEvents(db),
 ];
@@ -307,7 +320,7 @@ export function resetDerived(db: Database): void {
 }
 
 /** The schema version of databases written before the derivation pass (the upgrade tests build one). */
-export const BEFORE_PASS = 7;
+export const BEFORE_PASS = 8;
 
 /** Applies pending migrations (up to `version`, default all: tests build older databases). */
 export function migrate(db: Database, version = MIGRATIONS.length): void {

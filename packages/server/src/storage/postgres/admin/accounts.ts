@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Account, AccountWithSecret, Role } from "../../types.js";
-import { all, get, projectPk, run, type Sql, transaction } from "../db.js";
+import { all, get, run, type Sql, transaction } from "../db.js";
 
 interface AccountRow {
   pk: number;
@@ -9,14 +9,14 @@ interface AccountRow {
   password_hash: string;
 }
 
-const toAccount = (row: AccountRow): Account => ({
+const toAccount = (row: Pick<AccountRow, "pk" | "username" | "role">): Account => ({
   id: String(row.pk),
   username: row.username,
   role: row.role,
 });
 
 /** Account ids are the public string form of the key; anything else matches no account. */
-const accountPk = (id: string): number => (/^\d{1,15}$/.test(id) ? Number(id) : -1);
+export const accountPk = (id: string): number => (/^\d{1,15}$/.test(id) ? Number(id) : -1);
 
 export async function createAccount(
   db: Sql,
@@ -35,46 +35,57 @@ export async function getAccountByUsername(db: Sql, username: string): Promise<A
   return row ? { ...toAccount(row), passwordHash: row.password_hash } : null;
 }
 
-export async function setAccountPassword(db: Sql, accountId: string, passwordHash: string): Promise<void> {
-  await run(db, "UPDATE accounts SET password_hash = $1 WHERE pk = $2", [passwordHash, accountPk(accountId)]);
+export async function listAccounts(db: Sql): Promise<Account[]> {
+  const rows = await all<AccountRow>(
+    db,
+    'SELECT pk, username, role FROM accounts ORDER BY username COLLATE "C"',
+  );
+  return rows.map(toAccount);
 }
 
-export async function addMembership(db: Sql, accountId: string, projectId: string): Promise<void> {
-  const project = await projectPk(db, projectId);
-  if (project === undefined) throw new Error(`unknown project ${projectId}`);
-  await run(db, "INSERT INTO memberships VALUES ($1, $2) ON CONFLICT DO NOTHING", [
+export function setAccountPassword(
+  pool: pg.Pool,
+  accountId: string,
+  passwordHash: string,
+  keepSession: string | null = null,
+): Promise<void> {
+  return transaction(pool, (db) => replacePassword(db, accountId, passwordHash, keepSession));
+}
+
+/** Sets a password inside the caller's transaction; every login but `keepSession` ends. */
+export async function replacePassword(
+  db: Sql,
+  accountId: string,
+  passwordHash: string,
+  keepSession: string | null = null,
+): Promise<void> {
+  await run(db, "UPDATE accounts SET password_hash = $1 WHERE pk = $2", [passwordHash, accountPk(accountId)]);
+  await run(db, "DELETE FROM auth_sessions WHERE account_pk = $1 AND id_hash IS DISTINCT FROM $2", [
     accountPk(accountId),
-    project,
+    keepSession,
   ]);
 }
 
-export async function listMemberships(db: Sql, accountId: string): Promise<string[]> {
-  const rows = await all<{ id: string }>(
+type TokenInput = { accountId: string; tokenHash: string; name: string; replace?: boolean };
+
+/** Stores a token inside the caller's transaction (`replace`: the account's others of that name go). */
+export async function insertApiToken(db: Sql, input: TokenInput): Promise<void> {
+  if (input.replace)
+    await run(db, "DELETE FROM api_tokens WHERE account_pk = $1 AND name = $2", [
+      accountPk(input.accountId),
+      input.name,
+    ]);
+  await run(
     db,
-    "SELECT p.id FROM memberships m JOIN projects p ON p.pk = m.project_pk WHERE m.account_pk = $1",
-    [accountPk(accountId)],
+    `INSERT INTO api_tokens (token_hash, account_pk, name, created_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (token_hash) DO UPDATE SET account_pk = excluded.account_pk, name = excluded.name,
+       created_at = excluded.created_at`,
+    [input.tokenHash, accountPk(input.accountId), input.name, Date.now()],
   );
-  return rows.map((row) => row.id);
 }
 
-export async function createApiToken(
-  pool: pg.Pool,
-  input: { accountId: string; tokenHash: string; name: string; replace?: boolean },
-): Promise<void> {
-  await transaction(pool, async (db) => {
-    if (input.replace)
-      await run(db, "DELETE FROM api_tokens WHERE account_pk = $1 AND name = $2", [
-        accountPk(input.accountId),
-        input.name,
-      ]);
-    await run(
-      db,
-      `INSERT INTO api_tokens (token_hash, account_pk, name, created_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (token_hash) DO UPDATE SET account_pk = excluded.account_pk, name = excluded.name,
-         created_at = excluded.created_at`,
-      [input.tokenHash, accountPk(input.accountId), input.name, Date.now()],
-    );
-  });
+export async function createApiToken(pool: pg.Pool, input: TokenInput): Promise<void> {
+  await transaction(pool, (db) => insertApiToken(db, input));
 }
 
 export async function getAccountByTokenHash(db: Sql, tokenHash: string): Promise<Account | null> {

@@ -52,12 +52,3 @@ export async function setSetting(db: Sql, key: string, value: string): Promise<v
     [key, value],
   );
 }
-
-export async function claimSetting(db: Sql, key: string, value: string): Promise<boolean> {
-  return (
-    (await run(db, "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", [
-      key,
-      value,
-    ])) === 1
-  );
-}

@@ -1,5 +1,5 @@
 import type { Account, AccountWithSecret, Role } from "../../types.js";
-import { all, type Db, get, projectPk, run } from "../db.js";
+import { all, type Db, get, run } from "../db.js";
 
 interface AccountRow {
   pk: number;
@@ -8,7 +8,7 @@ interface AccountRow {
   password_hash: string;
 }
 
-const toAccount = (row: AccountRow): Account => ({
+export const toAccount = (row: Pick<AccountRow, "pk" | "username" | "role">): Account => ({
   id: String(row.pk),
   username: row.username,
   role: row.role,
@@ -34,22 +34,25 @@ export function getAccountByUsername(db: Db, username: string): AccountWithSecre
   return row ? { ...toAccount(row), passwordHash: row.password_hash } : null;
 }
 
-export function setAccountPassword(db: Db, accountId: string, passwordHash: string): void {
-  run(db, "UPDATE accounts SET password_hash = ? WHERE pk = ?", passwordHash, Number(accountId));
+export function listAccounts(db: Db): Account[] {
+  return all<AccountRow>(db, "SELECT pk, username, role FROM accounts ORDER BY username").map(toAccount);
 }
 
-export function addMembership(db: Db, accountId: string, projectId: string): void {
-  const project = projectPk(db, projectId);
-  if (project === undefined) throw new Error(`unknown project ${projectId}`);
-  run(db, "INSERT OR IGNORE INTO memberships VALUES (?, ?)", Number(accountId), project);
-}
-
-export function listMemberships(db: Db, accountId: string): string[] {
-  return all<{ id: string }>(
-    db,
-    "SELECT p.id FROM memberships m JOIN projects p ON p.pk = m.project_pk WHERE m.account_pk = ?",
-    Number(accountId),
-  ).map((row) => row.id);
+export function setAccountPassword(
+  db: Db,
+  accountId: string,
+  passwordHash: string,
+  keepSession: string | null = null,
+): void {
+  db.transaction(() => {
+    run(db, "UPDATE accounts SET password_hash = ? WHERE pk = ?", passwordHash, Number(accountId));
+    run(
+      db,
+      "DELETE FROM auth_sessions WHERE account_pk = ? AND id_hash IS NOT ?",
+      Number(accountId),
+      keepSession,
+    );
+  })();
 }
 
 export function createApiToken(

@@ -95,6 +95,9 @@ function withoutLoaders(argv: string[]): string[] {
   return kept;
 }
 
+/** The writer cannot take batches (closed, or its thread stopped): the database is unavailable. */
+const writerError = (message: string) => Object.assign(new Error(message), { code: "ERR_INGEST_WRITER" });
+
 interface Pending {
   resolve(result: IngestResult): void;
   reject(error: Error): void;
@@ -142,7 +145,7 @@ export class WorkerWriter implements IngestWriter {
   }
 
   ingest(events: Event[], droppedEvents: number): Promise<IngestResult> {
-    if (this.closing) return Promise.reject(new Error("The ingest writer is closed."));
+    if (this.closing) return Promise.reject(writerError("The ingest writer is closed."));
     const port = this.port ?? this.start();
     const id = this.nextId++;
     return new Promise<IngestResult>((resolve, reject) => {
@@ -183,7 +186,7 @@ export class WorkerWriter implements IngestWriter {
       this.pending.clear();
     };
     worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`The ingest writer stopped (exit code ${code}).`)));
+    worker.on("exit", (code) => fail(writerError(`The ingest writer stopped (exit code ${code}).`)));
     this.worker = worker;
     this.port = port1;
     this.hold(false);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { BACKENDS } from "./backends.js";
+import { startProcess, stopProcess } from "./collector-process.js";
+import { ADMIN_TOKEN, api, removeDir, tempDir } from "./helpers.js";
+
+describe.each(BACKENDS)("first start ($name)", (backend) => {
+  it("survives a kill -9 in the middle of first-start setup: the next start sets up", {
+    timeout: 60_000,
+  }, async () => {
+    const dir = tempDir();
+    const database = await backend.create();
+    try {
+      // MCPSIGHT_TEST_KILL_AT: the process SIGKILLs itself once first-start setup has begun.
+      const killed = startProcess(dir, database.url, { MCPSIGHT_TEST_KILL_AT: "first-start" });
+      await expect(killed).rejects.toThrow(/collector exited \(SIGKILL\)/);
+
+      const second = await startProcess(dir, database.url);
+      expect(second.output()).toContain("First start: created project");
+      const projects = await api<{ items: { id: string }[] }>(second.url, "/api/v1/projects", {
+        token: ADMIN_TOKEN,
+      });
+      expect(projects.status).toBe(200);
+      expect(projects.body.items).toHaveLength(1);
+      await stopProcess(second);
+
+      const third = await startProcess(dir, database.url);
+      expect(third.output()).not.toContain("First start");
+      const again = await api<{ items: { id: string }[] }>(third.url, "/api/v1/projects", {
+        token: ADMIN_TOKEN,
+      });
+      expect(again.body.items.map((p) => p.id)).toEqual(projects.body.items.map((p) => p.id));
+      await stopProcess(third);
+    } finally {
+      await database.drop();
+      removeDir(dir);
+    }
+  });
+});
