@@ -4,7 +4,7 @@
  * line {url, projectId} when listening; closes on SIGTERM.
  * Usage: node --conditions=@mcpsight/source --import tsx collector-server.ts <data-dir>
  */
-import { startServer } from "../packages/server/src/server.js";
+import { startServer } from "@mcpsight/server";
 
 const server = await startServer({
   port: 0,

@@ -1,11 +1,12 @@
 /**
- * PostgreSQL ingest throughput: events/s through POST /v1/batch (gzip, batches of 500 by default) with one
- * and with two collector processes on one database, beside two raw limits measured in the same
- * run — the same gzipped batches decompressed, parsed and streamed with COPY (psql, one client),
- * no HTTP, no derived tables: "raw" into a simple events table with a primary key and two
- * indexes, and "raw (events table)" into a table with the columns and indexes of mcpsight's
- * `events` table (its DDL from the server's schema; session and user keys from a Map per
- * id, no session derivation). Each measurement gets a fresh schema.
+ * PostgreSQL ingest throughput and derivation lag: events/s acknowledged through POST /v1/batch
+ * (gzip, batches of 500 by default) with one and with two collector processes on one database,
+ * and how far the one derivation pass lagged behind them (src/derivation-lag.ts), beside two raw
+ * limits measured in the same run — the same gzipped batches decompressed, parsed and streamed
+ * with COPY (psql, one client), no HTTP: "raw" into a simple events table with a primary key and
+ * two indexes, and "raw (events table)" into a table with the columns and indexes of mcpsight's
+ * `events` table, rows as its ingest stores them (the server's `postgresEventsTable`,
+ * `EVENT_COLUMNS` and `eventValues`). Each measurement gets a fresh schema.
  * Each phase also reports CPU time per event by who spends it, read from /proc (Linux): the bench
  * process, the psql child (raw phases) or the collector processes, and the PostgreSQL server (every
  * process owned by the `postgres` user: backends and background processes; 0 when the server is
@@ -25,10 +26,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { type Event, LIMITS } from "@mcpsight/protocol";
+import { EVENT_COLUMNS, eventValues, postgresEventsTable } from "@mcpsight/server";
 import pg from "pg";
-import { eventsTable } from "../packages/server/src/storage/postgres/schema.js";
-import { EVENT_FIELDS, eventValues } from "../packages/server/src/storage/shared/derive-event.js";
 import { rng, sessionEvents } from "./collector-data.js";
+import { describeLag, LagProbe, type LagReport } from "./src/derivation-lag.js";
 import { describeMachine } from "./src/machine.js";
 import { CpuMeter, type CpuUsage, userId } from "./src/proc-cpu.js";
 
@@ -164,8 +165,8 @@ const SIMPLE_TABLE: RawTable = {
  * (packages/server/src/storage/postgres/events/append.ts): the event's fields, nothing derived.
  */
 const EVENTS_TABLE: RawTable = {
-  ddl: eventsTable(),
-  columns: `project_pk, ${EVENT_FIELDS.join(", ")}`,
+  ddl: postgresEventsTable(),
+  columns: `project_pk, ${EVENT_COLUMNS.join(", ")}`,
   rows: () => {
     const receivedAt = Date.now();
     return (e) => [1, ...eventValues(e, receivedAt, (flag) => flag)];
@@ -282,7 +283,10 @@ async function send(collectors: Collector[], batches: Buffer[]): Promise<number>
  * The sending is metered (not the collectors' start-up): the collector processes, the PostgreSQL
  * server and the bench process, which sends the requests.
  */
-async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase & { schema: string }> {
+async function collectorRun(
+  processes: number,
+  batches: Buffer[],
+): Promise<Phase & { schema: string; lag: LagReport }> {
   const schema = await freshSchema();
   const first = await startCollector(schemaUrl(schema)); // initialises the schema
   const collectors = [first];
@@ -291,8 +295,13 @@ async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase
   for (const collector of collectors) meter.track("collector", collector.pid);
   meter.start();
   let rate: number;
+  let lag: LagReport;
+  const probe = new LagProbe(collectors.map((c) => c.url));
+  probe.start();
   try {
     rate = await send(collectors, batches);
+    // One pass (in whichever collector holds the lock) derives what every collector stored.
+    lag = await probe.drain();
   } finally {
     // A failed batch ends the run; the collectors must not outlive it (they keep the bench alive).
     await Promise.all(collectors.map((c) => c.close()));
@@ -302,6 +311,7 @@ async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase
   return {
     rate,
     schema,
+    lag,
     cpu: cpuPerEvent(usage, [
       ["collector node", "collector"],
       ["postgres", "postgres"],
@@ -334,6 +344,7 @@ const kept: string[] = [];
 // Each round's collector rates over that round's raw rates: the load drifts less within a round.
 const roundRatios = new Map<number, number[]>();
 const roundEventsTableRatios = new Map<number, number[]>();
+const lags = new Map<number, LagReport[]>();
 for (let round = 1; round <= ROUNDS; round++) {
   out(`round ${round}`);
   const raw = await rawCopy(batches, SIMPLE_TABLE);
@@ -347,6 +358,8 @@ for (let round = 1; round <= ROUNDS; round++) {
     roundEventsTableRatios.set(n, [...(roundEventsTableRatios.get(n) ?? []), run.rate / rawEvents.rate]);
     out(`    ratio to this round's raw: ${(run.rate / raw.rate).toFixed(2)}`);
     out(`    ratio to this round's raw into the events table: ${(run.rate / rawEvents.rate).toFixed(2)}`);
+    out(`    ${describeLag(run.lag)}`);
+    lags.set(n, [...(lags.get(n) ?? []), run.lag]);
     if (KEEP) {
       kept.push(run.schema);
       out(`    schema kept: ${run.schema}`);
@@ -374,7 +387,7 @@ out(`  CPU per event (medians): ${formatCpu(rawCpu)}`);
 const rawEvents = median(rates.get("raw (events table)") ?? []);
 const rawEventsCpu = medianCpu("raw (events table)");
 out(
-  `raw into the events table (gunzip + parse + COPY from one client, mcpsight's events table: PK + UNIQUE + 4 indexes): ${Math.round(rawEvents)} events/s`,
+  `raw into the events table (gunzip + parse + COPY from one client, mcpsight's events table: PK + UNIQUE + 3 indexes): ${Math.round(rawEvents)} events/s`,
 );
 out(`  CPU per event (medians): ${formatCpu(rawEventsCpu)}`);
 for (const n of PROCESSES) {
@@ -386,6 +399,10 @@ for (const n of PROCESSES) {
     `  ratio to raw into the events table: ${(rate / rawEvents).toFixed(2)} (median of per-round ratios ${median(roundEventsTableRatios.get(n) ?? []).toFixed(2)})`,
   );
   out(`  CPU per event (medians): ${formatCpu(medianCpu(`${n}p`))}`);
+  const runLags = lags.get(n) ?? [];
+  out(
+    `  derivation lag p99 (median of rounds): ${median(runLags.map((l) => l.recent?.p99Ms ?? 0))} ms (target <= 2000); catch-up after the last acknowledgement ${median(runLags.map((l) => l.catchUpMs)).toFixed(0)} ms`,
+  );
 }
 for (const n of PROCESSES) {
   const cpu = medianCpu(`${n}p`);

@@ -10,6 +10,8 @@ export const PROTOCOL_VERSION = "1";
 export const PATHS = {
   batch: "/v1/batch",
   mcpcatEvent: "/v1/public/events/",
+  /** OTLP/HTTP traces (the OpenTelemetry exporters' default path under their endpoint). */
+  otlpTraces: "/v1/traces",
 } as const;
 
 export const HEADERS = {

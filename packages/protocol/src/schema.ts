@@ -91,6 +91,16 @@ export const eventSchema = z
     stateless: z.boolean().optional(),
     /** Optional grouping hint for anonymous stateless events (e.g. a client-supplied trace id). */
     correlationId: nonEmpty(LIMITS.sessionIdLength).optional(),
+    /** W3C trace id of the request (32 lowercase hex digits), so a call can be found in a tracing tool. */
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex digits (a W3C trace id)")
+      .optional(),
+    /** W3C span id of the request's server span (16 lowercase hex digits). */
+    spanId: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/, "must be 16 lowercase hex digits (a W3C span id)")
+      .optional(),
   })
   .superRefine((event, ctx) => {
     if (!event.stateless && event.sessionId === undefined) {

@@ -11,5 +11,6 @@ export type {
   McpRequest,
   McpRequestExtra,
   McpSightLogger,
+  McpSightOtelOptions,
   UserIdentity,
 } from "./types.js";

@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   flushIntervalMs: number;
   debug: boolean;
   logger: McpSightLogger | undefined;
+  otel: MCPSightOptions["otel"];
 }
 
 const positive = (value: number | undefined, fallback: number): number =>
@@ -54,5 +55,6 @@ export function resolveOptions(options: MCPSightOptions = {}): ResolvedOptions {
     flushIntervalMs: positive(options.flushIntervalMs, 1000),
     debug: options.debug === true,
     logger: options.logger,
+    otel: options.otel,
   };
 }

@@ -4,6 +4,7 @@ import type { ErrorData, Event } from "@mcpsight/protocol";
 import { type NameVersion, resolveClientInfo } from "./client-info.js";
 import type { LowLevelServer } from "./detect.js";
 import { errorDataOfResult, eventTypeFor, newEvent, parametersOf, resourceNameOf } from "./event.js";
+import type { OtelSpan } from "./otel.js";
 import type { PendingEvent } from "./pipeline.js";
 import type { RequestView } from "./request-view.js";
 import type { SessionRef, SessionState } from "./session-id.js";
@@ -36,6 +37,8 @@ export class TrackedCall implements PendingEvent {
   forwarded: McpRequest;
   intent: string | undefined;
   reportMissing = false;
+  /** The request's OpenTelemetry span (the `otel` option). */
+  span: OtelSpan | undefined;
   /** The outcome, set when the handler settles. */
   result: unknown;
   error: ErrorData | undefined;
@@ -96,6 +99,10 @@ export class TrackedCall implements PendingEvent {
     const parameters = parametersOf(params);
     if (parameters !== undefined) event.parameters = parameters;
     if (this.intent !== undefined) event.userIntent = this.intent;
+    if (this.span?.traceId) {
+      event.traceId = this.span.traceId;
+      event.spanId = this.span.spanId;
+    }
     const result = this.result;
     if (this.error !== undefined) {
       event.isError = true;

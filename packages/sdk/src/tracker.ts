@@ -16,6 +16,7 @@ import {
 } from "./intent.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
+import { OtelInstrument } from "./otel.js";
 import { type Pipeline, readyEvent } from "./pipeline.js";
 import { RequestView } from "./request-view.js";
 import { type SessionState, type SessionStore, sessionStoreFor } from "./session-id.js";
@@ -52,6 +53,8 @@ export class Tracker {
   /** The session of the latest request, for publishCustomEvent(server, …). */
   lastSession: SessionState | undefined;
   private readonly memory: ProjectMemory;
+  /** OpenTelemetry spans and metrics (the `otel` option), when on. */
+  private readonly otel: OtelInstrument | undefined;
 
   constructor(
     readonly projectId: string,
@@ -67,6 +70,7 @@ export class Tracker {
       log,
       this.memory.identifyCacheFor(options.identifyCache?.ttlMs),
     );
+    this.otel = OtelInstrument.create(options, log, server.low);
   }
 
   /** What tracked calls read from the tracker when their events are built. */
@@ -125,7 +129,8 @@ export class Tracker {
       }
       let outcome: unknown;
       try {
-        outcome = handler(call.forwarded, extra);
+        const forwarded = call.forwarded;
+        outcome = call.span ? call.span.run(() => handler(forwarded, extra)) : handler(forwarded, extra);
       } catch (error) {
         tracker.fail(call, error);
         return Promise.reject(error);
@@ -196,6 +201,7 @@ export class Tracker {
         }
       }
       if (session.state) call.identity = session.state.pending ?? session.state.identity;
+      if (this.otel) call.span = this.otel.start(call, extra);
       return call;
     } catch (error) {
       this.log.warnOnce(
@@ -215,7 +221,9 @@ export class Tracker {
         // Before the client can send its next request: that one may be built first.
         else this.memory.statelessClients.announce(call.request, call.view, result, call.startedAt);
       }
-      if (this.options.enableTracing) this.pipeline.submit(call.settle(result, undefined));
+      call.settle(result, undefined);
+      if (this.options.enableTracing) this.pipeline.submit(call);
+      call.span?.end(call, result, undefined, undefined);
     } catch (error) {
       this.log.warnOnce("track:finish", `could not record a ${call.method} result (${String(error)}).`);
       return result;
@@ -226,7 +234,9 @@ export class Tracker {
   private fail(call: TrackedCall, error: unknown): void {
     try {
       // The error is read now: the host may change it once it has been thrown past us.
-      if (this.options.enableTracing) this.pipeline.submit(call.settle(undefined, errorDataOf(error)));
+      call.settle(undefined, errorDataOf(error));
+      if (this.options.enableTracing) this.pipeline.submit(call);
+      call.span?.end(call, undefined, call.error, error);
     } catch (internal) {
       this.log.warnOnce("track:fail", `could not record a ${call.method} error (${String(internal)}).`);
     }

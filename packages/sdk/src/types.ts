@@ -110,10 +110,30 @@ export interface MCPSightOptions {
   debug?: boolean;
   /** Receives diagnostics instead of stderr. */
   logger?: McpSightLogger;
+  /**
+   * Also record every request as an OpenTelemetry SERVER span and the MCP duration metrics,
+   * following the OpenTelemetry MCP semantic conventions. `true` uses the globally registered
+   * providers; pass your own providers or `captureContent` in an object. Needs
+   * `@opentelemetry/api` installed (an optional peer dependency). Default off.
+   */
+  otel?: boolean | McpSightOtelOptions;
   /** Accepted for MCPcat compatibility and ignored. */
   exporters?: Record<string, unknown>;
   /** Accepted for MCPcat compatibility and ignored. */
   disableDiagnostics?: boolean;
+}
+
+/** The `otel` option as an object. Providers are typed by shape, so any OpenTelemetry API version fits. */
+export interface McpSightOtelOptions {
+  /** Default: the global tracer provider (`trace.getTracerProvider()`). */
+  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  /** Default: the global meter provider (`metrics.getMeterProvider()`). */
+  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  /**
+   * Record tool arguments and results (`gen_ai.tool.call.arguments` / `.result`), after the same
+   * redaction as events. Default false: they may hold personal data.
+   */
+  captureContent?: boolean;
 }
 
 /** MCPcat's name for the options, so code written for MCPcat compiles unchanged. */

@@ -8,6 +8,7 @@ import { accessRoutes } from "./routes/access.js";
 import { authRoutes, registerAuthentication } from "./routes/auth.js";
 import { registerDashboard } from "./routes/dashboard.js";
 import { ingestRoutes } from "./routes/ingest.js";
+import { otlpRoutes } from "./routes/otlp.js";
 import { queryRoutes } from "./routes/query.js";
 import { IngestService } from "./services/ingest/index.js";
 import { IngestRate } from "./services/ingest-rate.js";
@@ -89,11 +90,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.status(503).send({ status: "unavailable" });
     }
   });
-  await app.register(ingestRoutes, {
-    ingest: new IngestService(storage, { retentionDays: options.retentionDays ?? 90 }),
-    budget: new IngestBudget(options.ingestMemoryBytes ?? DEFAULT_INGEST_MEMORY_MB * 1024 * 1024),
-    rate,
-  });
+  // Every route that stores events (SDK batches, MCPcat, OTLP) counts what was accepted.
+  const counted: Storage = {
+    ...storage,
+    ingestEvents: async (events, droppedEvents) => {
+      const result = await storage.ingestEvents(events, droppedEvents);
+      rate.add(result.accepted);
+      return result;
+    },
+  };
+  const ingest = new IngestService(counted, { retentionDays: options.retentionDays ?? 90 });
+  const budget = new IngestBudget(options.ingestMemoryBytes ?? DEFAULT_INGEST_MEMORY_MB * 1024 * 1024);
+  await app.register(ingestRoutes, { ingest, budget });
+  await app.register(otlpRoutes, { ingest, budget });
   await app.register(authRoutes, { storage, loginLimit: options.loginLimit });
   await app.register(queryRoutes, { storage, publicUrl: options.publicUrl });
   await app.register(accessRoutes, { storage });

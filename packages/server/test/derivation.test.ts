@@ -190,4 +190,39 @@ describe.each(BACKENDS)("derivation on a real database ($name)", (backend) => {
       await database.drop();
     }
   });
+
+  it("continues an interrupted rebuild rather than starting over; a collector finishes it", async () => {
+    const database = await backend.create();
+    const dataDir = mkdtempSync(join(root, "resume-"));
+    const facts = scenario(41);
+    const open = (derive: boolean) =>
+      database.url
+        ? openPostgresStorage({ url: database.url, derive })
+        : Promise.resolve(openSqliteStorage({ dataDir, derive }));
+    try {
+      const first = await open(true);
+      await first.createProject({ id: "p1", name: "p1" });
+      await first.ingestEvents(asEvents(facts));
+      await first.waitForDerivation();
+      await first.close();
+      // A rebuild started where no pass runs (it stops right there, as if interrupted).
+      const idle = await open(false);
+      expect(await idle.reindex()).toEqual({ resumed: false, total: facts.length });
+      expect((await idle.getDerivationStatus()).reindex).toEqual({ done: 0, total: facts.length });
+      expect(await idle.reindex()).toEqual({ resumed: true, total: facts.length });
+      await idle.close();
+      const collector = await open(true);
+      try {
+        await collector.waitForDerivation();
+        expect(await collector.getDerivationStatus()).toMatchObject({ pending: 0, reindex: null });
+        const expected = referenceProjection("p1", withPks(facts)).users.u1;
+        const profile = await collector.getUserProfile("p1", "u1", { from: 0, to: Date.now() });
+        expect(profile?.user).toMatchObject({ events: expected?.events, sessions: expected?.sessions });
+      } finally {
+        await collector.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
 });

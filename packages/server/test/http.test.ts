@@ -2,8 +2,7 @@ import { gzipSync } from "node:zlib";
 import { LIMITS } from "@mcpsight/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
-import { createAccount } from "../src/services/auth.js";
-import { BACKENDS, type TestDatabase } from "./backends.js";
+import { BACKENDS } from "./backends.js";
 import {
   ADMIN_PASSWORD,
   ADMIN_TOKEN,

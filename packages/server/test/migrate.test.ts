@@ -93,7 +93,15 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
     const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
     await sqlite.ingestEvents(
       [
-        { ...base, id: "1", sessionId: "s1", timestamp: at(0), duration: 12 },
+        {
+          ...base,
+          id: "1",
+          sessionId: "s1",
+          timestamp: at(0),
+          duration: 12,
+          traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+          spanId: "00f067aa0ba902b7",
+        },
         {
           ...base,
           id: "2",
@@ -118,6 +126,9 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
     const before = await readAll(sqlite);
     expect(before.members).toEqual([{ username: "vic", role: "admin", accountRole: "member" }]);
     expect(before.projectToken).toMatchObject({ id: "tok_1", createdBy: "vic" });
+    expect(before.timelines.flatMap((t) => t?.events ?? []).find((e) => e.id === "1")?.traceId).toBe(
+      "4bf92f3577b34da6a3ce929d0e0e4736",
+    );
     await sqlite.close();
 
     database = await freshPostgresSchema();

@@ -125,6 +125,16 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect((await storage.getSessionTimeline("p2", "s1", PAGE))?.events).toHaveLength(1);
     });
 
+    it("keeps each event's trace and span id for the replay, and null without them", async () => {
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      await ingest([ev({ traceId, spanId: "00f067aa0ba902b7" }), ev({ at: MIN })]);
+      const events = (await storage.getSessionTimeline("p1", "s1", PAGE))?.events ?? [];
+      expect(events.map((e) => [e.traceId, e.spanId])).toEqual([
+        [traceId, "00f067aa0ba902b7"],
+        [null, null],
+      ]);
+    });
+
     it("attributes a session's earlier anonymous events when it is identified", async () => {
       await ingest([ev({ at: 0 }), ev({ at: MIN, isError: true, error: { message: "x" } })]);
       let page = await sessions();

@@ -181,6 +181,18 @@ function TimelineItem({
             </span>
           )}
         </button>
+        {e.traceId !== null && (
+          // Outside the toggle button, so the id can be selected and copied into a tracing tool.
+          <div class="tl-trace muted small">
+            trace <span class="mono copyable">{e.traceId}</span>
+            {e.spanId !== null && (
+              <>
+                {" · span "}
+                <span class="mono copyable">{e.spanId}</span>
+              </>
+            )}
+          </div>
+        )}
         {e.isError && !open && (
           <div class="tl-body">
             <ErrorDetails error={e.error} />

@@ -80,24 +80,39 @@ export interface BodyText {
 }
 
 /**
- * The text of a JSON ingest body, plain or `Content-Encoding: gzip`, decompressed within the
- * protocol's limit and the request's share of the ingest memory budget.
+ * An ingest body's bytes, plain or `Content-Encoding: gzip`, decompressed within the protocol's
+ * limit and the request's share of the ingest memory budget.
  */
-export async function bodyText(
+export async function bodyBytes(
   request: FastifyRequest,
   raw: Buffer,
   reservation: Reservation,
-): Promise<BodyText> {
+): Promise<Buffer> {
   const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
   if (encoding !== "gzip" && encoding !== "identity")
     throw new AppError(
       "unsupported_media_type",
       `Content-Encoding "${encoding}" is not supported; use gzip or none.`,
     );
-  if (encoding === "identity") reservation.take(raw.length * TEXT_BYTES_PER_BYTE);
-  const json = encoding === "gzip" ? await gunzip(raw, reservation) : raw;
+  if (encoding === "identity") {
+    reservation.take(raw.length * TEXT_BYTES_PER_BYTE);
+    return raw;
+  }
+  return gunzip(raw, reservation);
+}
+
+/** The text of a JSON ingest body (see {@link bodyBytes}), and what parsing it may cost. */
+export async function bodyText(
+  request: FastifyRequest,
+  raw: Buffer,
+  reservation: Reservation,
+): Promise<BodyText> {
+  const json = await bodyBytes(request, raw, reservation);
   return { text: json.toString("utf8"), parseCost: parseCost(json, reservation.limit) };
 }
+
+/** What decoding a body of `size` bytes into objects may take, at most (JSON's per-byte bound). */
+export const decodeCost = (size: number): number => size * PARSED_BYTES_PER_BYTE;
 
 /** Parses JSON text; a 400 naming the problem when it is not JSON. */
 export function parseJson(text: string): unknown {

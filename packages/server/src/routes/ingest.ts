@@ -1,10 +1,10 @@
 import { HEADERS, LIMITS, PATHS } from "@mcpsight/protocol";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
 import { bodyText, parseJson } from "../http/ingest-body.js";
-import type { IngestBudget, Reservation } from "../http/ingest-budget.js";
+import type { IngestBudget } from "../http/ingest-budget.js";
+import { budgetedRequests } from "../http/ingest-request.js";
 import type { Ingested, IngestService } from "../services/ingest/index.js";
-import type { IngestRate } from "../services/ingest-rate.js";
 
 /** MCPcat sends one event per request, each key twice (camelCase and snake_case). */
 const MCPCAT_BODY_BYTES = 4 * LIMITS.eventBytes;
@@ -13,13 +13,6 @@ const MCPCAT_BODY_BYTES = 4 * LIMITS.eventBytes;
 interface Parse {
   text: string;
   parse: () => unknown;
-}
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** The request's share of the ingest memory budget (ingest routes only). */
-    ingestReservation?: Reservation;
-  }
 }
 
 /** The batch's project from `X-MCPSight-Project`, or undefined without the header. */
@@ -41,9 +34,9 @@ function headerProject(request: FastifyRequest): string | undefined {
  */
 export async function ingestRoutes(
   app: FastifyInstance,
-  options: { ingest: IngestService; budget: IngestBudget; rate?: IngestRate },
+  options: { ingest: IngestService; budget: IngestBudget },
 ): Promise<void> {
-  const { ingest, budget, rate } = options;
+  const { ingest, budget } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "application/json",
@@ -51,40 +44,21 @@ export async function ingestRoutes(
     (_request: FastifyRequest, body: Buffer, done: (error: null, body: Buffer) => void) => done(null, body),
   );
 
-  /** Requests whose handler runs: it returns their share when done, whenever the connection closes. */
-  const handling = new WeakSet<FastifyRequest>();
-  /** Takes the request's share for its announced body; refuses it (503) before reading when it does not fit. */
-  const reserveBody = async (request: FastifyRequest, reply: FastifyReply) => {
-    const reservation = budget.reserve();
-    request.ingestReservation = reservation;
-    reply.raw.once("close", () => {
-      if (!handling.has(request)) reservation.release();
-    });
-    reservation.take(Number(request.headers["content-length"]) || 0);
-  };
+  const { reserveBody, withReservation } = budgetedRequests(budget);
 
-  /** Runs an ingest handler holding the request's share of the budget until it is done. */
-  const withBody = async <T>(
+  /** Runs an ingest handler on the request's JSON body, within its share of the budget. */
+  const withBody = <T>(
     request: FastifyRequest,
     handle: (body: Parse, receivedAt: number) => Promise<Ingested<T>>,
-  ): Promise<T> => {
-    handling.add(request);
-    const reservation = request.ingestReservation as Reservation;
-    try {
+  ): Promise<T> =>
+    withReservation(request, async (reservation, receivedAt) => {
       const { text, parseCost } = await bodyText(request, request.body as Buffer, reservation);
       const parse = () => {
         reservation.take(parseCost);
         return parseJson(text);
       };
-      const { body, storageError } = await handle({ text, parse }, Date.now());
-      if (storageError)
-        request.log.warn({ err: storageError }, "events refused by the database were answered not_stored");
-      return body;
-    } finally {
-      handling.delete(request);
-      reservation.release();
-    }
-  };
+      return handle({ text, parse }, receivedAt);
+    });
 
   app.post(
     PATHS.batch,
@@ -102,7 +76,6 @@ export async function ingestRoutes(
         if (project === undefined) await ingest.refuseUnknownProjects(text);
         return ingest.ingestBatch(parse(), { receivedAt, project });
       });
-      rate?.add(result.accepted);
       request.log.debug({ ...result, rejected: result.rejected.length }, "batch stored");
       return reply.status(200).send(result);
     },
@@ -117,7 +90,6 @@ export async function ingestRoutes(
         await ingest.refuseUnknownProjects(text);
         return ingest.ingestMcpcatEvent(parse(), { receivedAt });
       });
-      rate?.add(result.accepted);
       return reply.status(202).send(result);
     },
   );

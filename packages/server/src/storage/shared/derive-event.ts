@@ -1,5 +1,5 @@
 import type { Event } from "@mcpsight/protocol";
-import type { DeriveEvent } from "../derive/types.js";
+import type { DeriveEvent, LinkedEvent } from "../derive/types.js";
 import type { JsonObject } from "../types.js";
 import { errorKeyOf } from "./error-key.js";
 import { fromJson } from "./rows.js";
@@ -34,6 +34,8 @@ export const EVENT_FIELDS = [
   "sdk_version",
   "tags",
   "properties",
+  "trace_id",
+  "span_id",
 ] as const;
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
@@ -67,6 +69,8 @@ export function eventValues<F>(e: Event, receivedAt: number, flag: (value: boole
     e.sdkVersion ?? null,
     json(e.tags),
     json(e.properties),
+    e.traceId ?? null,
+    e.spanId ?? null,
   ];
 }
 
@@ -129,3 +133,26 @@ export function toDeriveEvent(row: DeriveRow): DeriveEvent {
     serverVersion: row.server_version,
   };
 }
+
+/** An event linked to a user, with its session's client (what a user's recomputation reads). */
+export type UserEventRow = DeriveRow & {
+  session_pk: number;
+  user_pk: number;
+  s_client_name: string | null;
+  s_client_version: string | null;
+};
+
+/** Columns and joins of `UserEventRow` (a WHERE on `l.user_pk` follows). */
+export const USER_EVENT_FROM = `SELECT ${DERIVE_COLUMNS}, l.session_pk, l.user_pk, s.client_name AS s_client_name,
+  s.client_version AS s_client_version
+  FROM event_links l JOIN events e ON e.pk = l.event_pk JOIN sessions s ON s.pk = l.session_pk`;
+
+export const toUserEvent = (
+  row: UserEventRow,
+): LinkedEvent & { sessionClientName: string | null; sessionClientVersion: string | null } => ({
+  ...toDeriveEvent(row),
+  sessionPk: row.session_pk,
+  userPk: row.user_pk,
+  sessionClientName: row.s_client_name,
+  sessionClientVersion: row.s_client_version,
+});

@@ -1,4 +1,5 @@
 import { EVENT_TYPES } from "@mcpsight/protocol";
+import type { SessionState } from "../derive/types.js";
 import { iso } from "../time.js";
 import type {
   ErrorGroup,
@@ -42,6 +43,8 @@ export interface EventRow {
   sdk_version: string | null;
   tags: string | null;
   properties: string | null;
+  trace_id: string | null;
+  span_id: string | null;
   /** Joined: the attributed user's public id. */
   user_id: string | null;
 }
@@ -76,6 +79,8 @@ export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent 
     sdkVersion: row.sdk_version,
     tags: fromJson<Record<string, string>>(row.tags),
     properties: fromJson<JsonObject>(row.properties),
+    traceId: row.trace_id,
+    spanId: row.span_id,
   };
 }
 
@@ -120,6 +125,27 @@ export interface SessionTableRow<Flag extends number | boolean = number | boolea
   errors: number;
   stateless: Flag;
   group_key: string | null;
+}
+
+/** A session row with its user's public id, as the derivation pass loads it. */
+export function toSessionState(row: SessionTableRow & { user_id: string | null }): SessionState {
+  return {
+    pk: row.pk,
+    sessionId: row.session_id,
+    groupKey: row.group_key,
+    userPk: row.user_pk,
+    userId: row.user_id,
+    clientName: row.client_name,
+    clientVersion: row.client_version,
+    serverName: row.server_name,
+    serverVersion: row.server_version,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    events: row.events,
+    toolCalls: row.tool_calls,
+    errors: row.errors,
+    stateless: row.stateless === 1 || row.stateless === true,
+  };
 }
 
 /** A session with its user's id and name (SESSION_COLUMNS). */

@@ -220,6 +220,9 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   CREATE INDEX project_tokens_project ON project_tokens (project_pk, created_at);
   CREATE INDEX auth_sessions_account ON auth_sessions (account_pk);
   `,
+  // The W3C trace and span id of a request (events from OTLP, or SDKs that know them), shown in
+  // the replay so a call can be looked up in a tracing tool.
+  "ALTER TABLE events ADD COLUMN trace_id TEXT; ALTER TABLE events ADD COLUMN span_id TEXT;",
   (db) => appendOnlyEvents(db),
 ];
 
@@ -240,7 +243,7 @@ function appendOnlyEvents(db: Database): void {
     response TEXT, session_key TEXT, stateless INTEGER NOT NULL DEFAULT 0, correlation_id TEXT,
     actor_id TEXT, actor_name TEXT, actor_data TEXT, client_name TEXT, client_version TEXT,
     server_name TEXT, server_version TEXT, sdk_language TEXT, sdk_version TEXT, tags TEXT, properties TEXT,
-    UNIQUE (project_pk, event_id)
+    trace_id TEXT, span_id TEXT, UNIQUE (project_pk, event_id)
   );
   -- What derivation needs, recovered from the old derived rows: a session's id when it was named
   -- by one (not a lone stateless event's own session), a correlated group's correlation id, and
@@ -248,7 +251,7 @@ function appendOnlyEvents(db: Database): void {
   INSERT INTO events_v2 (pk, project_pk, event_id, ts, received_at, event_type, resource_name, duration,
     is_error, error, user_intent, parameters, response, session_key, stateless, correlation_id, actor_id,
     actor_name, actor_data, client_name, client_version, server_name, server_version, sdk_language,
-    sdk_version, tags, properties)
+    sdk_version, tags, properties, trace_id, span_id)
   SELECT e.pk, e.project_pk, e.event_id, e.ts, e.ts, e.event_type, e.resource_name, e.duration, e.is_error,
     e.error, e.user_intent, e.parameters, e.response,
     CASE WHEN s.group_key IS NOT NULL THEN NULL
@@ -259,7 +262,7 @@ function appendOnlyEvents(db: Database): void {
       THEN substr(s.group_key, 3, length(s.group_key) - 3 - length(coalesce(e.client_name, ''))) END,
     u.user_id, json_extract(e.identify, '$.userName'), json(json_extract(e.identify, '$.userData')),
     e.client_name, e.client_version, e.server_name, e.server_version, e.sdk_language, e.sdk_version,
-    e.tags, e.properties
+    e.tags, e.properties, e.trace_id, e.span_id
   FROM events e JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
   ORDER BY e.pk;
   -- Each user's stored profile rides on their newest event, so the rebuilt profile keeps it.
@@ -320,7 +323,7 @@ export function resetDerived(db: Database): void {
 }
 
 /** The schema version of databases written before the derivation pass (the upgrade tests build one). */
-export const BEFORE_PASS = 8;
+export const BEFORE_PASS = 9;
 
 /** Applies pending migrations (up to `version`, default all: tests build older databases). */
 export function migrate(db: Database, version = MIGRATIONS.length): void {

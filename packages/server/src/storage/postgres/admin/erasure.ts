@@ -1,29 +1,13 @@
-import { EVENT_TYPES } from "@mcpsight/protocol";
 import type pg from "pg";
 import { recomputeSketches, recomputeUsers } from "../../derive/recompute.js";
-import { bucketOf } from "../../histogram.js";
-import { errorKeyOf } from "../../shared/index.js";
-import { BaseRollupDeltas, rollupKeyOf } from "../../shared/rollup-deltas.js";
+import { ERASED_EVENT_COLUMNS, type ErasedEventRow, erasedShare } from "../../shared/erased-share.js";
 import type { SessionTableRow } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
-import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
+import { DAY_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
-import { all, fromJson, get, run, type Sql, transaction } from "../db.js";
+import { all, get, run, type Sql, transaction } from "../db.js";
 import { writeRollups } from "../derive/rollups.js";
 import { chunkLock, PostgresPass, readCursor } from "../derive/transaction.js";
-
-interface DeletedEventRow {
-  pk: number;
-  session_pk: number;
-  user_pk: number | null;
-  ts: number;
-  event_type: string;
-  resource_name: string | null;
-  duration: number | null;
-  is_error: boolean;
-  error: string | null;
-  response: string | null;
-}
 
 /**
  * Erases a user in one transaction holding the chunk lock (no chunk of the pass runs in
@@ -87,60 +71,21 @@ export async function deleteUser(
     if (!user) return { users: 1, sessions: 0, events: deletedEvents };
 
     const sessionPks = sessions.map((row) => row.pk);
-    const events = await all<DeletedEventRow>(
+    const events = await all<ErasedEventRow>(
       db,
-      `SELECT e.pk, l.session_pk, l.user_pk, l.ts, e.event_type, e.resource_name, e.duration, e.is_error, e.error,
-         e.response FROM event_links l JOIN events e ON e.pk = l.event_pk
-       WHERE l.user_pk = $1 OR l.session_pk = ANY($2::bigint[])`,
+      `SELECT ${ERASED_EVENT_COLUMNS} WHERE l.user_pk = $1 OR l.session_pk = ANY($2::bigint[])`,
       [user.pk, sessionPks],
     );
-    const rollups = new BaseRollupDeltas();
-    const errorHours = new Map<string, { group: number; hour: number; count: number }>();
-    const groupPks = new Map<string, number | null>();
-    const sketchHours = new Map<string, { tool: string; hour: number }>();
-    const others = new Set<number>();
-    const sep = "\u0000";
-    for (const e of events) {
-      const hour = floorTo(e.ts, HOUR_MS);
-      if (e.user_pk !== null && e.user_pk !== user.pk) others.add(e.user_pk);
-      if (e.event_type === EVENT_TYPES.toolsCall) {
-        const tool = e.resource_name || "(unknown)";
-        const histogram = e.duration === null ? {} : { [bucketOf(e.duration)]: 1 };
-        rollups.toolCalls(hour, tool, 1, e.is_error ? 1 : 0, histogram, -1);
-        if (e.user_pk !== null) sketchHours.set(`${hour}${sep}${tool}`, { tool, hour });
-      }
-      if (e.is_error) {
-        const key = errorKeyOf(e.resource_name, e.event_type, fromJson(e.error), fromJson(e.response));
-        const cacheKey = `${key.tool}${sep}${key.message}`;
-        if (!groupPks.has(cacheKey))
-          groupPks.set(
-            cacheKey,
-            (
-              await get<{ pk: number }>(
-                db,
-                "SELECT pk FROM error_groups WHERE project_pk = $1 AND tool = $2 AND md5(message) = md5($3) AND message = $3",
-                [projectPk, key.tool, key.message],
-              )
-            )?.pk ?? null,
-          );
-        const group = groupPks.get(cacheKey);
-        if (group !== null && group !== undefined) {
-          const entry = errorHours.get(`${group}:${hour}`) ?? { group, hour, count: 0 };
-          entry.count++;
-          errorHours.set(`${group}:${hour}`, entry);
-        }
-      }
-    }
-    for (const row of sessions)
-      rollups.session(
-        rollupKeyOf({
-          firstSeen: row.first_seen,
-          userPk: row.user_pk,
-          clientName: row.client_name,
-          clientVersion: row.client_version,
-        }),
-        null,
+    const { rollups, errors, sketchHours, others } = erasedShare(events, sessions, user.pk);
+    const errorHours: { group: number; hour: number; count: number }[] = [];
+    for (const { key, hours } of errors) {
+      const group = await get<{ pk: number }>(
+        db,
+        "SELECT pk FROM error_groups WHERE project_pk = $1 AND tool = $2 AND md5(message) = md5($3) AND message = $3",
+        [projectPk, key.tool, key.message],
       );
+      if (group) for (const [hour, count] of hours) errorHours.push({ group: group.pk, hour, count });
+    }
 
     const eventPks = events.map((e) => e.pk);
     const touchedSessions = [...new Set(events.map((e) => e.session_pk))].filter(
@@ -158,7 +103,7 @@ export async function deleteUser(
     const deletedSessions = await run(db, "DELETE FROM sessions WHERE pk = ANY($1::bigint[])", [sessionPks]);
     if (touchedSessions.length > 0) await recountSessions(db, touchedSessions);
 
-    const hours = [...errorHours.values()];
+    const hours = errorHours;
     if (hours.length > 0)
       await run(
         db,
@@ -175,8 +120,8 @@ export async function deleteUser(
     await cleanUpAggregates(db, projectPk);
     // What other users and the sketches held of the erased events, computed again from what is left.
     const pass = new PostgresPass(db);
-    await pass.writeUserTotals(projectPk, await recomputeUsers(pass, [...others]));
-    await pass.writeSketches(projectPk, await recomputeSketches(pass, projectPk, [...sketchHours.values()]));
+    await pass.writeUserTotals(projectPk, await recomputeUsers(pass, others));
+    await pass.writeSketches(projectPk, await recomputeSketches(pass, projectPk, sketchHours));
     return { users: 1, sessions: deletedSessions, events: deletedEvents };
   });
 }

@@ -6,13 +6,19 @@ import type {
   LinkedEvent,
   LoadedState,
   ProfileClock,
-  SessionState,
   StateRequest,
   UserState,
   WriteSet,
 } from "../../derive/types.js";
-import { DERIVE_COLUMNS, type DeriveRow, toDeriveEvent } from "../../shared/derive-event.js";
-import type { SessionTableRow } from "../../shared/rows.js";
+import {
+  DERIVE_COLUMNS,
+  type DeriveRow,
+  toDeriveEvent,
+  toUserEvent,
+  USER_EVENT_FROM,
+  type UserEventRow,
+} from "../../shared/derive-event.js";
+import { type SessionTableRow, toSessionState } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
 import type { JsonObject } from "../../types.js";
 import { all, fromJson, get, run, type Sql } from "../db.js";
@@ -22,24 +28,6 @@ import { writeRollups } from "./rollups.js";
 const noClock = (): ProfileClock => ({ name: null, data: {} });
 
 type SessionRow = SessionTableRow<boolean> & { user_id: string | null };
-
-const sessionState = (row: SessionRow): SessionState => ({
-  pk: row.pk,
-  sessionId: row.session_id,
-  groupKey: row.group_key,
-  userPk: row.user_pk,
-  userId: row.user_id,
-  clientName: row.client_name,
-  clientVersion: row.client_version,
-  serverName: row.server_name,
-  serverVersion: row.server_version,
-  firstSeen: row.first_seen,
-  lastSeen: row.last_seen,
-  events: row.events,
-  toolCalls: row.tool_calls,
-  errors: row.errors,
-  stateless: row.stateless,
-});
 
 /** Where the pass stands: the last derived event's (transaction, key). */
 export interface Cursor {
@@ -174,7 +162,7 @@ export class PostgresPass implements PassTransaction {
           clock: fromJson<ProfileClock>(row.profile_clock) ?? noClock(),
         }),
       ),
-      sessions: [...byId, ...byGroup].map(sessionState),
+      sessions: [...byId, ...byGroup].map(toSessionState),
       erasedUsers,
       erasedSessions,
     };
@@ -480,28 +468,10 @@ export class PostgresPass implements PassTransaction {
   }
 
   async loadUserEvents(userPks: number[]) {
-    const rows = await all<
-      DeriveRow & {
-        session_pk: number;
-        user_pk: number;
-        s_client_name: string | null;
-        s_client_version: string | null;
-      }
-    >(
-      this.db,
-      `SELECT ${DERIVE_COLUMNS}, l.session_pk, l.user_pk, s.client_name AS s_client_name,
-         s.client_version AS s_client_version
-       FROM event_links l JOIN events e ON e.pk = l.event_pk JOIN sessions s ON s.pk = l.session_pk
-       WHERE l.user_pk = ANY($1::bigint[])`,
-      [userPks],
-    );
-    return rows.map((row) => ({
-      ...toDeriveEvent(row),
-      sessionPk: row.session_pk,
-      userPk: row.user_pk,
-      sessionClientName: row.s_client_name,
-      sessionClientVersion: row.s_client_version,
-    }));
+    const rows = await all<UserEventRow>(this.db, `${USER_EVENT_FROM} WHERE l.user_pk = ANY($1::bigint[])`, [
+      userPks,
+    ]);
+    return rows.map(toUserEvent);
   }
 
   async loadToolCallUsers(projectPk: number, tool: string, from: number, to: number): Promise<string[]> {

@@ -30,6 +30,8 @@ const TYPES: Record<(typeof EVENT_FIELDS)[number], string> = {
   sdk_version: "text",
   tags: "text",
   properties: "text",
+  trace_id: "text",
+  span_id: "text",
 };
 const KEYS = EVENT_FIELDS.map((_, i) => `f${i}`);
 

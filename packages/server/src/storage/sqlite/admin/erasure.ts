@@ -1,28 +1,12 @@
-import { EVENT_TYPES } from "@mcpsight/protocol";
 import { recomputeSketches, recomputeUsers } from "../../derive/recompute.js";
-import { bucketOf } from "../../histogram.js";
-import { errorKeyOf } from "../../shared/index.js";
-import { BaseRollupDeltas, rollupKeyOf } from "../../shared/rollup-deltas.js";
+import { ERASED_EVENT_COLUMNS, type ErasedEventRow, erasedShare } from "../../shared/erased-share.js";
 import type { SessionTableRow } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
-import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
+import { DAY_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
-import { all, type Db, fromJson, get, run } from "../db.js";
+import { all, type Db, get, run } from "../db.js";
 import { writeRollups } from "../derive/rollups.js";
 import { SqlitePass } from "../derive/transaction.js";
-
-interface DeletedEventRow {
-  pk: number;
-  session_pk: number;
-  user_pk: number | null;
-  ts: number;
-  event_type: string;
-  resource_name: string | null;
-  duration: number | null;
-  is_error: number;
-  error: string | null;
-  response: string | null;
-}
 
 /** Runs `sql` with `?` bound to each id in `ids`, in chunks (SQLite limits host parameters). */
 export function forChunks(db: Db, ids: number[], sql: (placeholders: string) => string): number {
@@ -115,51 +99,29 @@ export async function deleteUser(db: Db, projectPk: number, userId: string): Pro
 
   const sessions = [...sessionRows.values()];
   const sessionPks = sessions.map((row) => row.pk);
-  const columns = `e.pk, l.session_pk, l.user_pk, l.ts, e.event_type, e.resource_name, e.duration, e.is_error,
-    e.error, e.response FROM event_links l JOIN events e ON e.pk = l.event_pk`;
-  const events = new Map<number, DeletedEventRow>();
+  const events = new Map<number, ErasedEventRow>();
   if (user)
-    for (const row of all<DeletedEventRow>(db, `SELECT ${columns} WHERE l.user_pk = ?`, user.pk))
+    for (const row of all<ErasedEventRow>(db, `SELECT ${ERASED_EVENT_COLUMNS} WHERE l.user_pk = ?`, user.pk))
       events.set(row.pk, row);
   for (const sessionPk of sessionPks)
-    for (const row of all<DeletedEventRow>(db, `SELECT ${columns} WHERE l.session_pk = ?`, sessionPk))
+    for (const row of all<ErasedEventRow>(
+      db,
+      `SELECT ${ERASED_EVENT_COLUMNS} WHERE l.session_pk = ?`,
+      sessionPk,
+    ))
       events.set(row.pk, row);
-
-  const rollups = new BaseRollupDeltas();
+  const { rollups, errors, sketchHours, others } = erasedShare(events.values(), sessions, user?.pk ?? null);
   const errorHours = new Map<string, number>();
-  const sketchHours = new Map<string, { tool: string; hour: number }>();
-  const others = new Set<number>();
-  for (const e of events.values()) {
-    const hour = floorTo(e.ts, HOUR_MS);
-    if (e.user_pk !== null && e.user_pk !== user?.pk) others.add(e.user_pk);
-    if (e.event_type === EVENT_TYPES.toolsCall) {
-      const tool = e.resource_name || "(unknown)";
-      const histogram = e.duration === null ? {} : { [bucketOf(e.duration)]: 1 };
-      rollups.toolCalls(hour, tool, 1, e.is_error, histogram, -1);
-      if (e.user_pk !== null) sketchHours.set(`${hour}\u0000${tool}`, { tool, hour });
-    }
-    if (e.is_error === 1) {
-      const key = errorKeyOf(e.resource_name, e.event_type, fromJson(e.error), fromJson(e.response));
-      const group = get<{ pk: number }>(
-        db,
-        "SELECT pk FROM error_groups WHERE project_pk = ? AND tool = ? AND message = ?",
-        projectPk,
-        key.tool,
-        key.message,
-      );
-      if (group) errorHours.set(`${group.pk}:${hour}`, (errorHours.get(`${group.pk}:${hour}`) ?? 0) + 1);
-    }
-  }
-  for (const row of sessions)
-    rollups.session(
-      rollupKeyOf({
-        firstSeen: row.first_seen,
-        userPk: row.user_pk,
-        clientName: row.client_name,
-        clientVersion: row.client_version,
-      }),
-      null,
+  for (const { key, hours } of errors) {
+    const group = get<{ pk: number }>(
+      db,
+      "SELECT pk FROM error_groups WHERE project_pk = ? AND tool = ? AND message = ?",
+      projectPk,
+      key.tool,
+      key.message,
     );
+    if (group) for (const [hour, count] of hours) errorHours.set(`${group.pk}:${hour}`, count);
+  }
 
   const eventPks = [...events.keys()];
   const touchedSessions = [...new Set([...events.values()].map((e) => e.session_pk))].filter(
@@ -191,8 +153,8 @@ export async function deleteUser(db: Db, projectPk: number, userId: string): Pro
   cleanUpAggregates(db, projectPk);
   // What other users and the sketches held of the erased events, computed again from what is left.
   const pass = new SqlitePass(db);
-  await pass.writeUserTotals(projectPk, await recomputeUsers(pass, [...others]));
-  await pass.writeSketches(projectPk, await recomputeSketches(pass, projectPk, [...sketchHours.values()]));
+  await pass.writeUserTotals(projectPk, await recomputeUsers(pass, others));
+  await pass.writeSketches(projectPk, await recomputeSketches(pass, projectPk, sketchHours));
   return { users: 1, sessions: deletedSessions, events: deletedEvents };
 }
 

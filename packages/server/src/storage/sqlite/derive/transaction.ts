@@ -12,8 +12,15 @@ import type {
   UserState,
   WriteSet,
 } from "../../derive/types.js";
-import { DERIVE_COLUMNS, type DeriveRow, toDeriveEvent } from "../../shared/derive-event.js";
-import type { SessionTableRow } from "../../shared/rows.js";
+import {
+  DERIVE_COLUMNS,
+  type DeriveRow,
+  toDeriveEvent,
+  toUserEvent,
+  USER_EVENT_FROM,
+  type UserEventRow,
+} from "../../shared/derive-event.js";
+import { type SessionTableRow, toSessionState } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
 import type { JsonObject } from "../../types.js";
 import { all, type Db, fromJson, get, immediate, insertRows, run, updateChanged } from "../db.js";
@@ -38,24 +45,6 @@ type UserRow = {
   first_seen: number;
   last_seen: number;
 };
-
-const sessionState = (row: SessionRow): SessionState => ({
-  pk: row.pk,
-  sessionId: row.session_id,
-  groupKey: row.group_key,
-  userPk: row.user_pk,
-  userId: row.user_id,
-  clientName: row.client_name,
-  clientVersion: row.client_version,
-  serverName: row.server_name,
-  serverVersion: row.server_version,
-  firstSeen: row.first_seen,
-  lastSeen: row.last_seen,
-  events: row.events,
-  toolCalls: row.tool_calls,
-  errors: row.errors,
-  stateless: row.stateless === 1,
-});
 
 /** Recounts error groups' distinct sessions or users from their link rows. */
 function recountGroups(db: Db, groupPks: Iterable<number>, counter: "sessions" | "users"): void {
@@ -141,7 +130,7 @@ export class SqlitePass implements PassTransaction {
           group.to,
         ),
       );
-    const sessions = rows.map(sessionState);
+    const sessions = rows.map(toSessionState);
     for (const s of sessions) this.sessions.set(s.pk, s);
     const erasedUsers = new Map<string, number>();
     const erasedSessions = new Map<string, number>();
@@ -437,31 +426,14 @@ export class SqlitePass implements PassTransaction {
   }
 
   async loadUserEvents(userPks: number[]) {
-    const out: (LinkedEvent & { sessionClientName: string | null; sessionClientVersion: string | null })[] =
-      [];
+    const out: ReturnType<typeof toUserEvent>[] = [];
     for (const pks of chunks(userPks))
-      for (const row of all<
-        DeriveRow & {
-          session_pk: number;
-          user_pk: number;
-          s_client_name: string | null;
-          s_client_version: string | null;
-        }
-      >(
+      for (const row of all<UserEventRow>(
         this.db,
-        `SELECT ${DERIVE_COLUMNS}, l.session_pk, l.user_pk, s.client_name AS s_client_name,
-           s.client_version AS s_client_version
-         FROM event_links l JOIN events e ON e.pk = l.event_pk JOIN sessions s ON s.pk = l.session_pk
-         WHERE l.user_pk IN (${marks(pks.length)})`,
+        `${USER_EVENT_FROM} WHERE l.user_pk IN (${marks(pks.length)})`,
         ...pks,
       ))
-        out.push({
-          ...toDeriveEvent(row),
-          sessionPk: row.session_pk,
-          userPk: row.user_pk,
-          sessionClientName: row.s_client_name,
-          sessionClientVersion: row.s_client_version,
-        });
+        out.push(toUserEvent(row));
     return out;
   }
 
