@@ -12,7 +12,6 @@
  *   [--rate 20000] [--in-process] [--profile <dir>] (CPU profiles of the collector processes)
  *   [--compare-inline] (also a collector writing on its main thread, MCPSIGHT_SQLITE_WRITER=inline)
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { startServer } from "@mcpsight/server";
 import Database from "better-sqlite3";
 import { rng, sessionEvents } from "./collector-data.js";
+import { startCollectorProcess } from "./src/collector-process.js";
 import { describeLag, LagProbe, type LagReport } from "./src/derivation-lag.js";
 import { describeMachine } from "./src/machine.js";
 import { CLK_TCK, procTimes } from "./src/proc-cpu.js";
@@ -124,40 +124,10 @@ async function startCollector(dir: string, inline = false): Promise<Collector> {
       await server.storage.createProject({ id: projectId, name: "Bench" });
     return { url: server.url, projectId, close: () => server.close() };
   }
-  const child = spawn(
-    process.execPath,
-    [
-      ...(values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : []),
-      "--conditions=@mcpsight/source",
-      "--import",
-      "tsx",
-      join(import.meta.dirname, "collector-server.ts"),
-      dir,
-    ],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, ...(inline ? { MCPSIGHT_SQLITE_WRITER: "inline" } : {}) },
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-      if (text.includes("\n")) resolve(text.split("\n")[0] ?? "");
-    });
-    child.once("exit", (code) => reject(new Error(`collector exited with ${code}`)));
+  return startCollectorProcess(dir, {
+    nodeArgs: values.profile ? ["--cpu-prof", `--cpu-prof-dir=${values.profile}`] : [],
+    env: { ...process.env, ...(inline ? { MCPSIGHT_SQLITE_WRITER: "inline" } : {}) },
   });
-  const { url, projectId } = JSON.parse(line) as { url: string; projectId: string };
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  return {
-    url,
-    projectId,
-    pid: child.pid,
-    close: async () => {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
 }
 
 /** CPU µs per event of the last measured run, per side (null when not measurable). */

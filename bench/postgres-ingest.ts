@@ -22,13 +22,13 @@
  *   `--keep` keeps the collector runs' schemas and prints their names (for EXPLAIN afterwards).
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { type Event, LIMITS } from "@mcpsight/protocol";
 import { EVENT_COLUMNS, eventValues, postgresEventsTable } from "@mcpsight/server";
 import pg from "pg";
 import { rng, sessionEvents } from "./collector-data.js";
+import { startServerProcess } from "./src/collector-process.js";
 import { describeLag, LagProbe, type LagReport } from "./src/derivation-lag.js";
 import { describeMachine } from "./src/machine.js";
 import { CpuMeter, type CpuUsage, userId } from "./src/proc-cpu.js";
@@ -224,37 +224,10 @@ interface Collector {
   close(): Promise<void>;
 }
 async function startCollector(url: string): Promise<Collector> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...PROFILE,
-      "--conditions=@mcpsight/source",
-      "--import",
-      "tsx",
-      join(import.meta.dirname, "postgres-server.ts"),
-      url,
-    ],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-      if (text.includes("\n")) resolve(text.split("\n")[0] ?? "");
-    });
-    child.once("exit", (code) => reject(new Error(`collector exited with ${code}`)));
+  const server = await startServerProcess<{ url: string }>("postgres-server.ts", [url], {
+    nodeArgs: PROFILE,
   });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  return {
-    url: (JSON.parse(line) as { url: string }).url,
-    pid: child.pid as number,
-    close: async () => {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return { url: server.ready.url, pid: server.pid as number, close: server.close };
 }
 
 /** Sends every batch, CONCURRENCY in flight per collector, alternating between collectors. */

@@ -1,15 +1,26 @@
 // Starts example servers as child processes, the way an MCP client or a deployment runs them: stdio
 // examples through a client transport (one process per session), HTTP examples as long-running
 // servers on a free port. Shared by the demo and the tests.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 export const EXAMPLES_DIR = fileURLToPath(new URL("..", import.meta.url));
 
-export type StdioExample = "basic" | "token-auth" | "error-handling" | "anonymous" | "migrating-from-mcpcat";
+export type StdioExample =
+  | "basic"
+  | "token-auth"
+  | "error-handling"
+  | "anonymous"
+  | "migrating-from-mcpcat"
+  | GoExample;
+/** Go examples (examples/go), run as the binaries buildGoExamples makes. */
+export type GoExample = "go-basic";
 export type HttpExample = "api-key" | "mcp-auth";
 
 /** Where an example sends its events (MCPSIGHT_URL and MCPSIGHT_PROJECT_ID). */
@@ -18,7 +29,7 @@ export interface CollectorTarget {
   projectId: string;
 }
 
-export const exampleEntry = (name: StdioExample | HttpExample): string =>
+export const exampleEntry = (name: Exclude<StdioExample, GoExample> | HttpExample): string =>
   join(EXAMPLES_DIR, name, "server.ts");
 
 /** Node arguments that run a TypeScript example against the workspace's sources. */
@@ -36,14 +47,40 @@ const exampleEnv = (target: CollectorTarget, extra: Record<string, string> = {})
   return { ...env, MCPSIGHT_URL: target.url, MCPSIGHT_PROJECT_ID: target.projectId, ...extra };
 };
 
+let goBinaries: string | undefined;
+
+/**
+ * Builds the Go examples into a temporary folder (removed by removeGoExamples). Resolves false,
+ * with the reason, when they cannot be built (no Go toolchain).
+ */
+export async function buildGoExamples(): Promise<{ ok: boolean; reason?: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "mcpsight-demo-go-"));
+  try {
+    await promisify(execFile)("go", ["build", "-o", dir + sep, "./basic"], { cwd: join(EXAMPLES_DIR, "go") });
+    goBinaries = dir;
+    return { ok: true };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    return { ok: false, reason: error instanceof Error ? error.message.split("\n")[0] : String(error) };
+  }
+}
+
+export function removeGoExamples(): void {
+  if (goBinaries) rmSync(goBinaries, { recursive: true, force: true });
+  goBinaries = undefined;
+}
+
+const isGoExample = (name: StdioExample): name is GoExample => name.startsWith("go-");
+
 /** A client transport that starts a stdio example; its stderr is collected into `stderr`. */
 export function stdioTransport(
   name: StdioExample,
   target: CollectorTarget,
 ): { transport: StdioClientTransport; stderr: () => string } {
+  if (isGoExample(name) && !goBinaries) throw new Error(`${name}: the Go examples are not built`);
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: nodeArgs(exampleEntry(name)),
+    command: isGoExample(name) ? join(goBinaries as string, name.slice("go-".length)) : process.execPath,
+    args: isGoExample(name) ? [] : nodeArgs(exampleEntry(name as Exclude<StdioExample, GoExample>)),
     cwd: EXAMPLES_DIR,
     env: exampleEnv(target),
     stderr: "pipe",

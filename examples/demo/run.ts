@@ -5,7 +5,14 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type ConnectedClient, connectHttp, connectStdio } from "./clients.js";
-import { EXAMPLES_DIR, type HttpExample, type HttpExampleProcess, startHttpExample } from "./launch.js";
+import {
+  buildGoExamples,
+  EXAMPLES_DIR,
+  type HttpExample,
+  type HttpExampleProcess,
+  removeGoExamples,
+  startHttpExample,
+} from "./launch.js";
 import { DEMO_PROJECT_NAME, type DemoPlatform, startPlatform } from "./platform.js";
 import {
   PERSONAS,
@@ -145,17 +152,21 @@ async function main(): Promise<void> {
   );
   write(`  Generating traffic for ${(durationMs / 1000).toFixed(0)}s (Ctrl-C stops it)…\n`);
 
+  const go = await buildGoExamples();
+  if (!go.ok) write(`  (Go example skipped: ${go.reason})`);
+  const personas = PERSONAS.filter((who) => go.ok || !who.example.startsWith("go-"));
+
   const random = mulberry32(Date.now());
   const totals: Totals = { sessions: 0, calls: 0, errors: 0, failures: 0 };
   // First round: every persona once with every kind of call. Then random sessions until the end.
-  const tour = PERSONAS.map((who) => ({ who, calls: tourCalls(random) }));
+  const tour = personas.map((who) => ({ who, calls: tourCalls(random) }));
   const deadline = Date.now() + durationMs;
   const next = (): { who: Persona; calls: PlannedCall[] } | undefined => {
     if (stopping) return undefined;
     const planned = tour.shift();
     if (planned) return planned;
     if (Date.now() >= deadline) return undefined;
-    return { who: PERSONAS[Math.floor(random() * PERSONAS.length)] as Persona, calls: randomCalls(random) };
+    return { who: personas[Math.floor(random() * personas.length)] as Persona, calls: randomCalls(random) };
   };
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -166,6 +177,7 @@ async function main(): Promise<void> {
   );
   // HTTP examples send their last events on the way out (stdio ones did when their client left).
   await Promise.all([...http.values()].map((server) => server.stop()));
+  removeGoExamples();
 
   write(
     `\n  Done: ${totals.sessions} sessions, ${totals.calls} tool calls, ${totals.errors} tool errors` +

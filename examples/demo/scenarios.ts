@@ -76,6 +76,8 @@ export const PERSONAS: readonly Persona[] = [
   // A token that is not valid: the session stays anonymous.
   { ...anonymous("token-auth", CLIENTS.zed, { token: "tok_expired_000" }), note: "(invalid token)" },
   anonymous("anonymous", CLIENTS.claudeCode),
+  // The Go SDK: examples/go/basic, on the official Go MCP SDK.
+  { ...persona("go-basic", CLIENTS.vscode, "u_linus", byUserId), note: "(Go server)" },
 ];
 
 const SEARCHES: readonly [string, string][] = [

@@ -77,6 +77,11 @@ describe("npm run demo", () => {
   });
 
   it("records stateless sessions, tool errors, intents, missing-tool reports and several clients", async () => {
+    const goSessions = await get<Page<SessionRow>>("/sessions?client=Visual%20Studio%20Code&limit=200");
+    expect(goSessions.items.some((s) => s.serverName === "notes-go-basic" && s.userId === "u_linus")).toBe(
+      true,
+    );
+
     const stateless = await get<Page<SessionRow>>("/sessions?stateless=true");
     expect(stateless.items.length).toBeGreaterThan(0);
     expect(stateless.items.every((s) => s.serverName === "notes-api-key")).toBe(true);

@@ -134,7 +134,7 @@ describe("the Python mcp package's own spans, exported over OTLP to the collecto
   it("shows each call's trace id in the replay, as selectable text", async () => {
     browser = await launchBrowser();
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    const errors = watchErrors(page);
+    const errors = await watchErrors(page);
     await page.goto(`${collector.url}/`);
     await page.getByLabel("Password").fill(collector.password);
     await page.getByRole("button", { name: "Sign in" }).click();

@@ -1,10 +1,12 @@
 import type { Event } from "@mcpsight/protocol";
-import { EVENT_TYPES } from "@mcpsight/protocol/constants";
-import { errorDataOf, newEvent } from "./event.js";
+import { EVENT_TYPES, LIMITS } from "@mcpsight/protocol/constants";
+import { errorDataOf } from "./error-data.js";
+import { newEvent } from "./event.js";
 import { createLogger } from "./log.js";
-import { resolveOptions } from "./options.js";
+import { isProjectId, PROJECT_ID_RULE, resolveOptions } from "./options.js";
 import { Pipeline, readyEvent } from "./pipeline.js";
 import { deliveryFor } from "./runtime.js";
+import { truncate } from "./sanitize.js";
 import { deriveSessionId, type SessionState, sessionStoreFor } from "./session-id.js";
 import { validateTags } from "./tags.js";
 import { trackerForProject, trackerOf } from "./track.js";
@@ -36,6 +38,14 @@ export async function publishCustomEvent(
   data: CustomEventData = {},
 ): Promise<void> {
   try {
+    if (!isProjectId(projectId)) {
+      // The collector would refuse it; sending it anyway could only cost a request.
+      createLogger({}, String(projectId)).warnOnce(
+        "publishCustomEvent:projectId",
+        `publishCustomEvent: ${PROJECT_ID_RULE} (got ${JSON.stringify(projectId) ?? String(projectId)}); event not sent.`,
+      );
+      return;
+    }
     const tracker =
       typeof serverOrSessionId === "string" ? trackerForProject(projectId) : trackerOf(serverOrSessionId);
     if (typeof serverOrSessionId !== "string" && !tracker) {
@@ -68,13 +78,18 @@ export async function publishCustomEvent(
       EVENT_TYPES.custom,
       Date.now(),
     );
-    if (typeof data.resourceName === "string") event.resourceName = data.resourceName;
+    if (typeof data.resourceName === "string")
+      event.resourceName = truncate(data.resourceName, LIMITS.nameLength);
     if (data.parameters !== undefined) event.parameters = data.parameters;
     if (data.response !== undefined) event.response = data.response;
     if (typeof data.message === "string") event.userIntent = data.message;
-    if (typeof data.duration === "number" && data.duration >= 0) event.duration = data.duration;
-    if (data.isError !== undefined || data.error !== undefined) event.isError = data.isError ?? true;
-    if (data.error !== undefined) event.error = errorDataOf(data.error);
+    if (typeof data.duration === "number" && Number.isFinite(data.duration) && data.duration >= 0)
+      event.duration = data.duration;
+    // `error: null` is no error; `isError: false` says there is none, whatever `error` holds.
+    const hasError = data.error !== undefined && data.error !== null;
+    const isError = typeof data.isError === "boolean" ? data.isError : hasError || undefined;
+    if (isError !== undefined) event.isError = isError;
+    if (isError && hasError) event.error = errorDataOf(data.error);
     const { tags } = validateTags(data.tags);
     if (tags) event.tags = tags;
     if (typeof data.properties === "object" && data.properties !== null) event.properties = data.properties;

@@ -1,14 +1,11 @@
 // Builds protocol events from what a handler received and returned.
 import { randomUUID } from "node:crypto";
-import type { ErrorData, Event } from "@mcpsight/protocol";
+import type { Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
 import type { NameVersion } from "./client-info.js";
 import { truncate } from "./sanitize.js";
 import type { UserIdentity } from "./types.js";
 import { SDK_LANGUAGE, SDK_VERSION } from "./version.js";
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null;
 
 const eventTypes = new Map<string, string>();
 
@@ -67,32 +64,6 @@ export function parametersOf(params: Record<string, unknown> | undefined): unkno
   if (!("_meta" in params)) return params;
   const { _meta, ...rest } = params;
   return rest;
-}
-
-/** Error data for something thrown: class name as type, message and stack. */
-export function errorDataOf(error: unknown): ErrorData {
-  if (error instanceof Error) {
-    const ctor = (error as { constructor?: { name?: unknown } }).constructor?.name;
-    const type = typeof ctor === "string" && ctor !== "Error" ? ctor : error.name;
-    const data: ErrorData = { message: error.message || String(error), type };
-    if (typeof error.stack === "string") data.stack = error.stack;
-    return data;
-  }
-  if (isObject(error) && typeof error.message === "string") {
-    const data: ErrorData = { message: error.message };
-    if (typeof error.code === "string" || typeof error.code === "number") data.type = String(error.code);
-    return data;
-  }
-  return { message: typeof error === "string" ? error : String(error) };
-}
-
-/** Error data for a result with `isError: true`: its text content is the message. */
-export function errorDataOfResult(result: Record<string, unknown>): ErrorData {
-  const content = Array.isArray(result.content) ? result.content : [];
-  const texts = content
-    .filter((item): item is { type: string; text: string } => isObject(item) && typeof item.text === "string")
-    .map((item) => item.text);
-  return { message: texts.join("\n") || "Tool returned isError: true", type: "ToolResultError" };
 }
 
 /** Fields every event of a tracked server carries. */

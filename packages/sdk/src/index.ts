@@ -4,7 +4,10 @@ export { flush, shutdown } from "./runtime.js";
 export { track } from "./track.js";
 export type {
   CustomEventData,
+  Exporter,
+  ExporterConfig,
   IdentifyCacheOptions,
+  IdentifyFunction,
   MCPCatOptions,
   MCPSightOptions,
   McpAuthInfo,
@@ -12,5 +15,6 @@ export type {
   McpRequestExtra,
   McpSightLogger,
   McpSightOtelOptions,
+  RedactFunction,
   UserIdentity,
 } from "./types.js";

@@ -1,3 +1,5 @@
+import { LIMITS } from "@mcpsight/protocol/constants";
+import { DELIVERY_DEFAULTS } from "./delivery/index.js";
 import type { IdentifyCacheOptions, MCPSightOptions, McpSightLogger } from "./types.js";
 
 export const DEFAULT_API_BASE_URL = "http://127.0.0.1:4747";
@@ -17,6 +19,7 @@ export interface ResolvedOptions {
   identifyTimeoutMs: number;
   identifyCache: IdentifyCacheOptions | undefined;
   maxQueueSize: number;
+  maxQueueBytes: number;
   flushIntervalMs: number;
   debug: boolean;
   logger: McpSightLogger | undefined;
@@ -30,6 +33,13 @@ const envUrl = (): string | undefined => {
   const value = process.env.MCPSIGHT_URL || process.env.MCPCAT_API_URL;
   return value ? value : undefined;
 };
+
+/** The rule for a project id, as the collector applies it: what `track()` and `publishCustomEvent` check first. */
+export const PROJECT_ID_RULE = `projectId must be a non-empty string of at most ${LIMITS.projectIdLength} characters`;
+
+export function isProjectId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= LIMITS.projectIdLength;
+}
 
 /** Applies defaults. Never throws: a nonsensical value falls back to its default. */
 export function resolveOptions(options: MCPSightOptions = {}): ResolvedOptions {
@@ -51,7 +61,8 @@ export function resolveOptions(options: MCPSightOptions = {}): ResolvedOptions {
     stateless: options.stateless,
     identifyTimeoutMs: positive(options.identifyTimeoutMs, 5000),
     identifyCache: cache && positive(cache.ttlMs, 0) > 0 ? cache : undefined,
-    maxQueueSize: Math.floor(positive(options.maxQueueSize, 10_000)),
+    maxQueueSize: Math.max(1, Math.floor(positive(options.maxQueueSize, DELIVERY_DEFAULTS.maxQueueSize))),
+    maxQueueBytes: Math.max(1, Math.floor(positive(options.maxQueueBytes, DELIVERY_DEFAULTS.maxQueueBytes))),
     flushIntervalMs: positive(options.flushIntervalMs, 1000),
     debug: options.debug === true,
     logger: options.logger,

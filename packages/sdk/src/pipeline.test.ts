@@ -29,9 +29,11 @@ function holdingDelivery(maxQueueSize: number) {
     shutdown: async () => {},
     stats: () => ({
       queued: queued.length,
+      queuedBytes: queued.reduce((sum, json) => sum + Buffer.byteLength(json), 0),
       inFlight: 0,
       sent: 0,
       dropped,
+      rejected: 0,
       failedBatches: 0,
       retriedBatches: 0,
     }),

@@ -6,8 +6,9 @@
 import type { ErrorData, Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
 import { mapStrings, sanitize, takeJsonBound, truncate } from "./sanitize.js";
+import type { RedactFunction } from "./types.js";
 
-export type RedactFunction = (text: string) => string | Promise<string>;
+export type { RedactFunction };
 
 /** Fields holding recorded content; identifiers, names and tags are not content. */
 const CONTENT_FIELDS = ["parameters", "response", "properties", "identifyActorData"] as const;

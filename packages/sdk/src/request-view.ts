@@ -30,7 +30,8 @@ export class RequestView {
   private fingerprintCache: string | null | undefined;
 
   constructor(
-    private readonly raw: unknown,
+    /** The handler's second argument itself. */
+    readonly raw: unknown,
     /** The Node request the transport is handling, when it exposed one. */
     private readonly incoming?: IncomingRequest,
   ) {

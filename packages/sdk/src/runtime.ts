@@ -16,6 +16,7 @@ export function deliveryFor(options: ResolvedOptions, logger: Logger): Delivery 
     delivery = createDelivery({
       endpoint: options.apiBaseUrl,
       maxQueueSize: options.maxQueueSize,
+      maxQueueBytes: options.maxQueueBytes,
       maxBatchSize: 500,
       flushIntervalMs: options.flushIntervalMs,
       maxConcurrency: 4,

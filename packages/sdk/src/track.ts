@@ -1,10 +1,10 @@
-import { LIMITS, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
+import { REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
 import { type DetectedServer, detectServer } from "./detect.js";
 import { interceptHandlers } from "./hook.js";
 import { watchConnections } from "./incoming.js";
 import { REPORT_MISSING_DESCRIPTOR, REPORT_MISSING_RESULT } from "./intent.js";
 import { createLogger, type SdkLogger } from "./log.js";
-import { resolveOptions } from "./options.js";
+import { isProjectId, PROJECT_ID_RULE, resolveOptions } from "./options.js";
 import { Pipeline } from "./pipeline.js";
 import { deliveryFor } from "./runtime.js";
 import { Tracker } from "./tracker.js";
@@ -47,15 +47,8 @@ export function track<T>(server: T, projectId: string | null, options: MCPSightO
       { debug: options?.debug, logger: options?.logger },
       typeof projectId === "string" ? projectId : undefined,
     );
-    if (
-      typeof projectId !== "string" ||
-      projectId.length === 0 ||
-      projectId.length > LIMITS.projectIdLength
-    ) {
-      log.error(
-        `track(): projectId must be a non-empty string of at most ${LIMITS.projectIdLength} characters; ` +
-          "the server is not tracked.",
-      );
+    if (!isProjectId(projectId)) {
+      log.error(`track(): ${PROJECT_ID_RULE}; the server is not tracked.`);
       return server;
     }
     const detected = detectServer(server);

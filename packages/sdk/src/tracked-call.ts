@@ -3,7 +3,8 @@
 import type { ErrorData, Event } from "@mcpsight/protocol";
 import { type NameVersion, resolveClientInfo } from "./client-info.js";
 import type { LowLevelServer } from "./detect.js";
-import { errorDataOfResult, eventTypeFor, newEvent, parametersOf, resourceNameOf } from "./event.js";
+import { errorDataOfResult } from "./error-data.js";
+import { eventTypeFor, newEvent, parametersOf, resourceNameOf } from "./event.js";
 import type { OtelSpan } from "./otel.js";
 import type { PendingEvent } from "./pipeline.js";
 import type { RequestView } from "./request-view.js";
@@ -58,7 +59,10 @@ export class TrackedCall implements PendingEvent {
     this.forwarded = request;
   }
 
-  /** Records the outcome; `performance.now()` is read here so the duration excludes the pipeline. */
+  /**
+   * Records the outcome: a result, an error, or both (a tool whose throw McpServer turned into an
+   * `isError` result). `performance.now()` is read here so the duration excludes the pipeline.
+   */
   settle(result: unknown, error: ErrorData | undefined): this {
     this.duration = Math.max(0, Math.round((performance.now() - this.started) * 1000) / 1000);
     this.result = result;
@@ -104,15 +108,13 @@ export class TrackedCall implements PendingEvent {
       event.spanId = this.span.spanId;
     }
     const result = this.result;
+    if (result !== undefined) event.response = result;
     if (this.error !== undefined) {
       event.isError = true;
       event.error = this.error;
-    } else {
-      if (result !== undefined) event.response = result;
-      if (isObject(result) && result.isError === true) {
-        event.isError = true;
-        event.error = errorDataOfResult(result);
-      }
+    } else if (isObject(result) && result.isError === true) {
+      event.isError = true;
+      event.error = errorDataOfResult(result);
     }
     return event;
   }

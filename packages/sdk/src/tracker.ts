@@ -1,10 +1,12 @@
 // Tracking of one server: every request handler is wrapped (hook.ts) with `handle`, which resolves
 // the session, strips the agent's intent, starts identify, calls the real handler and records the
 // outcome. Nothing here may throw into the host: internal failures fall back to the plain handler.
+import type { ErrorData } from "@mcpsight/protocol";
 import { CONTEXT_PARAMETER, EVENT_TYPES, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
 import { type NameVersion, resolveClientInfo, resolveServerInfo } from "./client-info.js";
 import type { DetectedServer, RequestHandler } from "./detect.js";
-import { errorDataOf, newEvent, withIdentity } from "./event.js";
+import { errorDataOf } from "./error-data.js";
+import { newEvent, withIdentity } from "./event.js";
 import { Identifier } from "./identify.js";
 import { incomingOf } from "./incoming.js";
 import {
@@ -20,6 +22,7 @@ import { OtelInstrument } from "./otel.js";
 import { type Pipeline, readyEvent } from "./pipeline.js";
 import { RequestView } from "./request-view.js";
 import { type SessionState, type SessionStore, sessionStoreFor } from "./session-id.js";
+import { instrumentTool, takeThrown } from "./tool-errors.js";
 import { TrackedCall } from "./tracked-call.js";
 import { identityChanged, type ProjectMemory, projectMemory } from "./tracker-memory.js";
 import type { McpRequest, UserIdentity } from "./types.js";
@@ -180,6 +183,10 @@ export class Tracker {
       const reportMissing =
         isToolCall && this.options.enableReportMissing && toolName === REPORT_MISSING_TOOL;
       const call = new TrackedCall(this, method, original, view, session, startedAt, started);
+      // McpServer hides a tool's throw behind an isError result; its callback keeps it for finish().
+      if (isToolCall && !reportMissing && typeof toolName === "string" && this.server.high) {
+        instrumentTool(this.server.high._registeredTools?.[toolName]);
+      }
       if (reportMissing) {
         const context = original.params?.arguments?.[CONTEXT_PARAMETER];
         call.reportMissing = true;
@@ -221,7 +228,8 @@ export class Tracker {
         // Before the client can send its next request: that one may be built first.
         else this.memory.statelessClients.announce(call.request, call.view, result, call.startedAt);
       }
-      call.settle(result, undefined);
+      // A tool's throw that McpServer turned into this isError result is recorded as the error.
+      call.settle(result, this.thrownBehind(call, result));
       if (this.options.enableTracing) this.pipeline.submit(call);
       call.span?.end(call, result, undefined, undefined);
     } catch (error) {
@@ -229,6 +237,13 @@ export class Tracker {
       return result;
     }
     return out;
+  }
+
+  /** For a tool's `isError` result, the error its callback threw, if McpServer turned a throw into it. */
+  private thrownBehind(call: TrackedCall, result: unknown): ErrorData | undefined {
+    if (call.method !== "tools/call" || !isObject(result) || result.isError !== true) return undefined;
+    const thrown = takeThrown(call.view.raw);
+    return thrown === undefined ? undefined : errorDataOf(thrown);
   }
 
   private fail(call: TrackedCall, error: unknown): void {

@@ -45,6 +45,14 @@ export interface McpRequestExtra {
 
 type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * The request as the callbacks receive it: an {@link McpRequest}, typed as loosely as MCPcat types
+ * it so that callbacks written for MCPcat (`request.params.arguments.token`) compile unchanged.
+ * Annotate the parameter as `McpRequest` to have its fields checked.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: MCPcat's callbacks take `request: any`; code written for them must compile.
+type CallbackRequest = any;
+
 /** Options of `identifyCache`: memoise identify per credential for `ttlMs`. */
 export interface IdentifyCacheOptions {
   /** How long a cached identity stays valid, in ms. */
@@ -53,7 +61,7 @@ export interface IdentifyCacheOptions {
    * Cache key for a request when the credential is not in a header or `authInfo` (e.g. an API key
    * argument). The value is hashed before use; return null/undefined to skip the cache.
    */
-  key?(request: McpRequest, extra: McpRequestExtra): string | null | undefined;
+  key?(request: CallbackRequest, extra: McpRequestExtra): string | null | undefined;
 }
 
 /** Where the SDK writes its diagnostics; never stdout. */
@@ -73,17 +81,17 @@ export interface MCPSightOptions {
    * again on the first request with a different credential (bearer token or API-key header).
    * Stateless: every request.
    */
-  identify?(request: McpRequest, extra: McpRequestExtra): MaybePromise<UserIdentity | null | undefined>;
+  identify?(request: CallbackRequest, extra: McpRequestExtra): MaybePromise<UserIdentity | null | undefined>;
   /** Runs on every recorded string (arguments, responses, intent, errors) before it leaves the process. */
-  redactSensitiveInformation?(text: string): MaybePromise<string>;
+  redactSensitiveInformation?: RedactFunction;
   /** String tags for each event (≤50, keys ≤32 chars of `[A-Za-z0-9$_.:- ]`, one-line values ≤200 chars). */
   eventTags?(
-    request: McpRequest,
+    request: CallbackRequest,
     extra: McpRequestExtra,
   ): MaybePromise<Record<string, string> | null | undefined>;
   /** Free-form JSON properties for each event. */
   eventProperties?(
-    request: McpRequest,
+    request: CallbackRequest,
     extra: McpRequestExtra,
   ): MaybePromise<Record<string, unknown> | null | undefined>;
   /** Record MCP requests as events. Default true. */
@@ -102,8 +110,16 @@ export interface MCPSightOptions {
   identifyTimeoutMs?: number;
   /** Memoise identify per credential fingerprint. Off by default. */
   identifyCache?: IdentifyCacheOptions;
-  /** Most events held in memory; the oldest are dropped beyond it. Default 10,000. */
+  /**
+   * Most events held in memory while they wait for the collector (queued, in flight or awaiting a
+   * retry); beyond it the oldest are dropped and counted. Default 100,000.
+   */
   maxQueueSize?: number;
+  /**
+   * Most bytes of event JSON held in memory, counted like `maxQueueSize`; whichever bound is
+   * reached first drops the oldest events. Default 32 MiB (33,554,432).
+   */
+  maxQueueBytes?: number;
   /** How often queued events are sent, in ms. Default 1000. */
   flushIntervalMs?: number;
   /** Write debug diagnostics (to stderr or `logger`). Default false. */
@@ -118,7 +134,7 @@ export interface MCPSightOptions {
    */
   otel?: boolean | McpSightOtelOptions;
   /** Accepted for MCPcat compatibility and ignored. */
-  exporters?: Record<string, unknown>;
+  exporters?: Record<string, ExporterConfig>;
   /** Accepted for MCPcat compatibility and ignored. */
   disableDiagnostics?: boolean;
 }
@@ -138,6 +154,51 @@ export interface McpSightOtelOptions {
 
 /** MCPcat's name for the options, so code written for MCPcat compiles unchanged. */
 export type MCPCatOptions = MCPSightOptions;
+
+/**
+ * The `identify` option (MCPcat's name for its type).
+ *
+ * @example
+ * const identify: IdentifyFunction = async (request) => ({ userId: request.params.arguments.userId });
+ */
+export type IdentifyFunction = MCPSightOptions["identify"];
+
+/**
+ * The `redactSensitiveInformation` option: gets every recorded string, returns it redacted (sync
+ * or async).
+ *
+ * @example
+ * const redact: RedactFunction = (text) => text.replaceAll(/sk-\w+/g, "[key]");
+ */
+export type RedactFunction = (text: string) => MaybePromise<string>;
+
+/** One entry of MCPcat's `exporters` option. Accepted so code written for MCPcat compiles; mcpsight ignores it. */
+export interface ExporterConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** MCPcat's telemetry exporter interface, for code that implements one; mcpsight never calls exporters. */
+export interface Exporter {
+  export(event: ExportedEvent): Promise<void>;
+}
+
+/** The event an MCPcat exporter receives (its fields as MCPcat declares them). */
+export interface ExportedEvent {
+  id: string;
+  sessionId: string;
+  projectId?: string;
+  eventType: string;
+  timestamp: Date;
+  duration?: number;
+  resourceName?: string;
+  parameters?: unknown;
+  response?: unknown;
+  userIntent?: string;
+  isError?: boolean;
+  error?: { message: string; type?: string; stack?: string };
+  [key: string]: unknown;
+}
 
 /** Data of a custom event sent with `publishCustomEvent`. */
 export interface CustomEventData {

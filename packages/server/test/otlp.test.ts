@@ -316,7 +316,8 @@ describe("POST /v1/traces", () => {
     expect(zero.body).toEqual({
       partialSuccess: {
         rejectedSpans: "1",
-        errorMessage: "1 MCP server span(s) rejected: invalid trace or span id, method or event",
+        errorMessage:
+          "1 MCP server span(s) rejected: an invalid trace or span id, method or event, too old, or refused by the database",
       },
     });
   });

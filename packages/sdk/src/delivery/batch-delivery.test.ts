@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { makeEvent, testDelivery } from "../../test/helpers/delivery.js";
 import { Sink } from "../../test/helpers/sink.js";
 
@@ -116,6 +116,29 @@ describe("retries", () => {
     await delivery.shutdown();
   });
 
+  it("by default waits at most 30 s for a Retry-After and starts its own backoff at 500 ms", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.999_999);
+    sink.respondWith((_request, response, attempt) => {
+      if (attempt === 1) response.writeHead(503, { "retry-after": "3600" }).end();
+      else response.writeHead(503).end();
+      return true;
+    });
+    const { delivery, logger } = testDelivery(sink.url, { retryBaseMs: undefined, retryMaxMs: undefined });
+    delivery.enqueue(makeEvent(1));
+    void delivery.flush(0);
+    await vi.waitFor(() => expect(logger.text()).toMatch(/HTTP 503\); retrying in 30000 ms/));
+    await delivery.shutdown(0);
+    vi.restoreAllMocks();
+
+    const second = testDelivery(sink.url, { retryBaseMs: undefined, retryMaxMs: undefined });
+    vi.spyOn(Math, "random").mockReturnValue(0.999_999);
+    second.delivery.enqueue(makeEvent(2));
+    void second.delivery.flush(0);
+    await vi.waitFor(() => expect(second.logger.text()).toMatch(/HTTP 503\); retrying in 499 ms/));
+    await second.delivery.shutdown(0);
+    vi.restoreAllMocks();
+  });
+
   it("delivers after a 408 once the backoff passes", async () => {
     sink.respondWith((_request, response, attempt) => {
       if (attempt > 1) return false;
@@ -142,6 +165,12 @@ describe("retries", () => {
     expect(sink.attempts).toHaveLength(1);
     expect(delivery.stats()).toMatchObject({ sent: 0, dropped: 5, failedBatches: 1, retriedBatches: 0 });
     expect(logger.lines.find((line) => line.level === "warn")?.message).toMatch(/HTTP 400.*invalid_batch/);
+
+    // The same status again: dropped and counted, the warning not repeated.
+    delivery.enqueue(makeEvent(5));
+    await delivery.flush();
+    expect(delivery.stats()).toMatchObject({ dropped: 6, failedBatches: 2 });
+    expect(logger.lines.filter((line) => line.level === "warn")).toHaveLength(1);
 
     // The collector is fine with the next batch; it is sent normally.
     sink.respondWith(undefined);

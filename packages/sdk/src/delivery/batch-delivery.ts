@@ -1,48 +1,79 @@
 import type { Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
-import { backoffDelay } from "./backoff.js";
+import { Backoff } from "./backoff.js";
+import { EventQueue } from "./event-queue.js";
 import { ExitFlush } from "./exit-hook.js";
 import type { Delivery, DeliveryOptions, DeliveryStats } from "./index.js";
 import { batchUrl, compress, type PostOutcome, type PostTarget, postBatch } from "./post-batch.js";
 import { Progress } from "./progress.js";
-import { RingQueue } from "./ring-queue.js";
+import { Refusals } from "./refusals.js";
 import { safeLogger } from "./safe-logger.js";
 import { serializeBatch } from "./serialize.js";
 
-/** A batch taken from the queue: serialized once, compressed once, re-sent as-is on retry. */
+/** A batch taken from the queue: one project's events, serialized once, compressed once, re-sent as-is on retry. */
 interface HeldBatch {
+  project: string;
+  /** The body before compression; dropped once compressed. */
   json: string | undefined;
-  body: Buffer | undefined;
+  /** The compression, started once (when sent, or when parked during a backoff). */
+  body: Promise<Buffer> | undefined;
   count: number;
+  /**
+   * What it counts toward `maxQueueBytes` until it settles: its events' JSON bytes, then, once
+   * compressed, the compressed body's (what it really holds).
+   */
+  bytes: number;
+  /** False once sent, dropped or given up on: a compression finishing later must not count it again. */
+  held: boolean;
+  /** Order taken from the queue: batches wait and are dropped oldest first. */
+  seq: number;
   /** Queue-full drops this batch reports; handed back if the batch itself is lost. */
   droppedEvents: number;
 }
 
-const DEFAULTS = {
+const MIB = 1024 * 1024;
+
+export const DELIVERY_DEFAULTS = {
+  maxQueueSize: 100_000,
+  maxQueueBytes: 32 * MIB,
+  maxBatchBytes: MIB,
   requestTimeoutMs: 10_000,
-  retryBaseMs: 500,
-  retryMaxMs: 30_000,
   flushTimeoutMs: 10_000,
-};
+} as const;
+
+/** Room kept in a batch body for `{"events":[`, `]`, `,"droppedEvents":n` and `}`. */
+const ENVELOPE_BYTES = 64;
+
+const positiveInt = (value: number | undefined, fallback: number): number =>
+  typeof value === "number" && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback;
 
 /** The queue → batch → POST pipeline behind {@link Delivery}. */
 export class BatchDelivery implements Delivery {
-  /** Queued events as their JSON text: flat strings, cheap to keep across garbage collections. */
-  private readonly queue: RingQueue<string>;
+  private readonly queue: EventQueue;
   private readonly maxQueueSize: number;
+  private readonly maxQueueBytes: number;
+  private readonly maxBatchBytes: number;
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly target: PostTarget;
-  private readonly exitFlush = new ExitFlush(() => void this.flushInternal(DEFAULTS.flushTimeoutMs, false));
+  private readonly backoff: Backoff;
+  private readonly exitFlush = new ExitFlush(
+    () => void this.flushInternal(DELIVERY_DEFAULTS.flushTimeoutMs, false),
+  );
 
-  /** Batches waiting out a backoff, oldest first. Their events count toward the queue bound. */
+  /**
+   * Batches waiting out a backoff, oldest first: ones that failed, and full ones formed while
+   * backing off (parked). Their events count toward the queue bounds.
+   */
   private readonly retries: HeldBatch[] = [];
+  /** Events and bytes of batches in flight or waiting to be retried. */
   private heldEvents = 0;
+  private heldBytes = 0;
+  private batchSeq = 0;
   private inFlight = 0;
   private droppedSinceReport = 0;
   private loggedFull = false;
-  /** Consecutive retryable failures; drives the backoff shared by all batches. */
-  private failures = 0;
+  private readonly refusals: Refusals;
   private pausedUntil = 0;
   private flushing = 0;
   private stopped = false;
@@ -51,7 +82,7 @@ export class BatchDelivery implements Delivery {
   // Totals for flush(): it waits until everything accepted before the call has settled.
   private accepted = 0;
   private settled = 0;
-  private counters = { sent: 0, dropped: 0, failedBatches: 0, retriedBatches: 0 };
+  private counters = { sent: 0, dropped: 0, rejected: 0, failedBatches: 0, retriedBatches: 0 };
 
   private tickTimer: NodeJS.Timeout | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
@@ -62,19 +93,22 @@ export class BatchDelivery implements Delivery {
 
   constructor(options: DeliveryOptions) {
     this.options = { ...options, logger: safeLogger(options.logger) };
-    this.maxQueueSize = Math.max(1, Math.floor(options.maxQueueSize));
-    // A batch larger than the queue could never fill up; cap it so full batches still go out early.
-    this.batchSize = Math.min(
-      LIMITS.batchEvents,
-      this.maxQueueSize,
-      Math.max(1, Math.floor(options.maxBatchSize)),
+    this.maxQueueSize = positiveInt(options.maxQueueSize, DELIVERY_DEFAULTS.maxQueueSize);
+    this.maxQueueBytes = positiveInt(options.maxQueueBytes, DELIVERY_DEFAULTS.maxQueueBytes);
+    this.maxBatchBytes = Math.max(
+      ENVELOPE_BYTES + 1,
+      positiveInt(options.maxBatchBytes, DELIVERY_DEFAULTS.maxBatchBytes),
     );
-    this.concurrency = Math.max(1, Math.floor(options.maxConcurrency));
-    this.queue = new RingQueue(this.maxQueueSize);
+    // A batch larger than the queue could never fill up; cap it so full batches still go out early.
+    this.batchSize = Math.min(LIMITS.batchEvents, this.maxQueueSize, positiveInt(options.maxBatchSize, 1));
+    this.concurrency = positiveInt(options.maxConcurrency, 1);
+    this.queue = new EventQueue(this.maxQueueSize);
+    this.backoff = new Backoff(options.retryBaseMs, options.retryMaxMs);
+    this.refusals = new Refusals(this.options.logger, options.endpoint);
     this.target = {
       url: batchUrl(options.endpoint),
       sdkHeader: options.sdkHeader,
-      timeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      timeoutMs: options.requestTimeoutMs ?? DELIVERY_DEFAULTS.requestTimeoutMs,
     };
   }
 
@@ -85,10 +119,6 @@ export class BatchDelivery implements Delivery {
         return;
       }
       this.accepted += 1;
-      if (this.queue.length + this.heldEvents >= this.maxQueueSize && !this.makeRoom()) {
-        this.dropQueued(1); // Everything held is in flight: the newest event is the one to go.
-        return;
-      }
       // Serialized now rather than per batch: a flat string held until its batch is sent costs
       // the garbage collector far less than the event's object graph (measured: latency ratio
       // 1.10 → 1.07, bench/README.md), though JSON per event costs more than one per batch.
@@ -103,8 +133,13 @@ export class BatchDelivery implements Delivery {
         );
         return;
       }
-      this.queue.push(json);
-      if (this.queue.length >= this.batchSize) this.schedulePump();
+      const bytes = Buffer.byteLength(json);
+      if (!this.makeRoomFor(bytes)) {
+        this.dropQueued(1); // Too big for the budget, or everything held is in flight: the newest goes.
+        return;
+      }
+      this.queue.push(event.projectId, json, bytes);
+      if (this.queue.length >= this.batchSize || this.queue.bytes >= this.maxBatchBytes) this.schedulePump();
       else if (this.tickTimer === undefined) this.armTick();
       this.exitFlush.arm();
     } catch (error) {
@@ -131,11 +166,11 @@ export class BatchDelivery implements Delivery {
     this.logFull();
   }
 
-  flush(timeoutMs = DEFAULTS.flushTimeoutMs): Promise<void> {
+  flush(timeoutMs = DELIVERY_DEFAULTS.flushTimeoutMs): Promise<void> {
     return this.flushInternal(timeoutMs, true);
   }
 
-  shutdown(timeoutMs = DEFAULTS.flushTimeoutMs): Promise<void> {
+  shutdown(timeoutMs = DELIVERY_DEFAULTS.flushTimeoutMs): Promise<void> {
     this.shutdownPromise ??= this.flushInternal(timeoutMs, true).then(() => {
       try {
         this.stop();
@@ -149,11 +184,9 @@ export class BatchDelivery implements Delivery {
   stats(): DeliveryStats {
     return {
       queued: this.queue.length,
+      queuedBytes: this.queue.bytes + this.heldBytes,
       inFlight: this.heldEvents,
-      sent: this.counters.sent,
-      dropped: this.counters.dropped,
-      failedBatches: this.counters.failedBatches,
-      retriedBatches: this.counters.retriedBatches,
+      ...this.counters,
     };
   }
 
@@ -180,17 +213,29 @@ export class BatchDelivery implements Delivery {
     }
   }
 
-  /** Frees one slot by dropping the oldest events: a batch awaiting retry first, else the queue head. */
+  /** Drops the oldest events until one more of `bytes` fits both bounds; false when it cannot. */
+  private makeRoomFor(bytes: number): boolean {
+    if (bytes > this.maxQueueBytes) return false;
+    while (
+      this.queue.length + this.heldEvents >= this.maxQueueSize ||
+      this.queue.bytes + this.heldBytes + bytes > this.maxQueueBytes
+    ) {
+      if (!this.makeRoom()) return false;
+    }
+    return true;
+  }
+
+  /** Frees room by dropping the oldest events: a batch awaiting retry first, else the queue head. */
   private makeRoom(): boolean {
     const oldest = this.retries.shift();
     if (oldest) {
-      this.heldEvents -= oldest.count;
+      this.release(oldest);
       this.droppedSinceReport += oldest.droppedEvents;
       this.counters.failedBatches += 1;
       this.dropQueued(oldest.count);
       return true;
     }
-    if (this.queue.shift() === undefined) return false;
+    if (!this.queue.dropOldest()) return false;
     this.dropQueued(1);
     return true;
   }
@@ -206,7 +251,7 @@ export class BatchDelivery implements Delivery {
     if (!this.loggedFull) {
       this.loggedFull = true;
       this.options.logger.debug(
-        `mcpsight: event queue full (${this.maxQueueSize}); dropping the oldest events until the collector catches up`,
+        `mcpsight: event queue full (${this.maxQueueSize} events or ${this.maxQueueBytes} bytes); dropping the oldest events until the collector catches up`,
       );
     }
   }
@@ -216,6 +261,7 @@ export class BatchDelivery implements Delivery {
     if (this.stopped) return;
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) {
+      this.park();
       this.armPause(wait);
       return;
     }
@@ -226,21 +272,72 @@ export class BatchDelivery implements Delivery {
         this.launch(retry);
         continue;
       }
-      if (this.queue.length === 0 || (!partial && this.queue.length < this.batchSize)) break;
-      const events = this.queue.take(this.batchSize);
-      const bodies = serializeBatch(events, this.droppedSinceReport);
-      if (this.droppedSinceReport > 0) {
-        this.options.logger.debug(
-          `mcpsight: reporting ${this.droppedSinceReport} dropped events to the collector`,
-        );
-        this.droppedSinceReport = 0;
-        this.loggedFull = false;
-      }
-      for (const { json, count, droppedEvents } of bodies) {
-        this.heldEvents += count;
-        this.launch({ json, body: undefined, count, droppedEvents });
+      if (this.queue.length === 0 || (!partial && !this.hasFullBatch())) break;
+      for (const batch of this.takeBatches()) this.launch(batch);
+    }
+  }
+
+  private hasFullBatch(): boolean {
+    return this.queue.length >= this.batchSize || this.queue.bytes >= this.maxBatchBytes;
+  }
+
+  /**
+   * While backing off, full batches are formed and compressed as they fill, and wait with the
+   * failed ones: a batch holds its events gzipped, several times smaller than their JSON, so an
+   * outage keeps that many times more events within `maxQueueBytes`. They are sent, oldest
+   * first, once the backoff ends.
+   */
+  private park(): void {
+    while (this.hasFullBatch()) {
+      for (const batch of this.takeBatches()) {
+        this.retries.push(batch);
+        this.compressed(batch).catch(() => {}); // A failure is reported when the batch is sent.
       }
     }
+  }
+
+  /** Puts a failed batch back among the waiting ones, in the order it was taken (it may be older than parked ones). */
+  private waitForRetry(batch: HeldBatch): void {
+    let index = this.retries.length;
+    while (index > 0 && (this.retries[index - 1]?.seq ?? -1) > batch.seq) index -= 1;
+    this.retries.splice(index, 0, batch);
+  }
+
+  /** The oldest queued events as held batches, one per project; the first carries the drop count. */
+  private takeBatches(): HeldBatch[] {
+    const groups = this.queue.take(this.batchSize, this.maxBatchBytes - ENVELOPE_BYTES);
+    const droppedEvents = this.droppedSinceReport;
+    if (droppedEvents > 0) {
+      this.options.logger.debug(`mcpsight: reporting ${droppedEvents} dropped events to the collector`);
+      this.droppedSinceReport = 0;
+      this.loggedFull = false;
+    }
+    return groups.map(({ project, texts, bytes }, i) => {
+      const reported = i === 0 ? droppedEvents : 0;
+      this.heldEvents += texts.length;
+      this.heldBytes += bytes;
+      return {
+        project,
+        json: serializeBatch(texts, reported),
+        body: undefined,
+        count: texts.length,
+        bytes,
+        held: true,
+        seq: this.batchSeq++,
+        droppedEvents: reported,
+      };
+    });
+  }
+
+  /** The batch's compressed body, compressed once; from then on it counts by its compressed size. */
+  private compressed(batch: HeldBatch): Promise<Buffer> {
+    batch.body ??= compress(batch.json ?? "").then((body) => {
+      batch.json = undefined;
+      if (batch.held) this.heldBytes += body.length - batch.bytes;
+      batch.bytes = body.length;
+      return body;
+    });
+    return batch.body;
   }
 
   private launch(batch: HeldBatch): void {
@@ -258,13 +355,9 @@ export class BatchDelivery implements Delivery {
   private async send(batch: HeldBatch): Promise<void> {
     let outcome: PostOutcome;
     try {
-      if (batch.body === undefined) {
-        batch.body = await compress(batch.json ?? "");
-        batch.json = undefined; // Keep only the compressed copy while the batch waits for retries.
-      }
-      outcome = await postBatch(this.target, batch.body);
+      outcome = await postBatch(this.target, batch.project, await this.compressed(batch));
     } catch (error) {
-      outcome = { kind: "rejected", status: 0, message: `could not compress the batch: ${String(error)}` };
+      outcome = { kind: "refused", status: 0, message: `could not compress the batch: ${String(error)}` };
     }
     this.settle(batch, outcome);
   }
@@ -272,36 +365,41 @@ export class BatchDelivery implements Delivery {
   private settle(batch: HeldBatch, outcome: PostOutcome): void {
     const { logger } = this.options;
     if (outcome.kind === "retry" && !this.stopped) {
-      this.failures += 1;
-      const delay =
-        outcome.retryAfterMs ?? backoffDelay(this.failures - 1, this.retryBase(), this.retryMax());
+      const delay = this.backoff.failed(outcome.retryAfterMs);
       this.pausedUntil = Math.max(this.pausedUntil, Date.now() + delay);
-      this.retries.push(batch);
+      this.waitForRetry(batch);
       const message = `mcpsight: could not deliver ${batch.count} events (${outcome.reason}); retrying in ${delay} ms`;
-      if (this.failures === 1) logger.warn(message);
+      if (this.backoff.failures === 1) logger.warn(message);
       else logger.debug(message);
       return;
     }
-    this.heldEvents -= batch.count;
+    this.release(batch);
     this.settled += batch.count;
     if (outcome.kind === "sent") {
-      if (this.failures > 0) logger.debug("mcpsight: collector reachable again");
-      this.failures = 0;
-      this.counters.sent += batch.count;
-      logger.debug(`mcpsight: delivered ${batch.count} events (HTTP ${outcome.status})`);
+      if (this.backoff.failures > 0) logger.debug("mcpsight: collector reachable again");
+      this.backoff.succeeded();
+      const refused = this.refusals.events(batch.project, batch.count, outcome.rejected);
+      this.counters.sent += batch.count - refused;
+      this.counters.rejected += refused;
+      logger.debug(`mcpsight: delivered ${batch.count - refused} events (HTTP ${outcome.status})`);
       return;
     }
     this.counters.dropped += batch.count;
     this.counters.failedBatches += 1;
     this.droppedSinceReport += batch.droppedEvents;
-    if (outcome.kind === "rejected") {
-      this.failures = 0; // The collector answered, so it is up; backing off would not help.
-      logger.warn(
-        `mcpsight: collector rejected ${batch.count} events with HTTP ${outcome.status}; dropping them (a retry would fail the same way). ${outcome.message}`,
-      );
+    if (outcome.kind === "refused") {
+      this.backoff.succeeded(); // The collector answered, so it is up; backing off would not help.
+      this.refusals.batch(batch.project, batch.count, outcome.status, outcome.message);
     } else {
       logger.debug(`mcpsight: dropping ${batch.count} events after shutdown (${outcome.reason})`);
     }
+  }
+
+  /** A held batch leaves the bounds: sent, dropped or given up on. */
+  private release(batch: HeldBatch): void {
+    batch.held = false;
+    this.heldEvents -= batch.count;
+    this.heldBytes -= batch.bytes;
   }
 
   private stop(): void {
@@ -309,9 +407,11 @@ export class BatchDelivery implements Delivery {
     clearTimeout(this.tickTimer);
     clearTimeout(this.pauseTimer);
     this.exitFlush.disarm();
-    const abandoned = this.queue.length + this.retries.reduce((sum, batch) => sum + batch.count, 0);
-    this.queue.take(this.queue.length);
-    for (const batch of this.retries.splice(0)) this.heldEvents -= batch.count;
+    let abandoned = this.queue.clear();
+    for (const batch of this.retries.splice(0)) {
+      abandoned += batch.count;
+      this.release(batch);
+    }
     if (abandoned > 0) {
       this.counters.dropped += abandoned;
       this.settled += abandoned;
@@ -322,14 +422,6 @@ export class BatchDelivery implements Delivery {
 
   private isIdle(): boolean {
     return this.queue.length === 0 && this.heldEvents === 0;
-  }
-
-  private retryBase(): number {
-    return this.options.retryBaseMs ?? DEFAULTS.retryBaseMs;
-  }
-
-  private retryMax(): number {
-    return this.options.retryMaxMs ?? DEFAULTS.retryMaxMs;
   }
 
   // Timers below are unref'd: delivery must never be the reason the host process stays alive.

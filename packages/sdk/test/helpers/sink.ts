@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import type { Event } from "@mcpsight/protocol";
+import { closeServer, listenLocal, urlOf } from "./local-server.js";
 
 /** One request the sink received, decoded. */
 export interface ReceivedBatch {
@@ -26,9 +26,7 @@ export class Sink {
   private attemptCount = 0;
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null;
-    if (!address) throw new Error("sink not started");
-    return `http://127.0.0.1:${address.port}`;
+    return urlOf(this.server, "sink");
   }
 
   /** Every event received, in arrival order, without duplicates by id. */
@@ -67,7 +65,7 @@ export class Sink {
         }
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    await listenLocal(this.server);
     return this;
   }
 
@@ -84,10 +82,7 @@ export class Sink {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
     this.server = undefined;
   }
 }

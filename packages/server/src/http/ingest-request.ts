@@ -1,4 +1,6 @@
+import { HEADERS, LIMITS } from "@mcpsight/protocol";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../errors.js";
 import type { IngestBudget, Reservation } from "./ingest-budget.js";
 
 declare module "fastify" {
@@ -53,4 +55,21 @@ export function budgetedRequests(budget: IngestBudget) {
   };
 
   return { reserveBody, withReservation };
+}
+
+/**
+ * The project named by `X-MCPSight-Project`, or undefined without the header; a malformed value
+ * is a 400 with `code`.
+ */
+export function headerProject(
+  request: FastifyRequest,
+  code: "invalid_batch" | "invalid_body",
+): string | undefined {
+  const value = request.headers[HEADERS.project];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length === 0 || value.length > LIMITS.projectIdLength)
+    throw new AppError(code, `${HEADERS.project} must be one project id of 1 to 128 characters.`, [
+      { field: `header ${HEADERS.project}`, reason: "must be one project id of 1 to 128 characters" },
+    ]);
+  return value;
 }

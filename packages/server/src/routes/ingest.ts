@@ -1,9 +1,8 @@
-import { HEADERS, LIMITS, PATHS } from "@mcpsight/protocol";
+import { LIMITS, PATHS } from "@mcpsight/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { AppError } from "../errors.js";
 import { bodyText, parseJson } from "../http/ingest-body.js";
 import type { IngestBudget } from "../http/ingest-budget.js";
-import { budgetedRequests } from "../http/ingest-request.js";
+import { budgetedRequests, headerProject } from "../http/ingest-request.js";
 import type { Ingested, IngestService } from "../services/ingest/index.js";
 
 /** MCPcat sends one event per request, each key twice (camelCase and snake_case). */
@@ -13,17 +12,6 @@ const MCPCAT_BODY_BYTES = 4 * LIMITS.eventBytes;
 interface Parse {
   text: string;
   parse: () => unknown;
-}
-
-/** The batch's project from `X-MCPSight-Project`, or undefined without the header. */
-function headerProject(request: FastifyRequest): string | undefined {
-  const value = request.headers[HEADERS.project];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value.length === 0 || value.length > LIMITS.projectIdLength)
-    throw new AppError("invalid_batch", `${HEADERS.project} must be one project id of 1 to 128 characters.`, [
-      { field: `header ${HEADERS.project}`, reason: "must be one project id of 1 to 128 characters" },
-    ]);
-  return value;
 }
 
 /**
@@ -65,13 +53,13 @@ export async function ingestRoutes(
     {
       onRequest: async (request, reply) => {
         // An unknown project is refused before its body is read, let alone decompressed.
-        const project = headerProject(request);
+        const project = headerProject(request, "invalid_batch");
         if (project !== undefined) await ingest.assertProject(project);
         await reserveBody(request, reply);
       },
     },
     async (request, reply) => {
-      const project = headerProject(request);
+      const project = headerProject(request, "invalid_batch");
       const result = await withBody(request, async ({ text, parse }, receivedAt) => {
         if (project === undefined) await ingest.refuseUnknownProjects(text);
         return ingest.ingestBatch(parse(), { receivedAt, project });

@@ -1,9 +1,9 @@
-import { HEADERS, LIMITS, PATHS } from "@mcpsight/protocol";
+import { LIMITS, PATHS } from "@mcpsight/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "../errors.js";
 import { bodyBytes, decodeCost } from "../http/ingest-body.js";
 import type { IngestBudget } from "../http/ingest-budget.js";
-import { budgetedRequests } from "../http/ingest-request.js";
+import { budgetedRequests, headerProject } from "../http/ingest-request.js";
 import type { IngestService } from "../services/ingest/index.js";
 import {
   decodeJsonTraces,
@@ -19,13 +19,13 @@ const isProtobuf = (request: FastifyRequest) =>
     .startsWith("application/x-protobuf");
 
 /** The project a request's spans belong to (docs/OPENTELEMETRY.md): the X-MCPSight-Project header. */
-function headerProject(request: FastifyRequest): string {
-  const projectId = request.headers[HEADERS.project];
-  if (typeof projectId !== "string" || projectId === "" || projectId.length > LIMITS.projectIdLength)
+function requiredProject(request: FastifyRequest): string {
+  const projectId = headerProject(request, "invalid_body");
+  if (projectId === undefined)
     throw new AppError(
       "invalid_body",
       "Name the project in the X-MCPSight-Project header (OTEL_EXPORTER_OTLP_HEADERS=x-mcpsight-project=<projectId>).",
-      [{ field: "X-MCPSight-Project", reason: "is required: one project id of 1 to 128 characters" }],
+      [{ field: "X-MCPSight-Project", reason: "is required" }],
     );
   return projectId;
 }
@@ -59,12 +59,12 @@ export async function otlpRoutes(
     PATHS.otlpTraces,
     {
       onRequest: async (request, reply) => {
-        await ingest.assertProject(headerProject(request));
+        await ingest.assertProject(requiredProject(request));
         await reserveBody(request, reply);
       },
     },
     async (request, reply) => {
-      const projectId = headerProject(request);
+      const projectId = requiredProject(request);
       const result = await withReservation(request, async (reservation, receivedAt) => {
         const body = await bodyBytes(request, request.body as Buffer, reservation);
         reservation.take(decodeCost(body.length));

@@ -1,0 +1,116 @@
+package mcpsight
+
+import (
+	"errors"
+	"sync"
+	"time"
+)
+
+// CustomEventData is an event of your own (mcpsight:custom), recorded in a session.
+type CustomEventData struct {
+	ResourceName string
+	Parameters   any
+	Response     any
+	// Message is recorded as the event's intent.
+	Message  string
+	Duration time.Duration
+	IsError  bool
+	// Error marks the event as an error and records its message and type.
+	Error      error
+	Tags       map[string]string
+	Properties map[string]any
+}
+
+// latestTrackers holds the latest tracker per project, for custom events addressed by session id.
+var latestTrackers sync.Map // project id → *Tracker
+
+// ErrNotTracked is returned by PublishCustomEvent when no server is tracked for the project.
+var ErrNotTracked = errors.New("mcpsight: no server is tracked for this project in this process; call Track first")
+
+// PublishCustomEvent records a custom event in the session of an MCP session id (the
+// transport's Mcp-Session-Id), through the same privacy pass as tracked requests. It returns
+// once the event is queued.
+//
+//	_ = mcpsight.PublishCustomEvent(sessionID, "proj_…", &mcpsight.CustomEventData{ResourceName: "export", Message: "exported 3 notes"})
+func PublishCustomEvent(sessionID, projectID string, data *CustomEventData) error {
+	v, ok := latestTrackers.Load(projectID)
+	if !ok {
+		return ErrNotTracked
+	}
+	t := v.(*Tracker)
+	state := t.memory.sessions.peek(sessionID)
+	id := deriveSessionID(projectID, sessionID, 0)
+	if state != nil {
+		id = state.id
+	}
+	return t.publish(state, id, data)
+}
+
+// PublishCustomEvent records a custom event in the session of the tracker's latest request.
+func (t *Tracker) PublishCustomEvent(data *CustomEventData) error {
+	if t == nil {
+		return ErrNotTracked
+	}
+	state := t.lastState.Load()
+	id := ""
+	if state != nil {
+		id = state.id
+	}
+	return t.publish(state, id, data)
+}
+
+func (t *Tracker) publish(state *sessionState, sessionID string, data *CustomEventData) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.log.warnOnce("publishCustomEvent", "PublishCustomEvent failed; event not sent")
+			err = errors.New("mcpsight: PublishCustomEvent failed")
+		}
+	}()
+	if data == nil {
+		data = &CustomEventData{}
+	}
+	var client NameVersion
+	var identity *identityFuture
+	if state != nil {
+		client = state.clientInfo()
+		state.mu.Lock()
+		if state.pending != nil {
+			identity = state.pending
+		} else if state.identity != nil {
+			identity = resolvedFuture(state.identity)
+		}
+		state.mu.Unlock()
+	}
+	e := newEvent(eventBase{projectID: t.projectID, sessionID: sessionID, client: client, server: t.serverInfo()}, eventTypeCustom, time.Now())
+	e.ResourceName = truncate(data.ResourceName, limitName)
+	if data.Parameters != nil {
+		if e.Parameters, err = jsonValue(data.Parameters); err != nil {
+			return err
+		}
+	}
+	if data.Response != nil {
+		if e.Response, err = jsonValue(data.Response); err != nil {
+			return err
+		}
+	}
+	e.UserIntent = data.Message
+	if data.Duration > 0 {
+		e.Duration = durationMs(data.Duration)
+	}
+	if data.IsError || data.Error != nil {
+		e.IsError = true
+	}
+	if data.Error != nil {
+		e.Error = errorDataOf(data.Error)
+	}
+	tags, problems := validateTags(data.Tags)
+	if len(problems) > 0 {
+		t.log.warnOnce("customTags:invalid", "PublishCustomEvent: invalid tags dropped")
+	}
+	e.Tags = tags
+	if len(data.Properties) > 0 {
+		e.Properties = data.Properties
+	}
+	t.rt.submit(&pending{t: t, ready: e, identity: identity})
+	return nil
+}

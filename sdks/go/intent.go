@@ -1,0 +1,120 @@
+package mcpsight
+
+// Agent intent: a `context` argument added to every tool's input schema in tools/list results,
+// taken back out of tools/call arguments before the tool's own validation and handler run, and
+// recorded as the event's userIntent. Adapters convert their library's tool type to and from
+// the plain JSON schema these functions work on.
+
+const defaultContextDescription = "Explain why you are calling this tool and how it fits into the user's overall goal, in one or two " +
+	"sentences, third person. Used for analytics. Never include credentials or personal data."
+
+// ReportMissingDescription is the description of the get_more_tools tool.
+const ReportMissingDescription = "Check for additional tools whenever your task might benefit from specialized capabilities - even if " +
+	"existing tools could work as a fallback."
+
+// ReportMissingResultText is get_more_tools' answer.
+const ReportMissingResultText = "Unfortunately, we have shown you the full tool list. We have noted your feedback and will work " +
+	"to improve the tool list in the future."
+
+// ReportMissingToolName is the name of the tool agents call to report missing capabilities.
+const ReportMissingToolName = reportMissingTool
+
+// ReportMissingSchema is get_more_tools' input schema.
+func ReportMissingSchema() map[string]any {
+	return map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			contextParameter: map[string]any{
+				"type":        "string",
+				"description": "A description of your goal and what kind of tool would help accomplish it.",
+			},
+		},
+		"required": []any{contextParameter},
+	}
+}
+
+// injectionBlocker says why a tool's schema is left alone, or "" when context can be added.
+func injectionBlocker(schema map[string]any) string {
+	if props, ok := schema["properties"].(map[string]any); ok {
+		if _, has := props[contextParameter]; has {
+			return "it has its own context argument"
+		}
+	}
+	for _, key := range []string{"oneOf", "anyOf", "allOf"} {
+		if _, has := schema[key]; has {
+			return "its input schema uses top-level oneOf/anyOf/allOf"
+		}
+	}
+	return ""
+}
+
+// withContextParameter is a copy of schema with a required string `context` property.
+func withContextParameter(schema map[string]any, description string) map[string]any {
+	out := make(map[string]any, len(schema)+2)
+	for k, v := range schema {
+		out[k] = v
+	}
+	if out["type"] == nil {
+		out["type"] = "object"
+	}
+	props := map[string]any{}
+	if existing, ok := schema["properties"].(map[string]any); ok {
+		for k, v := range existing {
+			props[k] = v
+		}
+	}
+	props[contextParameter] = map[string]any{"type": "string", "description": description}
+	out["properties"] = props
+	required := []any{}
+	if existing, ok := schema["required"].([]any); ok {
+		for _, name := range existing {
+			if name != contextParameter {
+				required = append(required, name)
+			}
+		}
+	}
+	out["required"] = append(required, contextParameter)
+	// A closed schema would make clients reject the argument just added.
+	if out["additionalProperties"] == false {
+		delete(out, "additionalProperties")
+	}
+	return out
+}
+
+// ToolSchema returns the input schema to list for a tool: with the context argument added, or
+// nil when the tool is listed unchanged (context disabled, get_more_tools, a tool with its own
+// context argument or a top-level combinator). It remembers which tools got the argument, so
+// tools/call knows whose `context` to take out.
+func (t *Tracker) ToolSchema(name string, schema map[string]any) map[string]any {
+	if t == nil || !t.cfg.enableContext || name == reportMissingTool {
+		return nil
+	}
+	defer t.recoverInternal("tools/list")
+	if schema == nil {
+		schema = map[string]any{"type": "object"}
+	}
+	blocker := injectionBlocker(schema)
+	t.memory.setInjected(name, blocker == "")
+	if blocker != "" {
+		t.log.debug("context argument not added", "tool", name, "reason", blocker)
+		return nil
+	}
+	return withContextParameter(schema, t.cfg.contextDescription)
+}
+
+// ListsReportMissing reports whether tools/list results should carry get_more_tools.
+func (t *Tracker) ListsReportMissing() bool {
+	return t != nil && t.cfg.enableReportMissing
+}
+
+// stripContext returns args without `context`, and the intent it carried.
+func stripContext(args map[string]any) (map[string]any, string) {
+	rest := make(map[string]any, len(args))
+	for k, v := range args {
+		if k != contextParameter {
+			rest[k] = v
+		}
+	}
+	intent, _ := args[contextParameter].(string)
+	return rest, clip(intent, limitUserIntent)
+}

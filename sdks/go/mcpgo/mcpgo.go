@@ -1,0 +1,259 @@
+// Package mcpgo tracks servers of github.com/mark3labs/mcp-go with mcpsight.
+//
+//	s := server.NewMCPServer("notes", "1.0.0", server.WithToolCapabilities(false))
+//	mcpgo.Track(s, "proj_…", &mcpgo.Options{Identify: identify})
+//	defer mcpgo.Shutdown(context.Background())
+//
+// Track works on a server that already exists (call it before serving): it adds mcp-go hooks
+// (server.GetHooks, or WithHooks applied to the server when it has none) to see every request,
+// a tool-handler middleware (server.Use) to record a tool's panic before it propagates, and the
+// get_more_tools tool. mcp-go allows all three after construction, so no ServerOptions are
+// needed.
+package mcpgo
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	mcpsight "github.com/mcpsight/mcpsight/sdks/go"
+)
+
+// Options configure tracking; the callbacks receive mcp-go's *mcp.CallToolRequest (for requests
+// other than tools/call: one with the method and HTTP headers and empty tool params).
+type Options = mcpsight.Options[*mcp.CallToolRequest]
+
+// IdentifyCacheOptions memoise Identify per credential.
+type IdentifyCacheOptions = mcpsight.IdentifyCacheOptions[*mcp.CallToolRequest]
+
+// UserIdentity is who is behind a session; nil means anonymous.
+type UserIdentity = mcpsight.UserIdentity
+
+// CustomEventData is an event of your own.
+type CustomEventData = mcpsight.CustomEventData
+
+// Re-exported so that this package is the only import a server needs.
+var (
+	Bool     = mcpsight.Bool
+	Flush    = mcpsight.Flush
+	Shutdown = mcpsight.Shutdown
+)
+
+var trackers sync.Map // *server.MCPServer → *mcpsight.Tracker
+
+type trackError string
+
+func (e trackError) Error() string { return string(e) }
+
+const errNilServer = trackError("mcpgo.Track: server is nil; nothing is tracked")
+
+// Track starts recording s's requests, users and sessions for projectID. Call it before the
+// server starts serving. Tracking a server twice does nothing the second time.
+func Track(s *server.MCPServer, projectID string, opts *Options) error {
+	if s == nil {
+		return errNilServer
+	}
+	if _, ok := trackers.Load(s); ok {
+		return nil
+	}
+	t, err := mcpsight.NewTracker(projectID, opts, callToolRequest)
+	if err != nil {
+		return err
+	}
+	if _, loaded := trackers.LoadOrStore(s, t); loaded {
+		return nil
+	}
+	// The server's name and version; 2026-07-28 requests have no initialize result naming it.
+	t.SetServerInfo(mcpsight.ServerInfoOf(s, "name", "version"))
+	a := &adapter{t: t}
+	hooks := s.GetHooks()
+	if hooks == nil {
+		hooks = &server.Hooks{}
+		server.WithHooks(hooks)(s)
+	}
+	hooks.AddBeforeAny(a.before)
+	hooks.AddOnSuccess(a.success)
+	hooks.AddOnError(a.failure)
+	s.Use(a.toolMiddleware)
+	if t.ListsReportMissing() {
+		schema, _ := json.Marshal(mcpsight.ReportMissingSchema())
+		s.AddTool(mcp.NewToolWithRawSchema(mcpsight.ReportMissingToolName, mcpsight.ReportMissingDescription, schema),
+			func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return mcp.NewToolResultText(mcpsight.ReportMissingResultText), nil
+			})
+	}
+	return nil
+}
+
+// PublishCustomEvent records an event of your own in the session of s's latest request.
+func PublishCustomEvent(s *server.MCPServer, data *CustomEventData) error {
+	v, ok := trackers.Load(s)
+	if !ok {
+		return mcpsight.ErrNotTracked
+	}
+	return v.(*mcpsight.Tracker).PublishCustomEvent(data)
+}
+
+func callToolRequest(r *mcpsight.Request) *mcp.CallToolRequest {
+	if raw, ok := r.Raw.(*mcp.CallToolRequest); ok {
+		return raw
+	}
+	return &mcp.CallToolRequest{Request: mcp.Request{Method: r.Method}, Header: r.Header}
+}
+
+type adapter struct {
+	t        *mcpsight.Tracker
+	inflight sync.Map // the request's context → *mcpsight.Call
+}
+
+// field reads a struct field of a request message or of its params (all of mcp-go's requests
+// carry Params and Header, their params a Meta), or nil.
+func field(value any, name string) any {
+	v := reflect.ValueOf(value)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.FieldByName(name)
+	if !f.IsValid() || !f.CanInterface() {
+		return nil
+	}
+	return f.Interface()
+}
+
+func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, message any) {
+	defer func() { _ = recover() }()
+	if method == mcp.MethodPing || ctx == nil || !reflect.TypeOf(ctx).Comparable() {
+		return
+	}
+	params := field(message, "Params")
+	r := &mcpsight.Request{Ctx: ctx, Method: string(method), Raw: message, Params: params}
+	if meta, ok := field(params, "Meta").(*mcp.Meta); ok && meta != nil {
+		r.Meta = meta.AdditionalFields
+	}
+	// mcp-go gives every request a Header, empty unless it came over HTTP.
+	if h, ok := field(message, "Header").(http.Header); ok && len(h) > 0 {
+		r.Header, r.HTTP = h, true
+	}
+	if session := server.ClientSessionFromContext(ctx); session != nil {
+		if r.HTTP {
+			// Only an HTTP session id names one session: every stdio session's id is "stdio".
+			r.TransportSessionID = session.SessionID()
+		}
+		if reflect.TypeOf(session).Comparable() {
+			r.Connection = session
+		}
+		if withInfo, ok := session.(server.SessionWithClientInfo); ok {
+			info := withInfo.GetClientInfo()
+			r.SessionClient = mcpsight.NameVersion{Name: info.Name, Version: info.Version}
+		}
+	}
+	var toolCall *mcp.CallToolRequest
+	switch m := message.(type) {
+	case *mcp.InitializeRequest:
+		r.InitializeClient = mcpsight.NameVersion{Name: m.Params.ClientInfo.Name, Version: m.Params.ClientInfo.Version}
+	case *mcp.CallToolRequest:
+		toolCall = m
+		copied := *m // identify sees the request as received
+		r.Raw = &copied
+		r.ToolName, r.ResourceName = m.Params.Name, m.Params.Name
+		r.Arguments = m.GetArguments()
+	case *mcp.ReadResourceRequest:
+		r.ResourceName = m.Params.URI
+	case *mcp.GetPromptRequest:
+		r.ResourceName = m.Params.Name
+	}
+	call := a.t.Begin(r)
+	if call == nil {
+		return
+	}
+	a.inflight.Store(ctx, call)
+	if toolCall != nil && call.Forward != nil {
+		// Taken out before mcp-go validates the arguments and calls the handler.
+		toolCall.Params.Arguments = call.Forward
+		if raw, err := json.Marshal(call.Forward); err == nil {
+			toolCall.Params.RawArguments = raw
+		}
+	}
+}
+
+func (a *adapter) take(ctx context.Context) *mcpsight.Call {
+	defer func() { _ = recover() }()
+	if v, ok := a.inflight.LoadAndDelete(ctx); ok {
+		return v.(*mcpsight.Call)
+	}
+	return nil
+}
+
+func (a *adapter) success(ctx context.Context, _ any, method mcp.MCPMethod, _ any, result any) {
+	call := a.take(ctx)
+	if call == nil {
+		return
+	}
+	recorded := result
+	func() {
+		defer func() { _ = recover() }()
+		switch res := result.(type) {
+		case *mcp.ListToolsResult:
+			// Recorded as the server returned it; the client gets the `context` argument added.
+			original := *res
+			recorded = &original
+			a.decorateTools(res)
+		case *mcp.InitializeResult:
+			a.t.SetServerInfo(mcpsight.NameVersion{Name: res.ServerInfo.Name, Version: res.ServerInfo.Version})
+		}
+	}()
+	call.Finish(recorded, nil)
+}
+
+func (a *adapter) failure(ctx context.Context, _ any, _ mcp.MCPMethod, _ any, err error) {
+	if call := a.take(ctx); call != nil {
+		call.Finish(nil, err)
+	}
+}
+
+// toolMiddleware records a tool's panic, then lets it continue exactly as without tracking.
+func (a *adapter) toolMiddleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		defer func() {
+			if p := recover(); p != nil {
+				if call := a.take(ctx); call != nil {
+					call.Panic(p)
+				}
+				panic(p)
+			}
+		}()
+		return next(ctx, req)
+	}
+}
+
+// decorateTools adds the `context` argument to each listed tool's schema, in the result only.
+func (a *adapter) decorateTools(res *mcp.ListToolsResult) {
+	tools := make([]mcp.Tool, len(res.Tools))
+	for i, tool := range res.Tools {
+		var schema map[string]any
+		raw := []byte(tool.RawInputSchema)
+		if len(raw) == 0 {
+			raw, _ = json.Marshal(tool.InputSchema)
+		}
+		_ = json.Unmarshal(raw, &schema)
+		if injected := a.t.ToolSchema(tool.Name, schema); injected != nil {
+			if data, err := json.Marshal(injected); err == nil {
+				tool.RawInputSchema = data
+				tool.InputSchema = mcp.ToolInputSchema{} // mcp-go refuses a tool with both
+			}
+		}
+		tools[i] = tool
+	}
+	res.Tools = tools
+}

@@ -1,0 +1,148 @@
+// Package officialsdk tracks servers of the official Go MCP SDK
+// (github.com/modelcontextprotocol/go-sdk) with mcpsight.
+//
+//	server := mcp.NewServer(&mcp.Implementation{Name: "notes", Version: "1.0.0"}, nil)
+//	officialsdk.Track(server, "proj_…", &officialsdk.Options{
+//		Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
+//			if info := auth.TokenInfoFromContext(ctx); info != nil {
+//				return &officialsdk.UserIdentity{UserID: info.UserID}, nil
+//			}
+//			return nil, nil
+//		},
+//	})
+//	defer officialsdk.Shutdown(context.Background())
+//
+// Track installs receiving middleware, so every request (initialize, tools/list, tools/call,
+// resources, prompts…) is seen, whether tools were added before or after it.
+package officialsdk
+
+import (
+	"context"
+	"sync"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	mcpsight "github.com/mcpsight/mcpsight/sdks/go"
+)
+
+// Options configure tracking; Identify and the other callbacks receive the official SDK's
+// *mcp.CallToolRequest (for requests other than tools/call: the request's Session and Extra with
+// empty tool params).
+type Options = mcpsight.Options[*mcp.CallToolRequest]
+
+// IdentifyCacheOptions memoise Identify per credential.
+type IdentifyCacheOptions = mcpsight.IdentifyCacheOptions[*mcp.CallToolRequest]
+
+// UserIdentity is who is behind a session; nil means anonymous.
+type UserIdentity = mcpsight.UserIdentity
+
+// CustomEventData is an event of your own.
+type CustomEventData = mcpsight.CustomEventData
+
+// Re-exported so that this package is the only import a server needs.
+var (
+	Bool     = mcpsight.Bool
+	Flush    = mcpsight.Flush
+	Shutdown = mcpsight.Shutdown
+)
+
+var trackers sync.Map // *mcp.Server → *mcpsight.Tracker
+
+// Track starts recording server's requests, users and sessions for projectID and sending them
+// to the mcpsight collector. Tracking a server twice does nothing the second time. It returns an
+// error only for an invalid projectID or a nil server (the server then runs untracked).
+func Track(server *mcp.Server, projectID string, opts *Options) error {
+	if server == nil {
+		return errNilServer
+	}
+	if _, ok := trackers.Load(server); ok {
+		return nil
+	}
+	stateless := opts != nil && opts.Stateless != nil && *opts.Stateless
+	t, err := mcpsight.NewTracker(projectID, opts, callToolRequest)
+	if err != nil {
+		return err
+	}
+	if _, loaded := trackers.LoadOrStore(server, t); loaded {
+		return nil
+	}
+	// The server's name and version; 2026-07-28 requests have no initialize result naming it.
+	t.SetServerInfo(mcpsight.ServerInfoOf(server, "impl.Name", "impl.Version"))
+	a := &adapter{t: t, forceStateless: stateless}
+	server.AddReceivingMiddleware(a.middleware)
+	return nil
+}
+
+// PublishCustomEvent records an event of your own in the session of server's latest request.
+func PublishCustomEvent(server *mcp.Server, data *CustomEventData) error {
+	v, ok := trackers.Load(server)
+	if !ok {
+		return mcpsight.ErrNotTracked
+	}
+	return v.(*mcpsight.Tracker).PublishCustomEvent(data)
+}
+
+// PublishCustomEventForSession records an event of your own in the session of an MCP session id
+// (the Mcp-Session-Id of a Streamable HTTP session).
+func PublishCustomEventForSession(sessionID, projectID string, data *CustomEventData) error {
+	return mcpsight.PublishCustomEvent(sessionID, projectID, data)
+}
+
+type trackError string
+
+func (e trackError) Error() string { return string(e) }
+
+const errNilServer = trackError("officialsdk.Track: server is nil; nothing is tracked")
+
+// callToolRequest is what the callbacks receive for a request: the tools/call request itself,
+// or, for other methods, one with the request's session and extra and empty params.
+func callToolRequest(r *mcpsight.Request) *mcp.CallToolRequest {
+	switch raw := r.Raw.(type) {
+	case *mcp.CallToolRequest:
+		return raw
+	case mcp.Request:
+		out := &mcp.CallToolRequest{Params: &mcp.CallToolParamsRaw{}, Extra: raw.GetExtra()}
+		if ss, ok := raw.GetSession().(*mcp.ServerSession); ok {
+			out.Session = ss
+		}
+		return out
+	}
+	return &mcp.CallToolRequest{Params: &mcp.CallToolParamsRaw{}}
+}
+
+type adapter struct {
+	t              *mcpsight.Tracker
+	forceStateless bool
+	statelessSeen  sync.Once
+	stateless      bool
+	mu             sync.Mutex
+}
+
+// middleware observes every request: Begin before the handler, Finish after it. tools/call
+// arguments lose the injected `context` before the handler validates them; tools/list results
+// get it added to each tool's schema, and get_more_tools.
+func (a *adapter) middleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (result mcp.Result, err error) {
+		if method == "ping" || len(method) > 14 && method[:14] == "notifications/" {
+			return next(ctx, method, req)
+		}
+		call, forwarded := a.begin(ctx, method, req)
+		if call == nil {
+			return next(ctx, method, req)
+		}
+		if call.ReportMissing {
+			result := &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: mcpsight.ReportMissingResultText}}}
+			call.Finish(result, nil)
+			return result, nil
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				call.Panic(p)
+				panic(p)
+			}
+		}()
+		result, err = next(ctx, method, forwarded)
+		result = a.finish(call, method, result, err)
+		return result, err
+	}
+}
