@@ -126,14 +126,17 @@ export async function generateDataset(
   const start = performance.now();
   const events = await ingestDataset(storage, d, log);
   const stored = performance.now();
-  for (;;) {
-    const status = await storage.getDerivationStatus();
-    if (status.pending === 0) break;
-    if (status.lastError) log(`  the pass failed and retries: ${status.lastError}`);
-    log(`  derived … ${status.pending.toLocaleString("en-US")} events pending`);
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const progress = setInterval(() => {
+    void storage.getDerivationStatus().then((status) => {
+      log(`  deriving: ${status.pending.toLocaleString("en-US")} events pending`);
+      if (status.lastError) log(`  the pass failed and retries: ${status.lastError}`);
+    });
+  }, 10_000);
+  try {
+    await storage.waitForDerivation(3_600_000);
+  } finally {
+    clearInterval(progress);
   }
-  await storage.waitForDerivation(600_000);
   const done = performance.now();
   return { events, storeSeconds: (stored - start) / 1000, deriveSeconds: (done - stored) / 1000 };
 }

@@ -51,6 +51,8 @@ export class PassRunner {
       idleMs?: number;
       retryMs?: number;
       onChunk?: (result: ChunkResult) => void;
+      /** Nothing is pending any more (after at least one chunk). */
+      onCaughtUp?: () => void;
       onError?: (error: unknown) => void;
     } = {},
   ) {}
@@ -79,7 +81,7 @@ export class PassRunner {
 
   private async loop(): Promise<void> {
     this.again = false;
-    for (;;) {
+    for (let chunks = 0; ; chunks++) {
       if (this.closed) return;
       let result: ChunkResult;
       try {
@@ -92,7 +94,10 @@ export class PassRunner {
         return;
       }
       this.lastError = null;
-      if (result.derived === 0) return;
+      if (result.derived === 0) {
+        if (chunks > 0) this.options.onCaughtUp?.();
+        return;
+      }
       this.lag.record(result.receivedAt);
       this.options.onChunk?.(result);
       // Let waiting work (ingest on the same thread) run between chunks.

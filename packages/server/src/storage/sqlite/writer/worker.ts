@@ -19,10 +19,18 @@ const { path, port, derive } = workerData as WriterData;
 const db = openDatabase(path);
 const send = (message: FromWriter) => port.postMessage(message);
 
+/** The pass's state goes to the main thread after a chunk, at most every 250 ms (a summary sorts). */
+let reported = 0;
+const report = (force: boolean) => {
+  if (!force && Date.now() - reported < 250) return;
+  reported = Date.now();
+  send({ derived: { lag: runner.lag.summary(), lastError: runner.lastError } });
+};
 const runner = new PassRunner((limit) => sqliteChunk(db, limit), {
   idleMs: 1_000,
-  onChunk: () => send({ derived: { lag: runner.lag.summary(), lastError: null } }),
-  onError: () => send({ derived: { lag: runner.lag.summary(), lastError: runner.lastError } }),
+  onChunk: () => report(false),
+  onCaughtUp: () => report(true),
+  onError: () => report(true),
 });
 
 /** What a failure looks like on the other side: structured clone keeps only plain fields. */
