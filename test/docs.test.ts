@@ -59,10 +59,12 @@ describe("commands in the docs", () => {
   it("every `mcpsight <command>` answers --help", () => {
     const seen = new Set<string>();
     for (const { line } of commands) {
-      const match = line.match(/(?:^|\s)(?:npx\s+)?mcpsight\s+((?:project|user)\s+\w+|start|migrate|demo)\b/);
+      const match = line.match(
+        /(?:^|\s)(?:npx\s+)?mcpsight\s+((?:project|user)\s+\w+|start|migrate|reindex|demo)\b/,
+      );
       if (match?.[1]) seen.add(match[1]);
     }
-    for (const command of ["start", "project create", "project list", "user delete", ...seen]) {
+    for (const command of ["start", "project create", "project list", "user delete", "reindex", ...seen]) {
       const out = execFileSync(process.execPath, [cli, ...command.split(" "), "--help"], {
         encoding: "utf8",
       });
