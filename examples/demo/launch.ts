@@ -3,7 +3,7 @@
 // servers on a free port. Shared by the demo and the tests.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,10 +18,68 @@ export type StdioExample =
   | "error-handling"
   | "anonymous"
   | "migrating-from-mcpcat"
+  | "python/basic"
+  | "python/anonymous"
   | GoExample;
 /** Go examples (examples/go), run as the binaries buildGoExamples makes. */
 export type GoExample = "go-basic";
-export type HttpExample = "api-key" | "mcp-auth";
+export type HttpExample = "api-key" | "mcp-auth" | "python/api_key";
+
+/** The Python examples' directory (run as `python -m <example>.server` from there). */
+export const PYTHON_EXAMPLES_DIR = fileURLToPath(new URL("../python", import.meta.url));
+
+/**
+ * A Python interpreter with mcpsight and mcp installed, for the Python examples:
+ * `MCPSIGHT_DEMO_PYTHON`, else an environment made by `sdks/python/scripts/test.sh --setup`.
+ */
+export function pythonInterpreter(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.MCPSIGHT_DEMO_PYTHON) return env.MCPSIGHT_DEMO_PYTHON;
+  const venvs = fileURLToPath(new URL("../../sdks/python/.venvs", import.meta.url));
+  return ["mcp2", "mcp1"].map((name) => join(venvs, name, "bin", "python")).find((path) => existsSync(path));
+}
+
+let goBinaries: string | undefined;
+
+/**
+ * Builds the Go examples into a temporary folder (removed by removeGoExamples). Resolves false,
+ * with the reason, when they cannot be built (no Go toolchain).
+ */
+export async function buildGoExamples(): Promise<{ ok: boolean; reason?: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "mcpsight-demo-go-"));
+  try {
+    await promisify(execFile)("go", ["build", "-o", dir + sep, "./basic"], { cwd: join(EXAMPLES_DIR, "go") });
+    goBinaries = dir;
+    return { ok: true };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    return { ok: false, reason: error instanceof Error ? error.message.split("\n")[0] : String(error) };
+  }
+}
+
+export function removeGoExamples(): void {
+  if (goBinaries) rmSync(goBinaries, { recursive: true, force: true });
+  goBinaries = undefined;
+}
+
+const isGoExample = (name: StdioExample | HttpExample): name is GoExample => name.startsWith("go-");
+
+/** How to start an example: TypeScript ones with Node and tsx, Python ones as modules, Go ones built. */
+function command(name: StdioExample | HttpExample): { command: string; args: string[]; cwd: string } {
+  if (isGoExample(name)) {
+    if (!goBinaries) throw new Error(`${name}: the Go examples are not built`);
+    return { command: join(goBinaries, name.slice("go-".length)), args: [], cwd: EXAMPLES_DIR };
+  }
+  if (name.startsWith("python/")) {
+    const python = pythonInterpreter();
+    if (!python) throw new Error(`no Python environment for ${name}: set MCPSIGHT_DEMO_PYTHON`);
+    return {
+      command: python,
+      args: ["-m", `${name.slice("python/".length)}.server`],
+      cwd: PYTHON_EXAMPLES_DIR,
+    };
+  }
+  return { command: process.execPath, args: nodeArgs(exampleEntry(name)), cwd: EXAMPLES_DIR };
+}
 
 /** Where an example sends its events (MCPSIGHT_URL and MCPSIGHT_PROJECT_ID). */
 export interface CollectorTarget {
@@ -47,44 +105,12 @@ const exampleEnv = (target: CollectorTarget, extra: Record<string, string> = {})
   return { ...env, MCPSIGHT_URL: target.url, MCPSIGHT_PROJECT_ID: target.projectId, ...extra };
 };
 
-let goBinaries: string | undefined;
-
-/**
- * Builds the Go examples into a temporary folder (removed by removeGoExamples). Resolves false,
- * with the reason, when they cannot be built (no Go toolchain).
- */
-export async function buildGoExamples(): Promise<{ ok: boolean; reason?: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "mcpsight-demo-go-"));
-  try {
-    await promisify(execFile)("go", ["build", "-o", dir + sep, "./basic"], { cwd: join(EXAMPLES_DIR, "go") });
-    goBinaries = dir;
-    return { ok: true };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { ok: false, reason: error instanceof Error ? error.message.split("\n")[0] : String(error) };
-  }
-}
-
-export function removeGoExamples(): void {
-  if (goBinaries) rmSync(goBinaries, { recursive: true, force: true });
-  goBinaries = undefined;
-}
-
-const isGoExample = (name: StdioExample): name is GoExample => name.startsWith("go-");
-
 /** A client transport that starts a stdio example; its stderr is collected into `stderr`. */
 export function stdioTransport(
   name: StdioExample,
   target: CollectorTarget,
 ): { transport: StdioClientTransport; stderr: () => string } {
-  if (isGoExample(name) && !goBinaries) throw new Error(`${name}: the Go examples are not built`);
-  const transport = new StdioClientTransport({
-    command: isGoExample(name) ? join(goBinaries as string, name.slice("go-".length)) : process.execPath,
-    args: isGoExample(name) ? [] : nodeArgs(exampleEntry(name as Exclude<StdioExample, GoExample>)),
-    cwd: EXAMPLES_DIR,
-    env: exampleEnv(target),
-    stderr: "pipe",
-  });
+  const transport = new StdioClientTransport({ ...command(name), env: exampleEnv(target), stderr: "pipe" });
   const chunks: string[] = [];
   transport.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
   return { transport, stderr: () => chunks.join("") };
@@ -105,8 +131,9 @@ export async function startHttpExample(
   target: CollectorTarget,
   timeoutMs = 30_000,
 ): Promise<HttpExampleProcess> {
-  const child: ChildProcess = spawn(process.execPath, nodeArgs(exampleEntry(name)), {
-    cwd: EXAMPLES_DIR,
+  const started = command(name);
+  const child: ChildProcess = spawn(started.command, started.args, {
+    cwd: started.cwd,
     env: exampleEnv(target, { PORT: "0" }),
     stdio: ["ignore", "ignore", "pipe"],
   });

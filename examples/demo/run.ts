@@ -10,6 +10,7 @@ import {
   EXAMPLES_DIR,
   type HttpExample,
   type HttpExampleProcess,
+  pythonInterpreter,
   removeGoExamples,
   startHttpExample,
 } from "./launch.js";
@@ -18,6 +19,7 @@ import {
   PERSONAS,
   type Persona,
   type PlannedCall,
+  PYTHON_PERSONAS,
   randomCalls,
   tourCalls,
   withPersonaArgs,
@@ -32,7 +34,9 @@ Options:
   --exit              exit when the traffic ends instead of keeping the dashboard up
   -h, --help          this help
 
-Environment: MCPSIGHT_ADMIN_PASSWORD (default "mcpsight-demo"), MCPSIGHT_ADMIN_TOKEN.`;
+Environment: MCPSIGHT_ADMIN_PASSWORD (default "mcpsight-demo"), MCPSIGHT_ADMIN_TOKEN,
+MCPSIGHT_DEMO_PYTHON (a Python with mcpsight and mcp for the Python examples; default: the
+environment sdks/python/scripts/test.sh --setup makes, else they are left out).`;
 
 const CONCURRENCY = 3;
 
@@ -82,8 +86,7 @@ async function runSession(
   let connected: ConnectedClient | undefined;
   let errors = 0;
   try {
-    const server =
-      who.example === "api-key" || who.example === "mcp-auth" ? http.get(who.example) : undefined;
+    const server = http.get(who.example as HttpExample);
     connected = server
       ? await connectHttp(server.url, who.client, who.headers)
       : await connectStdio(who.example as Exclude<Persona["example"], HttpExample>, platform, who.client);
@@ -145,16 +148,28 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
+  const python = pythonInterpreter();
+  const go = await buildGoExamples();
+  if (!go.ok) write(`  (Go example skipped: ${go.reason})`);
+  const personas = [...PERSONAS, ...(python ? PYTHON_PERSONAS : [])].filter(
+    (who) => go.ok || !who.example.startsWith("go-"),
+  );
   const http = new Map<HttpExample, HttpExampleProcess>();
-  for (const name of ["api-key", "mcp-auth"] as const) http.set(name, await startHttpExample(name, platform));
+  const httpExamples: HttpExample[] = [
+    "api-key",
+    "mcp-auth",
+    ...(python ? (["python/api_key"] as const) : []),
+  ];
+  for (const name of httpExamples) http.set(name, await startHttpExample(name, platform));
   write(
     `  Example servers: api-key ${http.get("api-key")?.url} (stateless), mcp-auth ${http.get("mcp-auth")?.url}`,
   );
+  write(
+    python
+      ? `  Python examples with ${python}: basic, anonymous (stdio), api_key ${http.get("python/api_key")?.url} (stateless)`
+      : "  Python examples left out: no Python environment (run sdks/python/scripts/test.sh --setup, or set MCPSIGHT_DEMO_PYTHON)",
+  );
   write(`  Generating traffic for ${(durationMs / 1000).toFixed(0)}s (Ctrl-C stops it)…\n`);
-
-  const go = await buildGoExamples();
-  if (!go.ok) write(`  (Go example skipped: ${go.reason})`);
-  const personas = PERSONAS.filter((who) => go.ok || !who.example.startsWith("go-"));
 
   const random = mulberry32(Date.now());
   const totals: Totals = { sessions: 0, calls: 0, errors: 0, failures: 0 };

@@ -58,6 +58,15 @@ const byToken = (user: Account) => ({ args: { token: user.token }, headers: {} }
 const byApiKey = (user: Account) => ({ args: {}, headers: { "x-api-key": user.apiKey } });
 const byBearer = (user: Account) => ({ args: {}, headers: { authorization: `Bearer ${user.token}` } });
 
+const byPythonUserId = (user: Account) => ({ args: { user_id: user.id }, headers: {} });
+
+/** People on the Python examples (when a Python environment is available). */
+export const PYTHON_PERSONAS: readonly Persona[] = [
+  { ...persona("python/basic", CLIENTS.claudeCode, "u_grace", byPythonUserId), note: "(Python)" },
+  { ...persona("python/api_key", CLIENTS.vscode, "u_margaret", byApiKey), note: "(Python, stateless)" },
+  { ...anonymous("python/anonymous", CLIENTS.cursor), note: "(Python)" },
+];
+
 /** Everyone in the demo; each appears at least once in the first round. */
 export const PERSONAS: readonly Persona[] = [
   persona("basic", CLIENTS.claudeDesktop, "u_ada", byUserId),

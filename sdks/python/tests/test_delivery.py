@@ -1,0 +1,221 @@
+"""Delivery: batches, gzip, headers, retries with the same ids, the collector's answers (D1), the
+bounded queue, flush and shutdown. Against a real HTTP server answering as scripted (support/sink)
+and, for an unknown project, the real collector."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import time
+from typing import Any
+
+import pytest
+
+import mcpsight
+from mcpsight._version import SDK_VERSION
+from mcpsight.delivery import Delivery
+from mcpsight.event import new_event
+from mcpsight.log import SdkLogger
+from mcpsight.tracked_call import ReadyEvent
+from support.collector import Collector, wait_for
+from support.logs import ListLogger
+from support.mcp_line import build, memory_client
+from support.sink import Received, Sink, running_sink
+
+
+def make_delivery(url: str, log: ListLogger, **overrides: Any) -> Delivery:
+    settings: dict[str, Any] = {"max_queue_size": 1000, "max_queue_bytes": 32 << 20, "flush_interval": 0.05}
+    settings.update(overrides)
+    return Delivery(url, log=SdkLogger(logger=log), **settings)
+
+
+def event(project: str = "proj_a", **fields: Any) -> ReadyEvent:
+    built = new_event(project, "ses_1", None, None, "mcpsight:custom", time.time())
+    built.update(fields)
+    return ReadyEvent(built, None, None, SdkLogger())
+
+
+def test_batches_are_gzipped_json_per_project_with_the_protocol_headers() -> None:
+    log = ListLogger()
+    with running_sink() as sink:
+        delivery = make_delivery(sink.url, log)
+        for project in ("proj_a", "proj_b", "proj_a"):
+            delivery.submit(event(project, parameters={"q": project}))
+        assert delivery.flush(10)
+        delivery.shutdown(1)
+    per_project: dict[str, int] = {}
+    for batch in sink.received:
+        project = batch.headers["x-mcpsight-project"]
+        per_project[project] = per_project.get(project, 0) + len(batch.ids)
+    assert per_project == {"proj_a": 2, "proj_b": 1}
+    for batch in sink.received:
+        assert batch.headers["content-encoding"] == "gzip"
+        assert batch.headers["content-type"] == "application/json"
+        assert batch.headers["x-mcpsight-protocol"] == "1"
+        assert batch.headers["x-mcpsight-sdk"] == f"python/{SDK_VERSION}"
+        assert {e["projectId"] for e in batch.body["events"]} == {batch.headers["x-mcpsight-project"]}
+        assert "droppedEvents" not in batch.body
+    assert log.warnings == []
+
+
+def test_a_retry_resends_the_same_ids_after_503_and_retry_after() -> None:
+    log = ListLogger()
+    with running_sink() as sink:
+        answers = iter([(503, {"retry-after": "0"}, {"error": {"code": "unavailable"}})])
+        sink.answer = lambda received: next(
+            answers, (200, {}, {"accepted": len(received.ids), "rejected": []})
+        )
+        delivery = make_delivery(sink.url, log)
+        for number in range(5):
+            delivery.submit(event(parameters={"n": number}))
+        assert delivery.flush(10)
+        stats = delivery.stats()
+        delivery.shutdown(1)
+    first, second = sink.received
+    assert first.ids == second.ids and len(first.ids) == 5
+    assert stats.sent == 5 and stats.retried_batches == 1 and stats.dropped == 0
+    assert len(log.matching("could not deliver 5 events")) == 1
+
+
+def test_an_unknown_project_is_dropped_with_one_warning_naming_the_fix() -> None:
+    log = ListLogger()
+    with running_sink() as sink:
+        sink.answer = lambda received: (
+            404,
+            {},
+            {"error": {"code": "project_not_found", "message": "no project"}},
+        )
+        delivery = make_delivery(sink.url, log)
+        for _ in range(2):
+            delivery.submit(event("proj_missing"))
+            assert delivery.flush(10)
+        stats = delivery.stats()
+        delivery.shutdown(1)
+    assert len(sink.received) == 2  # no retry
+    assert stats.dropped == 2 and stats.failed_batches == 2
+    [warning] = log.warnings
+    assert "proj_missing" in warning and "mcpsight project create" in warning
+
+
+@pytest.mark.parametrize("status", [400, 413, 415, 422])
+def test_a_refused_batch_is_dropped_not_retried(status: int) -> None:
+    log = ListLogger()
+    with running_sink() as sink:
+        sink.answer = lambda received: (status, {}, {"error": {"code": "invalid_batch", "message": "bad"}})
+        delivery = make_delivery(sink.url, log)
+        delivery.submit(event())
+        assert delivery.flush(10)
+        delivery.shutdown(1)
+    assert len(sink.received) == 1
+    assert len(log.matching(f"HTTP {status}")) == 1
+
+
+def test_per_event_rejections_are_counted_once_per_index_and_logged_once_per_code() -> None:
+    log = ListLogger()
+    problems = {
+        "bad": [("invalid_event", "timestamp", "not a date"), ("invalid_event", "eventType", "too long")],
+        "old": [("too_old", "timestamp", "older than retention")],
+    }
+
+    def answer(received: Received) -> Any:
+        rejected = [
+            {"index": index, "code": code, "field": field, "reason": reason}
+            for index, sent in enumerate(received.body["events"])
+            for code, field, reason in problems.get(sent["parameters"]["kind"], [])
+        ]
+        return (
+            200,
+            {},
+            {"accepted": len(received.ids) - len({r["index"] for r in rejected}), "rejected": rejected},
+        )
+
+    with running_sink() as sink:
+        sink.answer = answer
+        delivery = make_delivery(sink.url, log)
+        for kind in ("bad", "ok", "old", "ok"):
+            delivery.submit(event(parameters={"kind": kind}))
+        assert delivery.flush(10)
+        stats = delivery.stats()
+        delivery.shutdown(1)
+    assert stats.sent == 2 and stats.rejected == 2 and stats.dropped == 2
+    assert stats.rejections_by_code == {"invalid_event": 2, "too_old": 1}
+    assert len(log.matching("invalid_event: timestamp: not a date")) == 1
+    assert len(log.matching("too_old")) == 1
+
+
+@pytest.mark.parametrize(("bound", "value"), [("max_queue_size", 10), ("max_queue_bytes", 4000)])
+def test_a_full_queue_drops_the_oldest_and_reports_them_in_the_next_batch(bound: str, value: int) -> None:
+    log = ListLogger()
+    with running_sink() as sink:
+        delivery = make_delivery(sink.url, log, flush_interval=60, **{bound: value})
+        submitted = [event(parameters={"n": number, "padding": "word " * 60}) for number in range(100)]
+        for item in submitted:
+            delivery.submit(item)
+        # Nothing is sent before flush (the interval is a minute): wait until all are prepared.
+        wait_for(lambda: delivery.stats().queued <= 10 or None, "the queue to settle")
+        assert delivery.flush(10)
+        stats = delivery.stats()
+        delivery.shutdown(1)
+    delivered = sink.events()
+    reported = sum(batch.body.get("droppedEvents", 0) for batch in sink.received)
+    assert 0 < len(delivered) <= 10 and stats.dropped == reported == 100 - len(delivered)
+    # The newest events are the ones kept.
+    assert delivered[-1]["id"] == submitted[-1].event["id"]
+    assert [e["parameters"]["n"] for e in delivered] == sorted(e["parameters"]["n"] for e in delivered)
+
+
+def test_flush_gives_up_at_its_deadline_and_shutdown_drops_the_rest() -> None:
+    log = ListLogger()
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"  # nothing listens there
+        delivery = make_delivery(url, log)
+        delivery.submit(event())
+        assert delivery.flush(0.3) is False
+        delivery.shutdown(0.1)
+        delivery.submit(event())  # after shutdown: dropped, never raises
+    stats = delivery.stats()
+    assert stats.sent == 0 and stats.dropped == 2
+    assert len(log.matching("could not deliver 1 events")) == 1
+
+
+def test_the_real_collector_refuses_an_unknown_project_and_the_server_is_untouched(
+    collector: Collector,
+) -> None:
+    import anyio
+
+    log = ListLogger()
+
+    async def run() -> str:
+        server = build(
+            "high",
+            "unknown-project",
+            lambda s: mcpsight.track(
+                s, "proj_doesnotexist", mcpsight.Options(api_base_url=collector.url, logger=log)
+            ),
+        )
+        async with memory_client(server, "unknown-project-client") as session:
+            result = await session.call_tool("search", {"query": "x"})
+            return str(result.content[0].text)
+
+    assert anyio.run(run).startswith("found x")
+    mcpsight.flush(10)
+    wait_for(lambda: log.matching("does not know project 'proj_doesnotexist'") or None, "the 404 warning")
+    assert len(log.matching("proj_doesnotexist")) == 1
+
+
+def test_event_json_is_compact_utf8_like_javascript() -> None:
+    with running_sink() as sink:
+        delivery = make_delivery(sink.url, ListLogger())
+        delivery.submit(event(userIntent="héllo 🎉 </script>\u2028"))
+        assert delivery.flush(10)
+        delivery.shutdown(1)
+    [batch] = sink.received
+    assert batch.body["events"][0]["userIntent"] == "héllo 🎉 </script>\u2028"
+
+
+def test_gzip_is_valid_for_large_batches() -> None:
+    data = gzip.compress(b"x" * 10, compresslevel=1, mtime=0)
+    assert gzip.decompress(data) == b"x" * 10
+    assert isinstance(Received({}, {"events": []}).ids, list)
+    assert Sink("http://x").events() == []

@@ -1,0 +1,312 @@
+"""identify, as the TypeScript SDK runs it: once per stateful session on its first tool call, on
+every stateless request, beside the tool (never delaying or changing its result), and safely."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import anyio
+import pytest
+
+import mcpsight
+from support.collector import Collector, wait_for
+from support.logs import ListLogger
+from support.mcp_line import LINE, build, http_app, http_client, memory_client, serve, text_of
+
+pytestmark = pytest.mark.anyio
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def tracker(collector: Collector, **options: Any) -> Any:
+    return lambda server: mcpsight.track(
+        server, collector.project_id, mcpsight.Options(api_base_url=collector.url, **options)
+    )
+
+
+async def test_stateful_identify_runs_once_on_the_first_tool_call(collector: Collector, kind: str) -> None:
+    client = unique(f"once-{kind}")
+    seen: list[tuple[str, str | None, Any, bool]] = []
+
+    async def identify(request: Any, context: Any) -> Any:
+        seen.append(
+            (request.method, request.params.name, request.params.arguments, context.session is not None)
+        )
+        return mcpsight.UserIdentity(
+            user_id=f"u_{client}", user_name="Ada Lovelace", user_data={"plan": "team"}
+        )
+
+    server = build(kind, "identify-once", tracker(collector, identify=identify))
+    async with memory_client(server, client) as session:
+        await session.list_tools()
+        for query in ("a", "b", "c"):
+            await session.call_tool("search", {"query": query, "context": "looking"})
+    assert await mcpsight.aflush(10)
+
+    # The first tool call's request, as received (the intent still in it), and the request context.
+    assert seen == [("tools/call", "search", {"query": "a", "context": "looking"}, True)]
+    row = collector.session_of(client, 3)
+    assert row["userId"] == f"u_{client}" and row["userName"] == "Ada Lovelace"
+    events = collector.events(client)
+    # initialize and tools/list came before identify, and belong to the user too.
+    assert {event["userId"] for event in events} == {f"u_{client}"}
+    assert [event["eventType"] for event in events].count("mcpsight:identify") == 1
+    [user] = collector.get(f"/users?search=u_{client}")["items"]
+    assert user["userData"] == {"plan": "team"}
+
+
+async def test_a_sync_identify_works_too_and_dicts_are_identities(collector: Collector) -> None:
+    client = unique("sync")
+    threads: list[str] = []
+
+    def identify(request: Any, context: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return {"user_id": f"u_{client}", "user_name": "Grace"}
+
+    server = build("high", "identify-sync", tracker(collector, identify=identify))
+    async with memory_client(server, client) as session:
+        await session.call_tool("search", {"query": "x"})
+    assert await mcpsight.aflush(10)
+    assert collector.session_of(client, 1)["userName"] == "Grace"
+    # A sync identify runs in a worker thread, so a slow one cannot hold up the event loop.
+    assert threads and threads[0] != threading.main_thread().name
+
+
+async def test_identify_never_delays_the_tool_result(collector: Collector, kind: str) -> None:
+    client = unique(f"slow-{kind}")
+    release = anyio.Event()
+    finished: list[str] = []
+
+    async def identify(request: Any, context: Any) -> Any:
+        await release.wait()  # holds until the test has the tool's result in hand
+        finished.append("identify")
+        return {"user_id": f"u_{client}"}
+
+    server = build(kind, "identify-slow", tracker(collector, identify=identify))
+    async with memory_client(server, client) as session:
+        result = await session.call_tool("search", {"query": "release", "context": "x"})
+        assert text_of(result).startswith("found release")
+        assert finished == []  # the result arrived while identify was still running
+        release.set()
+        await session.call_tool("search", {"query": "again"})
+    assert await mcpsight.aflush(10)
+    assert finished == ["identify"]
+    assert collector.session_of(client, 2)["userId"] == f"u_{client}"
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "warning"),
+    [
+        ("raises", "identify raised (RuntimeError: user directory unavailable)"),
+        ("times out", "identify timed out after 0.2 s"),
+        ("bad shape", "identify returned an invalid identity"),
+        ("anonymous", None),
+    ],
+)
+async def test_identify_failures_leave_the_session_anonymous_with_one_warning(
+    collector: Collector, behaviour: str, warning: str | None
+) -> None:
+    log = ListLogger()
+
+    async def identify(request: Any, context: Any) -> Any:
+        if behaviour == "raises":
+            raise RuntimeError("user directory unavailable")
+        if behaviour == "times out":
+            await anyio.sleep(30)
+        if behaviour == "bad shape":
+            return {"name": "no user id"}
+        return None
+
+    clients = [unique(f"fails-{behaviour.replace(' ', '-')}") for _ in range(2)]
+    for client in clients:  # two sessions: the same problem is reported once
+        server = build(
+            "high", "identify-fails", tracker(collector, identify=identify, identify_timeout=0.2, logger=log)
+        )
+        async with memory_client(server, client) as session:
+            result = await session.call_tool("search", {"query": "ok", "context": "x"})
+            assert text_of(result).startswith("found ok")
+    assert await mcpsight.aflush(10)
+    for client in clients:
+        row = collector.session_of(client, 1)
+        assert row["userId"] is None and row["errors"] == 0
+    if warning is None:
+        assert log.warnings == []
+    else:
+        assert len(log.matching(warning)) == 1, log.warnings
+
+
+async def test_a_changed_credential_re_identifies_and_a_failure_keeps_the_identity(
+    collector: Collector,
+) -> None:
+    client = unique("rotate")
+    calls: list[str | None] = []
+
+    async def identify(request: Any, context: Any) -> Any:
+        key = context.request.headers.get("x-api-key")
+        calls.append(key)
+        if key == "key_broken":
+            raise RuntimeError("directory down")
+        return {"user_id": f"u_{key}_{client}"}
+
+    server = build("high", "identify-rotate", tracker(collector, identify=identify))
+    async with (
+        serve(http_app(server, "high", stateless=False)) as url,
+        http_client(url, client, headers={"x-api-key": "key_ada"}) as session,
+    ):
+        await session.call_tool("search", {"query": "1"})
+        await session.call_tool("search", {"query": "2"})
+        # The client's next requests carry another credential: identify runs again.
+        http = session_http_client(session)
+        http.headers["x-api-key"] = "key_grace"
+        await session.call_tool("search", {"query": "3"})
+        http.headers["x-api-key"] = "key_broken"
+        await session.call_tool("search", {"query": "4"})
+    assert await mcpsight.aflush(10)
+    assert calls == ["key_ada", "key_grace", "key_broken"]
+    events = wait_for(
+        lambda: (
+            (found := collector.events(client))
+            and sum(e["eventType"] == "mcp:tools/call" for e in found) == 4
+            and found
+        ),
+        "the four calls",
+    )
+    users = [e["userId"] for e in events if e["eventType"] == "mcp:tools/call"]
+    assert users == [
+        f"u_key_ada_{client}",
+        f"u_key_ada_{client}",
+        f"u_key_grace_{client}",
+        f"u_key_grace_{client}",
+    ]
+    assert [e["eventType"] for e in events].count("mcpsight:identify") == 2
+    assert "key_ada" not in str(events).replace(f"u_key_ada_{client}", "")  # the key itself is never sent
+
+
+def session_http_client(session: Any) -> Any:
+    """The httpx client under a ClientSession made by support.http_client."""
+    return session._mcpsight_test_http
+
+
+async def test_stateless_identify_runs_on_every_request_and_the_cache_memoises_it(
+    collector: Collector, kind: str
+) -> None:
+    uncached: list[str] = []
+    cached: list[str] = []
+
+    def identify_into(calls: list[str]) -> Any:
+        async def identify(request: Any, context: Any) -> Any:
+            key = context.request.headers.get("x-api-key")
+            calls.append(request.method)
+            return {"user_id": f"u_{key}"} if key else None
+
+        return identify
+
+    plain_client, cache_client = unique(f"nocache-{kind}"), unique(f"cache-{kind}")
+    for client, calls, cache in ((plain_client, uncached, None), (cache_client, cached, 60)):
+        server = build(
+            kind,
+            "identify-stateless",
+            tracker(collector, identify=identify_into(calls), identify_cache=cache),
+        )
+        async with (
+            serve(http_app(server, kind, stateless=True)) as url,
+            http_client(url, client, headers={"x-api-key": f"key_{client}"}) as session,
+        ):
+            await session.list_tools()
+            await session.call_tool("search", {"query": "1", "context": "x"})
+            await session.call_tool("search", {"query": "2", "context": "x"})
+    assert await mcpsight.aflush(10)
+    assert uncached.count("tools/call") == 2 and "tools/list" in uncached and "initialize" in uncached
+    assert len(cached) == 1  # memoised per credential (a hash of the API key)
+    for client in (plain_client, cache_client):
+        rows = wait_for(
+            lambda client=client: (
+                [
+                    s
+                    for s in collector.get("/sessions?stateless=true&limit=200")["items"]
+                    if s["userId"] == f"u_key_{client}" and s["toolCalls"] == 2
+                ]
+                or None
+            ),
+            f"the stateless session of {client}",
+        )
+        assert all(row["stateless"] for row in rows)
+        # Stateless requests name their client from what it announced at initialize (same key).
+        assert {row["clientName"] for row in rows} == {client}
+
+
+async def test_get_access_token_inside_identify_on_an_authenticated_server(collector: Collector) -> None:
+    from mcp.server.auth.middleware.auth_context import get_access_token
+    from mcp.server.auth.provider import AccessToken
+
+    class Verifier:
+        async def verify_token(self, token: str) -> Any:
+            if not token.startswith("tok_"):
+                return None
+            return AccessToken(token=token, client_id="notes-web", scopes=["notes"], subject=f"u_{token[4:]}")
+
+    def identify(request: Any, context: Any) -> Any:
+        token = get_access_token()
+        return {"user_id": token.subject, "user_data": {"scopes": token.scopes}} if token else None
+
+    for stateless in (False, True):
+        client = unique(f"oauth-{'stateless' if stateless else 'stateful'}")
+        server = build("high", "identify-oauth", tracker(collector, identify=identify), verifier=Verifier())
+        headers = {"authorization": f"Bearer tok_{client}"}
+        async with (
+            serve(http_app(server, "high", stateless=stateless)) as url,
+            http_client(url, client, headers=headers) as session,
+        ):
+            await session.call_tool("search", {"query": "1"})
+            await session.call_tool("search", {"query": "2"})
+        assert await mcpsight.aflush(10)
+        rows = wait_for(
+            lambda client=client: (
+                [
+                    s
+                    for s in collector.get("/sessions?limit=200")["items"]
+                    if s["userId"] == f"u_{client}" and s["toolCalls"] >= 1
+                ]
+                or None
+            ),
+            f"the authenticated sessions of {client}",
+        )
+        assert all(row["stateless"] is stateless for row in rows)
+        [user] = collector.get(f"/users?search=u_{client}")["items"]
+        assert user["userData"] == {"scopes": ["notes"]}
+        assert f"tok_{client}" not in str(collector.events(client))
+
+
+@pytest.mark.skipif(LINE != 1, reason="the 1.x HTTP session keeps the context of the request that opened it")
+async def test_get_access_token_in_identify_sees_the_current_request_on_a_1x_session(
+    collector: Collector,
+) -> None:
+    """On the 1.x line a stateful session's tasks inherit the context of the request that opened
+    it; identify still sees the token of the request it runs for."""
+    from mcp.server.auth.middleware.auth_context import get_access_token
+    from mcp.server.auth.provider import AccessToken
+
+    class Verifier:
+        async def verify_token(self, token: str) -> Any:
+            return AccessToken(token=token, client_id="same-client", scopes=[], subject="u_same")
+
+    tokens: list[str | None] = []
+
+    def identify(request: Any, context: Any) -> Any:
+        token = get_access_token()
+        tokens.append(token.token if token else None)
+        return {"user_id": token.token if token else "nobody"}
+
+    client = unique("refreshed")
+    server = build("high", "identify-refresh", tracker(collector, identify=identify), verifier=Verifier())
+    async with (
+        serve(http_app(server, "high", stateless=False)) as url,
+        http_client(url, client, headers={"authorization": "Bearer tok_first"}) as session,
+    ):
+        session_http_client(session).headers["authorization"] = "Bearer tok_refreshed"
+        await session.call_tool("search", {"query": "1"})
+    assert tokens == ["tok_refreshed"]
