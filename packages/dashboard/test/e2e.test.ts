@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, launchBrowser, screenshot, watchErrors } from "./support/browser";
-import { api, createProject, type RunningCollector, startCollector } from "./support/collector";
+import { api, createProject, derived, type RunningCollector, startCollector } from "./support/collector";
 import { ODD, oddBatch } from "./support/odd-data";
 import {
   ADA,
@@ -67,6 +67,7 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(projectId).not.toBe("");
     createProject(collector, "Second project");
     await sendTraffic(projectId, collector.url);
+    await derived(collector);
     await waitFor("all sessions to be stored", async () => {
       const s = await api<{ items: SessionRow[] }>(collector, `/projects/${projectId}/sessions?limit=50`);
       const users = new Set(s.items.map((x) => x.userId));
@@ -342,6 +343,7 @@ describe("dashboard in Chromium against a real collector", () => {
       body: JSON.stringify(oddBatch(odd)),
     });
     expect(sent.status).toBe(200);
+    await derived(collector);
     // The dashboard reads the project list when it loads: load it again to see the new project.
     await page.goto(hash(`/p/${odd}/overview`));
     await page.reload();

@@ -20,6 +20,7 @@ Commands:
   account list|password …            accounts, and setting a password (ends its logins)
   migrate --from sqlite://… --to postgres://…
                                      copy an embedded database into PostgreSQL
+  reindex                            rebuild users, sessions and rollups from the stored events
 
 Run "mcpsight <command> --help" for a command's options.`,
   start: `Usage: mcpsight start [options]

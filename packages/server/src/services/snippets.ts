@@ -3,22 +3,15 @@
  * project create` and the dashboard's empty state (through `GET /projects`) all show these.
  */
 
+import type { SdkSnippet } from "@mcpsight/protocol";
+
+export type { SdkLanguage, SdkSnippet } from "@mcpsight/protocol";
+
 /**
  * Where the SDKs install from: none is on a registry yet, so from a checkout of this repository
  * (README, docs/SDK.md, docs/SDK-PYTHON.md, docs/SDK-GO.md).
  */
 export const CHECKOUT = "/path/to/mcpsight";
-
-export type SdkLanguage = "typescript" | "python" | "go";
-
-/** One SDK's setup: shell commands (one a line) and the code that wraps the server. */
-export interface SdkSnippet {
-  language: SdkLanguage;
-  /** "TypeScript", "Python", "Go". */
-  label: string;
-  install: string;
-  code: string;
-}
 
 // Project ids and URLs as string literals; a JSON string is also a valid Python and Go string.
 const literal = (value: string): string => JSON.stringify(value);
