@@ -131,7 +131,10 @@ async function main(): Promise<void> {
   const dataDir = resolve(values["data-dir"] ?? resolve(EXAMPLES_DIR, ".mcpsight-demo"));
 
   const platform = await startPlatform({ port, dataDir });
-  write(`\n  mcpsight demo — dashboard: ${platform.url}/  (project "${DEMO_PROJECT_NAME}")`);
+  // A link to the Demo project itself: the dashboard opens on the first project, which is the
+  // collector's empty default project.
+  const dashboard = `${platform.url}/#/p/${encodeURIComponent(platform.projectId)}/overview`;
+  write(`\n  mcpsight demo — dashboard: ${dashboard}  (project "${DEMO_PROJECT_NAME}")`);
   write(`  Log in as admin / ${platform.password}`);
   write(`  Data: ${dataDir}`);
   if (!platform.dashboard)
@@ -198,9 +201,7 @@ async function main(): Promise<void> {
     `\n  Done: ${totals.sessions} sessions, ${totals.calls} tool calls, ${totals.errors} tool errors` +
       `${totals.failures ? `, ${totals.failures} sessions failed` : ""}.`,
   );
-  write(
-    `  Open ${platform.url}/ and log in as admin / ${platform.password} (project "${DEMO_PROJECT_NAME}").`,
-  );
+  write(`  Open ${dashboard} and log in as admin / ${platform.password} (project "${DEMO_PROJECT_NAME}").`);
   if (values.exit || interrupted) {
     await platform.close();
     return;

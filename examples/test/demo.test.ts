@@ -23,6 +23,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "mcpsight-demo-test-"));
 let output = "";
 let collector: RunningServer;
 let base = "";
+let demoId = "";
 
 beforeAll(async () => {
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -47,6 +48,7 @@ beforeAll(async () => {
   const projects = await getJson<Page<{ id: string; name: string }>>(collector.url, "/api/v1/projects");
   const demo = projects.items.find((p) => p.name === "Demo");
   if (!demo) throw new Error(`no Demo project in ${JSON.stringify(projects)}`);
+  demoId = demo.id;
   base = `/api/v1/projects/${demo.id}`;
 }, 180_000);
 
@@ -59,7 +61,10 @@ const get = <T>(path: string) => getJson<T>(collector.url, `${base}${path}`);
 
 describe("npm run demo", () => {
   it("prints the dashboard URL, the login and a summary", () => {
-    expect(output).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    // Links to the Demo project: the dashboard alone opens on the empty default project.
+    const link = new RegExp(`http://127\\.0\\.0\\.1:\\d+/#/p/${demoId}/overview`, "g");
+    expect(output.match(link)).toHaveLength(2);
+    expect(output).toMatch(new RegExp(`dashboard: ${link.source}`));
     expect(output).toContain(`admin / ${DEMO_PASSWORD}`);
     expect(output).toMatch(/Done: \d+ sessions, \d+ tool calls, \d+ tool errors\./);
     expect(output).not.toContain("sessions failed");

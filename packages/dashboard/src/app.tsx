@@ -155,6 +155,12 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
                     navigate(paths.page(e.currentTarget.value, page), shared);
                   }}
                 >
+                  {/* Pages of no project (the account page) select none: say so, not a blank box. */}
+                  {!project && (
+                    <option value="" disabled>
+                      Choose a project
+                    </option>
+                  )}
                   {projects.map((p) => (
                     <option key={p.id} value={p.id}>
                       {p.name}
@@ -194,16 +200,19 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
             <div class="topbar">
               {project && <strong class="hide-narrow">{project.name}</strong>}
               <span class="spacer" />
-              <TimeRangePicker path={loc.path} query={loc.query} />
-              <label class="check live">
-                <input
-                  type="checkbox"
-                  checked={live.enabled}
-                  onChange={(e) => setLive({ ...live, enabled: e.currentTarget.checked })}
-                />
-                <span class={live.enabled ? "live-dot" : "live-dot off"} aria-hidden="true" />
-                Live
-              </label>
+              {/* The range and live refresh apply to a project's data, not to the account page. */}
+              {project && <TimeRangePicker path={loc.path} query={loc.query} />}
+              {project && (
+                <label class="check live">
+                  <input
+                    type="checkbox"
+                    checked={live.enabled}
+                    onChange={(e) => setLive({ ...live, enabled: e.currentTarget.checked })}
+                  />
+                  <span class={live.enabled ? "live-dot" : "live-dot off"} aria-hidden="true" />
+                  Live
+                </label>
+              )}
             </div>
             <main class="content" id="main" tabIndex={-1}>
               {body}

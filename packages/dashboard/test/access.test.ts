@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, screenshot, watchErrors } from "./support/browser";
-import { api, type RunningCollector, startCollector } from "./support/collector";
+import { api, createProject, type RunningCollector, startCollector } from "./support/collector";
 
 let collector: RunningCollector;
 let browser: Browser;
@@ -154,6 +154,23 @@ describe("access for a team, in Chromium", () => {
     await elsewhere.getByRole("button", { name: "Sign in" }).waitFor();
     await signIn(elsewhere, "vic", "vic's new password");
   }, 60_000);
+
+  it("shows the account page without a blank project choice or a time range", async () => {
+    createProject(collector, "Second project");
+    await admin.goto(hash("/account"));
+    await admin.reload();
+    await admin.getByRole("heading", { name: "Your account" }).waitFor();
+    const choice = admin.getByLabel("Project");
+    await expect
+      .poll(() => choice.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.text))
+      .toBe("Choose a project");
+    expect(await admin.getByRole("navigation", { name: "Time range" }).count()).toBe(0);
+    expect(await admin.getByLabel("Live").count()).toBe(0);
+    await screenshot(admin, "access-04-account");
+    await choice.selectOption({ label: "Second project" });
+    await admin.getByRole("heading", { name: "Overview" }).waitFor();
+    await admin.getByRole("navigation", { name: "Time range" }).waitFor();
+  });
 
   it("ran every page without a console error or CSP violation", () => {
     expect(errors.flat()).toEqual([]);

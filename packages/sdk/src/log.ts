@@ -15,9 +15,10 @@ export interface SdkLogger extends Logger {
 
 const PREFIX = "[mcpsight]";
 
+/** Messages name mcpsight for a user's logger; on stderr the line's prefix already does. */
 const stderrLine = (level: string, message: string): void => {
   try {
-    process.stderr.write(`${PREFIX} ${level}: ${message}\n`);
+    process.stderr.write(`${PREFIX} ${level}: ${message.replace(/^mcpsight: /, "")}\n`);
   } catch {
     // stderr closed: there is nowhere left to report to, and the host must not notice.
   }

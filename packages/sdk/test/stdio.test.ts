@@ -46,6 +46,7 @@ describe("stdio", () => {
         .filter((e) => e.eventType === "mcp:tools/call")
         .every((e) => e.identifyActorGivenId === "stdio-user"),
     ).toBe(true);
-    expect(stderr.join("")).toContain("[mcpsight] debug");
+    expect(stderr.join("")).toMatch(/^\[mcpsight\] debug: delivered \d+ events/m);
+    expect(stderr.join("")).not.toMatch(/^\[mcpsight\] \w+: mcpsight:/m);
   });
 });

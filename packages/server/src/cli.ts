@@ -5,6 +5,7 @@ import { UsageError } from "./cli/common.js";
 import { MigrateUsageError, migrateCommand } from "./cli/migrate.js";
 import { out } from "./cli/print.js";
 import { AppError } from "./errors.js";
+import { PortInUseError } from "./server.js";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   start,
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   // A refusal the services explain (unknown member, too short a password): its message is enough.
-  if (error instanceof AppError) {
+  if (error instanceof AppError || error instanceof PortInUseError) {
     console.error(`mcpsight: ${error.message}`);
     process.exit(1);
   }

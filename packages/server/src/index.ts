@@ -19,7 +19,7 @@ export type {
   UserProfileResponse,
   UsersResponse,
 } from "./http/responses.js";
-export { type RunningServer, type ServerConfig, startServer } from "./server.js";
+export { PortInUseError, type RunningServer, type ServerConfig, startServer } from "./server.js";
 export type {
   ClientStats,
   ErrorGroup,

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
@@ -40,8 +41,32 @@ export function defaultDashboardDir(): string | null {
   return existsSync(join(candidate, "index.html")) ? candidate : null;
 }
 
+/** The collector's port is taken; nothing was opened or set up. */
+export class PortInUseError extends Error {}
+
+/**
+ * Fails while nothing is set up yet when the port is taken: a first start that got no further
+ * than its setup would have generated an admin password that no banner ever showed.
+ */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    throw new PortInUseError(
+      `port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port <n> (npm start -- --port <n>, npm run demo -- --port <n>).`,
+    );
+  }
+}
+
 /** Opens storage, bootstraps on first start, listens, and runs retention in the background. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  await assertPortFree(config.host, config.port);
   const notices: string[] = [];
   const storage = await openStorage({
     dataDir: config.dataDir,
@@ -67,7 +92,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     app.log.warn(`${notice}: the database holds every event and the password and token hashes`);
   if (first.passwordReset)
     app.log.warn("the admin password was reset from MCPSIGHT_ADMIN_PASSWORD; every admin login was ended");
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    await storage.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

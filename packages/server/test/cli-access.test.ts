@@ -105,6 +105,14 @@ describe("mcpsight member, token and account", () => {
     expect((await login("pat", "piped new password")).status).toBe(200);
     const short = await cli(["account", "password", "pat", ...at()], "short\n");
     expect(short).toMatchObject({ code: 1, stderr: expect.stringMatching(/at least 8 characters/) });
+    // Nothing on a standard input that is no terminal (cron, `docker exec` without -i).
+    const none = await cli(["account", "password", "pat", ...at()], "");
+    expect(none).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/read no password: standard input is not a terminal.*Pipe one in/),
+    });
+    expect(none.stderr).not.toMatch(/at least 8/);
+    expect((await login("pat", "piped new password")).status).toBe(200);
     expect((await cli(["account", "list", ...at()])).stdout).toMatch(/^admin\tadmin\tevery project$/m);
   });
 });

@@ -16,6 +16,14 @@ describe.each(BACKENDS)("first start ($name)", (backend) => {
 
       const second = await startProcess(dir, database.url);
       expect(second.output()).toContain("First start: created project");
+      // Where the data is: the data directory, or the PostgreSQL database without its password.
+      if (database.url) {
+        const url = new URL(database.url);
+        expect(second.output()).toContain(
+          `Data: PostgreSQL at ${url.host}${url.pathname} (schema ${url.searchParams.get("schema")})`,
+        );
+        expect(second.output()).not.toContain(`:${url.password}@`);
+      } else expect(second.output()).toContain(`Data: ${dir}`);
       const projects = await api<{ items: { id: string }[] }>(second.url, "/api/v1/projects", {
         token: ADMIN_TOKEN,
       });

@@ -66,16 +66,19 @@ def test_a_retry_resends_the_same_ids_after_503_and_retry_after() -> None:
         sink.answer = lambda received: next(
             answers, (200, {}, {"accepted": len(received.ids), "rejected": []})
         )
-        delivery = make_delivery(sink.url, log)
+        # A long interval: the events leave on flush(); a slow machine may still split them.
+        delivery = make_delivery(sink.url, log, flush_interval=60)
         for number in range(5):
             delivery.submit(event(parameters={"n": number}))
         assert delivery.flush(10)
         stats = delivery.stats()
         delivery.shutdown(1)
-    first, second = sink.received
-    assert first.ids == second.ids and len(first.ids) == 5
+    refused, *later = sink.received
+    assert [batch.ids for batch in later].count(refused.ids) == 1  # resent once, same ids
+    later_ids = [event_id for batch in later for event_id in batch.ids]
+    assert len(later_ids) == len(set(later_ids)) == 5
     assert stats.sent == 5 and stats.retried_batches == 1 and stats.dropped == 0
-    assert len(log.matching("could not deliver 5 events")) == 1
+    assert len(log.matching(f"could not deliver {len(refused.ids)} event")) == 1
 
 
 def test_an_unknown_project_is_dropped_with_one_warning_naming_the_fix() -> None:

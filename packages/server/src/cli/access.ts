@@ -151,6 +151,11 @@ export async function account(args: string[]): Promise<void> {
     throw new UsageError(`account password needs a username\n\n${help}`);
   // Read before opening the database, so a slow pipe holds no connection.
   const typed = action === "password" && !process.stdin.isTTY ? await readLine() : null;
+  // Nothing piped in (cron, `docker exec` without -i): say so, rather than "too short".
+  if (typed === "")
+    throw new UsageError(
+      `account password read no password: standard input is not a terminal, so the new password is read from it. Pipe one in (printf '%s\\n' "$NEW_PASSWORD" | mcpsight account password ${username}), or run the command in a terminal to have one generated and printed.`,
+    );
   await withStorage(values, async (storage) => {
     if (action === "list") {
       for (const a of await storage.listAccounts()) {

@@ -90,11 +90,12 @@ export async function start(args: string[]): Promise<void> {
   });
   if (values.help) return out(HELP.start);
   const dataDir = dataDirFrom(values);
+  const databaseUrl = values["database-url"] ?? env.MCPSIGHT_DATABASE_URL;
   const server = await startServer({
     port: integer("port", values.port ?? env.MCPSIGHT_PORT ?? "4747"),
     host: values.host ?? env.MCPSIGHT_HOST ?? "127.0.0.1",
     dataDir,
-    databaseUrl: values["database-url"] ?? env.MCPSIGHT_DATABASE_URL,
+    databaseUrl,
     retentionDays: integer("retention-days", values["retention-days"] ?? env.MCPSIGHT_RETENTION_DAYS ?? "90"),
     publicUrl: values["public-url"] ?? env.MCPSIGHT_PUBLIC_URL,
     adminPassword: env.MCPSIGHT_ADMIN_PASSWORD || undefined,
@@ -106,7 +107,7 @@ export async function start(args: string[]): Promise<void> {
       values["ingest-memory-mb"] ?? env.MCPSIGHT_INGEST_MEMORY_MB ?? String(DEFAULT_INGEST_MEMORY_MB),
     ),
   });
-  out(startBanner(server.url, server.bootstrap, dataDir));
+  out(startBanner(server.url, server.bootstrap, dataDir, databaseUrl));
   const shutdown = (signal: string) => {
     server.app.log.info({ signal }, "shutting down");
     server.close().then(

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { out } from "./print.js";
+import { out, postgresLocation } from "./print.js";
 
 export const MIGRATE_HELP = `Usage: mcpsight migrate --from sqlite://<path> --to postgres://<user>:<password>@<host>/<db>
 
@@ -36,8 +36,7 @@ export async function migrateCommand(args: string[]): Promise<void> {
     throw new MigrateUsageError(`--to must be a postgres:// URL\n\n${MIGRATE_HELP}`);
   if (!existsSync(from)) throw new MigrateUsageError(`no SQLite database at ${from}`);
   const { copySqliteToPostgres } = await import("../storage/postgres/copy-from-sqlite.js");
-  const target = new URL(to);
-  out(`Copying ${from} into PostgreSQL at ${target.host}${target.pathname} …`);
+  out(`Copying ${from} into ${postgresLocation(to)} …`);
   const started = Date.now();
   let lastLine = 0;
   const counts = await copySqliteToPostgres({

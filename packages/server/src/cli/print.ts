@@ -6,12 +6,29 @@ export const out = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
 
-export function startBanner(url: string, first: BootstrapResult, dataDir: string): string {
+/** Where the data lives, for people: the PostgreSQL server and database (never its password). */
+export function postgresLocation(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    const schema = url.searchParams.get("schema");
+    return `PostgreSQL at ${url.host}${url.pathname}${schema ? ` (schema ${schema})` : ""}`;
+  } catch {
+    return "PostgreSQL";
+  }
+}
+
+/** What `mcpsight start` prints; `databaseUrl` when the data is in PostgreSQL, not the data directory. */
+export function startBanner(
+  url: string,
+  first: BootstrapResult,
+  dataDir: string,
+  databaseUrl: string | undefined,
+): string {
   const lines = [
     ``,
     `  mcpsight collector listening on ${url}`,
     `  Dashboard: ${url}/`,
-    `  Data: ${dataDir}`,
+    `  Data: ${databaseUrl ? postgresLocation(databaseUrl) : dataDir}`,
   ];
   if (first.firstStart && first.project) {
     lines.push(
