@@ -7,33 +7,17 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
-import time
 from typing import Any
 
 import pytest
 
 import mcpsight
 from mcpsight._version import SDK_VERSION
-from mcpsight.delivery import Delivery
-from mcpsight.event import new_event
-from mcpsight.log import SdkLogger
-from mcpsight.tracked_call import ReadyEvent
 from support.collector import Collector, wait_for
+from support.delivery import event, make_delivery
 from support.logs import ListLogger
 from support.mcp_line import build, memory_client
 from support.sink import Received, Sink, running_sink
-
-
-def make_delivery(url: str, log: ListLogger, **overrides: Any) -> Delivery:
-    settings: dict[str, Any] = {"max_queue_size": 1000, "max_queue_bytes": 32 << 20, "flush_interval": 0.05}
-    settings.update(overrides)
-    return Delivery(url, log=SdkLogger(logger=log), **settings)
-
-
-def event(project: str = "proj_a", **fields: Any) -> ReadyEvent:
-    built = new_event(project, "ses_1", None, None, "mcpsight:custom", time.time())
-    built.update(fields)
-    return ReadyEvent(built, None, None, SdkLogger())
 
 
 def test_batches_are_gzipped_json_per_project_with_the_protocol_headers() -> None:

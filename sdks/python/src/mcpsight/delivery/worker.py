@@ -138,10 +138,11 @@ class Delivery:
             self._settle_dropped(1, locked=False)
             return
         inbox = self._inbox
-        if len(inbox) + self._queue.events + self._held_events >= self.max_queue_size:
+        if self.backlog() >= self.max_queue_size:
             with self._cond:
-                if not self._make_room():
-                    # Everything held is in flight: the newest event is the one to go.
+                # Again under the lock: a thread may have taken the inbox to prepare meanwhile.
+                if self.backlog() >= self.max_queue_size and not self._make_room():
+                    # Everything held is in flight or being prepared: the newest event goes.
                     self._drop_counted(1)
                     return
         inbox.append(item)
@@ -335,7 +336,7 @@ class Delivery:
             self._settle_dropped(1, locked=True)
             return
         while (
-            len(self._inbox) + self._queue.events + self._held_events >= self.max_queue_size
+            self.backlog() >= self.max_queue_size
             or self._queue.bytes + self._held_bytes + len(data) > self.max_queue_bytes
         ):
             if not self._make_room(include_inbox=False):
