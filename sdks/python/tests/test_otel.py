@@ -305,3 +305,21 @@ async def test_without_the_opentelemetry_api_one_warning_and_tracking_goes_on(
     events = collector.events(client)
     assert [e.get("resourceName") for e in events if e["eventType"] == "mcp:tools/call"] == ["search"]
     assert not any(e.get("traceId") for e in events)
+
+
+async def test_a_failed_request_sets_the_error_type_and_the_status(collector: Collector) -> None:
+    server = build("high", "otel-error", tracked(collector, otel=True))
+    uri = f"notes://{unique('missing')}"
+    async with memory_client(server, unique("otel-error")) as session:
+        with pytest.raises(Exception, match="Unknown resource"):
+            await session.read_resource(uri)  # type: ignore[arg-type]
+    [span] = [
+        s for s in server_spans("resources/read") if dict(s.attributes or {}).get("mcp.resource.uri") == uri
+    ]
+    attributes = dict(span.attributes or {})
+    assert span.status.status_code == trace.StatusCode.ERROR
+    assert "Unknown resource" in str(span.status.description)
+    if LINE == 1:  # FastMCP raises a plain exception: its class name
+        assert attributes["error.type"] == "ValueError" and "rpc.response.status_code" not in attributes
+    else:  # MCPServer answers a JSON-RPC error: its code
+        assert attributes["error.type"] == attributes["rpc.response.status_code"] == "-32602"

@@ -310,7 +310,8 @@ class OtelInstrument:
                 if version:
                     outcome["mcp.protocol.version"] = version
                     self._note_protocol(call, version)
-            handle.span.set_attributes(outcome)
+            if handle.own:  # mcp 2.x sets the outcome on its own span itself
+                handle.span.set_attributes(outcome)
             merged = {**handle.attributes, **outcome}
             self.operation_duration.record(
                 call.duration / 1000, {key: merged[key] for key in _METRIC_KEYS if key in merged}
