@@ -323,3 +323,18 @@ async def test_a_failed_request_sets_the_error_type_and_the_status(collector: Co
         assert attributes["error.type"] == "ValueError" and "rpc.response.status_code" not in attributes
     else:  # MCPServer answers a JSON-RPC error: its code
         assert attributes["error.type"] == attributes["rpc.response.status_code"] == "-32602"
+
+
+async def test_a_tracer_provider_of_its_own_receives_the_spans(collector: Collector) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    server = build(
+        "lowlevel", "otel-provider", tracked(collector, otel=mcpsight.OtelOptions(tracer_provider=provider))
+    )
+    async with memory_client(server, unique("otel-provider")) as session:
+        await session.call_tool("search", {"query": "a"})
+    [span] = [s for s in exporter.get_finished_spans() if s.name == "tools/call search"]
+    assert span.kind == trace.SpanKind.SERVER
+    assert span.instrumentation_scope is not None and span.instrumentation_scope.name == "mcpsight"
+    assert "mcp.session.id" in dict(span.attributes or {})

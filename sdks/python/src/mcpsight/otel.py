@@ -144,6 +144,8 @@ class OtelInstrument:
         self.log = log
         self.capture_content = setting.capture_content
         tracer_provider = setting.tracer_provider or trace.get_tracer_provider()
+        self.adopt = setting.tracer_provider is None
+        """Spans of mcp 2.x's own go to the global provider: adopted only when ours go there too."""
         meter_provider = setting.meter_provider or metrics.get_meter_provider()
         self.tracer = tracer_provider.get_tracer("mcpsight", SDK_VERSION)
         meter = meter_provider.get_meter("mcpsight", SDK_VERSION)
@@ -202,7 +204,8 @@ class OtelInstrument:
             current = trace.get_current_span()
             scope = getattr(current, "instrumentation_scope", None)
             if (
-                current.is_recording()
+                self.adopt
+                and current.is_recording()
                 and getattr(scope, "name", None) == MCP_SDK_SCOPE
                 and getattr(current, "name", None) == name
             ):
