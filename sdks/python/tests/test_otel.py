@@ -338,3 +338,26 @@ async def test_a_tracer_provider_of_its_own_receives_the_spans(collector: Collec
     assert span.kind == trace.SpanKind.SERVER
     assert span.instrumentation_scope is not None and span.instrumentation_scope.name == "mcpsight"
     assert "mcp.session.id" in dict(span.attributes or {})
+
+
+async def test_the_tools_own_spans_are_children_of_the_request_span(collector: Collector) -> None:
+    server = build("high", "otel-children", tracked(collector, otel=True))
+    work = unique("work")
+
+    @server.tool()
+    async def traced(x: str) -> str:
+        with trace.get_tracer("the tool").start_as_current_span(work):
+            return x
+
+    async with memory_client(server, unique("otel-children")) as session:
+        await session.call_tool("traced", {"x": "a"})
+    [child] = [s for s in EXPORTER.get_finished_spans() if s.name == work]
+    [request] = [
+        s
+        for s in server_spans("tools/call traced")
+        if s.context is not None
+        and child.context is not None
+        and s.context.trace_id == child.context.trace_id
+    ]
+    assert child.parent is not None and request.context is not None
+    assert child.parent.span_id == request.context.span_id
