@@ -4,6 +4,7 @@
 #
 #   bench/python/run.sh            # the full run (a few minutes)
 #   bench/python/run.sh --quick    # a short run that proves it works
+#   bench/python/run.sh profile_sdk.py delivery   # another script of this folder, with its arguments
 set -euo pipefail
 cd "$(dirname "$0")"
 python="${MCPSIGHT_PYTHON:-python3}"
@@ -14,4 +15,6 @@ if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$stamp" 
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e ../../sdks/python
   echo "$stamp" > .venv/.stamp
 fi
-exec .venv/bin/python sdk.py "$@"
+script=sdk.py
+case "${1:-}" in *.py) script="$1"; shift ;; esac
+exec .venv/bin/python "$script" "$@"

@@ -189,7 +189,7 @@ def throughput(sink: str, events: int, paced: float | None) -> None:
             if wait > 0:
                 time.sleep(wait)
         else:
-            while delivery.stats().queued > 20_000:  # never overfill: measure what it drains
+            while delivery.backlog() > 20_000:  # never overfill: measure what it drains
                 time.sleep(0.001)
         delivery.submit(ReadyEvent(tool_call_event(number), None, None, log))
     submitted = time.perf_counter() - started

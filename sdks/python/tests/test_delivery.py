@@ -6,33 +6,18 @@ from __future__ import annotations
 
 import gzip
 import socket
-import time
+import threading
 from typing import Any
 
 import pytest
 
 import mcpsight
 from mcpsight._version import SDK_VERSION
-from mcpsight.delivery import Delivery
-from mcpsight.event import new_event
-from mcpsight.log import SdkLogger
-from mcpsight.tracked_call import ReadyEvent
 from support.collector import Collector, wait_for
+from support.delivery import event, make_delivery
 from support.logs import ListLogger
 from support.mcp_line import build, memory_client
 from support.sink import Received, Sink, running_sink
-
-
-def make_delivery(url: str, log: ListLogger, **overrides: Any) -> Delivery:
-    settings: dict[str, Any] = {"max_queue_size": 1000, "max_queue_bytes": 32 << 20, "flush_interval": 0.05}
-    settings.update(overrides)
-    return Delivery(url, log=SdkLogger(logger=log), **settings)
-
-
-def event(project: str = "proj_a", **fields: Any) -> ReadyEvent:
-    built = new_event(project, "ses_1", None, None, "mcpsight:custom", time.time())
-    built.update(fields)
-    return ReadyEvent(built, None, None, SdkLogger())
 
 
 def test_batches_are_gzipped_json_per_project_with_the_protocol_headers() -> None:
@@ -180,6 +165,37 @@ def test_flush_gives_up_at_its_deadline_and_shutdown_drops_the_rest() -> None:
     stats = delivery.stats()
     assert stats.sent == 0 and stats.dropped == 2
     assert len(log.matching("could not deliver 1 events")) == 1
+
+
+def test_events_submitted_from_many_threads_at_once_are_each_counted_and_delivered() -> None:
+    # The request path takes no lock: each thread only appends and counts.
+    with running_sink() as sink:
+        delivery = make_delivery(sink.url, ListLogger(), max_queue_size=10_000)
+        items = [[event(parameters={"t": t, "n": n}) for n in range(500)] for t in range(4)]
+        threads = [
+            threading.Thread(target=lambda chunk=chunk: [delivery.submit(i) for i in chunk])
+            for chunk in items
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert delivery.flush(30)
+        stats = delivery.stats()
+        delivery.shutdown(1)
+    assert stats.sent == 2000 and stats.dropped == 0
+    assert sorted(e["id"] for e in sink.events()) == sorted(i.event["id"] for chunk in items for i in chunk)
+
+
+def test_a_delivery_asleep_with_nothing_to_do_wakes_for_a_new_event_and_sends_it_on_its_tick() -> None:
+    with running_sink() as sink:
+        delivery = make_delivery(sink.url, ListLogger(), flush_interval=0.05)
+        for number in range(3):
+            delivery.submit(event(parameters={"n": number}))
+            # No flush: the tick after the event arrived sends it.
+            wait_for(lambda n=number: len(sink.events()) == n + 1 or None, f"event {number} to be sent")
+        delivery.shutdown(1)
+    assert [e["parameters"]["n"] for e in sink.events()] == [0, 1, 2]
 
 
 def test_the_real_collector_refuses_an_unknown_project_and_the_server_is_untouched(

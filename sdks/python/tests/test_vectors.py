@@ -11,8 +11,8 @@ import pytest
 
 import mcpsight
 from mcpsight._version import SDK_LANGUAGE
-from mcpsight.redact import RedactionError, fit_event_size, redact_event, sanitize_event
-from mcpsight.sanitize import sanitize
+from mcpsight.redact import fit_event_size, redact_event, sanitize_event
+from mcpsight.sanitize import RedactionError, sanitize
 from mcpsight.session import derive_session_id
 from support import vectors
 from support.mcp_line import LINE, build, input_schema, lowlevel_of, memory_client
@@ -356,8 +356,8 @@ RESPONSES = vectors.read("vectors/responses.json")
 def test_what_the_sdk_does_with_each_answer(case: dict[str, Any]) -> None:
     import json
 
+    from mcpsight.delivery.batch import verdict
     from mcpsight.delivery.post import outcome_of
-    from mcpsight.delivery.worker import verdict
 
     response = case["response"]
     events = case["request"]["body"]["events"]
@@ -382,8 +382,8 @@ def test_answers_the_collector_does_not_give_here(
     status: int, retry_after: str | None, retry: bool, wait: float | None
 ) -> None:
     """The vectors' note: 413/415 drop, 408/429/5xx retry, honouring Retry-After."""
+    from mcpsight.delivery.batch import verdict
     from mcpsight.delivery.post import outcome_of
-    from mcpsight.delivery.worker import verdict
 
     outcome = outcome_of(status, retry_after, '{"error": {"code": "x", "message": "y"}}')
     decided = verdict(3, outcome)

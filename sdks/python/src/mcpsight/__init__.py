@@ -16,7 +16,7 @@ Example:
 from ._version import SDK_VERSION as __version__
 from .custom_event import publish_custom_event
 from .delivery import Stats
-from .options import MCPCatOptions, Options
+from .options import MCPCatOptions, Options, OtelOptions
 from .runtime import aflush, ashutdown, flush, shutdown, stats
 from .track import track
 from .types import CustomEventData, IdentifyCacheOptions, Logger, UserIdentity
@@ -27,6 +27,7 @@ __all__ = [
     "Logger",
     "MCPCatOptions",
     "Options",
+    "OtelOptions",
     "Stats",
     "UserIdentity",
     "__version__",

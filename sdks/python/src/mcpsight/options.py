@@ -22,6 +22,36 @@ DEFAULT_MAX_QUEUE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
+class OtelOptions:
+    """The ``otel`` option in full (``otel=True`` is ``OtelOptions()``).
+
+    Example:
+        >>> OtelOptions(capture_content=False).tracer_provider is None
+        True
+    """
+
+    tracer_provider: Any = None
+    """Where spans go; default: ``opentelemetry.trace.get_tracer_provider()``."""
+    meter_provider: Any = None
+    """Where the two histograms go; default: ``opentelemetry.metrics.get_meter_provider()``."""
+    capture_content: bool = False
+    """Add ``gen_ai.tool.call.arguments`` and ``.result`` to tool spans (after the privacy pass)."""
+
+
+def _otel_setting(value: object) -> OtelOptions | None:
+    """The ``otel`` option's value: None (off), or its settings."""
+    if value is True:
+        return OtelOptions()
+    if isinstance(value, OtelOptions):
+        return value
+    if isinstance(value, Mapping):
+        return OtelOptions(
+            value.get("tracer_provider"), value.get("meter_provider"), value.get("capture_content") is True
+        )
+    return None
+
+
+@dataclass
 class Options:
     """Options of :func:`mcpsight.track`. Every field is optional.
 
@@ -67,6 +97,9 @@ class Options:
     """Write debug lines to stderr (or ``logger``)."""
     logger: Logger | None = None
     """Receives diagnostics instead of stderr (a :class:`logging.Logger` fits)."""
+    otel: bool | OtelOptions | None = None
+    """Also record each request as an OpenTelemetry SERVER span, and the MCP duration metrics
+    (``True``, or an :class:`OtelOptions`); needs ``mcpsight[otel]``. See docs/OPENTELEMETRY.md."""
     # MCPcat's names, so its option objects keep working.
     debug_mode: bool = False
     """MCPcat's name for ``debug``."""
@@ -103,6 +136,7 @@ class ResolvedOptions:
     flush_interval: float
     debug: bool
     logger: Logger | None
+    otel: OtelOptions | None = None
 
 
 def _positive(value: object, fallback: float) -> float:
@@ -170,4 +204,5 @@ def resolve_options(options: object = None) -> ResolvedOptions:
         flush_interval=_positive(get("flush_interval"), 1.0),
         debug=get("debug") is True or get("debug_mode") is True,
         logger=get("logger") if get("logger") is not None else None,
+        otel=_otel_setting(get("otel")),
     )

@@ -16,7 +16,7 @@ from .constants import (
     NAME_LENGTH,
     USER_INTENT_LENGTH,
 )
-from .sanitize import map_strings, sanitize, sanitize_string, truncate
+from .sanitize import Redaction, RedactionError, sanitize, sanitize_string, truncate
 
 Event = dict[str, Any]
 
@@ -27,12 +27,10 @@ _OMITTED_TEXT = f"[omitted: the event was over {EVENT_BYTES} bytes]"
 _OMITTED_OBJECT = {"omitted": f"over the {EVENT_BYTES}-byte event limit"}
 
 
-class RedactionError(Exception):
-    """The user's redaction function failed; the event must be dropped."""
-
-
-def sanitize_event(event: Event) -> Event:
-    """The structural pass on a whole event (a new dict; the input is not modified).
+def sanitize_event(event: Event, redact: Redaction | None = None) -> Event:
+    """The privacy pass on a whole event (a new dict; the input is not modified): the structural
+    pass, and with ``redact`` the user's function on every recorded string, then the structural
+    pass again, in one walk of each field.
 
     Example:
         >>> sanitize_event({"parameters": {"token": "abc"}})["parameters"]
@@ -41,19 +39,22 @@ def sanitize_event(event: Event) -> Event:
     out = dict(event)
     for field in CONTENT_FIELDS:
         if field in out and out[field] is not None:
-            out[field] = sanitize(out[field])
+            out[field] = sanitize(out[field], redact=redact)
     intent = out.get("userIntent")
     if isinstance(intent, str):
-        out["userIntent"] = sanitize_string(intent, USER_INTENT_LENGTH)
+        intent = sanitize_string(intent, USER_INTENT_LENGTH)
+        out["userIntent"] = intent if redact is None else sanitize_string(redact(intent), USER_INTENT_LENGTH)
     error = out.get("error")
     if isinstance(error, dict):
+        message = sanitize_string(str(error.get("message", "")), ERROR_MESSAGE_LENGTH)
         clean: dict[str, Any] = {
-            "message": sanitize_string(str(error.get("message", "")), ERROR_MESSAGE_LENGTH)
+            "message": message if redact is None else sanitize_string(redact(message), ERROR_MESSAGE_LENGTH)
         }
         if isinstance(error.get("type"), str):
             clean["type"] = truncate(error["type"], NAME_LENGTH)
         if isinstance(error.get("stack"), str):
-            clean["stack"] = truncate(error["stack"], ERROR_STACK_LENGTH)
+            stack = truncate(error["stack"], ERROR_STACK_LENGTH)
+            clean["stack"] = stack if redact is None else truncate(redact(stack), ERROR_STACK_LENGTH)
         out["error"] = clean
     return out
 
@@ -73,20 +74,7 @@ def redact_event(event: Event, fn: Callable[[str], str]) -> Event:
             raise RedactionError(f"returned {type(result).__name__} instead of a string")
         return result
 
-    out = sanitize_event(event)
-    for field in CONTENT_FIELDS:
-        if field in out and out[field] is not None:
-            out[field] = map_strings(out[field], checked)
-    if isinstance(out.get("userIntent"), str):
-        out["userIntent"] = checked(out["userIntent"])
-    error = out.get("error")
-    if isinstance(error, dict):
-        error = dict(error)
-        error["message"] = checked(error["message"])
-        if isinstance(error.get("stack"), str):
-            error["stack"] = checked(error["stack"])
-        out["error"] = error
-    return sanitize_event(out)
+    return sanitize_event(event, checked)
 
 
 # Sanitized events are plain, acyclic JSON values: no circular check needed.

@@ -14,6 +14,7 @@ import anyio.to_thread
 from .delivery import Delivery, Stats
 from .log import SdkLogger
 from .options import ResolvedOptions
+from .otel import end_all_sessions
 
 AT_EXIT_TIMEOUT = 5.0
 """Longest time the interpreter's exit waits for events still being delivered, in seconds."""
@@ -92,6 +93,7 @@ def shutdown(timeout: float = 5.0) -> None:
         >>> signal.signal(signal.SIGTERM, lambda *_: (mcpsight.shutdown(), sys.exit(0)))  # doctest: +SKIP
     """
     deadline = time.monotonic() + timeout
+    end_all_sessions()
     with _lock:
         deliveries = list(_deliveries.values())
         _deliveries.clear()

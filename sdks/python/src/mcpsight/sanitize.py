@@ -125,14 +125,24 @@ def sanitize_string(text: str, max_units: int = VALUE_STRING_LENGTH) -> str:
     return scrubbed if scrubbed is not None else truncate(text, max_units)
 
 
-def sanitize(value: Any, max_string: int = VALUE_STRING_LENGTH) -> Any:
-    """A JSON-safe, redacted copy of ``value``; ``max_string`` bounds every string.
+Redaction = Callable[[str], str]
+"""The user's redaction, checked: returns a string or raises :class:`RedactionError`."""
+
+
+def sanitize(value: Any, max_string: int = VALUE_STRING_LENGTH, redact: Redaction | None = None) -> Any:
+    """A JSON-safe, scrubbed copy of ``value``; ``max_string`` bounds every string.
+
+    With ``redact``, the result is the structural pass, ``redact`` on every string of its output,
+    then the structural pass again (what the protocol's vectors pin), computed in one walk.
 
     Example:
         >>> sanitize({"apiKey": "sk-1", "query": "x"})
         {'apiKey': '[REDACTED]', 'query': 'x'}
     """
-    return _walk(value, 0, max_string, [])
+    walked = _walk(value, 0, max_string, [], redact)
+    if redact is not None and type(walked) is str:
+        return _text(redact(walked), max_string)
+    return walked
 
 
 _OMIT = object()  # functions and other values JSON has no form for: left out of objects
@@ -155,115 +165,187 @@ def _binary_placeholder(kind: str, value: object) -> str:
     return f"[{kind} omitted, {utf16_len(value)} chars]" if isinstance(value, str) else f"[{kind} omitted]"
 
 
-def _walk(value: Any, depth: int, max_string: int, ancestors: list[int]) -> Any:
+def _text(text: str, max_string: int) -> str:
+    """A string value through the rules: kept, a placeholder, or truncated."""
+    length = len(text)
+    if length < _BASE64_MIN_LENGTH and 2 * length <= max_string:
+        # Short strings no rule can match are kept without looking further: a credential starts
+        # with b/B or whitespace, a data URL with d/D, and base64 is at least 256 units long.
+        first = text[:1]
+        if length < 5 or (" " < first < "\x80" and first not in "bBdD"):
+            return text
+    scrubbed = scrub_string(text)
+    return scrubbed if scrubbed is not None else truncate(text, max_string)
+
+
+def _redacted_entry(key: str, text: str, max_string: int) -> str:
+    """The second structural pass on a redacted string under ``key`` (``data`` is settled later)."""
+    if key == "blob":
+        return _binary_placeholder("blob", text)
+    if is_secret_key(key):
+        return REDACTED
+    return _text(text, max_string)
+
+
+# The walk returns strings as the first pass leaves them (the caller runs the redaction and the
+# second pass on them, knowing the key they sit under) and containers finished.
+
+
+def _walk(value: Any, depth: int, max_string: int, ancestors: list[int], redact: Redaction | None) -> Any:
     kind = type(value)
     if kind is str:
-        if len(value) < 5 and max_string >= 8:
-            return value  # too short for a placeholder, and within the limit
-        scrubbed = scrub_string(value)
-        return scrubbed if scrubbed is not None else truncate(value, max_string)
+        return _text(value, max_string)
     if value is None or kind is bool or kind is int:
         return value
     if kind is float:
         return value if math.isfinite(value) else _NON_FINITE.get(value, "NaN")
-    if kind is dict or kind is list:
-        return _walk_container(value, depth, max_string, ancestors)
-    return _walk_other(value, depth, max_string, ancestors)
+    if kind is dict:
+        return _walk_object(value, depth, max_string, ancestors, redact)
+    if kind is list:
+        return _walk_list(value, depth, max_string, ancestors, redact)
+    return _walk_other(value, depth, max_string, ancestors, redact)
 
 
-def _walk_container(value: Any, depth: int, max_string: int, ancestors: list[int]) -> Any:
+def _walk_list(
+    value: Any, depth: int, max_string: int, ancestors: list[int], redact: Redaction | None
+) -> Any:
     if depth >= MAX_DEPTH:
         return "[nested too deep]"
     marker = id(value)
     if marker in ancestors:
         return "[circular]"
     ancestors.append(marker)
-    try:
-        if isinstance(value, Mapping):
-            return _walk_object(value, depth, max_string, ancestors)
-        out: list[Any] = []
-        deeper = depth + 1
-        for item in value:
-            walked = _walk(item, deeper, max_string, ancestors)
-            out.append(None if walked is _OMIT else walked)
-        return out
-    finally:
-        ancestors.pop()
+    out: list[Any] = []
+    deeper = depth + 1
+    for item in value:
+        item_type = type(item)
+        if item is None or item_type is bool or item_type is int:
+            out.append(item)
+            continue
+        walked: Any
+        if item_type is str:
+            walked = _text(item, max_string)
+        elif item_type is dict:
+            walked = _walk_object(item, deeper, max_string, ancestors, redact)
+        else:
+            walked = _walk(item, deeper, max_string, ancestors, redact)
+        if walked is _OMIT:
+            walked = None
+        elif redact is not None and type(walked) is str:
+            walked = _text(redact(walked), max_string)
+        out.append(walked)
+    ancestors.pop()
+    return out
 
 
-_SCALARS = (type(None), bool, int, float)
-
-
-def _walk_object(obj: Mapping[Any, Any], depth: int, max_string: int, ancestors: list[int]) -> dict[str, Any]:
+def _walk_object(
+    obj: Mapping[Any, Any], depth: int, max_string: int, ancestors: list[int], redact: Redaction | None
+) -> Any:
+    if depth >= MAX_DEPTH:
+        return "[nested too deep]"
+    marker = id(obj)
+    if marker in ancestors:
+        return "[circular]"
+    ancestors.append(marker)
     out: dict[str, Any] = {}
     kind = obj.get("type")
     binary = kind if kind == "image" or kind == "audio" else None
+    redacted_kind: Any = None  # the type as the second pass sees it: after the redaction
     deeper = depth + 1
     for raw_key, item in obj.items():
         key = raw_key if type(raw_key) is str else _json_key(raw_key)
         item_type = type(item)
+        # The rules in order: binary data, then null/numbers/booleans (kept under any key, as
+        # max_tokens: 100 is no secret), blob strings, secret keys, everything else.
         if binary is not None and key == "data":
-            out[key] = _binary_placeholder(binary, item)
-        elif item_type in _SCALARS:
-            # null, numbers and booleans are kept under any key (max_tokens: 100 is no secret).
-            out[key] = item if item_type is not float else _walk(item, deeper, max_string, ancestors)
-        elif key == "blob" and item_type is str:
-            out[key] = _binary_placeholder("blob", item)
-        elif is_secret_key(key):
-            # Strings, arrays and objects; numbers and booleans of other types are walked.
-            out[key] = (
-                _walk(item, deeper, max_string, ancestors) if isinstance(item, int | float) else REDACTED
-            )
-        elif item_type is str and len(item) < 5 and max_string >= 8:
+            walked: Any = _binary_placeholder(binary, item)
+        elif item_type is str:
+            if key == "blob":
+                walked = _binary_placeholder("blob", item)
+            else:
+                secret = _secret_cache.get(key)
+                if secret is None:
+                    secret = is_secret_key(key)
+                walked = REDACTED if secret else _text(item, max_string)
+        elif item is None or item_type is int or item_type is bool:
             out[key] = item
+            continue
+        elif item_type is float:
+            walked = _walk(item, deeper, max_string, ancestors, redact)
+        elif is_secret_key(key):
+            # Arrays and objects; numbers of other types (an IntEnum) are walked.
+            walked = (
+                _walk(item, deeper, max_string, ancestors, redact)
+                if isinstance(item, int | float)
+                else REDACTED
+            )
+        elif item_type is dict:
+            walked = _walk_object(item, deeper, max_string, ancestors, redact)
+        elif item_type is list:
+            walked = _walk_list(item, deeper, max_string, ancestors, redact)
         else:
-            walked = _walk(item, deeper, max_string, ancestors)
-            if walked is not _OMIT:
-                out[key] = walked
+            walked = _walk(item, deeper, max_string, ancestors, redact)
+            if walked is _OMIT:
+                continue
+        if redact is not None and type(walked) is str:
+            walked = redact(walked)
+            if key == "type":
+                redacted_kind = walked
+            if key != "data":
+                walked = _redacted_entry(key, walked, max_string)
+        out[key] = walked
+    if redact is not None and "data" in out:
+        # The second pass replaces data by what the redacted type says (the redaction may change it).
+        data = out["data"]
+        if redacted_kind == "image" or redacted_kind == "audio":
+            out["data"] = _binary_placeholder(redacted_kind, data)
+        elif type(data) is str:
+            out["data"] = _text(data, max_string)
+    ancestors.pop()
     return out
 
 
-def _walk_other(value: Any, depth: int, max_string: int, ancestors: list[int]) -> Any:
+def _walk_other(
+    value: Any, depth: int, max_string: int, ancestors: list[int], redact: Redaction | None
+) -> Any:
     """Values that are not plain JSON: models, mappings, sequences, dates, bytes, enums…"""
+    mark = len(ancestors)
     try:
         if isinstance(value, str):
-            return _walk(str(value), depth, max_string, ancestors)
+            return _text(str(value), max_string)
         if isinstance(value, bool):
             return bool(value)
         if isinstance(value, int):
             return int(value)
         if isinstance(value, float):
-            return _walk(float(value), depth, max_string, ancestors)
+            return _walk(float(value), depth, max_string, ancestors, redact)
         if isinstance(value, enum.Enum):
-            return _walk(value.value, depth, max_string, ancestors)
+            return _walk(value.value, depth, max_string, ancestors, redact)
         if isinstance(value, Mapping):
-            return _walk_container(value, depth, max_string, ancestors)
+            return _walk_object(value, depth, max_string, ancestors, redact)
         if isinstance(value, list | tuple | set | frozenset):
-            return _walk_container(list(value), depth, max_string, ancestors)
+            return _walk_list(value, depth, max_string, ancestors, redact)
         if isinstance(value, bytes | bytearray | memoryview):
             return f"[binary, {len(value)} bytes]"
         if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-            return _walk(value.isoformat(), depth, max_string, ancestors)
+            return _text(value.isoformat(), max_string)
         dump: Callable[..., Any] | None = getattr(value, "model_dump", None)
         if callable(dump) and not isinstance(value, type):
             # Pydantic models (MCP results, arguments): their JSON form, as the client would see it.
-            return _walk(dump(mode="json", by_alias=True, exclude_none=True), depth, max_string, ancestors)
+            dumped = dump(mode="json", by_alias=True, exclude_none=True)
+            return _walk(dumped, depth, max_string, ancestors, redact)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             shallow = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-            return _walk_container(shallow, depth, max_string, ancestors)
+            return _walk_object(shallow, depth, max_string, ancestors, redact)
         if callable(value):
             return _OMIT
-        return _walk(str(value), depth, max_string, ancestors)
-    except Exception:
+        return _text(str(value), max_string)
+    except Exception as error:
+        if isinstance(error, RedactionError):
+            raise
+        del ancestors[mark:]
         return "[unserializable]"
 
 
-def map_strings(value: Any, fn: Callable[[str], str]) -> Any:
-    """Applies ``fn`` to every string inside ``value`` (a sanitized JSON value), never to keys."""
-    if isinstance(value, str):
-        return fn(value)
-    if isinstance(value, list):
-        return [map_strings(item, fn) for item in value]
-    if isinstance(value, dict):
-        return {key: map_strings(item, fn) for key, item in value.items()}
-    return value
+class RedactionError(Exception):
+    """The user's redaction function failed; the event must be dropped."""

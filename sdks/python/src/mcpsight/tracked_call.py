@@ -25,6 +25,7 @@ from .request_view import RequestView
 from .session import SessionState
 
 if TYPE_CHECKING:
+    from .otel import OtelSpan
     from .tracker import Tracker
 
 
@@ -54,6 +55,7 @@ class TrackedCall:
         "properties",
         "report_missing",
         "result",
+        "span",
         "started",
         "started_at",
         "state",
@@ -79,6 +81,8 @@ class TrackedCall:
         self.duration = 0.0
         self.tags: dict[str, str] | None = None
         self.properties: dict[str, Any] | None = None
+        self.span: OtelSpan | None = None
+        """The request's OpenTelemetry span, with the ``otel`` option."""
 
     def settle(self, result: Any, error: dict[str, Any] | None) -> TrackedCall:
         """Records the outcome; the duration excludes everything that happens after."""
@@ -152,6 +156,10 @@ class TrackedCall:
             event["tags"] = self.tags
         if self.properties is not None:
             event["properties"] = self.properties
+        span = self.span
+        if span is not None and span.trace_id is not None:
+            event["traceId"] = span.trace_id
+            event["spanId"] = span.span_id
         return event
 
 

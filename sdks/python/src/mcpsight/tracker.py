@@ -1,8 +1,8 @@
 """Tracking of one server. Every request passes through :meth:`Tracker.observe` (or, for the MCP
 1.x handshake, :meth:`begin` and :meth:`finish`): it resolves the session, strips the agent's
 intent, starts identify beside the handler, calls the real handler and records the outcome. This is
-the one place a request starts and ends, so a tracing span per request would start and end here
-too. Nothing here may raise into the host: internal failures fall back to the plain handler.
+the one place a request starts and ends, so its OpenTelemetry span (the ``otel`` option) starts
+and ends here too. Nothing here may raise into the host: internal failures fall back to the plain handler.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .intent import (
 from .log import SdkLogger
 from .memory import identity_changed, project_memory
 from .options import ResolvedOptions
+from .otel import OtelInstrument
 from .pending import Pending
 from .pipeline import Pipeline
 from .request_view import RequestView
@@ -80,6 +81,7 @@ class Tracker:
         self.last_session: SessionState | None = None
         """The session of the latest request, for publish_custom_event(server, ...)."""
         self._server_info: tuple[Any, Any, NameVersion | None] = (None, None, None)
+        self.otel = OtelInstrument.create(options, log)
 
     # --- per request ---------------------------------------------------------------------------
 
@@ -99,7 +101,11 @@ class Tracker:
             return self.finish(call, codec.from_wire(answer, call.method, None), codec, recorded=answer)
         changed = call.forwarded_params if call.forwarded_params is not view.params else None
         try:
-            result = await forward(changed)
+            if call.span is None:
+                result = await forward(changed)
+            else:
+                with call.span.active():
+                    result = await forward(changed)
         except Exception as error:
             self.fail(call, error)
             raise
@@ -127,6 +133,8 @@ class Tracker:
             if state is not None:
                 pending = state.pending
                 call.identity = pending if pending is not None and not pending.done else state.identity
+            if self.otel is not None:
+                call.span = self.otel.start(call)
             return call
         except Exception as error:
             self.log.warn_once(
@@ -151,6 +159,8 @@ class Tracker:
                 recorded = codec.to_wire(recorded)
                 self._note_client(call, recorded)
             call.settle(recorded, None)
+            if call.span is not None:
+                call.span.end(call)
             if submit and self.options.enable_tracing:
                 self.pipeline.submit(call)
         except Exception as error:
@@ -165,6 +175,8 @@ class Tracker:
             from .event import error_data_of
 
             call.settle(None, error_data_of(error))
+            if call.span is not None:
+                call.span.end(call, error)
             if submit and self.options.enable_tracing:
                 self.pipeline.submit(call)
         except Exception as internal:

@@ -1,6 +1,6 @@
 """A real HTTP server standing in for the collector when a test needs answers the collector would
-not give on demand (503, Retry-After, per-event rejections, 413): it records each batch and
-answers from a script."""
+not give on demand (503, Retry-After, per-event rejections, 413, an outage): it records each batch
+and answers from a script."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ Answer = tuple[int, dict[str, str], dict[str, Any]]
 class Sink:
     url: str
     received: list[Received] = field(default_factory=list)
+    down: bool = False
+    """Drops every connection without an answer, as a collector that is down."""
+    attempts: int = 0
+    """Batches posted, answered or not."""
     answer: Callable[[Received], Answer] = lambda received: (200, {}, {"accepted": len(received.ids)})
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -48,6 +52,11 @@ def running_sink() -> Iterator[Sink]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+            with sink.lock:
+                sink.attempts += 1
+            if sink.down:
+                self.close_connection = True
+                return
             if self.headers.get("content-encoding") == "gzip":
                 raw = gzip.decompress(raw)
             received = Received({k.lower(): v for k, v in self.headers.items()}, json.loads(raw))

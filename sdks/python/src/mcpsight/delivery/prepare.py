@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 from ..log import SdkLogger
 from ..pending import Pending
-from ..redact import Event, RedactionError, fit_event_size, redact_event, sanitize_event
+from ..redact import Event, fit_event_size, redact_event, sanitize_event
+from ..sanitize import RedactionError
 
 
 class Item(Protocol):

@@ -1,64 +1,45 @@
 """The delivery: a bounded in-memory queue and a few daemon threads that turn recorded requests into
 events, batch them per project and POST them, gzipped, to the collector, with retries.
 
-Nothing here runs on the server's event loop or raises into it: ``submit`` appends to a deque and
-at most wakes a thread. Memory is bounded by events (``max_queue_size``) and bytes of event JSON
-(``max_queue_bytes``), batches waiting to be retried included; when full the oldest events are
-dropped, counted, and reported to the collector in the next batch's ``droppedEvents``.
+The request path only appends to a deque (one atomic step, no lock) and counts the item in a
+:class:`Tally`; it wakes a thread only when one sleeps with nothing scheduled, or when a chunk of
+items has piled up. Otherwise the threads prepare what arrived when they wake for the next flush
+tick, so a busy server pays for neither a lock nor a thread switch per request.
+
+Memory is bounded by events (``max_queue_size``) and bytes (``max_queue_bytes``): queued events
+count by their JSON, batches in flight or waiting out a backoff by what they hold (their JSON, then
+their gzipped body). While delivery backs off, full batches are still formed and gzipped, and wait
+oldest first, so an outage keeps many times more events within the byte bound. When a bound is
+reached the oldest are dropped (a waiting batch first, then queued events), counted, and reported
+to the collector in the next batch's ``droppedEvents``.
 """
 
 from __future__ import annotations
 
-import gzip
+import bisect
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..constants import BATCH_EVENTS
 from ..log import SdkLogger
 from .backoff import backoff_delay
+from .batch import Batch, verdict
 from .post import PostOutcome, Target
 from .prepare import Item, prepare
+from .queue import EventQueue
+from .tally import Tally
 
 BATCH_BYTES = 1024 * 1024
 """Most bytes of event JSON in one batch, before gzip."""
-_PREPARE_CHUNK = 256
+PREPARE_CHUNK = 256
+"""Items prepared per turn; this many waiting wake a thread before the next tick."""
 _IDLE_WAKE = 1.0
-"""An idle thread still looks for work this often (a safety net; wake-ups come from _enqueue)."""
-
-
-@dataclass
-class Batch:
-    """Events of one project, serialized once, compressed once, re-sent as they are on retry."""
-
-    project_id: str
-    events: list[bytes]
-    dropped_events: int
-    json_bytes: int
-    body: bytes | None = None
-    attempts: int = 0
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What happens to a batch's events after an answer: delivered and dropped indexes, or a retry."""
-
-    delivered: tuple[int, ...]
-    dropped: tuple[int, ...]
-    retry: bool
-
-
-def verdict(count: int, outcome: PostOutcome) -> Verdict:
-    """2xx: delivered, but for the indexes ``rejected`` lists (dropped for good: a retry would fail
-    the same way); 408/429/5xx/network: retried; any other answer: the whole batch dropped."""
-    if outcome.kind == "retry":
-        return Verdict((), (), True)
-    if outcome.kind != "sent":
-        return Verdict((), tuple(range(count)), False)
-    refused = {r.index for r in outcome.rejected if 0 <= r.index < count}
-    return Verdict(tuple(i for i in range(count) if i not in refused), tuple(sorted(refused)), False)
+"""A thread with nothing scheduled still looks for work this often (a safety net)."""
+_FLUSH_POLL = 0.05
 
 
 @dataclass
@@ -66,7 +47,11 @@ class Stats:
     """What the delivery did since the process started."""
 
     queued: int = 0
+    """Events waiting to be batched."""
     in_flight: int = 0
+    """Events in batches being sent or waiting to be retried."""
+    queued_bytes: int = 0
+    """What the events held count toward ``max_queue_bytes``: JSON, or gzip for waiting batches."""
     sent: int = 0
     dropped: int = 0
     """Events dropped: queue full, a failing pipeline stage, a rejected batch, or shutdown."""
@@ -90,6 +75,8 @@ class Delivery:
         flush_interval: float,
         concurrency: int = 2,
         request_timeout: float = 10.0,
+        batch_events: int = BATCH_EVENTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.endpoint = endpoint
         self.log = log
@@ -97,20 +84,21 @@ class Delivery:
         self.max_queue_bytes = max(1, max_queue_bytes)
         self.flush_interval = flush_interval
         self.concurrency = max(1, concurrency)
+        self.batch_events = max(1, min(batch_events, BATCH_EVENTS))
+        self.clock = clock
         self.target = Target(endpoint, request_timeout)
         self._init_state()
 
     def _init_state(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._inbox: deque[Item] = deque()
-        # Per project, its queued events' JSON with a sequence number: the oldest head is the oldest event.
-        self._queues: dict[str, deque[tuple[int, bytes]]] = {}
-        self._sequence = 0
-        self._project_bytes: dict[str, int] = {}
-        self._queued_events = 0
-        self._queued_bytes = 0
-        self._retries: deque[Batch] = deque()
-        self._held_events = 0  # in batches being sent or awaiting retry
+        self._accepted = Tally()
+        self._settled = 0
+        self._queue = EventQueue()
+        # Batches waiting out a backoff, oldest first: failed ones, and full ones formed meanwhile.
+        self._waiting: list[Batch] = []
+        self._batch_sequence = 0
+        self._held_events = 0  # in batches being compressed, sent, or waiting
         self._held_bytes = 0
         self._in_flight = 0
         self._preparing = False
@@ -121,9 +109,8 @@ class Delivery:
         self._tick_due: float | None = None
         self._flushing = 0
         self._stopped = False
-        self._accepted = 0
-        self._settled = 0
         self._threads: list[threading.Thread] = []
+        self._idle = False  # a thread sleeps with nothing scheduled: new items must wake it
         self._wake_pending = False
         self._stats = Stats()
 
@@ -131,18 +118,13 @@ class Delivery:
 
     def reserve(self) -> None:
         """Counts an item that will be submitted later (after loop-side callbacks), for flush."""
-        with self._cond:
-            self._accepted += 1
+        self._accepted.add()
 
     def submit(self, item: Item, reserved: bool = False) -> None:
         """Accepts an item; it is prepared once its identity (if pending) is known."""
         try:
             if not reserved:
-                with self._cond:
-                    self._accepted += 1
-            if self._stopped:
-                self._settle_dropped(1, locked=False)
-                return
+                self._accepted.add()
             pending = item.pending_identity()
             if pending is not None:
                 pending.add_done_callback(lambda _value: self._enqueue(item))
@@ -155,16 +137,19 @@ class Delivery:
         if self._stopped:
             self._settle_dropped(1, locked=False)
             return
-        if len(self._inbox) + self._queued_events + self._held_events >= self.max_queue_size:
+        inbox = self._inbox
+        if self.backlog() >= self.max_queue_size:
             with self._cond:
-                if not self._make_room():
-                    # Everything held is in flight: the newest event is the one to go.
+                # Again under the lock: a thread may have taken the inbox to prepare meanwhile.
+                if self.backlog() >= self.max_queue_size and not self._make_room():
+                    # Everything held is in flight or being prepared: the newest event goes.
                     self._drop_counted(1)
                     return
-        self._inbox.append(item)
+        inbox.append(item)
         if not self._threads:
             self._start_threads()
-        if not self._wake_pending:
+        # A thread preparing looks at the inbox again when done; a sleeping one wakes for its tick.
+        if not self._preparing and (self._idle or len(inbox) >= PREPARE_CHUNK) and not self._wake_pending:
             self._wake_pending = True
             with self._cond:
                 self._cond.notify()
@@ -174,7 +159,7 @@ class Delivery:
         seconds pass. Returns whether it all settled."""
         deadline = time.monotonic() + max(0.0, timeout)
         with self._cond:
-            goal = self._accepted
+            goal = self._accepted.read()
             self._flushing += 1
             self._cond.notify_all()
             try:
@@ -194,15 +179,12 @@ class Delivery:
             if self._stopped:
                 return
             self._stopped = True
-            abandoned = len(self._inbox) + self._queued_events + sum(len(b.events) for b in self._retries)
+            abandoned = len(self._inbox) + self._queue.clear()
             self._inbox.clear()
-            self._queues.clear()
-            self._project_bytes.clear()
-            self._queued_events = self._queued_bytes = 0
-            for batch in self._retries:
-                self._held_events -= len(batch.events)
-                self._held_bytes -= batch.json_bytes
-            self._retries.clear()
+            for batch in self._waiting:
+                abandoned += batch.count
+                self._release(batch)
+            self._waiting.clear()
             if abandoned:
                 self._settle_dropped(abandoned, locked=True)
                 self.log.debug(f"shut down with {abandoned} undelivered events")
@@ -214,12 +196,18 @@ class Delivery:
             stats = Stats(
                 **{**self._stats.__dict__, "rejections_by_code": dict(self._stats.rejections_by_code)}
             )
-            stats.queued = len(self._inbox) + self._queued_events
+            stats.queued = len(self._inbox) + self._queue.events
             stats.in_flight = self._held_events
+            stats.queued_bytes = self._queue.bytes + self._held_bytes
             return stats
 
+    def backlog(self) -> int:
+        """Events held, read without the lock (a moment's approximation)."""
+        return len(self._inbox) + self._queue.events + self._held_events
+
     def has_pending(self) -> bool:
-        return self._settled < self._accepted
+        with self._cond:
+            return self._settled < self._accepted.read()
 
     def after_fork_in_child(self) -> None:
         """A forked child starts empty: the parent still holds (and sends) what was queued."""
@@ -244,101 +232,87 @@ class Delivery:
     def _run(self) -> None:
         while True:
             with self._cond:
-                job = self._next_job()
-                while job is None:
+                while True:
                     if self._stopped:
                         return
-                    # Cleared before looking again: an item appended after this look finds the
-                    # flag clear and wakes a thread (see _enqueue), so no wake-up is lost.
                     self._wake_pending = False
                     job = self._next_job()
-                    if job is None:
-                        self._cond.wait(self._wait_time())
-                        job = self._next_job()
+                    if job is not None:
+                        break
+                    wait = self._wait_time()
+                    # The flag is set before the inbox is looked at again: an item appended after
+                    # this look sees it and wakes a thread (see _enqueue), so none is missed.
+                    self._idle = wait is None
+                    if self._idle and self._inbox and not self._preparing:
+                        continue
+                    self._cond.wait(_IDLE_WAKE if wait is None else wait)
+                    self._idle = False
             try:
-                if isinstance(job, Batch):
-                    self._send(job)
+                kind, payload = job
+                if kind == "prepare":
+                    self._prepare(payload)
+                elif kind == "park":
+                    self._park(payload)
                 else:
-                    self._prepare(job)
+                    self._send(payload)
             except Exception as error:  # the last guard: a thread must never die
                 self.log.error(f"delivery failed: {type(error).__name__}: {error}")
 
-    def _next_job(self) -> Batch | list[Item] | None:
-        """Under the lock: a chunk of items to prepare, or a batch to send, or nothing yet."""
-        if self._stopped:
-            return None
-        if self._inbox and not self._preparing:
+    def _next_job(self) -> tuple[str, Any] | None:
+        """Under the lock: items to prepare, a batch to park or to send, or nothing yet."""
+        inbox = self._inbox
+        if inbox and not self._preparing:
             self._preparing = True
-            return [self._inbox.popleft() for _ in range(min(len(self._inbox), _PREPARE_CHUNK))]
+            return "prepare", [inbox.popleft() for _ in range(min(len(inbox), PREPARE_CHUNK))]
+        now = self.clock()
+        if self._paused_until > now:
+            if self._queue.has_full_batch(self.batch_events, BATCH_BYTES):
+                return "park", self._take_batch()
+            return None
         if self._in_flight >= self.concurrency:
             return None
-        now = time.monotonic()
-        if self._paused_until > now:
-            return None
-        if self._retries:
-            batch = self._retries.popleft()
-            self._stats.retried_batches += 1
+        if self._waiting:
+            batch = self._waiting.pop(0)
+            if batch.attempts:
+                self._stats.retried_batches += 1
             self._in_flight += 1
-            return batch
-        if not self._queued_events:
+            return "send", batch
+        if not self._queue.events:
             return None
         partial = self._flushing > 0 or (self._tick_due is not None and now >= self._tick_due)
-        project = self._oldest_project()
-        queue = self._queues[project]
-        if not partial and len(queue) < BATCH_EVENTS and self._project_bytes[project] < BATCH_BYTES:
+        if not partial and not self._queue.has_full_batch(self.batch_events, BATCH_BYTES):
             return None
-        batch = self._take_batch(project)
+        batch = self._take_batch()
         self._in_flight += 1
-        if not self._queued_events:
+        if not self._queue.events:
             self._tick_due = None
         elif partial and self._flushing == 0:
             self._tick_due = now + self.flush_interval
-        return batch
+        return "send", batch
 
-    def _wait_time(self) -> float:
-        now = time.monotonic()
-        waits = []
+    def _wait_time(self) -> float | None:
+        """Seconds until something is due (None: nothing is; new items or sends wake a thread)."""
+        now = self.clock()
         if self._paused_until > now:
-            waits.append(self._paused_until - now)
-        if self._tick_due is not None:
-            waits.append(max(0.001, self._tick_due - now))
-        if self._flushing and (self._queued_events or self._retries):
-            waits.append(0.05)
-        return min(waits) if waits else _IDLE_WAKE
+            wait = self._paused_until - now
+        elif self._tick_due is not None and self._in_flight < self.concurrency:
+            wait = max(0.001, self._tick_due - now)
+        else:
+            wait = None
+        if self._flushing and (self._queue.events or self._waiting):
+            wait = _FLUSH_POLL if wait is None else min(wait, _FLUSH_POLL)
+        return wait
 
-    def _oldest_project(self) -> str:
-        queues = self._queues
-        return (
-            min(queues, key=lambda project: queues[project][0][0]) if len(queues) > 1 else next(iter(queues))
-        )
-
-    def _take_batch(self, project: str) -> Batch:
-        queue = self._queues[project]
-        events: list[bytes] = []
-        size = 0  # bytes of the events' JSON (what the queue bound counts)
-        while queue and len(events) < BATCH_EVENTS:
-            data = queue[0][1]
-            if events and size + len(events) + len(data) > BATCH_BYTES:
-                break
-            queue.popleft()
-            events.append(data)
-            size += len(data)
-        self._project_bytes[project] -= size + len(events)
-        self._forget_if_empty(project)
-        self._queued_events -= len(events)
-        self._queued_bytes -= size
+    def _take_batch(self) -> Batch:
+        project, events, size = self._queue.take(self.batch_events, BATCH_BYTES)
         self._held_events += len(events)
         self._held_bytes += size
         dropped, self._dropped_since_report = self._dropped_since_report, 0
         if dropped:
             self._logged_full = False
             self.log.debug(f"reporting {dropped} dropped events to the collector")
-        return Batch(project, events, dropped, size)
-
-    def _forget_if_empty(self, project: str) -> None:
-        if not self._queues.get(project):
-            self._queues.pop(project, None)
-            self._project_bytes.pop(project, None)
+        self._batch_sequence += 1
+        return Batch(project, events, len(events), dropped, self._batch_sequence, size)
 
     def _prepare(self, items: list[Item]) -> None:
         prepared: list[tuple[str, bytes]] = []
@@ -362,39 +336,27 @@ class Delivery:
             self._settle_dropped(1, locked=True)
             return
         while (
-            len(self._inbox) + self._queued_events + self._held_events >= self.max_queue_size
-            or self._queued_bytes + self._held_bytes + len(data) > self.max_queue_bytes
+            self.backlog() >= self.max_queue_size
+            or self._queue.bytes + self._held_bytes + len(data) > self.max_queue_bytes
         ):
             if not self._make_room(include_inbox=False):
                 self._drop_counted(1)  # the waiting ones are newer: this one is the oldest left
                 return
-        if self._queued_events == 0:
-            self._tick_due = time.monotonic() + self.flush_interval
-        self._sequence += 1
-        self._queues.setdefault(project, deque()).append((self._sequence, data))
-        self._project_bytes[project] = self._project_bytes.get(project, 0) + len(data) + 1
-        self._queued_events += 1
-        self._queued_bytes += len(data)
+        if not self._queue.events:
+            self._tick_due = self.clock() + self.flush_interval
+        self._queue.push(project, data)
 
     def _make_room(self, include_inbox: bool = True) -> bool:
-        """Under the lock: drops the oldest events: a batch awaiting retry first, then the queue,
-        then (``include_inbox``) events not prepared yet."""
-        if self._retries:
-            batch = self._retries.popleft()
-            self._held_events -= len(batch.events)
-            self._held_bytes -= batch.json_bytes
+        """Under the lock: drops the oldest events: a waiting batch first, then the queue, then
+        (``include_inbox``) items not prepared yet."""
+        if self._waiting:
+            batch = self._waiting.pop(0)
+            self._release(batch)
             self._dropped_since_report += batch.dropped_events
             self._stats.failed_batches += 1
-            self._drop_counted(len(batch.events))
+            self._drop_counted(batch.count)
             return True
-        if self._queues:
-            project = self._oldest_project()
-            queue = self._queues[project]
-            data = queue.popleft()[1]
-            self._project_bytes[project] -= len(data) + 1
-            self._forget_if_empty(project)
-            self._queued_events -= 1
-            self._queued_bytes -= len(data)
+        if self._queue.drop_oldest():
             self._drop_counted(1)
             return True
         if include_inbox and self._inbox:
@@ -425,28 +387,49 @@ class Delivery:
         self._settled += count
         self._cond.notify_all()
 
+    def _release(self, batch: Batch) -> None:
+        """A held batch leaves the bounds: sent, dropped or given up on."""
+        self._held_events -= batch.count
+        self._held_bytes -= batch.size
+
+    def _wait_for_retry(self, batch: Batch) -> None:
+        """Under the lock: the batch waits among the others in the order it was taken, now counted
+        by its gzipped size."""
+        body = batch.body
+        if body is not None and batch.size != len(body):
+            self._held_bytes += len(body) - batch.size
+            batch.size = len(body)
+        bisect.insort(self._waiting, batch, key=lambda waiting: waiting.sequence)
+
+    def _park(self, batch: Batch) -> None:
+        """While backing off: compresses a full batch (outside the lock) and lets it wait."""
+        batch.compressed()
+        with self._cond:
+            if self._stopped:
+                self._release(batch)
+                self._settle_dropped(batch.count, locked=True)
+                return
+            self._wait_for_retry(batch)
+            self._cond.notify_all()
+
     def _send(self, batch: Batch) -> None:
-        if batch.body is None:
-            extra = f',"droppedEvents":{batch.dropped_events}' if batch.dropped_events else ""
-            json = b'{"events":[' + b",".join(batch.events) + b"]" + extra.encode() + b"}"
-            batch.body = gzip.compress(json, compresslevel=1, mtime=0)
         batch.attempts += 1
-        outcome = self.target.post(batch.project_id, batch.body)
+        outcome = self.target.post(batch.project_id, batch.compressed())
         with self._cond:
             self._in_flight -= 1
             self._settle(batch, outcome)
             self._cond.notify_all()
 
     def _settle(self, batch: Batch, outcome: PostOutcome) -> None:
-        count = len(batch.events)
+        count = batch.count
         decided = verdict(count, outcome)
         if decided.retry and not self._stopped:
             self._failures += 1
             delay = (
                 outcome.retry_after if outcome.retry_after is not None else backoff_delay(self._failures - 1)
             )
-            self._paused_until = max(self._paused_until, time.monotonic() + delay)
-            self._retries.append(batch)
+            self._paused_until = max(self._paused_until, self.clock() + delay)
+            self._wait_for_retry(batch)
             message = (
                 f"could not deliver {count} events to {self.target.url} ({outcome.reason}); "
                 f"retrying in {delay:.1f} s"
@@ -456,8 +439,7 @@ class Delivery:
             else:
                 self.log.debug(message)
             return
-        self._held_events -= count
-        self._held_bytes -= batch.json_bytes
+        self._release(batch)
         self._settled += count
         if outcome.kind == "sent":
             if self._failures:
@@ -502,7 +484,3 @@ class Delivery:
                     f"the collector rejected events ({rejection.code}: {rejection.reason}); "
                     "they were dropped.",
                 )
-
-
-def describe_stats(stats: Stats) -> dict[str, Any]:
-    return dict(stats.__dict__)
