@@ -50,6 +50,8 @@ type Request struct {
 	// RemoteAddr is the connection's peer address (host or host:port), when the library
 	// exposes it; X-Forwarded-For takes precedence (see clientAddress).
 	RemoteAddr string
+	// RequestID is the JSON-RPC request id as text, when the library exposes it.
+	RequestID string
 	// Raw is the library's own request, handed back to the adapter to build callback arguments.
 	Raw any
 

@@ -98,7 +98,8 @@ type Call struct {
 	duration time.Duration
 	result   any
 	err      *ErrorData
-	queued   pending // how the call waits for the delivery goroutine
+	queued   pending      // how the call waits for the delivery goroutine
+	span     ObservedSpan // the Observer's record of the request, if any
 }
 
 // submit hands the finished call to delivery.
@@ -158,6 +159,7 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 		}
 		state.mu.Unlock()
 	}
+	call.observe()
 	return call
 }
 
@@ -185,6 +187,7 @@ func (c *Call) Finish(result any, err error) {
 	if c.req.Method == "initialize" {
 		c.noteInitialize(err == nil)
 	}
+	c.endObserved(err)
 	if c.t.cfg.enableTracing {
 		c.submit()
 	}
@@ -198,6 +201,7 @@ func (c *Call) Panic(value any) {
 	defer c.t.recoverInternal("panic")
 	c.duration = time.Since(c.started)
 	c.err = &ErrorData{Message: fmt.Sprint(value), Type: "panic", Stack: string(debug.Stack())}
+	c.endObserved(nil)
 	if c.t.cfg.enableTracing {
 		c.submit()
 	}

@@ -14,6 +14,7 @@ package mcpgo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"sync"
@@ -131,7 +132,7 @@ func field(value any, name string) any {
 	return f.Interface()
 }
 
-func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, message any) {
+func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, message any) {
 	defer func() { _ = recover() }()
 	if method == mcp.MethodPing || ctx == nil || !reflect.TypeOf(ctx).Comparable() {
 		return
@@ -147,6 +148,9 @@ func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, messa
 		header, _ = field(message, "Header").(http.Header)
 	}
 	r := &mcpsight.Request{Ctx: ctx, Method: string(method), Raw: message, Params: params}
+	if id != nil {
+		r.RequestID = fmt.Sprint(id)
+	}
 	if meta != nil {
 		r.Meta = meta.AdditionalFields
 	}
@@ -248,6 +252,9 @@ func (a *adapter) toolMiddleware(next server.ToolHandlerFunc) server.ToolHandler
 				panic(p)
 			}
 		}()
+		if v, ok := a.inflight.Load(ctx); ok {
+			ctx = v.(*mcpsight.Call).Context(ctx) // the observer's span, for the tool's own spans
+		}
 		return next(ctx, req)
 	}
 }
