@@ -2,6 +2,8 @@ package mcpsightotel_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -317,4 +319,78 @@ func TestMCPGoSpans(t *testing.T) {
 	}
 	p.checkToolSpans(t, "*")
 	p.checkMetrics(t, observer)
+}
+
+type forwardedFor struct{ next http.RoundTripper }
+
+func (f forwardedFor) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+	return f.next.RoundTrip(req)
+}
+
+// Over Streamable HTTP behind a proxy, with an HTTP server span around the MCP handler: the
+// transport's attributes and session id, the client's address, and the HTTP span as the parent
+// (no traceparent) or as a link (with one).
+func TestOfficialSDKSpansOverHTTP(t *testing.T) {
+	sink := sinktest.Start(t)
+	p := newProviders(t)
+	observer := mcpsightotel.New(&mcpsightotel.Options{TracerProvider: p.tp, MeterProvider: p.mp})
+	server := mcp.NewServer(&mcp.Implementation{Name: "weather-http", Version: "1.0.0"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "get-weather"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "sunny"}}}, nil, nil
+	})
+	if err := officialsdk.Track(server, "proj_otel", &officialsdk.Options{APIBaseURL: sink.URL, Observer: observer}); err != nil {
+		t.Fatal(err)
+	}
+	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	httpTracer := p.tp.Tracer("http")
+	httpServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, span := httpTracer.Start(r.Context(), "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer))
+		defer span.End()
+		handler.ServeHTTP(w, r.WithContext(ctx))
+	}))
+	defer httpServer.Close()
+	ctx := context.Background()
+	transport := &mcp.StreamableClientTransport{Endpoint: httpServer.URL,
+		HTTPClient: &http.Client{Transport: forwardedFor{http.DefaultTransport}}}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1.0.0"}, nil).Connect(ctx, transport, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get-weather", Arguments: map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get-weather", Arguments: map[string]any{},
+		Meta: mcp.Meta{"traceparent": traceparent}}); err != nil {
+		t.Fatal(err)
+	}
+	calls := p.ended(t, "tools/call get-weather", 2)
+	for _, call := range calls {
+		expectAttributes(t, call, map[string]string{
+			"mcp.method.name": "tools/call", "mcp.session.id": cs.ID(), "gen_ai.operation.name": "execute_tool",
+			"gen_ai.tool.name": "get-weather", "mcp.protocol.version": "*", "network.transport": "tcp",
+			"network.protocol.name": "http", "client.address": "203.0.113.7",
+		})
+	}
+	httpSpans := map[trace.SpanID]bool{}
+	for _, s := range p.ended(t, "HTTP POST", 2) {
+		httpSpans[s.SpanContext().SpanID()] = true
+	}
+	continued := 0
+	for _, call := range calls {
+		parent := call.Parent()
+		if parent.TraceID().String() == clientTrace {
+			continued++
+			if links := call.Links(); len(links) != 1 || !httpSpans[links[0].SpanContext.SpanID()] {
+				t.Errorf("with traceparent, links %v, want the HTTP span", links)
+			}
+		} else if !httpSpans[parent.SpanID()] || len(call.Links()) != 0 {
+			t.Errorf("without traceparent, parent %v (links %v), want the HTTP span", parent, call.Links())
+		}
+	}
+	if continued != 1 {
+		t.Errorf("%d calls continue the client's trace, want 1", continued)
+	}
 }
