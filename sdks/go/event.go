@@ -37,6 +37,8 @@ type Event struct {
 	Properties           any               `json:"properties,omitempty"`
 	Stateless            bool              `json:"stateless,omitempty"`
 	CorrelationID        string            `json:"correlationId,omitempty"`
+	TraceID              string            `json:"traceId,omitempty"`
+	SpanID               string            `json:"spanId,omitempty"`
 
 	// Parameters are a request's params: their _meta is not recorded, and neither is the
 	// `context` argument when it was taken out as the intent (argumentsForwarded).

@@ -43,6 +43,12 @@ type ObservedSpan interface {
 	End(outcome *ObservedOutcome)
 }
 
+// TracedSpan is an ObservedSpan with a trace: the request's event then carries its ids (lower-case
+// hex, 32 and 16 digits; "" when the span is not sampled), so the dashboard links to the trace.
+type TracedSpan interface {
+	TraceIDs() (traceID, spanID string)
+}
+
 // ObservedOutcome is how a request ended.
 type ObservedOutcome struct {
 	Duration time.Duration

@@ -334,5 +334,7 @@ func appendEvent(dst []byte, e *Event, content *[contentFields][]byte) []byte {
 		dst = append(appendKey(dst, "stateless", false), "true"...)
 	}
 	str("correlationId", e.CorrelationID, false)
+	str("traceId", e.TraceID, false)
+	str("spanId", e.SpanID, false)
 	return append(dst, '}')
 }

@@ -281,6 +281,9 @@ func (c *Call) build(w *eventWriter) (*Event, error) {
 	fillEvent(e, eventBase{projectID: c.t.projectID, sessionID: sessionID, client: client, server: c.t.serverInfo()},
 		eventTypeFor(r.Method), c.started)
 	e.CorrelationID = correlationID
+	if ids, ok := c.span.(TracedSpan); ok {
+		e.TraceID, e.SpanID = ids.TraceIDs()
+	}
 	e.Duration = durationMs(c.duration)
 	e.ResourceName = truncate(r.ResourceName, limitName)
 	if r.Params != nil {

@@ -88,7 +88,10 @@ func New(opts *Options) *Observer {
 	}
 }
 
-var _ mcpsight.RequestObserver = (*Observer)(nil)
+var (
+	_ mcpsight.RequestObserver = (*Observer)(nil)
+	_ mcpsight.TracedSpan      = (*requestSpan)(nil)
+)
 
 // StartRequest starts the request's SERVER span, named `{mcp.method.name} {target}`.
 func (o *Observer) StartRequest(req *mcpsight.ObservedRequest) mcpsight.ObservedSpan {
@@ -224,6 +227,15 @@ type requestSpan struct {
 	started    time.Time
 	method     string
 	attributes []attribute.KeyValue
+}
+
+// TraceIDs are the span's trace and span id when it is sampled (exported), for the event.
+func (s *requestSpan) TraceIDs() (string, string) {
+	sc := s.span.SpanContext()
+	if !sc.IsValid() || !sc.IsSampled() {
+		return "", ""
+	}
+	return sc.TraceID().String(), sc.SpanID().String()
 }
 
 func (s *requestSpan) Context(ctx context.Context) context.Context {

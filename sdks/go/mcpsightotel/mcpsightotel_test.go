@@ -214,6 +214,34 @@ func redactKeys(text string) (string, error) {
 
 var keyPattern = regexp.MustCompile(`sk-live-[0-9a-f]+`)
 
+// checkEventIDs checks that each tool call's event carries its span's trace and span id.
+func (p *providers) checkEventIDs(t *testing.T, sink *sinktest.Sink) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := mcpsight.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	spans := map[string]string{} // span id → trace id
+	for _, s := range p.spans.Ended() {
+		spans[s.SpanContext().SpanID().String()] = s.SpanContext().TraceID().String()
+	}
+	calls := 0
+	for _, e := range sink.Events() {
+		if e["eventType"] != "mcp:tools/call" {
+			continue
+		}
+		calls++
+		spanID, _ := e["spanId"].(string)
+		if traceID, ok := spans[spanID]; !ok || e["traceId"] != traceID {
+			t.Errorf("event %v: traceId %v spanId %v, not a recorded span's", e["resourceName"], e["traceId"], e["spanId"])
+		}
+	}
+	if calls != 2 {
+		t.Errorf("%d tool call events, want 2", calls)
+	}
+}
+
 func identifyUser(context.Context, any) (*mcpsight.UserIdentity, error) {
 	return &mcpsight.UserIdentity{UserID: "user-1"}, nil
 }
@@ -263,6 +291,7 @@ func TestOfficialSDKSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.checkToolSpans(t, "")
+	p.checkEventIDs(t, sink)
 	p.checkMetrics(t, observer)
 }
 
@@ -318,6 +347,7 @@ func TestMCPGoSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.checkToolSpans(t, "*")
+	p.checkEventIDs(t, sink)
 	p.checkMetrics(t, observer)
 }
 
