@@ -55,6 +55,19 @@ func record(tracker *Tracker, n int) {
 	}
 }
 
+// flushAndStop flushes (at most 5 s), reads the stats, then shuts delivery down.
+func flushAndStop(t *testing.T) DeliveryStats {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stats := Stats()
+	shutdown(t)
+	return stats
+}
+
 func shutdown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -159,13 +172,7 @@ func TestRedactionFailureDropsTheEvent(t *testing.T) {
 				t.Fatal(err)
 			}
 			record(tracker, 2)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			stats := Stats()
-			shutdown(t)
+			stats := flushAndStop(t)
 			if len(batchIDs(s)) != 0 || stats.Dropped != 2 || stats.Sent != 0 {
 				t.Fatalf("batches %v, stats %+v: a failed redaction must drop the event", batchIDs(s), stats)
 			}

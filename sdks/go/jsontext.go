@@ -302,11 +302,7 @@ func skipValue(src []byte, i int) (int, error) {
 // raw body (between its quotes, plain reports whether it has no escapes) and the index of its
 // value, and returns the index after the value. members returns the index after the object.
 func members(src []byte, i int, fn func(key []byte, plain bool, value int) (int, error)) (int, error) {
-	i = skipSpace(src, i+1)
-	if i < len(src) && src[i] == '}' {
-		return i + 1, nil
-	}
-	for i < len(src) {
+	return items(src, i, '}', func(i int) (int, error) {
 		if src[i] != '"' {
 			return 0, errBadJSON
 		}
@@ -319,29 +315,20 @@ func members(src []byte, i int, fn func(key []byte, plain bool, value int) (int,
 		if i >= len(src) || src[i] != ':' {
 			return 0, errBadJSON
 		}
-		if i, err = fn(key, plain, skipSpace(src, i+1)); err != nil {
-			return 0, err
-		}
-		i = skipSpace(src, i)
-		if i >= len(src) {
-			break
-		}
-		switch src[i] {
-		case ',':
-			i = skipSpace(src, i+1)
-		case '}':
-			return i + 1, nil
-		default:
-			return 0, errBadJSON
-		}
-	}
-	return 0, errBadJSON
+		return fn(key, plain, skipSpace(src, i+1))
+	})
 }
 
 // elements is members for the JSON array at src[i] (a `[`).
 func elements(src []byte, i int, fn func(value int) (int, error)) (int, error) {
+	return items(src, i, ']', fn)
+}
+
+// items iterates over the comma-separated items of the object or array opening at src[i] and
+// closing with closing: fn reads the item at its index and returns the index after it.
+func items(src []byte, i int, closing byte, fn func(item int) (int, error)) (int, error) {
 	i = skipSpace(src, i+1)
-	if i < len(src) && src[i] == ']' {
+	if i < len(src) && src[i] == closing {
 		return i + 1, nil
 	}
 	for i < len(src) {
@@ -356,7 +343,7 @@ func elements(src []byte, i int, fn func(value int) (int, error)) (int, error) {
 		switch src[i] {
 		case ',':
 			i = skipSpace(src, i+1)
-		case ']':
+		case closing:
 			return i + 1, nil
 		default:
 			return 0, errBadJSON

@@ -95,7 +95,7 @@ func (c *Call) observe() {
 		c.state.mu.Unlock()
 	}
 	if o.ProtocolVersion == "" && r.Method == "initialize" {
-		o.ProtocolVersion = stringField(r.Params, "ProtocolVersion")
+		o.ProtocolVersion = stringAt(r.Params, "ProtocolVersion")
 	}
 	if forwarded := r.header("X-Forwarded-For"); forwarded != "" {
 		o.ClientAddress = strings.TrimSpace(strings.Split(forwarded, ",")[0])
@@ -132,7 +132,7 @@ func (c *Call) endObserved(err error) {
 	if c.err == nil {
 		out.ToolError = resultIsError(c.result)
 		if c.req.Method == "initialize" {
-			out.ProtocolVersion = stringField(c.result, "ProtocolVersion")
+			out.ProtocolVersion = stringAt(c.result, "ProtocolVersion")
 			if out.ProtocolVersion == "" {
 				out.ProtocolVersion = resultProtocolVersion(c.result)
 			}
@@ -180,25 +180,6 @@ func resultIsError(result any) bool {
 	}
 	f := v.FieldByName("IsError")
 	return f.IsValid() && f.Kind() == reflect.Bool && f.Bool()
-}
-
-// stringField reads a string field of a (pointer to a) struct by name, or "".
-func stringField(value any, name string) string {
-	v := reflect.ValueOf(value)
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return ""
-		}
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return ""
-	}
-	f := v.FieldByName(name)
-	if !f.IsValid() || f.Kind() != reflect.String {
-		return ""
-	}
-	return f.String()
 }
 
 // errorCode is the JSON-RPC code of an error that carries one (a Code field or method).

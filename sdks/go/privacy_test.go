@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mcpsight/mcpsight/sdks/go/internal/sinktest"
 )
@@ -95,13 +94,7 @@ func recordOne(t *testing.T, r *Request, result any, err error) (map[string]any,
 	r.Ctx, r.Method, r.Connection = context.Background(), "tools/call", tracker
 	call := tracker.Begin(r)
 	call.Finish(result, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stats := Stats()
-	shutdown(t)
+	stats := flushAndStop(t)
 	events := s.Events()
 	if len(events) > 1 {
 		t.Fatalf("%d events", len(events))
