@@ -69,6 +69,10 @@ type ObservedOutcome struct {
 	// Scrub runs the privacy pass of events (secrets, truncation, RedactSensitiveInformation)
 	// over a string; false when redaction failed (nothing may then be recorded).
 	Scrub func(text string) (string, bool)
+	// Content, for a tools/call (nil otherwise), returns the tool's arguments (without the
+	// `context` argument) and its result ("" after an error) as JSON text, after the same
+	// privacy pass; false when redaction failed.
+	Content func() (arguments, result string, ok bool)
 }
 
 // observe starts the observer's span of a call, if an observer is set.
@@ -126,6 +130,9 @@ func (c *Call) endObserved(err error) {
 		}
 	}()
 	out := &ObservedOutcome{Duration: c.duration, Error: c.err, Intent: c.Intent, Scrub: c.t.scrubText}
+	if c.req.Method == "tools/call" {
+		out.Content = c.scrubbedContent
+	}
 	if err != nil {
 		out.ErrorCode = errorCode(err)
 	}
@@ -151,16 +158,46 @@ func (c *Call) endObserved(err error) {
 
 // scrubText runs a string through the events' privacy pass.
 func (t *Tracker) scrubText(text string) (string, bool) {
-	e := &Event{ID: "observe", ProjectID: t.projectID, EventType: "mcp:observe", UserIntent: text}
+	out, ok := t.scrubbed(&Event{UserIntent: text})
+	return out.UserIntent, ok
+}
+
+// scrubbedContent is a tool call's arguments and result after the events' privacy pass.
+func (c *Call) scrubbedContent() (string, string, bool) {
+	r := c.req
+	var arguments any = map[string]any{}
+	switch {
+	case c.Forward != nil:
+		arguments = c.Forward
+	case c.ForwardJSON != nil:
+		arguments = c.ForwardJSON
+	case r.Arguments != nil:
+		arguments = r.Arguments
+	case len(r.RawArguments) > 0:
+		arguments = r.RawArguments
+	}
+	e := &Event{Parameters: arguments}
+	if c.err == nil {
+		e.Response = c.result
+	}
+	out, ok := c.t.scrubbed(e)
+	return string(out.Parameters), string(out.Response), ok
+}
+
+type scrubbedText struct {
+	UserIntent           string
+	Parameters, Response json.RawMessage
+}
+
+// scrubbed runs the events' privacy pass over the fields of e that are set.
+func (t *Tracker) scrubbed(e *Event) (scrubbedText, bool) {
+	e.ID, e.ProjectID, e.EventType = "observe", t.projectID, "mcp:observe"
+	var out scrubbedText
 	data, err := scrubEvent(e, t.cfg.redact)
-	if err != nil {
-		return "", false
+	if err != nil || json.Unmarshal(data, &out) != nil {
+		return scrubbedText{}, false
 	}
-	var out struct{ UserIntent string }
-	if json.Unmarshal(data, &out) != nil {
-		return "", false
-	}
-	return out.UserIntent, true
+	return out, true
 }
 
 // resultIsError reports whether a result (a library's tool result, or its JSON) has isError.

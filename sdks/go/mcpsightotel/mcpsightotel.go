@@ -30,6 +30,9 @@ type Options struct {
 	// Propagator reads the client's trace context from a request's params._meta
 	// (traceparent, tracestate). When it reads none, the W3C trace context is parsed directly.
 	Propagator propagation.TextMapPropagator
+	// CaptureContent adds gen_ai.tool.call.arguments and gen_ai.tool.call.result to tool call
+	// spans, after the same privacy pass as events (off by default).
+	CaptureContent bool
 }
 
 // IntentAttribute is the span attribute carrying the agent's stated intent (after redaction).
@@ -45,6 +48,7 @@ var durationBuckets = []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30
 type Observer struct {
 	tracer     trace.Tracer
 	propagator propagation.TextMapPropagator
+	capture    bool
 	operation  metric.Float64Histogram
 	session    metric.Float64Histogram
 
@@ -81,6 +85,7 @@ func New(opts *Options) *Observer {
 	return &Observer{
 		tracer:     tp.Tracer("mcpsight", trace.WithInstrumentationVersion(mcpsight.SDKVersion)),
 		propagator: prop,
+		capture:    opts.CaptureContent,
 		operation: histogram("mcp.server.operation.duration",
 			"MCP request duration as observed on the server from the time it was received until the result is sent."),
 		session:  histogram("mcp.server.session.duration", "The duration of the MCP session as observed on the MCP server."),
@@ -289,23 +294,32 @@ func (s *requestSpan) finish(out *mcpsight.ObservedOutcome, identity func() *mcp
 			s.span.SetAttributes(attribute.String("enduser.id", user.UserID))
 		}
 	}
-	redactionFailed := false
+	// Every text passes the events' privacy pass; if redaction fails for any, none is recorded.
+	var text []attribute.KeyValue
+	message, ok := "", true
 	if out.Intent != "" {
-		if intent, ok := out.Scrub(out.Intent); ok {
-			s.span.SetAttributes(attribute.String(IntentAttribute, intent))
-		} else {
-			redactionFailed = true
+		var intent string
+		intent, ok = out.Scrub(out.Intent)
+		text = append(text, attribute.String(IntentAttribute, intent))
+	}
+	if ok && s.o.capture && out.Content != nil {
+		arguments, result, contentOK := out.Content()
+		ok = contentOK
+		text = append(text, attribute.String("gen_ai.tool.call.arguments", arguments))
+		if out.Error == nil && !out.ToolError && result != "" {
+			text = append(text, attribute.String("gen_ai.tool.call.result", result))
 		}
 	}
-	switch {
-	case out.Error != nil:
-		message := ""
-		if text, ok := out.Scrub(out.Error.Message); ok && !redactionFailed {
-			message = text
-		}
+	if ok && out.Error != nil {
+		message, ok = out.Scrub(out.Error.Message)
+	}
+	if ok {
+		s.span.SetAttributes(text...)
+	} else {
+		message = ""
+	}
+	if out.Error != nil || out.ToolError {
 		s.span.SetStatus(codes.Error, message)
-	case out.ToolError:
-		s.span.SetStatus(codes.Error, "")
 	}
 	s.span.End(trace.WithTimestamp(end))
 }

@@ -2,6 +2,7 @@ package mcpsightotel_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -161,8 +162,9 @@ func (p *providers) checkMetrics(t *testing.T, observer *mcpsightotel.Observer) 
 	}
 }
 
-// checkToolSpans checks what both adapters record for the same calls.
-func (p *providers) checkToolSpans(t *testing.T, requestID string) {
+// checkToolSpans checks what both adapters record for the same calls; with content, the
+// arguments (without `context`, the password redacted) and the result.
+func (p *providers) checkToolSpans(t *testing.T, requestID string, content bool) {
 	t.Helper()
 	call := p.ended(t, "tools/call get-weather", 1)[0]
 	want := map[string]string{
@@ -173,7 +175,14 @@ func (p *providers) checkToolSpans(t *testing.T, requestID string) {
 	if requestID != "" {
 		want["jsonrpc.request.id"] = requestID
 	}
+	if content {
+		want["gen_ai.tool.call.arguments"] = `{"city":"Oslo","password":"[REDACTED]"}`
+		want["gen_ai.tool.call.result"] = "*"
+	}
 	expectAttributes(t, call, want)
+	if got := attrs(call)["gen_ai.tool.call.result"]; content && !strings.Contains(got, `"text":"sunny in Oslo"`) {
+		t.Errorf("result %q", got)
+	}
 	if call.SpanKind() != trace.SpanKindServer {
 		t.Errorf("span kind %v", call.SpanKind())
 	}
@@ -192,6 +201,9 @@ func (p *providers) checkToolSpans(t *testing.T, requestID string) {
 	failed := p.ended(t, "tools/call broken", 1)[0]
 	if got := attrs(failed)["error.type"]; got != "tool_error" || failed.Status().Code != codes.Error {
 		t.Errorf("a tool result with isError: error.type %q, status %v", got, failed.Status())
+	}
+	if _, has := attrs(failed)["gen_ai.tool.call.result"]; has || content != (attrs(failed)["gen_ai.tool.call.arguments"] == "{}") {
+		t.Errorf("a failed call's content attributes: %v", attrs(failed))
 	}
 	if parent := failed.Parent(); parent.IsValid() {
 		t.Errorf("a call without traceparent has parent %v", parent)
@@ -249,7 +261,7 @@ func identifyUser(context.Context, any) (*mcpsight.UserIdentity, error) {
 func TestOfficialSDKSpans(t *testing.T) {
 	sink := sinktest.Start(t)
 	p := newProviders(t)
-	observer := mcpsightotel.New(&mcpsightotel.Options{TracerProvider: p.tp, MeterProvider: p.mp})
+	observer := mcpsightotel.New(&mcpsightotel.Options{TracerProvider: p.tp, MeterProvider: p.mp, CaptureContent: true})
 	server := mcp.NewServer(&mcp.Implementation{Name: "weather", Version: "1.0.0"}, nil)
 	tracer := p.tp.Tracer("weather-tool")
 	mcp.AddTool(server, &mcp.Tool{Name: "get-weather"}, func(ctx context.Context, _ *mcp.CallToolRequest, in struct {
@@ -290,7 +302,7 @@ func TestOfficialSDKSpans(t *testing.T) {
 	if err := cs.Ping(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	p.checkToolSpans(t, "")
+	p.checkToolSpans(t, "", true)
 	p.checkEventIDs(t, sink)
 	p.checkMetrics(t, observer)
 }
@@ -346,7 +358,7 @@ func TestMCPGoSpans(t *testing.T) {
 	if err := c.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p.checkToolSpans(t, "*")
+	p.checkToolSpans(t, "*", false)
 	p.checkEventIDs(t, sink)
 	p.checkMetrics(t, observer)
 }
@@ -422,5 +434,43 @@ func TestOfficialSDKSpansOverHTTP(t *testing.T) {
 	}
 	if continued != 1 {
 		t.Errorf("%d calls continue the client's trace, want 1", continued)
+	}
+}
+
+// When the server's redaction fails, a span carries no recorded text at all.
+func TestFailedRedactionLeavesNoText(t *testing.T) {
+	sink := sinktest.Start(t)
+	p := newProviders(t)
+	observer := mcpsightotel.New(&mcpsightotel.Options{TracerProvider: p.tp, MeterProvider: p.mp, CaptureContent: true})
+	server := mcp.NewServer(&mcp.Implementation{Name: "weather", Version: "1.0.0"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "get-weather"}, func(context.Context, *mcp.CallToolRequest, struct {
+		City string `json:"city"`
+	}) (*mcp.CallToolResult, any, error) {
+		return nil, nil, errors.New("the weather service is down for sk-live-1234567890abcdef")
+	})
+	err := officialsdk.Track(server, "proj_otel", &officialsdk.Options{APIBaseURL: sink.URL, Observer: observer,
+		RedactSensitiveInformation: func(string) (string, error) { return "", errors.New("redaction unavailable") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, st := mcp.NewInMemoryTransports()
+	ctx := context.Background()
+	if _, err := server.Connect(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1.0.0"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get-weather", Arguments: map[string]any{"city": "Oslo", "context": intent}}); err != nil {
+		t.Fatal(err)
+	}
+	call := p.ended(t, "tools/call get-weather", 1)[0]
+	expectAttributes(t, call, map[string]string{"mcp.method.name": "tools/call", "mcp.session.id": "*",
+		"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get-weather", "mcp.protocol.version": "*",
+		"error.type": "*"})
+	if status := call.Status(); status.Code != codes.Error || status.Description != "" {
+		t.Errorf("status %+v, want an error without its message", status)
 	}
 }
