@@ -226,8 +226,8 @@ func redactKeys(text string) (string, error) {
 
 var keyPattern = regexp.MustCompile(`sk-live-[0-9a-f]+`)
 
-// checkEventIDs checks that each tool call's event carries its span's trace and span id.
-func (p *providers) checkEventIDs(t *testing.T, sink *sinktest.Sink) {
+// checkEventIDs checks that each of the want tool call events carries its span's trace and span id.
+func (p *providers) checkEventIDs(t *testing.T, sink *sinktest.Sink, want int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -249,8 +249,8 @@ func (p *providers) checkEventIDs(t *testing.T, sink *sinktest.Sink) {
 			t.Errorf("event %v: traceId %v spanId %v, not a recorded span's", e["resourceName"], e["traceId"], e["spanId"])
 		}
 	}
-	if calls != 2 {
-		t.Errorf("%d tool call events, want 2", calls)
+	if calls != want {
+		t.Errorf("%d tool call events, want %d", calls, want)
 	}
 }
 
@@ -299,11 +299,19 @@ func TestOfficialSDKSpans(t *testing.T) {
 	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "broken", Arguments: map[string]any{}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "nope", Arguments: map[string]any{}}); err == nil {
+		t.Fatal("an unknown tool answered")
+	}
 	if err := cs.Ping(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	p.checkToolSpans(t, "", true)
-	p.checkEventIDs(t, sink)
+	// A JSON-RPC error: its code is the error type and the status code.
+	unknown := p.ended(t, "tools/call nope", 1)[0]
+	if got := attrs(unknown); got["error.type"] != "-32602" || got["rpc.response.status_code"] != "-32602" || unknown.Status().Code != codes.Error {
+		t.Errorf("unknown tool: %v, status %v", got, unknown.Status())
+	}
+	p.checkEventIDs(t, sink, 3)
 	p.checkMetrics(t, observer)
 }
 
@@ -359,7 +367,7 @@ func TestMCPGoSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.checkToolSpans(t, "*", false)
-	p.checkEventIDs(t, sink)
+	p.checkEventIDs(t, sink, 2)
 	p.checkMetrics(t, observer)
 }
 
