@@ -1,24 +1,27 @@
 /**
- * Ingest throughput: events/s through POST /v1/batch (gzip, batches of 500) against the raw
- * limit measured in the same run — the same gzipped batches decompressed, parsed and inserted
- * with better-sqlite3 into one events table (primary key + two indexes), no HTTP, no derived
- * tables. The collector runs in its own process (collector-server.ts; `--in-process` shares this
- * one with the client); raw and collector alternate for `--rounds` rounds on fresh databases and
- * the medians are reported, so drift in the machine's load hits both alike.
+ * Ingest throughput and derivation lag on SQLite: events/s acknowledged through POST /v1/batch
+ * (gzip, batches of 500) against the raw limit measured in the same run — the same gzipped
+ * batches decompressed, parsed and inserted with better-sqlite3 into one events table (primary key
+ * + two indexes), no HTTP, nothing derived — and, for the collector, how far its derivation pass
+ * lagged behind (src/derivation-lag.ts: lag percentiles acknowledged → derived, the catch-up after
+ * the last acknowledgement). The collector runs in its own process (collector-server.ts;
+ * `--in-process` shares this one with the client); raw and collector alternate for `--rounds`
+ * rounds on fresh databases and the medians are reported, so drift in the machine's load hits both
+ * alike. `--rate <events/s>` paces the sending (the lag at a sustained rate below the maximum).
  * Usage: tsx --conditions=@mcpsight/source collector-ingest.ts [--events 200000] [--rounds 3]
- *   [--in-process] [--profile <dir>] (CPU profiles of the collector processes)
- *   [--compare-inline] (also a collector writing on its main thread, MCPSIGHT_SQLITE_WRITER=inline,
- *   as before the writer thread, in the same rounds)
+ *   [--rate 20000] [--in-process] [--profile <dir>] (CPU profiles of the collector processes)
+ *   [--compare-inline] (also a collector writing on its main thread, MCPSIGHT_SQLITE_WRITER=inline)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { startServer } from "@mcpsight/server";
 import Database from "better-sqlite3";
-import { startServer } from "../packages/server/src/server.js";
 import { rng, sessionEvents } from "./collector-data.js";
 import { startCollectorProcess } from "./src/collector-process.js";
+import { describeLag, LagProbe, type LagReport } from "./src/derivation-lag.js";
 import { describeMachine } from "./src/machine.js";
 import { CLK_TCK, procTimes } from "./src/proc-cpu.js";
 
@@ -31,8 +34,10 @@ const { values } = parseArgs({
     /** Write a CPU profile of each collector process into this directory. */
     profile: { type: "string" },
     "compare-inline": { type: "boolean" },
+    rate: { type: "string" },
   },
 });
+const RATE = values.rate === undefined ? null : Number(values.rate);
 const TOTAL = Number(values.events ?? 200_000);
 const ROUNDS = Number(values.rounds ?? 3);
 const CONCURRENCY = Number(values.concurrency ?? 4);
@@ -128,14 +133,26 @@ async function startCollector(dir: string, inline = false): Promise<Collector> {
 /** CPU µs per event of the last measured run, per side (null when not measurable). */
 const cpuPerEvent = { raw: [] as number[], collector: [] as (number | null)[] };
 
+/** Lag of each measured collector run, in order. */
+const lags: LagReport[] = [];
+
 async function collectorInsert(collector: Collector, batches: Buffer[]): Promise<number> {
   let next = 0;
   const cpuBefore = collector.pid === undefined ? null : processCpuMicros(collector.pid);
+  const probe = new LagProbe([collector.url]);
+  probe.start();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < batches.length) {
-        const body = batches[next++];
+        const index = next++;
+        const body = batches[index];
+        // Paced: batch i leaves no earlier than its place in a steady stream at RATE events/s.
+        if (RATE !== null) {
+          const due = start + (index * BATCH * 1000) / RATE;
+          if (due > performance.now())
+            await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+        }
         const res = await fetch(`${collector.url}/v1/batch`, {
           method: "POST",
           headers: { "content-type": "application/json", "content-encoding": "gzip" },
@@ -146,6 +163,7 @@ async function collectorInsert(collector: Collector, batches: Buffer[]): Promise
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  lags.push(await probe.drain());
   const cpuAfter = collector.pid === undefined ? null : processCpuMicros(collector.pid);
   cpuPerEvent.collector.push(cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / TOTAL);
   return TOTAL / seconds;
@@ -164,6 +182,7 @@ try {
     const collector = await startCollector(join(dir, `collector-${round}`));
     batches ??= makeBatches(collector.projectId);
     collectors.push(await collectorInsert(collector, batches));
+    const lag = lags.at(-1) as LagReport;
     await collector.close();
     raws.push(rawInsert(join(dir, `raw-${round}.db`), batches));
     if (values["compare-inline"] && !values["in-process"]) {
@@ -176,6 +195,7 @@ try {
     out(
       `round ${round + 1}: raw ${Math.round(raws[round] ?? 0)} events/s, collector ${Math.round(collectors[round] ?? 0)} events/s${inline}`,
     );
+    out(`  ${describeLag(lag)}`);
   }
   const raw = median(raws);
   const collector = median(collectors);
@@ -184,7 +204,13 @@ try {
     `collector POST /v1/batch (gzip, ${CONCURRENCY} concurrent${values["in-process"] ? ", same process" : ""}): ${Math.round(collector)} events/s (median)`,
   );
   out(
-    `ratio: ${(collector / raw).toFixed(2)} (target >= 0.5); per round: ${collectors.map((c, i) => (c / (raws[i] ?? 1)).toFixed(2)).join(", ")}`,
+    `ratio: ${(collector / raw).toFixed(2)} (target >= 0.7); per round: ${collectors.map((c, i) => (c / (raws[i] ?? 1)).toFixed(2)).join(", ")}${RATE === null ? "" : ` (paced at ${RATE} events/s: the rate, not a limit)`}`,
+  );
+  const threadedLags = lags.filter(
+    (_, i) => !values["compare-inline"] || values["in-process"] || i % 2 === 0,
+  );
+  out(
+    `derivation lag p99 (median of rounds): ${median(threadedLags.map((l) => l.recent?.p99Ms ?? 0))} ms (target <= 1000); catch-up after the last acknowledgement ${median(threadedLags.map((l) => l.catchUpMs)).toFixed(0)} ms`,
   );
   const collectorCpu = cpuPerEvent.collector.filter((c): c is number => c !== null);
   if (collectorCpu.length > 0) {

@@ -1,18 +1,16 @@
 /**
- * Query latency: generates a dataset with set-based SQL (collector-generate.ts: the same rows
- * ingest would write; default 100k events, 1k users, ~10k sessions over 30 days; `--events
+ * Query latency: generates a dataset (collector-generate.ts: its events stored through ingest and
+ * derived by the pass; default 100k events, 1k users, ~10k sessions over 30 days; `--events
  * 10000000` for the full figure), then measures p50/p95 of every query endpoint over HTTP with a
  * bearer token. Usage: tsx --conditions=@mcpsight/source collector-queries.ts [--events 100000]
- *   [--runs 30] [--check] (first verify the generator against ingest at a small size)
- *   [--data-dir <dir>] (keep the generated store; reuse it with --skip-generate)
+ *   [--runs 30] [--data-dir <dir>] (keep the generated store; reuse it with --skip-generate)
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startServer } from "../packages/server/src/server.js";
-import { openSqliteStorage } from "../packages/server/src/storage/sqlite/index.js";
-import { checkDataset, datasetFor, generateDataset } from "./collector-generate.js";
+import { openStorage, startServer } from "@mcpsight/server";
+import { datasetFor, generateDataset } from "./collector-generate.js";
 import { describeMachine } from "./src/machine.js";
 import { timeQueryEndpoints } from "./src/query-endpoints.js";
 
@@ -20,7 +18,6 @@ const { values } = parseArgs({
   options: {
     events: { type: "string" },
     runs: { type: "string" },
-    check: { type: "boolean" },
     "data-dir": { type: "string" },
     "skip-generate": { type: "boolean" },
   },
@@ -31,16 +28,17 @@ const PROJECT = "proj_bench";
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function generate(dir: string): Promise<void> {
-  const storage = openSqliteStorage({ dataDir: dir });
-  await storage.createProject({ id: PROJECT, name: "Bench" });
-  await storage.close();
-  const dataset = datasetFor(EVENTS, PROJECT);
-  const start = performance.now();
-  const path = join(dir, "mcpsight.db");
-  const events = generateDataset(path, dataset, out);
-  out(
-    `generated ${events} events, ${dataset.users} users, ${dataset.sessions} sessions in ${((performance.now() - start) / 1000).toFixed(0)} s (${(statSync(path).size / 1e9).toFixed(1)} GB)`,
-  );
+  const storage = await openStorage({ dataDir: dir });
+  try {
+    await storage.createProject({ id: PROJECT, name: "Bench" });
+    const dataset = datasetFor(EVENTS, PROJECT);
+    const { events, storeSeconds, deriveSeconds } = await generateDataset(storage, dataset, out);
+    out(
+      `generated ${events} events, ${dataset.users} users, ${dataset.sessions} sessions: stored in ${storeSeconds.toFixed(0)} s, derived ${deriveSeconds.toFixed(0)} s after (${(statSync(join(dir, "mcpsight.db")).size / 1e9).toFixed(1)} GB)`,
+    );
+  } finally {
+    await storage.close();
+  }
 }
 
 async function measure(dir: string): Promise<void> {
@@ -59,7 +57,6 @@ async function measure(dir: string): Promise<void> {
 }
 
 out(describeMachine());
-if (values.check && !(await checkDataset(20_000, out))) throw new Error("the generator differs from ingest");
 const dir = values["data-dir"] ?? mkdtempSync(join(tmpdir(), "mcpsight-bench-q-"));
 try {
   if (!values["skip-generate"]) await generate(dir);

@@ -5,7 +5,7 @@
  * Usage: node --conditions=@mcpsight/source --import tsx collector-server.ts <data-dir> [port]
  * (port 0, the default, picks a free one; the outage benchmark restarts on the port it got.)
  */
-import { startServer } from "../packages/server/src/server.js";
+import { startServer } from "@mcpsight/server";
 
 const server = await startServer({
   port: Number(process.argv[3] ?? 0),

@@ -1,11 +1,12 @@
 /**
- * PostgreSQL ingest throughput: events/s through POST /v1/batch (gzip, batches of 500 by default) with one
- * and with two collector processes on one database, beside two raw limits measured in the same
- * run — the same gzipped batches decompressed, parsed and streamed with COPY (psql, one client),
- * no HTTP, no derived tables: "raw" into a simple events table with a primary key and two
- * indexes, and "raw (events table)" into a table with the columns and indexes of mcpsight's
- * `events` table (its DDL from the server's schema; session and user keys from a Map per
- * id, no session derivation). Each measurement gets a fresh schema.
+ * PostgreSQL ingest throughput and derivation lag: events/s acknowledged through POST /v1/batch
+ * (gzip, batches of 500 by default) with one and with two collector processes on one database,
+ * and how far the one derivation pass lagged behind them (src/derivation-lag.ts), beside two raw
+ * limits measured in the same run — the same gzipped batches decompressed, parsed and streamed
+ * with COPY (psql, one client), no HTTP: "raw" into a simple events table with a primary key and
+ * two indexes, and "raw (events table)" into a table with the columns and indexes of mcpsight's
+ * `events` table, rows as its ingest stores them (the server's `postgresEventsTable`,
+ * `EVENT_COLUMNS` and `eventValues`). Each measurement gets a fresh schema.
  * Each phase also reports CPU time per event by who spends it, read from /proc (Linux): the bench
  * process, the psql child (raw phases) or the collector processes, and the PostgreSQL server (every
  * process owned by the `postgres` user: backends and background processes; 0 when the server is
@@ -24,12 +25,11 @@ import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { type Event, LIMITS } from "@mcpsight/protocol";
+import { EVENT_COLUMNS, eventValues, postgresEventsTable } from "@mcpsight/server";
 import pg from "pg";
-import { toJson } from "../packages/server/src/storage/postgres/db.js";
-import { EVENTS_TABLE as COLLECTOR_EVENTS_TABLE } from "../packages/server/src/storage/postgres/schema.js";
-import { identifyRecordOf } from "../packages/server/src/storage/shared/identify.js";
 import { rng, sessionEvents } from "./collector-data.js";
 import { startServerProcess } from "./src/collector-process.js";
+import { describeLag, LagProbe, type LagReport } from "./src/derivation-lag.js";
 import { describeMachine } from "./src/machine.js";
 import { CpuMeter, type CpuUsage, userId } from "./src/proc-cpu.js";
 
@@ -161,51 +161,15 @@ const SIMPLE_TABLE: RawTable = {
 };
 
 /**
- * mcpsight's events table: the `CREATE TABLE events` statement and its four indexes, from
- * packages/server/src/storage/postgres/schema.ts. Rows as `insertEvents`
- * (packages/server/src/storage/postgres/ingest/write.ts) stores them, except that session_pk and
- * user_pk are numbered per sessionId and per identifyActorGivenId by a Map (no session derivation).
+ * mcpsight's events table: its DDL and rows exactly as the collector's ingest appends them
+ * (packages/server/src/storage/postgres/events/append.ts): the event's fields, nothing derived.
  */
 const EVENTS_TABLE: RawTable = {
-  ddl: COLLECTOR_EVENTS_TABLE,
-  columns: `pk, project_pk, event_id, session_pk, user_pk, ts, event_type, resource_name, duration, is_error,
-    error, user_intent, parameters, response, identify, client_name, client_version, server_name,
-    server_version, sdk_language, sdk_version, tags, properties`,
+  ddl: postgresEventsTable(),
+  columns: `project_pk, ${EVENT_COLUMNS.join(", ")}`,
   rows: () => {
-    let pk = 0;
-    const sessions = new Map<string | undefined, number>();
-    const users = new Map<string, number>();
-    const keyOf = <K>(map: Map<K, number>, key: K) => {
-      const value = map.get(key);
-      if (value !== undefined) return value;
-      map.set(key, map.size + 1);
-      return map.size;
-    };
-    return (e) => [
-      ++pk,
-      1,
-      e.id,
-      keyOf(sessions, e.sessionId),
-      e.identifyActorGivenId === undefined ? null : keyOf(users, e.identifyActorGivenId),
-      Date.parse(e.timestamp),
-      e.eventType,
-      e.resourceName,
-      e.duration,
-      e.isError === true || e.error !== undefined,
-      toJson(e.error),
-      e.userIntent,
-      toJson(e.parameters),
-      toJson(e.response),
-      toJson(identifyRecordOf(e)),
-      e.clientName,
-      e.clientVersion,
-      e.serverName,
-      e.serverVersion,
-      e.sdkLanguage,
-      e.sdkVersion,
-      toJson(e.tags),
-      toJson(e.properties),
-    ];
+    const receivedAt = Date.now();
+    return (e) => [1, ...eventValues(e, receivedAt, (flag) => flag)];
   },
 };
 
@@ -292,7 +256,10 @@ async function send(collectors: Collector[], batches: Buffer[]): Promise<number>
  * The sending is metered (not the collectors' start-up): the collector processes, the PostgreSQL
  * server and the bench process, which sends the requests.
  */
-async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase & { schema: string }> {
+async function collectorRun(
+  processes: number,
+  batches: Buffer[],
+): Promise<Phase & { schema: string; lag: LagReport }> {
   const schema = await freshSchema();
   const first = await startCollector(schemaUrl(schema)); // initialises the schema
   const collectors = [first];
@@ -301,8 +268,13 @@ async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase
   for (const collector of collectors) meter.track("collector", collector.pid);
   meter.start();
   let rate: number;
+  let lag: LagReport;
+  const probe = new LagProbe(collectors.map((c) => c.url));
+  probe.start();
   try {
     rate = await send(collectors, batches);
+    // One pass (in whichever collector holds the lock) derives what every collector stored.
+    lag = await probe.drain();
   } finally {
     // A failed batch ends the run; the collectors must not outlive it (they keep the bench alive).
     await Promise.all(collectors.map((c) => c.close()));
@@ -312,6 +284,7 @@ async function collectorRun(processes: number, batches: Buffer[]): Promise<Phase
   return {
     rate,
     schema,
+    lag,
     cpu: cpuPerEvent(usage, [
       ["collector node", "collector"],
       ["postgres", "postgres"],
@@ -344,6 +317,7 @@ const kept: string[] = [];
 // Each round's collector rates over that round's raw rates: the load drifts less within a round.
 const roundRatios = new Map<number, number[]>();
 const roundEventsTableRatios = new Map<number, number[]>();
+const lags = new Map<number, LagReport[]>();
 for (let round = 1; round <= ROUNDS; round++) {
   out(`round ${round}`);
   const raw = await rawCopy(batches, SIMPLE_TABLE);
@@ -357,6 +331,8 @@ for (let round = 1; round <= ROUNDS; round++) {
     roundEventsTableRatios.set(n, [...(roundEventsTableRatios.get(n) ?? []), run.rate / rawEvents.rate]);
     out(`    ratio to this round's raw: ${(run.rate / raw.rate).toFixed(2)}`);
     out(`    ratio to this round's raw into the events table: ${(run.rate / rawEvents.rate).toFixed(2)}`);
+    out(`    ${describeLag(run.lag)}`);
+    lags.set(n, [...(lags.get(n) ?? []), run.lag]);
     if (KEEP) {
       kept.push(run.schema);
       out(`    schema kept: ${run.schema}`);
@@ -384,7 +360,7 @@ out(`  CPU per event (medians): ${formatCpu(rawCpu)}`);
 const rawEvents = median(rates.get("raw (events table)") ?? []);
 const rawEventsCpu = medianCpu("raw (events table)");
 out(
-  `raw into the events table (gunzip + parse + COPY from one client, mcpsight's events table: PK + UNIQUE + 4 indexes): ${Math.round(rawEvents)} events/s`,
+  `raw into the events table (gunzip + parse + COPY from one client, mcpsight's events table: PK + UNIQUE + 3 indexes): ${Math.round(rawEvents)} events/s`,
 );
 out(`  CPU per event (medians): ${formatCpu(rawEventsCpu)}`);
 for (const n of PROCESSES) {
@@ -396,6 +372,10 @@ for (const n of PROCESSES) {
     `  ratio to raw into the events table: ${(rate / rawEvents).toFixed(2)} (median of per-round ratios ${median(roundEventsTableRatios.get(n) ?? []).toFixed(2)})`,
   );
   out(`  CPU per event (medians): ${formatCpu(medianCpu(`${n}p`))}`);
+  const runLags = lags.get(n) ?? [];
+  out(
+    `  derivation lag p99 (median of rounds): ${median(runLags.map((l) => l.recent?.p99Ms ?? 0))} ms (target <= 2000); catch-up after the last acknowledgement ${median(runLags.map((l) => l.catchUpMs)).toFixed(0)} ms`,
+  );
 }
 for (const n of PROCESSES) {
   const cpu = medianCpu(`${n}p`);

@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer } from "../packages/server/src/server.js";
+import { startServer } from "@mcpsight/server";
 
 const server = await startServer({
   port: 0,

@@ -59,10 +59,12 @@ describe("commands in the docs", () => {
   it("every `mcpsight <command>` answers --help", () => {
     const seen = new Set<string>();
     for (const { line } of commands) {
-      const match = line.match(/(?:^|\s)(?:npx\s+)?mcpsight\s+((?:project|user)\s+\w+|start|migrate|demo)\b/);
+      const match = line.match(
+        /(?:^|\s)(?:npx\s+)?mcpsight\s+((?:project|user)\s+\w+|start|migrate|reindex|demo)\b/,
+      );
       if (match?.[1]) seen.add(match[1]);
     }
-    for (const command of ["start", "project create", "project list", "user delete", ...seen]) {
+    for (const command of ["start", "project create", "project list", "user delete", "reindex", ...seen]) {
       const out = execFileSync(process.execPath, [cli, ...command.split(" "), "--help"], {
         encoding: "utf8",
       });
@@ -170,6 +172,12 @@ describe("the quick start", () => {
       body: JSON.stringify({ events }),
     });
     expect(ingest.status).toBe(200);
+    // Queries read what the derivation pass has derived: wait until nothing is pending.
+    for (;;) {
+      const health = (await (await fetch(`${url}/healthz`)).json()) as { derivation: { pending: number } };
+      if (health.derivation.pending === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const token = printed(/API token\s+(\S+)/);
     const user = () =>
       fetch(`${url}/api/v1/projects/${projectId}/users/u_docs`, {

@@ -45,6 +45,8 @@ beforeAll(async () => {
     dashboardDir: null,
     logLevel: "silent",
   });
+  // The demo's collector may have exited before deriving its last events; this one derives them.
+  await collector.storage.waitForDerivation();
   const projects = await getJson<Page<{ id: string; name: string }>>(collector.url, "/api/v1/projects");
   const demo = projects.items.find((p) => p.name === "Demo");
   if (!demo) throw new Error(`no Demo project in ${JSON.stringify(projects)}`);

@@ -20,7 +20,10 @@ export const ADMIN_TOKEN = "msk_examples_test_token";
 export interface TestCollector {
   url: string;
   projectId: string;
-  /** GET under /api/v1/projects/:projectId, as the admin; throws on a non-2xx status. */
+  /**
+   * GET under /api/v1/projects/:projectId, as the admin, once every event the collector has
+   * acknowledged is derived; throws on a non-2xx status.
+   */
   get<T = Record<string, unknown>>(path: string): Promise<T>;
   close(): Promise<void>;
 }
@@ -41,7 +44,10 @@ export async function startCollector(): Promise<TestCollector> {
   return {
     url: server.url,
     projectId: project.id,
-    get: (path) => getJson(server.url, `/api/v1/projects/${encodeURIComponent(project.id)}${path}`),
+    get: async (path) => {
+      await server.storage.waitForDerivation();
+      return getJson(server.url, `/api/v1/projects/${encodeURIComponent(project.id)}${path}`);
+    },
     async close() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

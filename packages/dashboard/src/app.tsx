@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { type Account, ApiError, type Me, type Page, type Project, request, UNAUTHORIZED_EVENT } from "./api";
-import { ErrorNotice } from "./components/common";
+import { ErrorNotice, FreshnessNotice } from "./components/common";
 import { TimeRangePicker } from "./components/time-range-picker";
 import { LiveContext, type LiveSettings } from "./hooks/live";
 import { parseRange } from "./lib/time-range";
@@ -215,6 +215,7 @@ function SignedIn({ account, onLogout }: { account: Account; onLogout: () => voi
               )}
             </div>
             <main class="content" id="main" tabIndex={-1}>
+              <FreshnessNotice />
               {body}
             </main>
           </div>

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, launchBrowser, screenshot, watchErrors } from "./support/browser";
-import { api, createProject, type RunningCollector, startCollector } from "./support/collector";
+import { api, createProject, derived, type RunningCollector, startCollector } from "./support/collector";
 import { ODD, oddBatch } from "./support/odd-data";
 import {
   ADA,
@@ -67,6 +67,7 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(projectId).not.toBe("");
     createProject(collector, "Second project");
     await sendTraffic(projectId, collector.url);
+    await derived(collector);
     await waitFor("all sessions to be stored", async () => {
       const s = await api<{ items: SessionRow[] }>(collector, `/projects/${projectId}/sessions?limit=50`);
       const users = new Set(s.items.map((x) => x.userId));
@@ -301,10 +302,34 @@ describe("dashboard in Chromium against a real collector", () => {
     expect(await page.getByRole("link", { name: "Ada Lovelace" }).count()).toBe(0);
     await page.getByRole("link", { name: "Overview" }).click();
     await page.getByRole("heading", { name: /No events yet/ }).waitFor();
-    const snippet = (await page.locator(".snippet").first().textContent()) ?? "";
-    expect(snippet).toContain(`track(server, "${second?.id}"`);
-    expect(snippet).toContain(collector.url);
-    expect(await page.locator(".snippet").nth(1).textContent()).toContain("identify");
+    // One labelled block per SDK: its install commands and its code, for this project and collector.
+    const block = (label: string) => page.getByRole("region", { name: label, exact: true });
+    const expected = {
+      TypeScript: {
+        install: "npm install /path/to/mcpsight/packages/sdk",
+        code: [`import { track } from "mcpsight";`, `track(server, "${second?.id}"`],
+      },
+      Python: {
+        install: "pip install /path/to/mcpsight/sdks/python",
+        code: ["import mcpsight", `mcpsight.track(server, "${second?.id}", options)`],
+      },
+      Go: {
+        install:
+          "go mod edit -replace github.com/mcpsight/mcpsight/sdks/go=/path/to/mcpsight/sdks/go\ngo mod tidy",
+        code: [
+          `import "github.com/mcpsight/mcpsight/sdks/go/officialsdk"`,
+          `officialsdk.Track(server, "${second?.id}", options)`,
+        ],
+      },
+    };
+    for (const [label, { install, code }] of Object.entries(expected)) {
+      await block(label).getByRole("heading", { name: label }).waitFor();
+      expect(await block(label).locator("pre.install").textContent()).toBe(install);
+      const text = (await block(label).locator("pre.code").textContent()) ?? "";
+      for (const line of code) expect(text, label).toContain(line);
+      expect(text, label).toContain(collector.url);
+    }
+    expect(await page.locator(".snippet", { hasText: "identify:" }).count()).toBe(1);
     await screenshot(page, "13-fresh-project");
   });
 
@@ -318,6 +343,7 @@ describe("dashboard in Chromium against a real collector", () => {
       body: JSON.stringify(oddBatch(odd)),
     });
     expect(sent.status).toBe(200);
+    await derived(collector);
     // The dashboard reads the project list when it loads: load it again to see the new project.
     await page.goto(hash(`/p/${odd}/overview`));
     await page.reload();

@@ -35,8 +35,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Calls per tool the collector stored for the project. */
+/** Calls per tool the collector stored for the project, once it has derived all it accepted. */
 async function toolCalls(): Promise<Record<string, number>> {
+  await collector.storage.waitForDerivation();
   const response = await fetch(`${collector.url}/api/v1/projects/${projectId}/tools`, {
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
   });

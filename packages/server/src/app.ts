@@ -11,13 +11,14 @@ import { ingestRoutes } from "./routes/ingest.js";
 import { otlpRoutes } from "./routes/otlp.js";
 import { queryRoutes } from "./routes/query.js";
 import { IngestService } from "./services/ingest/index.js";
+import { IngestRate } from "./services/ingest-rate.js";
 import type { LoginLimitOptions } from "./services/login-limit.js";
 import type { Storage } from "./storage/index.js";
 
 export interface AppOptions {
   storage: Storage;
   logger?: FastifyServerOptions["logger"];
-  /** Public base URL shown in the track() snippet; derived from requests when unset. */
+  /** Public base URL shown in the track() snippets; derived from requests when unset. */
   publicUrl?: string | undefined;
   /** Directory of the built dashboard; served at / when it has an index.html. */
   dashboardDir?: string | null;
@@ -77,10 +78,28 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app, spa);
   registerAuthentication(app, storage);
 
-  app.get("/healthz", async (_request, reply) =>
-    health.draining ? reply.status(503).send({ status: "shutting_down" }) : { status: "ok" },
-  );
-  const ingest = new IngestService(storage, { retentionDays: options.retentionDays ?? 90 });
+  // Health, plus what an operator watches: the ingest rate and how far derivation is behind.
+  const rate = new IngestRate();
+  app.get("/healthz", async (request, reply) => {
+    if (health.draining) return reply.status(503).send({ status: "shutting_down" });
+    try {
+      const derivation = await storage.getDerivationStatus();
+      return { status: "ok", ingest: { eventsPerSecond: rate.perSecond() }, derivation };
+    } catch (error) {
+      request.log.error({ err: error }, "health check could not read the database");
+      return reply.status(503).send({ status: "unavailable" });
+    }
+  });
+  // Every route that stores events (SDK batches, MCPcat, OTLP) counts what was accepted.
+  const counted: Storage = {
+    ...storage,
+    ingestEvents: async (events, droppedEvents) => {
+      const result = await storage.ingestEvents(events, droppedEvents);
+      rate.add(result.accepted);
+      return result;
+    },
+  };
+  const ingest = new IngestService(counted, { retentionDays: options.retentionDays ?? 90 });
   const budget = new IngestBudget(options.ingestMemoryBytes ?? DEFAULT_INGEST_MEMORY_MB * 1024 * 1024);
   await app.register(ingestRoutes, { ingest, budget });
   await app.register(otlpRoutes, { ingest, budget });

@@ -4,6 +4,7 @@ import { HELP, project, start, user } from "./cli/commands.js";
 import { UsageError } from "./cli/common.js";
 import { MigrateUsageError, migrateCommand } from "./cli/migrate.js";
 import { out } from "./cli/print.js";
+import { reindexCommand } from "./cli/reindex.js";
 import { AppError } from "./errors.js";
 import { PortInUseError } from "./server.js";
 
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   token,
   account,
   migrate: migrateCommand,
+  reindex: reindexCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

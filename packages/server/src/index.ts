@@ -20,6 +20,7 @@ export type {
   UsersResponse,
 } from "./http/responses.js";
 export { PortInUseError, type RunningServer, type ServerConfig, startServer } from "./server.js";
+export type { SdkLanguage, SdkSnippet } from "./services/snippets.js";
 export type {
   ClientStats,
   ErrorGroup,
@@ -42,3 +43,9 @@ export type {
   UserSummary,
 } from "./storage/index.js";
 export { openStorage, type Storage, type StorageOptions } from "./storage/index.js";
+export { eventsTable as postgresEventsTable } from "./storage/postgres/events-table.js";
+/**
+ * How events are stored: their columns and values in order, and PostgreSQL's events table — for
+ * benchmarks that compare ingest with a raw insert of the same rows.
+ */
+export { EVENT_FIELDS as EVENT_COLUMNS, eventValues } from "./storage/shared/derive-event.js";

@@ -1,9 +1,10 @@
+import { once } from "node:events";
 import type { EventInput } from "@mcpsight/protocol";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "./backends.js";
 import { type CollectorProcess as Collector, startProcess, stopProcess } from "./collector-process.js";
-import { ADMIN_TOKEN, api, postBatch, removeDir, tempDir } from "./helpers.js";
+import { ADMIN_TOKEN, api, derived, makeEvent, postBatch, removeDir, tempDir } from "./helpers.js";
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -100,10 +101,12 @@ function makeBatches(events: EventInput[]): EventInput[][] {
 }
 
 type Json = Record<string, unknown>;
+/** A query answer without its freshness (when it was read differs between collectors). */
 const get = async (url: string, path: string) => {
   const res = await api<Json>(url, path, { token: ADMIN_TOKEN });
   expect(res.status, path).toBe(200);
-  return res.body;
+  const { freshness: _, ...body } = res.body;
+  return body;
 };
 /** Session ids of stateless sessions derive from whichever event opened them: compare without them. */
 const withoutSessionIds = (value: unknown): unknown =>
@@ -224,6 +227,9 @@ run("several collector processes on one PostgreSQL database", () => {
       total + batches.filter((_, i) => i % 5 === 0).reduce((sum, batch) => sum + batch.length, 0),
     );
 
+    // One pass per database derives what both collectors stored.
+    await derived(one.url);
+    await derived(a.url);
     const expected = await snapshot(one.url, singleProject);
     // Both collectors answer the same, and the same as the single process.
     expect(await snapshot(a.url, project)).toEqual(expected);
@@ -232,5 +238,36 @@ run("several collector processes on one PostgreSQL database", () => {
     const overview = expected.overview as { totals: { sessions: number; activeUsers: number } };
     expect(overview.totals.activeUsers).toBe(8);
     expect(expected.users).toHaveLength(8);
+  });
+
+  it("run the pass in one collector; another takes over when its holder dies", {
+    timeout: 120_000,
+  }, async () => {
+    const database = await freshPostgresSchema();
+    databases.push(database);
+    const leads = async (c: Collector) =>
+      ((await api<{ derivation: { recent: unknown } }>(c.url, "/healthz")).body.derivation.recent ?? null) !==
+      null;
+    const a = await start(database);
+    // The first collector takes the pass lock at start.
+    for (let i = 0; !(await leads(a)); i++) {
+      expect(i, "the first collector never ran the pass").toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const b = await start(database);
+    expect(await leads(b)).toBe(false);
+    const project = await projectOf(b.url);
+    const event = (i: number) =>
+      makeEvent(project, { sessionId: `takeover-${i % 3}`, identifyActorGivenId: "taker" });
+    expect((await postBatch(b.url, [event(0), event(1)])).status).toBe(200);
+    await derived(b.url);
+    // The holder dies without letting go (its connection ends): the other takes over.
+    a.child.kill("SIGKILL");
+    await once(a.child, "exit");
+    expect((await postBatch(b.url, [event(2), event(3), event(4)])).status).toBe(200);
+    await derived(b.url);
+    expect(await leads(b)).toBe(true);
+    const user = await get(b.url, `/api/v1/projects/${project}/users/taker`);
+    expect(user).toMatchObject({ user: { events: 5, sessions: 3 } });
   });
 });

@@ -5,6 +5,7 @@ import {
   ADMIN_PASSWORD,
   ADMIN_TOKEN,
   api,
+  derived,
   makeEvent,
   postBatch,
   removeDir,
@@ -77,6 +78,7 @@ describe.each(BACKENDS)("a collector killed mid-ingest ($name)", (backend) => {
             expect([0, 50], `batch ${index}`).toContain(body.accepted);
           }
         }
+        await derived(server.url);
         for (const index of batches.keys()) {
           const timeline = await api<{ events: { id: string }[] }>(
             server.url,

@@ -29,6 +29,17 @@ describe.each(BACKENDS)("first start ($name)", (backend) => {
       });
       expect(projects.status).toBe(200);
       expect(projects.body.items).toHaveLength(1);
+      // How to instrument a server, in each SDK's language, for the project just created.
+      const id = projects.body.items[0]?.id;
+      for (const line of [
+        `TypeScript: npm install /path/to/mcpsight/packages/sdk`,
+        `track(server, "${id}", { apiBaseUrl: "${second.url}" });`,
+        `Python: pip install /path/to/mcpsight/sdks/python`,
+        `mcpsight.track(server, "${id}", options)`,
+        `Go: go mod edit -replace github.com/mcpsight/mcpsight/sdks/go=/path/to/mcpsight/sdks/go`,
+        `officialsdk.Track(server, "${id}", options)`,
+      ])
+        expect(second.output()).toContain(line);
       await stopProcess(second);
 
       const third = await startProcess(dir, database.url);

@@ -78,6 +78,27 @@ export const postBatch = (url: string, events: unknown[], extra: Record<string, 
   });
 
 /**
+ * Waits until the collector at `url` has derived every event it acknowledged: polls
+ * `GET /healthz` until `derivation.pending` is 0 (the query API reads derived tables only).
+ */
+export async function derived(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api<{ derivation?: { pending: number; lastError: string | null } }>(
+      url,
+      "/healthz",
+    );
+    if (body.derivation?.pending === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `derivation still had ${body.derivation?.pending} event(s) pending after ${timeoutMs} ms` +
+          (body.derivation?.lastError ? `: ${body.derivation.lastError}` : ""),
+      );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
  * A collector over a fresh database of `backend`, started before a suite's tests and closed (its
  * database dropped, its directory removed) after them. Read its fields inside tests.
  */

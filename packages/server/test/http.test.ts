@@ -1,13 +1,14 @@
 import { gzipSync } from "node:zlib";
 import { LIMITS } from "@mcpsight/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ProjectItem } from "../src/http/responses.js";
 import type { RunningServer } from "../src/server.js";
-import { createAccount } from "../src/services/auth.js";
-import { BACKENDS, type TestDatabase } from "./backends.js";
+import { BACKENDS } from "./backends.js";
 import {
   ADMIN_PASSWORD,
   ADMIN_TOKEN,
   api,
+  derived,
   makeEvent,
   postBatch,
   removeDir,
@@ -28,8 +29,17 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
     ({ url, projectId } = server);
   });
 
-  it("answers /healthz", async () => {
-    expect(await api(url, "/healthz")).toMatchObject({ status: 200, body: { status: "ok" } });
+  it("answers /healthz with the ingest rate and how far derivation is behind", async () => {
+    await postBatch(url, [makeEvent(projectId, { sessionId: "health" })]);
+    await derived(url);
+    expect(await api(url, "/healthz")).toMatchObject({
+      status: 200,
+      body: {
+        status: "ok",
+        ingest: { eventsPerSecond: expect.any(Number) },
+        derivation: { pending: 0, lagMs: 0, dataAsOf: expect.any(String), lastError: null },
+      },
+    });
   });
 
   it("stores a batch and ignores duplicates on retry", async () => {
@@ -39,6 +49,7 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
     ];
     expect((await postBatch(url, events)).body).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
     expect((await postBatch(url, events)).body).toEqual({ accepted: 0, duplicates: 2, rejected: [] });
+    await derived(url);
     const timeline = await api<{ events: unknown[] }>(url, `/api/v1/projects/${projectId}/sessions/retry`, {
       token: ADMIN_TOKEN,
     });
@@ -66,6 +77,7 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
         rejected: [{ index: 1, code: "invalid_event", field: "timestamp", reason: expect.any(String) }],
       },
     });
+    await derived(url);
     const timeline = await api<{ events: unknown[] }>(
       url,
       `/api/v1/projects/${projectId}/sessions/per-event`,
@@ -129,10 +141,18 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
     expect((await api(url, "/api/v1/projects")).status).toBe(401);
     expect((await api(url, "/api/v1/projects", { token: "msk_wrong" })).status).toBe(401);
     expect((await api(url, `/api/v1/projects/${projectId}/users`)).status).toBe(401);
-    const projects = await api<{ items: { id: string; snippet: string }[] }>(url, "/api/v1/projects", {
+    const projects = await api<{ items: ProjectItem[] }>(url, "/api/v1/projects", {
       token: ADMIN_TOKEN,
     });
-    expect(projects.body.items[0]?.snippet).toContain(projectId);
+    const project = projects.body.items[0];
+    expect(project?.snippet).toContain(projectId);
+    // One snippet per SDK, each naming this project and this collector.
+    expect(project?.snippets.map((s) => s.language)).toEqual(["typescript", "python", "go"]);
+    for (const snippet of project?.snippets ?? []) {
+      expect(snippet.code).toContain(`"${projectId}"`);
+      expect(snippet.code).toContain(`"${url}"`);
+      expect(snippet.install).not.toBe("");
+    }
   });
 
   it("logs in with a cookie (HttpOnly, SameSite=Lax, Secure behind https) and out", async () => {
@@ -171,6 +191,7 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
 
   it("answers odd query values with data or a 400 naming the field, never a 500", async () => {
     await postBatch(url, oddEvents(projectId, 20));
+    await derived(url);
     // Raw query text: NUL, bytes that are not UTF-8, emoji, long text, LIKE and quote
     // characters, numbers no time or database integer holds, a date past Date's range.
     const values = [
@@ -237,6 +258,7 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
     expect(
       (await postBatch(url, [makeEvent(projectId, { sessionId, identifyActorGivenId: userId })])).status,
     ).toBe(200);
+    await derived(url);
     const base = `/api/v1/projects/${projectId}`;
     const profile = await api<{ user: { userId: string } }>(url, `${base}/users/${userId}`, {
       token: ADMIN_TOKEN,
@@ -256,6 +278,7 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
 
   it("erases a user through the API", async () => {
     await postBatch(url, [makeEvent(projectId, { sessionId: "erase-me", identifyActorGivenId: "eve" })]);
+    await derived(url);
     const res = await api(url, `/api/v1/projects/${projectId}/users/eve`, {
       method: "DELETE",
       token: ADMIN_TOKEN,
@@ -294,6 +317,8 @@ describe.each(BACKENDS)("restart ($name)", (backend) => {
       await first.close();
       const second = await startCollector(dir, database.url);
       expect(second.bootstrap).toMatchObject({ firstStart: false, password: null, token: null });
+      // Events acknowledged before the restart are derived after it, if not before.
+      await derived(second.url);
       expect(second.projectId).toBe(first.projectId);
       const user = await api(second.url, `/api/v1/projects/${second.projectId}/users/kim`, {
         token: ADMIN_TOKEN,

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import { parsePostgresUrl } from "../src/storage/postgres/db.js";
 import { BACKENDS, type TestDatabase } from "./backends.js";
-import { ADMIN_TOKEN, api, makeEvent, postBatch, suiteCollector } from "./helpers.js";
+import { ADMIN_TOKEN, api, derived, makeEvent, postBatch, suiteCollector } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -60,12 +60,15 @@ describe.each(BACKENDS)("ingest ($name)", (backend) => {
   let database: TestDatabase;
   let url: string;
   let projectId: string;
-  const timeline = (sessionId: string) =>
-    api<{ events: StoredEvent[]; session: { lastSeen: string } }>(
+  /** A session's replay, once every event stored so far is derived. */
+  const timeline = async (sessionId: string) => {
+    await derived(url);
+    return api<{ events: StoredEvent[]; session: { lastSeen: string } }>(
       url,
       `/api/v1/projects/${projectId}/sessions/${encodeURIComponent(sessionId)}`,
       { token: ADMIN_TOKEN },
     );
+  };
   const postMcpcat = (body: unknown) =>
     api(url, "/v1/public/events/", {
       method: "POST",

@@ -122,6 +122,7 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
         { ...base, id: "5", timestamp: at(4), stateless: true, correlationId: "c", duration: 300 },
       ].map((e) => eventSchema.parse(e)),
     );
+    await sqlite.waitForDerivation();
     const before = await readAll(sqlite);
     expect(before.members).toEqual([{ username: "vic", role: "admin", accountRole: "member" }]);
     expect(before.projectToken).toMatchObject({ id: "tok_1", createdBy: "vic" });
@@ -175,6 +176,7 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
           identifyActorGivenId: "u1",
         }),
       ]);
+      await postgres.waitForDerivation();
       const user = await postgres.getUserProfile("p1", "u1", RANGE);
       expect(user?.user).toMatchObject({ sessions: 2, events: 5 });
       // A second migrate into the same database is refused.
@@ -202,6 +204,8 @@ run("mcpsight migrate --from sqlite://… --to postgres://…", () => {
       expect(counts.events).toBe(60);
       const postgres = await openPostgresStorage({ url: target.url as string });
       try {
+        // What SQLite had not derived when it closed, PostgreSQL's pass derives.
+        await postgres.waitForDerivation();
         // The copy is found by the ids it was sent with, as after PostgreSQL's own ingest.
         const day = { from: Date.now() - 2 * 86_400_000, to: Date.now() + 86_400_000 };
         const missing: string[] = [];

@@ -9,7 +9,7 @@ import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../src/server.js";
 import type { SessionTimeline } from "../src/storage/index.js";
-import { ADMIN_TOKEN, api, removeDir, startCollector, tempDir } from "./helpers.js";
+import { ADMIN_TOKEN, api, derived, removeDir, startCollector, tempDir } from "./helpers.js";
 
 /**
  * The OpenTelemetry JS SDK's own OTLP/HTTP exporters (JSON and protobuf) sending spans that follow
@@ -78,8 +78,11 @@ describe.each(EXPORTERS)("OTLP traces from the OpenTelemetry JS SDK ($name)", ({
   const dir = tempDir();
   let collector: RunningServer & { projectId: string };
   let exporter: Exporter;
-  const get = <T>(path: string) =>
-    api<T>(collector.url, `/api/v1/projects/${collector.projectId}${path}`, { token: ADMIN_TOKEN });
+  /** A query, once every event the collector has stored is derived. */
+  const get = async <T>(path: string) => {
+    await derived(collector.url);
+    return api<T>(collector.url, `/api/v1/projects/${collector.projectId}${path}`, { token: ADMIN_TOKEN });
+  };
 
   beforeAll(async () => {
     collector = await startCollector(dir);

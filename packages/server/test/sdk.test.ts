@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { RunningServer } from "../src/server.js";
 import { BACKENDS, type TestDatabase } from "./backends.js";
-import { ADMIN_TOKEN, api, removeDir, startCollector, tempDir } from "./helpers.js";
+import { ADMIN_TOKEN, api, derived, removeDir, startCollector, tempDir } from "./helpers.js";
 
 type SessionItem = {
   sessionId: string;
@@ -65,6 +65,7 @@ describe.each(BACKENDS)("this repo's SDK (mcpsight) sending to the collector ($n
     await client.callTool({ name: "add_note", arguments: { text: "one", context: "taking notes" } });
     await client.callTool({ name: "add_note", arguments: { text: "two", context: "taking notes" } });
     await flush();
+    await derived(collector.url);
     const found = await sessions("userId=stateful-user");
     expect(found.body.items).toHaveLength(1);
     expect(found.body.items[0]).toMatchObject({ userId: "stateful-user", stateless: false, toolCalls: 2 });
@@ -89,6 +90,7 @@ describe.each(BACKENDS)("this repo's SDK (mcpsight) sending to the collector ($n
     });
     for (const text of ["x", "y"]) await anonymous.callTool({ name: "add_note", arguments: { text } });
     await flush();
+    await derived(collector.url);
 
     // Grouping is by user + client; the initialize event names the client, stateless tool calls
     // do not, so the calls form one session of their own.

@@ -63,6 +63,8 @@ describe("sqlite ingest writer thread", () => {
 
     const reopened = openSqliteStorage({ dataDir: dir });
     expect(await reopened.ingestEvents(batches.flat())).toEqual({ accepted: 0, duplicates: 400 });
+    // Derived by the reopened store's pass if the first one had not got to them.
+    await reopened.waitForDerivation();
     const users = await reopened.listUsers("p", {
       limit: 10,
       cursor: null,

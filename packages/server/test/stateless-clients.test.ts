@@ -8,7 +8,7 @@ import { flush } from "mcpsight";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SessionSummary } from "../src/storage/types.js";
 import { BACKENDS, collectorOn } from "./backends.js";
-import { ADMIN_TOKEN, api } from "./helpers.js";
+import { ADMIN_TOKEN, api, derived } from "./helpers.js";
 import { pythonAvailable, pythonWithMcp } from "./python.js";
 import {
   type ClientKind,
@@ -51,6 +51,7 @@ describe.each(BACKENDS)("stateless runs of real clients ($name)", (backend) => {
       await host.close();
     }
     await flush();
+    await derived(collector.url);
     const found = await api<{ items: SessionSummary[] }>(
       collector.url,
       `/api/v1/projects/${projectId}/sessions?limit=50`,

@@ -33,6 +33,12 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
         ...rest,
       });
     };
+    /** Stores a batch, then waits until the pass has derived it (queries read derived tables). */
+    const ingest = async (...args: Parameters<Storage["ingestEvents"]>) => {
+      const result = await storage.ingestEvents(...args);
+      await storage.waitForDerivation(10_000);
+      return result;
+    };
     const sessions = (query: Partial<Parameters<Storage["listSessions"]>[1]> = {}) =>
       storage.listSessions("p1", {
         ...PAGE,
@@ -109,19 +115,19 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
 
     it("stores events once: retried ids are counted as duplicates", async () => {
       const batch = [ev(), ev({ at: MIN })];
-      expect(await storage.ingestEvents(batch)).toEqual({ accepted: 2, duplicates: 0 });
-      expect(await storage.ingestEvents(batch)).toEqual({ accepted: 0, duplicates: 2 });
+      expect(await ingest(batch)).toEqual({ accepted: 2, duplicates: 0 });
+      expect(await ingest(batch)).toEqual({ accepted: 0, duplicates: 2 });
       const timeline = await storage.getSessionTimeline("p1", "s1", PAGE);
       expect(timeline?.events.map((e) => e.offsetMs)).toEqual([0, MIN]);
       expect(timeline?.session.events).toBe(2);
       // The same id in another project is another event.
-      await storage.ingestEvents([{ ...batch[0], projectId: "p2" } as (typeof batch)[0]]);
+      await ingest([{ ...batch[0], projectId: "p2" } as (typeof batch)[0]]);
       expect((await storage.getSessionTimeline("p2", "s1", PAGE))?.events).toHaveLength(1);
     });
 
     it("keeps each event's trace and span id for the replay, and null without them", async () => {
       const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-      await storage.ingestEvents([ev({ traceId, spanId: "00f067aa0ba902b7" }), ev({ at: MIN })]);
+      await ingest([ev({ traceId, spanId: "00f067aa0ba902b7" }), ev({ at: MIN })]);
       const events = (await storage.getSessionTimeline("p1", "s1", PAGE))?.events ?? [];
       expect(events.map((e) => [e.traceId, e.spanId])).toEqual([
         [traceId, "00f067aa0ba902b7"],
@@ -130,10 +136,10 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("attributes a session's earlier anonymous events when it is identified", async () => {
-      await storage.ingestEvents([ev({ at: 0 }), ev({ at: MIN, isError: true, error: { message: "x" } })]);
+      await ingest([ev({ at: 0 }), ev({ at: MIN, isError: true, error: { message: "x" } })]);
       let page = await sessions();
       expect(page.items[0]?.userId).toBeNull();
-      await storage.ingestEvents([
+      await ingest([
         ev({
           at: 2 * MIN,
           eventType: "mcpsight:identify",
@@ -172,6 +178,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
         storage.ingestEvents([shared, first, ev({ sessionId: "s3", at: 3 * MIN })]),
         storage.ingestEvents([ev({ sessionId: "s1", at: 4 * MIN, projectId: "p2" })]),
       ]);
+      await storage.waitForDerivation(10_000);
       // Which batch stores a shared event depends on commit order; each is stored exactly once.
       const total = (key: "accepted" | "duplicates") => results.reduce((sum, r) => sum + r[key], 0);
       expect([total("accepted"), total("duplicates")]).toEqual([6, 2]);
@@ -197,6 +204,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
         storage.ingestEvents([ev({ sessionId: "c", projectId: "nope" })]),
         storage.ingestEvents([ev({ sessionId: "d" })]),
       ]);
+      await storage.waitForDerivation(10_000);
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
       expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/unknown project nope/);
       expect((await sessions()).items.map((s) => s.sessionId).sort()).toEqual(["a", "b", "d"]);
@@ -205,7 +213,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     it("counts an error group's occurrences, sessions and users within and across batches", async () => {
       const boom = (sessionId: string, at: number, userId?: string) =>
         ev({ sessionId, at, isError: true, error: { message: "boom" }, identifyActorGivenId: userId });
-      await storage.ingestEvents([
+      await ingest([
         boom("s1", 0, "u1"),
         boom("s1", MIN, "u1"),
         boom("s2", 2 * MIN),
@@ -221,7 +229,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(group?.sample?.sessionId).toBe("s3");
       expect(group?.sample?.timestamp).toBe(new Date(T0 + 5 * MIN).toISOString());
       // An older occurrence counts but leaves the latest sample; a known session and user add nothing.
-      await storage.ingestEvents([boom("s1", -MIN, "u1"), boom("s4", 6 * MIN)]);
+      await ingest([boom("s1", -MIN, "u1"), boom("s4", 6 * MIN)]);
       group = (await storage.listErrorGroups("p1", RANGE, PAGE)).items[0];
       expect(group).toMatchObject({ count: 7, sessions: 4, users: 2 });
       expect(group?.firstSeen).toBe(new Date(T0 - MIN).toISOString());
@@ -243,12 +251,12 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       const messages = [noise, `${noise.slice(0, -1)}!`, cjk];
       const fail = (message: string, at: number, sessionId = "s1") =>
         ev({ sessionId, at, resourceName: tool, isError: true, error: { message } });
-      expect(await storage.ingestEvents(messages.map((m, i) => fail(m, i * MIN)))).toEqual({
+      expect(await ingest(messages.map((m, i) => fail(m, i * MIN)))).toEqual({
         accepted: 3,
         duplicates: 0,
       });
       // The same messages again, in another batch and session: the same three groups.
-      await storage.ingestEvents(messages.map((m, i) => fail(m, (i + 3) * MIN, "s2")));
+      await ingest(messages.map((m, i) => fail(m, (i + 3) * MIN, "s2")));
       const groups = (await storage.listErrorGroups("p1", RANGE, PAGE)).items;
       expect(groups.map((g) => g.message).sort()).toEqual([...messages].sort());
       for (const group of groups) expect(group).toMatchObject({ tool, count: 2, sessions: 2 });
@@ -262,7 +270,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       const clientName = long(0x4e00);
       const clientVersion = `😀${long(0xac00)}`.slice(0, LIMITS.nameLength);
       const event = ev({ identifyActorGivenId: "u1", clientName, clientVersion });
-      expect(await storage.ingestEvents([event])).toEqual({ accepted: 1, duplicates: 0 });
+      expect(await ingest([event])).toEqual({ accepted: 1, duplicates: 0 });
       // Stored whole, or (PostgreSQL: index entries are limited) cut at a character.
       const [session] = (await sessions()).items;
       expect(clientName.startsWith(session?.clientName ?? "-")).toBe(true);
@@ -273,8 +281,8 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
 
     it("stores any event the protocol accepts, however odd its text, and finds it by its ids", async () => {
       const events = oddEvents("p1", 60).map((e) => eventSchema.parse(e));
-      expect(await storage.ingestEvents(events.slice(0, 30))).toEqual({ accepted: 30, duplicates: 0 });
-      expect(await storage.ingestEvents(events.slice(30))).toEqual({ accepted: 30, duplicates: 0 });
+      expect(await ingest(events.slice(0, 30))).toEqual({ accepted: 30, duplicates: 0 });
+      expect(await ingest(events.slice(30))).toEqual({ accepted: 30, duplicates: 0 });
       const day = { from: Date.now() - 2 * 86_400_000, to: Date.now() + 86_400_000 };
       for (const event of events.slice(0, 12)) {
         const userId = event.identifyActorGivenId as string;
@@ -297,7 +305,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     it("stores half of an emoji as U+FFFD, so a user opens by the id sent and by the id shown", async () => {
       const userId = "user 😀".slice(0, -1); // ends in a lone high surrogate
       const sessionId = "\udc00session";
-      await storage.ingestEvents([ev({ sessionId, identifyActorGivenId: userId, clientName: "c\ud83d" })]);
+      await ingest([ev({ sessionId, identifyActorGivenId: userId, clientName: "c\ud83d" })]);
       const shown = (await storage.listUsers("p1", { ...PAGE, range: RANGE, search: null, sort: "lastSeen" }))
         .items[0]?.userId;
       expect(shown).toBe("user \ufffd");
@@ -310,7 +318,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("merges user name and data: newer events win, keys are merged", async () => {
-      await storage.ingestEvents([
+      await ingest([
         ev({
           at: 2 * MIN,
           identifyActorGivenId: "u1",
@@ -330,7 +338,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
 
     it("groups stateless events by user and client with gaps under 30 minutes", async () => {
       const stateless = { sessionId: undefined, stateless: true };
-      await storage.ingestEvents([
+      await ingest([
         ev({ ...stateless, at: 0, identifyActorGivenId: "u1" }),
         ev({ ...stateless, at: 20 * MIN, identifyActorGivenId: "u1" }),
         ev({ ...stateless, at: 45 * MIN, identifyActorGivenId: "u1" }), // 25 min gap: same session
@@ -354,39 +362,36 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
         "u2/cli/1",
       ]);
       // A later batch continues the open session rather than starting a new one.
-      await storage.ingestEvents([ev({ ...stateless, at: 90 * MIN, identifyActorGivenId: "u1" })]);
+      await ingest([ev({ ...stateless, at: 90 * MIN, identifyActorGivenId: "u1" })]);
       const after = await sessions({ stateless: true, userId: "u1" });
       expect(after.items.map((s) => s.events).sort()).toEqual([1, 2, 3]);
     });
 
-    it("joins identified stateless events without a client to the user's open stateless session", async () => {
+    it("groups a user's stateless events without a client name on their own, gaps under 30 minutes", async () => {
+      // Grouping depends on the events alone, never on what arrived first: an event without a
+      // client name does not join whichever session of the user happened to be open.
       const stateless = { sessionId: undefined, stateless: true, identifyActorGivenId: "u1" };
-      await storage.ingestEvents([
+      await ingest([
         ev({ ...stateless, at: 0, eventType: "mcp:initialize", resourceName: undefined }),
-        ev({ ...stateless, at: 1 * MIN, clientName: undefined }), // joins the cli session
-        ev({ ...stateless, at: 2 * MIN, clientName: "other" }), // a named client keeps its own
-        ev({ ...stateless, at: 3 * MIN, clientName: undefined }), // joins the latest: other
+        ev({ ...stateless, at: 1 * MIN, clientName: undefined }),
+        ev({ ...stateless, at: 2 * MIN, clientName: "other" }),
+        ev({ ...stateless, at: 3 * MIN, clientName: undefined }),
       ]);
-      // In a later batch: joins the most recent open one; after a 30-minute gap, a new session.
-      await storage.ingestEvents([ev({ ...stateless, at: 20 * MIN, clientName: undefined })]);
-      await storage.ingestEvents([ev({ ...stateless, at: 60 * MIN, clientName: undefined })]);
-      // Another user's sessions are never joined.
-      await storage.ingestEvents([
-        ev({ ...stateless, at: 61 * MIN, clientName: undefined, identifyActorGivenId: "u2" }),
-      ]);
+      await ingest([ev({ ...stateless, at: 20 * MIN, clientName: undefined })]);
+      await ingest([ev({ ...stateless, at: 60 * MIN, clientName: undefined })]);
+      // Another user's events are never grouped with them.
+      await ingest([ev({ ...stateless, at: 61 * MIN, clientName: undefined, identifyActorGivenId: "u2" })]);
       const page = await sessions({ stateless: true });
       const shape = page.items.map((s) => `${s.userId}/${s.clientName}/${s.events}`).sort();
-      expect(shape).toEqual(["u1/cli/2", "u1/null/1", "u1/other/3", "u2/null/1"]);
+      expect(shape).toEqual(["u1/cli/1", "u1/null/1", "u1/null/3", "u1/other/1", "u2/null/1"]);
       const profile = await storage.getUserProfile("p1", "u1", RANGE);
-      expect(profile?.user).toMatchObject({ sessions: 3, events: 6 });
+      expect(profile?.user).toMatchObject({ sessions: 4, events: 6 });
     });
 
     it("maintains tool rollups with counts, errors and percentiles", async () => {
       const durations = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1000];
-      await storage.ingestEvents(
-        durations.map((duration, i) => ev({ at: i * MIN, duration, isError: i === 0 })),
-      );
-      await storage.ingestEvents([ev({ resourceName: "other", identifyActorGivenId: "u1" })]);
+      await ingest(durations.map((duration, i) => ev({ at: i * MIN, duration, isError: i === 0 })));
+      await ingest([ev({ resourceName: "other", identifyActorGivenId: "u1" })]);
       const tools = await storage.listToolStats("p1", RANGE, "hour");
       const search = tools.find((t) => t.name === "search");
       expect(search).toMatchObject({ calls: 10, errors: 1, errorRate: 0.1 });
@@ -404,7 +409,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       const events = Array.from({ length: 7 }, (_, i) =>
         ev({ sessionId: `s${i}`, at: i * MIN, identifyActorGivenId: `u${i}`, isError: i === 3 }),
       );
-      await storage.ingestEvents(events);
+      await ingest(events);
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
@@ -427,7 +432,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("searches users by a case-insensitive substring of id or name, long and short queries alike", async () => {
-      await storage.ingestEvents([
+      await ingest([
         ev({ sessionId: "a", identifyActorGivenId: "alice_smith", identifyActorName: "Alice Smith" }),
         ev({ sessionId: "b", identifyActorGivenId: "u-2", identifyActorName: "Robert O'Brien" }),
         ev({ sessionId: "c", identifyActorGivenId: "100%_real", identifyActorName: 'Say "hi"' }),
@@ -447,7 +452,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       expect(await search("%")).toEqual(["100%_real"]);
       expect(await search("nobody")).toEqual([]);
       // Renamed: the old name no longer matches, the new one does; erased: gone from search.
-      await storage.ingestEvents([
+      await ingest([
         ev({
           sessionId: "a",
           at: MIN,
@@ -466,7 +471,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       const DAY = 86_400_000;
       const day0 = Math.floor(T0 / DAY) * DAY;
       const at = (t: number) => t - T0;
-      await storage.ingestEvents([
+      await ingest([
         // day 0, two hours: u1 twice, u2; an anonymous call
         ev({ sessionId: "a", at: at(day0 + 3_600_000), identifyActorGivenId: "u1" }),
         ev({ sessionId: "a", at: at(day0 + 7_200_000 + MIN), identifyActorGivenId: "u1" }),
@@ -478,8 +483,8 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
         ev({ sessionId: "e", at: at(day0 + DAY), resourceName: "fetch", identifyActorGivenId: "u4" }),
       ]);
       // An anonymous session identified later: its earlier call counts for the user.
-      await storage.ingestEvents([ev({ sessionId: "late", at: at(day0 + DAY + 3_600_000) })]);
-      await storage.ingestEvents([
+      await ingest([ev({ sessionId: "late", at: at(day0 + DAY + 3_600_000) })]);
+      await ingest([
         ev({
           sessionId: "late",
           at: at(day0 + DAY + 3_600_000 + MIN),
@@ -502,12 +507,12 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("counts a later call without identity for the session's stored user, by that user's id", async () => {
-      await storage.ingestEvents([
+      await ingest([
         ev({ sessionId: "s1", resourceName: "a", identifyActorGivenId: "u1" }),
         ev({ sessionId: "s2", resourceName: "a", identifyActorGivenId: "u2" }),
       ]);
       // A later batch: calls that carry no identity (as MCPcat sends them) in the identified sessions.
-      await storage.ingestEvents([
+      await ingest([
         ev({ sessionId: "s1", at: MIN, resourceName: "b" }),
         ev({ sessionId: "s2", at: MIN, resourceName: "b" }),
         ev({ sessionId: "s2", at: 2 * MIN, resourceName: "a" }),
@@ -522,7 +527,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
       // (sparse + sparse → dense, dense + sparse), as concurrent collectors' batches would.
       const ids = Array.from({ length: 2_100 }, (_, i) => `user-${i}`);
       for (let b = 0; b < 3; b++)
-        await storage.ingestEvents(
+        await ingest(
           ids
             .slice(b * 600, b * 600 + 900)
             .map((id, i) => ev({ sessionId: `hll-${id}`, at: i, identifyActorGivenId: id })),
@@ -536,7 +541,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("lists each user's clients, filters errors by tool and links a profile's errors to their sessions", async () => {
-      await storage.ingestEvents([
+      await ingest([
         ev({ sessionId: "a", identifyActorGivenId: "u1", clientName: "cursor", clientVersion: "1.0" }),
         ev({
           sessionId: "b",
@@ -563,7 +568,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("lists intents and get_more_tools reports", async () => {
-      await storage.ingestEvents([
+      await ingest([
         ev({ userIntent: "find shoes" }),
         ev({ resourceName: "get_more_tools", parameters: { context: "export csv" } }),
       ]);
@@ -579,7 +584,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("erases a user, their sessions, events and share of aggregates", async () => {
-      await storage.ingestEvents([
+      await ingest([
         ev({ sessionId: "a", identifyActorGivenId: "gone", isError: true, error: { message: "m" } }),
         ev({ sessionId: "a" }),
         ev({ sessionId: "b", identifyActorGivenId: "kept" }),
@@ -598,7 +603,7 @@ export function storageSuite(name: string, factory: () => Promise<Storage>): voi
     });
 
     it("applies retention to old events, sessions and users", async () => {
-      await storage.ingestEvents([
+      await ingest([
         ev({ sessionId: "old", at: -10 * 86_400_000, identifyActorGivenId: "old-user" }),
         ev({ sessionId: "new", at: 0, identifyActorGivenId: "new-user" }),
       ]);

@@ -223,8 +223,12 @@ func (c *Collector) Get(path string, out any) error {
 	return c.GetAbsolute("/api/v1/projects/"+url.PathEscape(c.ProjectID)+path, out)
 }
 
-// GetAbsolute reads any query-API path into out.
+// GetAbsolute reads any query-API path into out, once the collector has derived every event
+// it acknowledged (the query API reads derived tables only).
 func (c *Collector) GetAbsolute(path string, out any) error {
+	if err := c.derived(); err != nil {
+		return err
+	}
 	req, err := http.NewRequest(http.MethodGet, c.URL+path, nil)
 	if err != nil {
 		return err
@@ -240,6 +244,35 @@ func (c *Collector) GetAbsolute(path string, out any) error {
 		return fmt.Errorf("GET %s → %d: %s", path, resp.StatusCode, body)
 	}
 	return json.Unmarshal(body, out)
+}
+
+// derived polls GET /healthz until derivation.pending is 0, for at most 20 s.
+func (c *Collector) derived() error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var health struct {
+			Derivation *struct {
+				Pending   int     `json:"pending"`
+				LastError *string `json:"lastError"`
+			} `json:"derivation"`
+		}
+		resp, err := http.Get(c.URL + "/healthz")
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err := json.Unmarshal(body, &health); err != nil {
+			return fmt.Errorf("GET /healthz → %d: %s", resp.StatusCode, body)
+		}
+		if health.Derivation != nil && health.Derivation.Pending == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("derivation still pending after 20 s: %s", body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Session is a row of GET …/sessions.

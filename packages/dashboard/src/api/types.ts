@@ -1,6 +1,6 @@
 /**
- * Response shapes of the query API (docs/API.md): the collector's own types, under the names the
- * dashboard uses. Type-only: nothing of the collector is bundled.
+ * Response shapes of the query API (docs/API.md): the protocol package's types, which the
+ * collector's routes are typed with too, under the names the dashboard uses. Type-only.
  */
 import type {
   ClientStats,
@@ -20,7 +20,7 @@ import type {
   PublicAccount,
   PutMemberResponse,
   SessionSummary,
-  SessionTimeline,
+  SessionTimelineResponse,
   StoredEvent,
   TokensResponse,
   ToolStats,
@@ -29,7 +29,7 @@ import type {
   UserProfileResponse,
   UserSummary,
   UsersResponse,
-} from "@mcpsight/server";
+} from "@mcpsight/protocol";
 
 export type IsoTime = string;
 export type Page<T> = PageOf<T>;
@@ -50,7 +50,7 @@ export type ReplayEvent = StoredEvent;
 export type EventError = NonNullable<StoredEvent["error"]>;
 export type IntentRow = IntentItem;
 export type UserProfile = UserProfileResponse;
-export type SessionReplay = SessionTimeline;
+export type SessionReplay = SessionTimelineResponse;
 export type ToolRow = ToolStats;
 export type ToolsPage = ToolsResponse;
 export type ClientRow = ClientStats;

@@ -1,5 +1,7 @@
 import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
 import { formatNumber } from "../lib/format";
+import { freshnessText, subscribeFreshness } from "../lib/freshness";
 
 export function StatCard({
   label,
@@ -120,6 +122,18 @@ export function Loadable<T>({
       {state.error && <ErrorNotice error={state.error} />}
       {children(state.data)}
     </>
+  );
+}
+
+/** Says when the data shown is behind what the collector received (see lib/freshness.ts). */
+export function FreshnessNotice() {
+  const [text, setText] = useState<string | null>(null);
+  useEffect(() => subscribeFreshness((value) => setText(freshnessText(value))), []);
+  if (!text) return null;
+  return (
+    <div class="freshness" role="status">
+      {text}
+    </div>
   );
 }
 

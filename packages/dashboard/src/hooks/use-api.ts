@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { type Params, requestText } from "../api/client";
+import { reportFreshness } from "../lib/freshness";
 import { useLive } from "./live";
 
 export interface ApiState<T> {
@@ -44,7 +45,9 @@ export function useApi<T>(
           return;
         }
         lastText.current = text;
-        setState({ key, data: JSON.parse(text) as T, text });
+        const data = JSON.parse(text) as T;
+        reportFreshness(data);
+        setState({ key, data, text });
       } catch (err) {
         if (signal.aborted || (err as Error).name === "AbortError") return;
         setState((s) => ({ ...s, key, error: err as Error }));

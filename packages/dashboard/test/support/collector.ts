@@ -29,6 +29,23 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Waits until the collector has derived every event it acknowledged: polls `GET /healthz` until
+ * `derivation.pending` is 0 (the dashboard reads derived tables only).
+ */
+export async function derived(collector: { url: string }, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const health = (await (await fetch(`${collector.url}/healthz`)).json()) as {
+      derivation?: { pending: number };
+    };
+    if (health.derivation?.pending === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`derivation still had ${health.derivation?.pending} event(s) pending`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Starts the real collector CLI on a free port and a temporary data dir, and waits for /healthz. */
 export async function startCollector(): Promise<RunningCollector> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);

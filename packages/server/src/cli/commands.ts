@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_INGEST_MEMORY_MB } from "../app.js";
 import { startServer } from "../server.js";
-import { createProject, trackSnippet } from "../services/projects.js";
+import { createProject } from "../services/projects.js";
 import { dataDirFrom, STORAGE_OPTIONS, storageFrom, UsageError } from "./common.js";
-import { out, startBanner } from "./print.js";
+import { out, snippetsText, startBanner } from "./print.js";
 
 const env = process.env;
 
@@ -12,7 +12,7 @@ export const HELP = {
 
 Commands:
   start                              run the collector (ingest, query API, dashboard)
-  project create <name>              create a project and print its id and track() snippet
+  project create <name>              create a project; print its id and track() snippets
   project list                       list projects
   user delete <projectId> <userId>   erase a user: identity, sessions and events
   member add|list|remove …           who may read a project, as viewer or admin
@@ -20,6 +20,7 @@ Commands:
   account list|password …            accounts, and setting a password (ends its logins)
   migrate --from sqlite://… --to postgres://…
                                      copy an embedded database into PostgreSQL
+  reindex                            rebuild users, sessions and rollups from the stored events
 
 Run "mcpsight <command> --help" for a command's options.`,
   start: `Usage: mcpsight start [options]
@@ -133,7 +134,7 @@ export async function project(args: string[]): Promise<void> {
       if (!name) throw new UsageError("project create needs a name: mcpsight project create <name>");
       const created = await createProject(storage, name);
       const url = env.MCPSIGHT_PUBLIC_URL ?? `http://127.0.0.1:${env.MCPSIGHT_PORT ?? 4747}`;
-      out(`Created project "${created.name}": ${created.id}\n\n${trackSnippet(created.id, url)}`);
+      out(`Created project "${created.name}": ${created.id}\n\n${snippetsText(created.id, url)}\n`);
     } else if (action === "list") {
       const projects = await storage.listProjects();
       for (const p of projects)

@@ -14,13 +14,21 @@ export class UsageError extends Error {}
 export const dataDirFrom = (values: { "data-dir"?: string | undefined }): string =>
   resolve(values["data-dir"] ?? process.env.MCPSIGHT_DATA_DIR ?? ".mcpsight");
 
-/** Opens the database the options (or the environment) name; permission fixes go to stderr. */
-export const storageFrom = (values: {
-  "data-dir"?: string | undefined;
-  "database-url"?: string | undefined;
-}) =>
+/**
+ * Opens the database the options (or the environment) name; permission fixes go to stderr. A
+ * one-off command ingests nothing, so it leaves the derivation pass to the collectors unless it
+ * asks for it (`reindex`).
+ */
+export const storageFrom = (
+  values: {
+    "data-dir"?: string | undefined;
+    "database-url"?: string | undefined;
+  },
+  derive = false,
+) =>
   openStorage({
     dataDir: dataDirFrom(values),
     databaseUrl: values["database-url"] ?? process.env.MCPSIGHT_DATABASE_URL,
     onNotice: (notice) => console.error(`mcpsight: ${notice}`),
+    derive,
   });

@@ -1,10 +1,30 @@
 import type { BootstrapResult } from "../services/bootstrap.js";
-import { trackSnippet } from "../services/projects.js";
+import { CHECKOUT, sdkSnippets } from "../services/snippets.js";
 
 /** CLI output goes to stdout; logs (pino) go to stderr. */
 export const out = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
+
+/** How to instrument a server for this project in TypeScript, Python and Go, for a terminal. */
+export function snippetsText(projectId: string, collectorUrl: string): string {
+  const lines = [
+    `  Instrument your MCP server. Each SDK installs from a checkout of this repository`,
+    `  (${CHECKOUT} below); docs/SDK.md, docs/SDK-PYTHON.md and docs/SDK-GO.md say more.`,
+  ];
+  for (const { label, install, code } of sdkSnippets(projectId, collectorUrl)) {
+    // Blank lines dropped: three snippets stay one screen.
+    const [first, ...more] = install.split("\n");
+    lines.push(``, `  ${label}: ${first}`, ...more.map((line) => `  ${" ".repeat(label.length + 2)}${line}`));
+    lines.push(
+      ...code
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => `    ${line}`),
+    );
+  }
+  return lines.join("\n");
+}
 
 /** Where the data lives, for people: the PostgreSQL server and database (never its password). */
 export function postgresLocation(databaseUrl: string): string {
@@ -42,12 +62,7 @@ export function startBanner(
       `  These are shown only now and stored as hashes. To reset them, set MCPSIGHT_ADMIN_PASSWORD`,
       `  and/or MCPSIGHT_ADMIN_TOKEN and restart.`,
       ``,
-      `  Instrument your MCP server (npm install mcpsight):`,
-      ``,
-      ...trackSnippet(first.project.id, url)
-        .trimEnd()
-        .split("\n")
-        .map((line) => `    ${line}`),
+      snippetsText(first.project.id, url),
     );
   }
   lines.push(``);

@@ -1,71 +1,26 @@
-import type {
-  Account,
-  Bucket,
-  ClientStats,
-  ErasureResult,
-  ErrorGroup,
-  IntentItem,
-  Overview,
-  Page,
-  Project,
-  ProjectMember,
-  ProjectRole,
-  ProjectToken,
-  SessionSummary,
-  ToolStats,
-  UserListItem,
-  UserProfile,
-} from "../storage/index.js";
-
 /**
- * Response bodies of the query API (docs/API.md), as the routes send them. The routes are typed
- * with these, and the dashboard reads the same types, so the two cannot drift apart.
+ * Response bodies of the query API (docs/API.md), as the routes send them: defined in the
+ * protocol package, which the dashboard reads too, so the two cannot drift apart.
  */
-
-/** The range a range-filtered response covers, as ISO 8601 times. */
-export interface RangeEcho {
-  range: { from: string; to: string };
-}
-
-/** An account as the API shows it (never its id or secret). */
-export type PublicAccount = Pick<Account, "username" | "role">;
-
-/** `GET /auth/me`: the signed-in account, or the project token the request carried. */
-export interface MeResponse {
-  account: PublicAccount | null;
-  token: Pick<ProjectToken, "id" | "name" | "projectId"> | null;
-}
-
-/** A project with what its owner needs to send events to it. */
-export interface ProjectItem extends Project {
-  collectorUrl: string;
-  /** The `track()` call for this project and collector. */
-  snippet: string;
-  /** The caller's role here: `admin` may manage members and tokens, `viewer` only reads. */
-  access: ProjectRole;
-}
-
-export type MembersResponse = Page<ProjectMember>;
-/** `PUT …/members/:username`: `password` is set (once) when the account was created for it. */
-export interface PutMemberResponse {
-  member: ProjectMember;
-  password: string | null;
-}
-export type TokensResponse = Page<ProjectToken>;
-/** `POST …/tokens`: `secret` is shown only in this response. */
-export interface CreateTokenResponse {
-  token: ProjectToken;
-  secret: string;
-}
-
-export type OverviewResponse = RangeEcho & Overview & { bucket: Bucket };
-export type UsersResponse = RangeEcho & Page<UserListItem> & { anonymousSessions: number };
-export type UserProfileResponse = RangeEcho & UserProfile;
-export type SessionsResponse = RangeEcho & Page<SessionSummary>;
-export type ToolsResponse = RangeEcho & Page<ToolStats> & { bucket: Bucket };
-export type ClientsResponse = RangeEcho & Page<ClientStats>;
-export type ErrorsResponse = RangeEcho & Page<ErrorGroup>;
-export type IntentsResponse = RangeEcho & Page<IntentItem>;
-export interface DeleteUserResponse {
-  deleted: ErasureResult;
-}
+export type {
+  ClientsResponse,
+  CreateTokenResponse,
+  DeleteUserResponse,
+  ErrorsResponse,
+  Freshness,
+  HealthResponse,
+  IntentsResponse,
+  MembersResponse,
+  MeResponse,
+  OverviewResponse,
+  ProjectItem,
+  PublicAccount,
+  PutMemberResponse,
+  RangeEcho,
+  SessionsResponse,
+  SessionTimelineResponse,
+  TokensResponse,
+  ToolsResponse,
+  UserProfileResponse,
+  UsersResponse,
+} from "@mcpsight/protocol";

@@ -12,10 +12,12 @@ import type {
   ClientsResponse,
   DeleteUserResponse,
   ErrorsResponse,
+  Freshness,
   IntentsResponse,
   OverviewResponse,
   ProjectItem,
   SessionsResponse,
+  SessionTimelineResponse,
   ToolsResponse,
   UserProfileResponse,
   UsersResponse,
@@ -24,7 +26,7 @@ import { assertCanRead, readableProjects } from "../services/access.js";
 import { requirePrincipal } from "../services/auth.js";
 import { withSnippet } from "../services/projects.js";
 import { deleteUser, getSessionTimeline, getUserProfile } from "../services/queries.js";
-import type { Page, SessionTimeline, Storage } from "../storage/index.js";
+import type { Page, Storage } from "../storage/index.js";
 import { iso } from "../storage/time.js";
 
 type Params = { projectId: string; userId?: string; sessionId?: string };
@@ -33,7 +35,7 @@ type Req = FastifyRequest<{ Params: Params; Querystring: Query }>;
 const USER_SORTS = ["lastSeen", "sessions", "toolCalls", "errors"] as const;
 const INTENT_TYPES = ["all", "intent", "missing_tool"] as const;
 
-/** The collector's public base URL as the caller sees it (for the track() snippet). */
+/** The collector's public base URL as the caller sees it (for the track() snippets). */
 function collectorUrl(request: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, "");
   const proto = String(request.headers["x-forwarded-proto"] ?? request.protocol)
@@ -52,7 +54,12 @@ export async function queryRoutes(
 ): Promise<void> {
   const { storage } = options;
   const base = "/api/v1/projects/:projectId";
-  /** Range-filtered handlers: authorise the project, parse the range, echo it. */
+  /** Read before the query: the data answered is at least this fresh. */
+  const freshness = async (): Promise<Freshness> => {
+    const { dataAsOf, lagMs, pending } = await storage.getDerivationStatus();
+    return { dataAsOf, lagMs, pending };
+  };
+  /** Range-filtered handlers: authorise the project, parse the range, echo it with the freshness. */
   const scoped = async (request: Req) => {
     await assertCanRead(storage, request.principal, request.params.projectId);
     const range = parseRange(request.query);
@@ -61,6 +68,7 @@ export async function queryRoutes(
       query: request.query,
       range,
       echo: { from: iso(range.from), to: iso(range.to) },
+      freshness: await freshness(),
     };
   };
 
@@ -71,13 +79,13 @@ export async function queryRoutes(
   });
 
   app.get(`${base}/overview`, async (request: Req): Promise<OverviewResponse> => {
-    const { projectId, query, range, echo } = await scoped(request);
+    const { projectId, query, range, echo, freshness } = await scoped(request);
     const bucket = parseBucket(query, range);
-    return { range: echo, bucket, ...(await storage.getOverview(projectId, range, bucket)) };
+    return { range: echo, freshness, bucket, ...(await storage.getOverview(projectId, range, bucket)) };
   });
 
   app.get(`${base}/users`, async (request: Req): Promise<UsersResponse> => {
-    const { projectId, query, range, echo } = await scoped(request);
+    const { projectId, query, range, echo, freshness } = await scoped(request);
     const page = await storage.listUsers(projectId, {
       ...parsePage(query),
       range,
@@ -86,6 +94,7 @@ export async function queryRoutes(
     });
     return {
       range: echo,
+      freshness,
       anonymousSessions: await storage.countAnonymousSessions(projectId, range),
       ...page,
     };
@@ -93,6 +102,7 @@ export async function queryRoutes(
 
   app.get(`${base}/users/:userId`, async (request: Req): Promise<UserProfileResponse> => {
     const range = parseRange(request.query);
+    const fresh = await freshness();
     const profile = await getUserProfile(
       storage,
       request.principal,
@@ -100,7 +110,7 @@ export async function queryRoutes(
       request.params.userId ?? "",
       range,
     );
-    return { range: { from: iso(range.from), to: iso(range.to) }, ...profile };
+    return { range: { from: iso(range.from), to: iso(range.to) }, freshness: fresh, ...profile };
   });
 
   app.delete(
@@ -116,7 +126,7 @@ export async function queryRoutes(
   );
 
   app.get(`${base}/sessions`, async (request: Req): Promise<SessionsResponse> => {
-    const { projectId, query, range, echo } = await scoped(request);
+    const { projectId, query, range, echo, freshness } = await scoped(request);
     const page = await storage.listSessions(projectId, {
       ...parsePage(query),
       range,
@@ -127,26 +137,27 @@ export async function queryRoutes(
       stateless: parseBoolean(query, "stateless"),
       anonymous: parseBoolean(query, "anonymous"),
     });
-    return { range: echo, ...page };
+    return { range: echo, freshness, ...page };
   });
 
-  app.get(
-    `${base}/sessions/:sessionId`,
-    async (request: Req): Promise<SessionTimeline> =>
-      getSessionTimeline(
-        storage,
-        request.principal,
-        request.params.projectId,
-        request.params.sessionId ?? "",
-        parsePage(request.query, { limit: 500, max: 1000 }),
-      ),
-  );
+  app.get(`${base}/sessions/:sessionId`, async (request: Req): Promise<SessionTimelineResponse> => {
+    const fresh = await freshness();
+    const timeline = await getSessionTimeline(
+      storage,
+      request.principal,
+      request.params.projectId,
+      request.params.sessionId ?? "",
+      parsePage(request.query, { limit: 500, max: 1000 }),
+    );
+    return { ...timeline, freshness: fresh };
+  });
 
   app.get(`${base}/tools`, async (request: Req): Promise<ToolsResponse> => {
-    const { projectId, query, range, echo } = await scoped(request);
+    const { projectId, query, range, echo, freshness } = await scoped(request);
     const bucket = parseBucket(query, range);
     return {
       range: echo,
+      freshness,
       bucket,
       items: await storage.listToolStats(projectId, range, bucket),
       nextCursor: null,
@@ -154,23 +165,28 @@ export async function queryRoutes(
   });
 
   app.get(`${base}/clients`, async (request: Req): Promise<ClientsResponse> => {
-    const { projectId, range, echo } = await scoped(request);
-    return { range: echo, items: await storage.listClientStats(projectId, range), nextCursor: null };
+    const { projectId, range, echo, freshness } = await scoped(request);
+    return {
+      range: echo,
+      freshness,
+      items: await storage.listClientStats(projectId, range),
+      nextCursor: null,
+    };
   });
 
   app.get(`${base}/errors`, async (request: Req): Promise<ErrorsResponse> => {
-    const { projectId, query, range, echo } = await scoped(request);
+    const { projectId, query, range, echo, freshness } = await scoped(request);
     const page = { ...parsePage(query), tool: optional(query, "tool") };
-    return { range: echo, ...(await storage.listErrorGroups(projectId, range, page)) };
+    return { range: echo, freshness, ...(await storage.listErrorGroups(projectId, range, page)) };
   });
 
   app.get(`${base}/intents`, async (request: Req): Promise<IntentsResponse> => {
-    const { projectId, query, range, echo } = await scoped(request);
+    const { projectId, query, range, echo, freshness } = await scoped(request);
     const page = await storage.listIntents(projectId, {
       ...parsePage(query),
       range,
       type: parseEnum(query, "type", INTENT_TYPES, "all"),
     });
-    return { range: echo, ...page };
+    return { range: echo, freshness, ...page };
   });
 }

@@ -1,5 +1,6 @@
 import type { Project, Storage } from "../storage/index.js";
 import { randomId } from "./passwords.js";
+import { sdkSnippets, trackSnippet } from "./snippets.js";
 
 /** `proj_` + 12 random base-32 characters; unguessable enough to act as a public write key. */
 export const newProjectId = (): string => randomId("proj_");
@@ -8,13 +9,9 @@ export async function createProject(storage: Storage, name: string): Promise<Pro
   return storage.createProject({ id: newProjectId(), name });
 }
 
-/** The exact code that instruments a server for this project. */
-export function trackSnippet(projectId: string, collectorUrl: string): string {
-  return `import { track } from "mcpsight";\n\ntrack(server, ${JSON.stringify(projectId)}, { apiBaseUrl: ${JSON.stringify(collectorUrl)} });\n`;
-}
-
 export const withSnippet = <T extends Project>(project: T, collectorUrl: string) => ({
   ...project,
   collectorUrl,
   snippet: trackSnippet(project.id, collectorUrl),
+  snippets: sdkSnippets(project.id, collectorUrl),
 });

@@ -3,6 +3,7 @@ import type {
   AccountWithSecret,
   Bucket,
   ClientStats,
+  DerivationStatus,
   ErasureResult,
   ErrorGroup,
   ErrorListQuery,
@@ -35,13 +36,56 @@ export { StorageUnavailableError } from "./errors.js";
 export type * from "./types.js";
 
 /**
- * Everything the collector persists goes through this interface. Backends live in one folder each
- * (`sqlite/`, `postgres/`) and all run `test/storage.suite.ts`. Methods are async so that
- * network databases fit; ids are the public string ids, never backend keys.
+ * The event store: ingest appends events and nothing else. An event id already stored in its
+ * project is skipped and counted; every `projectId` must exist; all or nothing per call. The
+ * derivation pass (storage/derive/) reads what was appended and builds the derived store.
  */
-export interface Storage {
-  close(): Promise<void>;
+export interface EventStore {
+  /**
+   * Rejects with a `StorageUnavailableError` when the database cannot take writes at all
+   * (unreachable, full, locked); any other rejection is about these events, and nothing of them
+   * was stored.
+   */
+  ingestEvents(events: Event[], droppedEvents?: number): Promise<IngestResult>;
+}
 
+/**
+ * The derived store as the query API reads it: users, sessions, rollups and the replay, as far
+ * as the pass has derived (`getDerivationStatus`).
+ */
+export interface DerivedStore {
+  getOverview(projectId: string, range: TimeRange, bucket: Bucket): Promise<Overview>;
+  listUsers(projectId: string, query: UserListQuery): Promise<Page<UserListItem>>;
+  countAnonymousSessions(projectId: string, range: TimeRange): Promise<number>;
+  getUserProfile(projectId: string, userId: string, range: TimeRange): Promise<UserProfile | null>;
+  listSessions(projectId: string, query: SessionListQuery): Promise<Page<SessionSummary>>;
+  getSessionTimeline(
+    projectId: string,
+    sessionId: string,
+    page: PageRequest,
+  ): Promise<SessionTimeline | null>;
+  listToolStats(projectId: string, range: TimeRange, bucket: Bucket): Promise<ToolStats[]>;
+  listClientStats(projectId: string, range: TimeRange): Promise<ClientStats[]>;
+  /** Error groups with occurrences in the range; `page.tool` keeps one tool's groups. */
+  listErrorGroups(projectId: string, range: TimeRange, page: ErrorListQuery): Promise<Page<ErrorGroup>>;
+  listIntents(projectId: string, query: IntentListQuery): Promise<Page<IntentItem>>;
+
+  getDerivationStatus(): Promise<DerivationStatus>;
+  /**
+   * Resolves once every event acknowledged before the call is derived (by whichever collector
+   * runs the pass); rejects after `timeoutMs` (default 30 s) naming the pass's last error.
+   */
+  waitForDerivation(timeoutMs?: number): Promise<void>;
+  /**
+   * Rebuilds every derived table from the stored events: empties them and sets the pass's cursor
+   * to the start, or continues a rebuild already in progress (`restart` starts over). Ingest and
+   * queries go on meanwhile (queries see the rebuilt part).
+   */
+  reindex(options?: { restart?: boolean }): Promise<{ resumed: boolean; total: number }>;
+}
+
+/** Settings, projects, accounts and access, and the deletions an operator asks for. */
+export interface AdminStore {
   // settings (first-start marker and similar)
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
@@ -104,38 +148,23 @@ export interface Storage {
   getAccountByAuthSession(idHash: string, now: number): Promise<Account | null>;
   deleteAuthSession(idHash: string): Promise<void>;
 
-  // ingest
-  /**
-   * Stores validated events atomically (all or nothing, across projects) and updates the derived
-   * users, sessions and rollups. Events whose id is already stored in their project are skipped
-   * and counted. Every `projectId` must exist. `droppedEvents` is recorded on the first event's
-   * project. Rejects with a `StorageUnavailableError` when the database cannot take writes at all
-   * (unreachable, full, locked); any other rejection is about these events, and nothing of them
-   * was stored.
-   */
-  ingestEvents(events: Event[], droppedEvents?: number): Promise<IngestResult>;
-
-  // queries
-  getOverview(projectId: string, range: TimeRange, bucket: Bucket): Promise<Overview>;
-  listUsers(projectId: string, query: UserListQuery): Promise<Page<UserListItem>>;
-  countAnonymousSessions(projectId: string, range: TimeRange): Promise<number>;
-  getUserProfile(projectId: string, userId: string, range: TimeRange): Promise<UserProfile | null>;
-  listSessions(projectId: string, query: SessionListQuery): Promise<Page<SessionSummary>>;
-  getSessionTimeline(
-    projectId: string,
-    sessionId: string,
-    page: PageRequest,
-  ): Promise<SessionTimeline | null>;
-  listToolStats(projectId: string, range: TimeRange, bucket: Bucket): Promise<ToolStats[]>;
-  listClientStats(projectId: string, range: TimeRange): Promise<ClientStats[]>;
-  /** Error groups with occurrences in the range; `page.tool` keeps one tool's groups. */
-  listErrorGroups(projectId: string, range: TimeRange, page: ErrorListQuery): Promise<Page<ErrorGroup>>;
-  listIntents(projectId: string, query: IntentListQuery): Promise<Page<IntentItem>>;
-
   // erasure and retention
+  /**
+   * Erases a user: identity, sessions and events (derived or not), and their share of every
+   * aggregate; events of theirs that still arrive with an earlier timestamp are dropped.
+   */
   deleteUser(projectId: string, userId: string): Promise<ErasureResult | null>;
   /** Deletes events older than `cutoff` (epoch ms) and what only they kept alive. */
   deleteOlderThan(cutoff: number): Promise<RetentionResult>;
+}
+
+/**
+ * Everything the collector persists, in three parts by concern. Backends live in one folder each
+ * (`sqlite/`, `postgres/`) and all run `test/storage.suite.ts`. Methods are async so that
+ * network databases fit; ids are the public string ids, never backend keys.
+ */
+export interface Storage extends EventStore, DerivedStore, AdminStore {
+  close(): Promise<void>;
 }
 
 export interface StorageOptions {
@@ -143,6 +172,11 @@ export interface StorageOptions {
   dataDir: string;
   /** A database URL selecting another backend (e.g. `postgres://…`); unset = SQLite in dataDir. */
   databaseUrl?: string | undefined;
+  /**
+   * Whether this process runs the derivation pass (default true; one-off commands that do not
+   * ingest pass false). On PostgreSQL one collector at a time runs it.
+   */
+  derive?: boolean;
   /** Told each file permission SQLite's store had to tighten (for a log line). */
   onNotice?: ((message: string) => void) | undefined;
 }
@@ -152,7 +186,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   const url = options.databaseUrl;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const { openPostgresStorage } = await import("./postgres/index.js");
-    return openPostgresStorage({ url });
+    return openPostgresStorage({ url, derive: options.derive });
   }
   if (url && !url.startsWith("sqlite:") && !url.startsWith("file:")) {
     throw new Error(
@@ -161,5 +195,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   }
   const { openSqliteStorage } = await import("./sqlite/index.js");
   const path = url ? url.replace(/^(sqlite|file):(\/\/)?/, "") : undefined;
-  return openSqliteStorage({ dataDir: options.dataDir, path, onNotice: options.onNotice });
+  return openSqliteStorage({
+    dataDir: options.dataDir,
+    path,
+    derive: options.derive,
+    onNotice: options.onNotice,
+  });
 }

@@ -1,14 +1,35 @@
-import type { Event } from "@mcpsight/protocol";
+import type { Account, Event } from "@mcpsight/protocol";
 
-/** JSON as stored and returned (parameters, response, userData, tags, properties). */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
-/** An account's role everywhere: `admin` reads and manages every project; `member` only its own. */
-export type Role = "admin" | "member";
-/** A member's role in one project: `viewer` reads it; `admin` also manages its members and tokens. */
-export type ProjectRole = "viewer" | "admin";
-export type Bucket = "hour" | "day";
+// The shapes the query API answers with live in the protocol package (api.ts), so clients such as
+// the dashboard read them without depending on the collector; storage re-exports them.
+export type {
+  Account,
+  Bucket,
+  ClientStats,
+  DerivationStatus,
+  ErasureResult,
+  ErrorGroup,
+  IntentItem,
+  Json,
+  JsonObject,
+  Membership,
+  Overview,
+  Page,
+  Project,
+  ProjectMember,
+  ProjectRole,
+  ProjectToken,
+  Role,
+  SeriesPoint,
+  SessionSummary,
+  SessionTimeline,
+  StoredEvent,
+  ToolCount,
+  ToolStats,
+  UserListItem,
+  UserProfile,
+  UserSummary,
+} from "@mcpsight/protocol";
 
 /** A time range in epoch milliseconds: `from` inclusive, `to` exclusive. */
 export interface TimeRange {
@@ -20,24 +41,6 @@ export interface PageRequest {
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor: string | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface Project {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastEventAt: string | null;
-}
-
-export interface Account {
-  id: string;
-  username: string;
-  role: Role;
 }
 
 export interface AccountWithSecret extends Account {
@@ -60,178 +63,9 @@ export interface FirstStartSetup {
   admin: { username: string; passwordHash: string; tokenHash: string; tokenName: string };
 }
 
-/** A project an account belongs to, and its role there. */
-export interface Membership {
-  projectId: string;
-  role: ProjectRole;
-}
-
-/** An account as a member of one project. */
-export interface ProjectMember {
-  username: string;
-  role: ProjectRole;
-  /** The account's role everywhere (an `admin` manages every project anyway). */
-  accountRole: Role;
-}
-
-/** A read-only API token for one project (its secret is stored only as a hash). */
-export interface ProjectToken {
-  id: string;
-  projectId: string;
-  name: string;
-  createdAt: string;
-  /** Username of the account that created it; null when made with the CLI. */
-  createdBy: string | null;
-}
-
 export interface IngestResult {
   accepted: number;
   duplicates: number;
-}
-
-export interface UserSummary {
-  userId: string;
-  userName: string | null;
-  userData: JsonObject | null;
-  firstSeen: string;
-  lastSeen: string;
-  sessions: number;
-  toolCalls: number;
-  errors: number;
-  events: number;
-}
-
-/** A row of the users list: the summary plus the clients the user was seen with. */
-export interface UserListItem extends UserSummary {
-  /** Up to 5 (name, version) pairs, most recently seen first. */
-  clients: { name: string | null; version: string | null }[];
-}
-
-export interface SessionSummary {
-  sessionId: string;
-  userId: string | null;
-  userName: string | null;
-  clientName: string | null;
-  clientVersion: string | null;
-  serverName: string | null;
-  serverVersion: string | null;
-  firstSeen: string;
-  lastSeen: string;
-  durationMs: number;
-  events: number;
-  toolCalls: number;
-  errors: number;
-  stateless: boolean;
-}
-
-export interface StoredEvent {
-  id: string;
-  eventType: string;
-  timestamp: string;
-  offsetMs: number;
-  duration: number | null;
-  resourceName: string | null;
-  parameters: Json | null;
-  response: Json | null;
-  userIntent: string | null;
-  isError: boolean;
-  error: { message: string; type: string | null; stack: string | null } | null;
-  userId: string | null;
-  identify: { userId: string; userName: string | null; userData: JsonObject | null } | null;
-  clientName: string | null;
-  clientVersion: string | null;
-  serverName: string | null;
-  serverVersion: string | null;
-  sdkLanguage: string | null;
-  sdkVersion: string | null;
-  tags: Record<string, string> | null;
-  properties: JsonObject | null;
-  /** W3C trace and span id of the request, when the SDK or the OTLP span had them. */
-  traceId: string | null;
-  spanId: string | null;
-}
-
-/** A session with one page of its events, oldest first (the replay). */
-export interface SessionTimeline {
-  session: SessionSummary;
-  events: StoredEvent[];
-  nextCursor: string | null;
-}
-
-export interface IntentItem {
-  eventId: string;
-  type: "intent" | "missing_tool";
-  timestamp: string;
-  sessionId: string;
-  userId: string | null;
-  userName: string | null;
-  tool: string | null;
-  intent: string | null;
-  parameters: Json | null;
-}
-
-export interface SeriesPoint {
-  t: string;
-  toolCalls: number;
-  errors: number;
-}
-
-export interface ToolCount {
-  name: string;
-  calls: number;
-  errors: number;
-  errorRate: number;
-}
-
-export interface Overview {
-  totals: {
-    activeUsers: number;
-    sessions: number;
-    identifiedSessions: number;
-    anonymousSessions: number;
-    toolCalls: number;
-    errors: number;
-    errorRate: number;
-  };
-  series: SeriesPoint[];
-  topTools: ToolCount[];
-  topClients: { name: string | null; version: string | null; sessions: number }[];
-  newestUsers: { userId: string; userName: string | null; firstSeen: string }[];
-}
-
-export interface UserProfile {
-  user: UserSummary;
-  clients: { name: string | null; version: string | null; firstSeen: string; lastSeen: string }[];
-  activity: SeriesPoint[];
-  sessions: SessionSummary[];
-  topTools: { name: string; calls: number; errors: number; lastUsed: string }[];
-  recentErrors: (StoredEvent & { sessionId: string })[];
-  intents: IntentItem[];
-}
-
-export interface ToolStats extends ToolCount {
-  uniqueUsers: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  trend: { t: string; calls: number; errors: number }[];
-}
-
-export interface ClientStats {
-  name: string | null;
-  version: string | null;
-  users: number;
-  sessions: number;
-}
-
-export interface ErrorGroup {
-  tool: string;
-  message: string;
-  count: number;
-  users: number;
-  sessions: number;
-  firstSeen: string;
-  lastSeen: string;
-  sample: (StoredEvent & { sessionId: string }) | null;
 }
 
 export type UserSort = "lastSeen" | "sessions" | "toolCalls" | "errors";
@@ -260,12 +94,6 @@ export interface ErrorListQuery extends PageRequest {
 export interface IntentListQuery extends PageRequest {
   range: TimeRange;
   type: "all" | "intent" | "missing_tool";
-}
-
-export interface ErasureResult {
-  users: number;
-  sessions: number;
-  events: number;
 }
 
 export interface RetentionResult {

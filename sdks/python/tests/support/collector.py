@@ -74,9 +74,23 @@ class Collector:
             self.output.append(line)
 
     def get(self, path: str, project_id: str | None = None) -> Any:
-        """GET under /api/v1/projects/:projectId with the admin token."""
+        """GET under /api/v1/projects/:projectId with the admin token, once the collector has
+        derived every event it acknowledged (the query API reads derived tables only)."""
+        self.derived()
         project = urllib.parse.quote(project_id or self.project_id, safe="")
         return self.get_raw(f"/api/v1/projects/{project}{path}")
+
+    def derived(self, timeout: float = 20.0) -> None:
+        """Polls GET /healthz until ``derivation.pending`` is 0."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=10) as response:
+                health = json.load(response)
+            if (health.get("derivation") or {}).get("pending") == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"derivation still pending after {timeout} s: {health}")
+            time.sleep(0.01)
 
     def get_raw(self, path: str) -> Any:
         request = urllib.request.Request(

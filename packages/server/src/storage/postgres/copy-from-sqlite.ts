@@ -1,8 +1,9 @@
 import Database from "better-sqlite3";
 import type pg from "pg";
 import type { Histogram } from "../histogram.js";
+import { migrate as migrateSqlite } from "../sqlite/schema.js";
 import { createPool, parsePostgresUrl } from "./db.js";
-import { backfillToolUsers } from "./ingest/tool-users.js";
+import { backfillToolUsers } from "./derive/tool-users.js";
 import { IDENTITY_TABLES, migrate } from "./schema.js";
 import { CLIENT_FIELD_BYTES, fitBytes, storableParam } from "./text.js";
 
@@ -19,6 +20,8 @@ const TABLES = [
   "sessions",
   "session_tools",
   "events",
+  "event_links",
+  "erasures",
   "tool_hours",
   "tool_hour_users",
   "tool_day_users",
@@ -41,21 +44,24 @@ export interface CopyProgress {
 
 /**
  * Copies an embedded SQLite database into an empty PostgreSQL one, in one transaction (all or
- * nothing). Row keys are kept, so every reference and stateless-session group key stays valid;
- * identity sequences then continue after the copied keys.
+ * nothing): events, derived tables and the pass's cursor, so the PostgreSQL pass continues where
+ * SQLite's stopped. Row keys are kept, so every reference stays valid; identity sequences then
+ * continue after the copied keys. A database from before the current schema is upgraded first,
+ * as a collector starting on it would.
  */
 export async function copySqliteToPostgres(options: {
   sqlitePath: string;
   postgresUrl: string;
   onProgress?: (progress: CopyProgress) => void;
 }): Promise<Record<string, number>> {
-  const sqlite = new Database(options.sqlitePath, { readonly: true, fileMustExist: true });
+  const sqlite = new Database(options.sqlitePath, { fileMustExist: true });
   const url = parsePostgresUrl(options.postgresUrl);
   const pool = createPool(url, 1);
   const counts: Record<string, number> = {};
   try {
     if ((sqlite.pragma("user_version", { simple: true }) as number) < 1)
       throw new Error(`${options.sqlitePath} is not an mcpsight database (no schema version)`);
+    migrateSqlite(sqlite);
     await migrate(pool, url.schema);
     const client = await pool.connect();
     try {
@@ -108,6 +114,16 @@ export async function copySqliteToPostgres(options: {
         counts[target === table ? table : `${table} (+ durations)`] = copied;
       }
       if (sketchesMissing) await backfillToolUsers(client);
+      // The copied events all carry this transaction's id: the cursor is the same event key.
+      const cursor = sqlite.prepare("SELECT cursor, reindex_to FROM derivation").get() as {
+        cursor: number;
+        reindex_to: number | null;
+      };
+      await client.query(
+        `UPDATE derivation SET cursor_txid = pg_current_xact_id(), cursor_pk = $1,
+           reindex_txid = CASE WHEN $2::bigint IS NULL THEN NULL ELSE pg_current_xact_id() END, reindex_pk = $2`,
+        [cursor.cursor, cursor.reindex_to],
+      );
       for (const table of IDENTITY_TABLES)
         await client.query(
           `SELECT setval(pg_get_serial_sequence('${table}', 'pk'), coalesce(max(pk), 0) + 1, false) FROM ${table}`,

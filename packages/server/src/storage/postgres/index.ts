@@ -1,7 +1,8 @@
 import type { Event } from "@mcpsight/protocol";
 import type pg from "pg";
+import { waitUntil } from "../derive/wait.js";
 import { classifyIngestError } from "../errors.js";
-import type { Storage } from "../index.js";
+import type { DerivationStatus, Storage } from "../index.js";
 import type { IngestResult, RetentionResult } from "../types.js";
 import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
@@ -9,14 +10,16 @@ import { deleteUser } from "./admin/erasure.js";
 import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
-import { all, createPool, parsePostgresUrl, transaction } from "./db.js";
-import { BatchWriter, lockKeys, lockKeysOf } from "./ingest/index.js";
+import { all, createPool, get, parsePostgresUrl, run, transaction } from "./db.js";
+import { PassLeader } from "./derive/leader.js";
+import { chunkLock, readCursor } from "./derive/transaction.js";
+import { appendEvents } from "./events/append.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
 import { getSessionTimeline, listSessions } from "./queries/sessions.js";
 import { listClientStats, listToolStats } from "./queries/tools.js";
 import { getUserProfile, listUsers } from "./queries/users.js";
-import { migrate } from "./schema.js";
+import { migrate, resetDerived } from "./schema.js";
 import { storableEvent } from "./text.js";
 import { postgresUnavailable } from "./unavailable.js";
 
@@ -25,6 +28,8 @@ export interface PostgresOptions {
   url: string;
   /** Pool size per collector process (default 10). */
   poolSize?: number | undefined;
+  /** Run the derivation pass in this process (default true). */
+  derive?: boolean | undefined;
 }
 
 /**
@@ -41,7 +46,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     await pool.end();
     throw error;
   }
-  return createPostgresStorage(pool, url.schema);
+  return createPostgresStorage(pool, url.schema, options.derive ?? true);
 }
 
 /** Project keys by public id, cached: projects are never deleted or renumbered. */
@@ -60,13 +65,15 @@ function projectKeys(pool: pg.Pool) {
   };
 }
 
-function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
+function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): Storage {
   const emptyPage = { items: [], nextCursor: null };
   const keys = projectKeys(pool);
   const withProject = async <T>(projectId: string, empty: T, fn: (pk: number) => Promise<T>): Promise<T> => {
     const pk = (await keys([projectId])).get(projectId);
     return pk === undefined ? empty : fn(pk);
   };
+
+  const leader = derive ? new PassLeader(pool, schema) : null;
 
   const ingestEvents = (batch: Event[], droppedEvents = 0): Promise<IngestResult> =>
     writeEvents(batch, droppedEvents).catch((error: unknown) =>
@@ -75,30 +82,54 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
 
   const writeEvents = async (batch: Event[], droppedEvents: number): Promise<IngestResult> => {
     const events = batch.map(storableEvent);
-    const byProject = new Map<string, Event[]>();
-    for (const event of events) {
-      const list = byProject.get(event.projectId) ?? [];
-      list.push(event);
-      byProject.set(event.projectId, list);
-    }
-    const pks = await keys([...byProject.keys()]);
-    for (const projectId of byProject.keys())
-      if (!pks.has(projectId)) throw new Error(`unknown project ${projectId}`);
-    return transaction(pool, async (db, defer) => {
-      // All of the batch's locks first, in one consistent order: no lock-order deadlocks. The
-      // reads queued behind the lock run once it is granted.
-      defer(lockKeys(db, events.flatMap(lockKeysOf)));
-      const total = { accepted: 0, duplicates: 0 };
-      let dropped = droppedEvents;
-      for (const [projectId, projectEvents] of byProject) {
-        const writer = new BatchWriter(db, pks.get(projectId) as number, projectId);
-        const result = await writer.write(projectEvents, dropped, defer);
-        dropped = 0;
-        total.accepted += result.accepted;
-        total.duplicates += result.duplicates;
-      }
-      return total;
-    });
+    const pks = await keys([...new Set(events.map((e) => e.projectId))]);
+    for (const event of events)
+      if (!pks.has(event.projectId)) throw new Error(`unknown project ${event.projectId}`);
+    const result = await appendEvents(pool, events, pks, droppedEvents);
+    leader?.wake();
+    return result;
+  };
+
+  const status = async (): Promise<DerivationStatus> => {
+    const cursor = await readCursor(pool);
+    const after = [cursor.txid, cursor.pk];
+    const [pending, oldest, done, total] = await Promise.all([
+      get<{ n: number }>(
+        pool,
+        "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE (txid, pk) > ($1::xid8, $2::bigint) LIMIT 1000000) x",
+        after,
+      ),
+      get<{ received_at: number }>(
+        pool,
+        "SELECT received_at FROM events WHERE (txid, pk) > ($1::xid8, $2::bigint) ORDER BY txid, pk LIMIT 1",
+        after,
+      ),
+      cursor.reindex
+        ? get<{ n: number }>(
+            pool,
+            "SELECT count(*) AS n FROM events WHERE (txid, pk) <= ($1::xid8, $2::bigint)",
+            after,
+          )
+        : undefined,
+      cursor.reindex
+        ? get<{ n: number }>(
+            pool,
+            "SELECT count(*) AS n FROM events WHERE (txid, pk) <= ($1::xid8, $2::bigint)",
+            [cursor.reindex.txid, cursor.reindex.pk],
+          )
+        : undefined,
+    ]);
+    const now = Date.now();
+    const asOf = Math.min(now, oldest?.received_at ?? now);
+    const report = leader?.report() ?? null;
+    return {
+      pending: pending?.n ?? 0,
+      dataAsOf: new Date(asOf).toISOString(),
+      lagMs: now - asOf,
+      recent: report?.lag ?? null,
+      reindex: cursor.reindex ? { done: done?.n ?? 0, total: total?.n ?? 0 } : null,
+      lastError: report?.lastError?.message ?? leader?.lastError?.message ?? null,
+    };
   };
 
   /** One retention run at a time across every collector on this database. */
@@ -112,7 +143,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
       );
       if (!rows[0]?.locked) return { events: 0, sessions: 0, users: 0 };
       try {
-        return await deleteOlderThan(pool, cutoff);
+        return await deleteOlderThan(pool, schema, cutoff);
       } finally {
         await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
       }
@@ -122,7 +153,10 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
   };
 
   return {
-    close: () => pool.end(),
+    close: async () => {
+      await leader?.close();
+      await pool.end();
+    },
     getSetting: (key) => projects.getSetting(pool, key),
     setSetting: (key, value) => projects.setSetting(pool, key, value),
     completeFirstStart: (setup) => completeFirstStart(pool, setup),
@@ -175,7 +209,55 @@ function createPostgresStorage(pool: pg.Pool, schema: string): Storage {
       withProject(projectId, emptyPage, (pk) => listIntents(pool, pk, query)),
 
     deleteUser: (projectId, userId) =>
-      withProject(projectId, null, (pk) => deleteUser(pool, pk, projectId, userId)),
+      withProject(projectId, null, (pk) => deleteUser(pool, schema, pk, userId)),
     deleteOlderThan: retention,
+
+    getDerivationStatus: status,
+    waitForDerivation: async (timeoutMs = 30_000) => {
+      const target = await get<{ txid: string; pk: number }>(
+        pool,
+        "SELECT txid, pk FROM events ORDER BY txid DESC, pk DESC LIMIT 1",
+      );
+      if (!target) return;
+      leader?.wake();
+      await waitUntil(
+        async () =>
+          (
+            (await get<{ done: boolean }>(
+              pool,
+              "SELECT (cursor_txid, cursor_pk) >= ($1::xid8, $2::bigint) AS done FROM derivation",
+              [target.txid, target.pk],
+            )) as { done: boolean }
+          ).done,
+        {
+          subscribe: leader ? (listener) => leader.onDerived(listener) : undefined,
+          timeoutMs,
+          describe: async () => {
+            const error = (await status()).lastError;
+            return error ? `; the pass fails: ${error}` : "";
+          },
+        },
+      );
+    },
+    reindex: async (options = {}) => {
+      const result = await transaction(pool, async (db) => {
+        // Under the chunk lock: no chunk is half way through when the tables are emptied.
+        await run(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [chunkLock(schema)]);
+        const cursor = await readCursor(db);
+        const count = (after: { txid: string; pk: number }) =>
+          get<{ n: number }>(
+            db,
+            "SELECT count(*) AS n FROM events WHERE (txid, pk) <= ($1::xid8, $2::bigint)",
+            [after.txid, after.pk],
+          );
+        if (cursor.reindex && !options.restart)
+          return { resumed: true, total: (await count(cursor.reindex))?.n ?? 0 };
+        await resetDerived(db);
+        const target = (await readCursor(db)).reindex;
+        return { resumed: false, total: target ? ((await count(target))?.n ?? 0) : 0 };
+      });
+      leader?.wake();
+      return result;
+    },
   };
 }

@@ -7,10 +7,12 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL } from "../../../test/backends.js";
 import { storageSuite } from "../../../test/storage.suite.js";
+import { expectUpgraded, oldDatabaseSql } from "../../../test/upgrade-fixture.js";
 import { decodeSketch, emptyRegisters, encodeSketch, HLL_REGISTERS } from "../shared/hll.js";
 import { openSqliteStorage } from "../sqlite/index.js";
-import { parsePostgresUrl } from "./db.js";
+import { createPool, parsePostgresUrl } from "./db.js";
 import { openPostgresStorage } from "./index.js";
+import { BEFORE_PASS, migrate } from "./schema.js";
 
 const run = TEST_DATABASE_URL ? describe : describe.skip;
 
@@ -24,6 +26,25 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       await database.drop();
     };
     return storage;
+  });
+
+  it("rebuilds users, sessions and rollups of a database written before the derivation pass", async () => {
+    const database = await freshPostgresSchema();
+    const url = parsePostgresUrl(database.url as string);
+    const pool = createPool(url, 1);
+    try {
+      await migrate(pool, url.schema, BEFORE_PASS);
+      await pool.query(oldDatabaseSql("postgres"));
+    } finally {
+      await pool.end();
+    }
+    const storage = await openPostgresStorage({ url: database.url as string });
+    try {
+      await expectUpgraded(storage);
+    } finally {
+      await storage.close();
+      await database.drop();
+    }
   });
 
   it("migrates once when several collectors start at once", async () => {
@@ -158,6 +179,7 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       // Written, retried and read back by the ids it was sent with.
       expect(await postgres.ingestEvents([nulText])).toEqual({ accepted: 1, duplicates: 0 });
       expect(await postgres.ingestEvents([nulText])).toEqual({ accepted: 0, duplicates: 1 });
+      await postgres.waitForDerivation();
       const [event] =
         (await postgres.getSessionTimeline("p", "s\u0000", { limit: 10, cursor: null }))?.events ?? [];
       expect(event).toMatchObject({

@@ -1,6 +1,4 @@
 /** Backend-neutral helpers used by both storage backends. */
 export { errorKeyOf } from "./error-key.js";
 export { mapEventText, wellFormedEvent } from "./event-text.js";
-export { identifyRecordOf } from "./identify.js";
 export { escapeLike } from "./like.js";
-export { mergeProfile, type Profile } from "./profile.js";

@@ -1,6 +1,6 @@
 import { bucketOf, type Histogram } from "../histogram.js";
 import { floorTo, HOUR_MS } from "../time.js";
-import { type Register, registerOf } from "./hll.js";
+import type { Register } from "./hll.js";
 import { ToolUserDeltas } from "./tool-users.js";
 
 /** What a session contributes to the hourly session and client rollups. */
@@ -22,12 +22,6 @@ export const rollupKeyOf = (s: {
   clientName: s.clientName ?? "",
   clientVersion: s.clientVersion ?? "",
 });
-
-/** A user's sketch register, hashed once per batch rather than once per tool call. */
-export const userRegister = (user: { userId: string; register?: Register }): Register => {
-  user.register ??= registerOf(user.userId);
-  return user.register;
-};
 
 export interface ToolHourDelta {
   hour: number;
@@ -73,9 +67,9 @@ export const inKeyOrder = <T>(map: Map<string, T>): T[] =>
   [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
 
 /**
- * A batch's additions to the rollup tables, accumulated in memory and written once at its end by
- * the backend (`RollupDeltas` in each backend's `ingest/rollups.ts`). Erasure uses the same deltas
- * with a negative sign.
+ * A chunk's additions to the rollup tables, accumulated in memory by the derivation engine and
+ * written once by the backend (`writeRollups` in each backend's `derive/rollups.ts`). Erasure uses
+ * the same deltas with a negative sign.
  */
 export class BaseRollupDeltas {
   readonly tools = new Map<string, ToolHourDelta>();
@@ -129,7 +123,7 @@ export class BaseRollupDeltas {
     }
   }
 
-  /** An identified user's tool call, for the distinct-user sketches (`register`: see userRegister). */
+  /** An identified user's tool call, for the distinct-user sketches (`register`: registerOf(user id)). */
   toolUser(ts: number, tool: string, register: Register): void {
     this.toolUsers.addRegister(ts, tool, register);
   }

@@ -1,3 +1,5 @@
+import { EVENT_TYPES } from "@mcpsight/protocol";
+import type { SessionState } from "../derive/types.js";
 import { iso } from "../time.js";
 import type {
   ErrorGroup,
@@ -20,7 +22,6 @@ export const fromJson = <T>(text: string | null): T | null =>
 export interface EventRow {
   pk: number;
   event_id: string;
-  session_pk: number;
   ts: number;
   event_type: string;
   resource_name: string | null;
@@ -31,7 +32,9 @@ export interface EventRow {
   user_intent: string | null;
   parameters: string | null;
   response: string | null;
-  identify: string | null;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_data: string | null;
   client_name: string | null;
   client_version: string | null;
   server_name: string | null;
@@ -46,7 +49,7 @@ export interface EventRow {
   user_id: string | null;
 }
 
-/** Columns for EventRow: events `e` left-joined with users `u`. */
+/** Columns for EventRow: events `e`, with the user `u` its link (`event_links l`) attributes it to. */
 export const EVENT_COLUMNS = "e.*, u.user_id AS user_id";
 
 export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent {
@@ -64,7 +67,10 @@ export function toStoredEvent(row: EventRow, sessionStart: number): StoredEvent 
     isError: row.is_error === 1 || row.is_error === true,
     error: error ? { message: error.message, type: error.type ?? null, stack: error.stack ?? null } : null,
     userId: row.user_id,
-    identify: fromJson<StoredEvent["identify"]>(row.identify),
+    identify:
+      row.event_type === EVENT_TYPES.identify && row.actor_id
+        ? { userId: row.actor_id, userName: row.actor_name, userData: fromJson<JsonObject>(row.actor_data) }
+        : null,
     clientName: row.client_name,
     clientVersion: row.client_version,
     serverName: row.server_name,
@@ -119,6 +125,27 @@ export interface SessionTableRow<Flag extends number | boolean = number | boolea
   errors: number;
   stateless: Flag;
   group_key: string | null;
+}
+
+/** A session row with its user's public id, as the derivation pass loads it. */
+export function toSessionState(row: SessionTableRow & { user_id: string | null }): SessionState {
+  return {
+    pk: row.pk,
+    sessionId: row.session_id,
+    groupKey: row.group_key,
+    userPk: row.user_pk,
+    userId: row.user_id,
+    clientName: row.client_name,
+    clientVersion: row.client_version,
+    serverName: row.server_name,
+    serverVersion: row.server_version,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    events: row.events,
+    toolCalls: row.tool_calls,
+    errors: row.errors,
+    stateless: row.stateless === 1 || row.stateless === true,
+  };
 }
 
 /** A session with its user's id and name (SESSION_COLUMNS). */
@@ -178,7 +205,7 @@ export function toIntent(row: IntentRow): IntentItem {
   };
 }
 
-/** Columns for IntentRow: events `e` joined with sessions `s`, left-joined with users `u`. */
+/** Columns for IntentRow: events `e` with their links `l`, sessions `s` and users `u`. */
 export const INTENT_COLUMNS =
   "e.event_id, e.ts, s.session_id, u.user_id, u.user_name, e.resource_name, e.user_intent, e.parameters";
 

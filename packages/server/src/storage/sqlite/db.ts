@@ -88,6 +88,23 @@ export function updateChanged(
 export const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 export { fromJson } from "../shared/rows.js";
 
+/**
+ * Runs `fn` in an IMMEDIATE transaction (the write lock taken up front) that may await: the
+ * pass and erasure share code written for PostgreSQL's asynchronous reads. On this connection
+ * every such await resolves at once, so nothing else runs on it before the commit.
+ */
+export async function immediate<T>(db: Database, fn: () => Promise<T>): Promise<T> {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = await fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
 /** The integer key of a project, or undefined when it does not exist. */
 export function projectPk(db: Database, projectId: string): number | undefined {
   return get<{ pk: number }>(db, "SELECT pk FROM projects WHERE id = ?", projectId)?.pk;

@@ -1,6 +1,7 @@
 import { join } from "node:path";
+import { waitUntil } from "../derive/wait.js";
 import { classifyIngestError } from "../errors.js";
-import type { Storage } from "../index.js";
+import type { DerivationStatus, Storage } from "../index.js";
 import { wellFormedEvent } from "../shared/index.js";
 import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
@@ -8,14 +9,14 @@ import { deleteUser } from "./admin/erasure.js";
 import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
-import { type Db, openDatabase, projectPk } from "./db.js";
+import { type Db, get, immediate, openDatabase, projectPk } from "./db.js";
 import { securePaths } from "./files.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
 import { getSessionTimeline, listSessions } from "./queries/sessions.js";
 import { listClientStats, listToolStats } from "./queries/tools.js";
 import { getUserProfile, listUsers } from "./queries/users.js";
-import { migrate } from "./schema.js";
+import { migrate, resetDerived } from "./schema.js";
 import { sqliteUnavailable } from "./unavailable.js";
 import { type IngestWriter, threadWriter, WorkerWriter } from "./writer/index.js";
 
@@ -23,6 +24,8 @@ export interface SqliteOptions {
   dataDir: string;
   /** Database file; default `<dataDir>/mcpsight.db`. `:memory:` for throwaway stores. */
   path?: string | undefined;
+  /** Run the derivation pass in this process (default true). */
+  derive?: boolean | undefined;
   /** Told each permission it had to tighten on the data directory or database files. */
   onNotice?: ((message: string) => void) | undefined;
 }
@@ -34,11 +37,12 @@ export function openSqliteStorage(options: SqliteOptions): Storage {
     for (const notice of securePaths(path, options.path === undefined)) options.onNotice?.(notice);
   const db = openDatabase(path);
   migrate(db);
-  // Ingest writes on a writer thread with its own connection; an in-memory database exists only
-  // on this connection, so there it writes here. MCPSIGHT_SQLITE_WRITER=inline also writes here
-  // (one thread, one commit per batch: what the benchmark compares against).
+  // Ingest and the pass write on a writer thread with its own connection; an in-memory database
+  // exists only on this connection, so there they write here. MCPSIGHT_SQLITE_WRITER=inline also
+  // writes here (one thread, one commit per batch: what the benchmark compares against).
   const inline = path === ":memory:" || process.env.MCPSIGHT_SQLITE_WRITER === "inline";
-  const writer = inline ? threadWriter(db) : new WorkerWriter(path);
+  const derive = options.derive ?? true;
+  const writer = inline ? threadWriter(db, derive) : new WorkerWriter(path, derive);
   return createSqliteStorage(db, writer);
 }
 
@@ -123,12 +127,78 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
 
     // IMMEDIATE: erasure reads before it writes; with the write lock taken first, a commit by the
     // ingest writer in between cannot turn its first write into SQLITE_BUSY.
-    deleteUser: async (projectId, userId) =>
-      db
-        .transaction(() =>
-          withProject(db, projectId, null, (pk) => deleteUser(db, pk, userId.toWellFormed())),
-        )
-        .immediate(),
+    deleteUser: (projectId, userId) =>
+      immediate(db, async () => {
+        const pk = projectPk(db, projectId);
+        return pk === undefined ? null : deleteUser(db, pk, userId.toWellFormed());
+      }),
     deleteOlderThan: async (cutoff) => deleteOlderThan(db, cutoff),
+
+    getDerivationStatus: async () => derivationStatus(db, writer),
+    waitForDerivation: async (timeoutMs = 30_000) => {
+      const target = get<{ pk: number | null }>(db, "SELECT max(pk) AS pk FROM events")?.pk ?? 0;
+      writer.derive();
+      await waitUntil(async () => cursorOf(db).cursor >= target, {
+        subscribe: (listener) => writer.onDerived(listener),
+        timeoutMs,
+        describe: async () => {
+          const error = (await derivationStatus(db, writer)).lastError;
+          return error ? `; the pass fails: ${error}` : "";
+        },
+      });
+    },
+    reindex: async (options = {}) => {
+      const result = await immediate(db, async () => {
+        const { reindex_to } = cursorOf(db);
+        if (reindex_to !== null && !options.restart) return { resumed: true, total: reindex_to };
+        resetDerived(db);
+        return { resumed: false, total: cursorOf(db).reindex_to ?? 0 };
+      });
+      writer.derive();
+      return result;
+    },
+  };
+}
+
+const cursorOf = (db: Db) =>
+  get<{ cursor: number; reindex_to: number | null }>(db, "SELECT cursor, reindex_to FROM derivation") as {
+    cursor: number;
+    reindex_to: number | null;
+  };
+
+function derivationStatus(db: Db, writer: IngestWriter): DerivationStatus {
+  const { cursor, reindex_to } = cursorOf(db);
+  const pending = (
+    get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk > ?", cursor) as { n: number }
+  ).n;
+  const oldest = get<{ received_at: number }>(
+    db,
+    "SELECT received_at FROM events WHERE pk > ? ORDER BY pk LIMIT 1",
+    cursor,
+  )?.received_at;
+  const now = Date.now();
+  const asOf = Math.min(now, oldest ?? now);
+  const report = writer.report();
+  const derived =
+    reindex_to === null
+      ? null
+      : (get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk <= ?", cursor) as { n: number }).n;
+  return {
+    pending,
+    dataAsOf: new Date(asOf).toISOString(),
+    lagMs: now - asOf,
+    recent: report?.lag ?? null,
+    reindex:
+      reindex_to === null
+        ? null
+        : {
+            done: derived ?? 0,
+            total: (
+              get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk <= ?", reindex_to) as {
+                n: number;
+              }
+            ).n,
+          },
+    lastError: report?.lastError?.message ?? null,
   };
 }

@@ -1,10 +1,10 @@
 import type { Database } from "better-sqlite3";
-import { backfillToolUsers } from "./ingest/tool-users.js";
+import { backfillToolUsers } from "./derive/tool-users.js";
 
 /**
  * The SQLite schema. Timestamps are epoch milliseconds; rows reference each other by integer
- * keys (`pk`), public ids are TEXT. Derived tables (users, sessions, rollups) are maintained at
- * ingest so that reads never aggregate raw events over a whole range.
+ * keys (`pk`), public ids are TEXT. Ingest appends to `events`; the derivation pass maintains the
+ * derived tables (users, sessions, rollups) so that reads never aggregate raw events over a range.
  */
 const MIGRATIONS: (string | ((db: Database) => void))[] = [
   `
@@ -201,9 +201,9 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   DROP TABLE tool_user_counts;
   DROP INDEX user_tools_tool;
   `,
-  // Renames update the search index from saveUser (ingest/state.ts) instead of a trigger: any
-  // trigger on UPDATE of users made every counter update open the FTS table and flush it at the
-  // statement's savepoint, which cost more than the update itself.
+  // Renames update the search index from the pass's user writes (derive/transaction.ts) instead of a
+  // trigger: any trigger on UPDATE of users made every counter update open the FTS table and flush
+  // it at the statement's savepoint, which cost more than the update itself.
   `
   DROP TRIGGER users_search_rename;
   `,
@@ -223,11 +223,112 @@ const MIGRATIONS: (string | ((db: Database) => void))[] = [
   // The W3C trace and span id of a request (events from OTLP, or SDKs that know them), shown in
   // the replay so a call can be looked up in a tracing tool.
   "ALTER TABLE events ADD COLUMN trace_id TEXT; ALTER TABLE events ADD COLUMN span_id TEXT;",
+  (db) => appendOnlyEvents(db),
 ];
 
-export function migrate(db: Database): void {
-  const version = db.pragma("user_version", { simple: true }) as number;
-  for (let i = version; i < MIGRATIONS.length; i++) {
+/**
+ * Ingest stores events only; the derivation pass (derive/) builds everything else from them.
+ * The events table is rebuilt: what derivation reads (the session id, stateless flag and
+ * correlation id as sent, the identity as sent) becomes columns, session and user move to
+ * `event_links` (written by the pass), and keys are never reused (AUTOINCREMENT), so the pass's
+ * cursor — the last derived key — never skips an event. The derived tables are emptied and the
+ * cursor set to 0: the first pass after the upgrade rebuilds them with the current rules.
+ */
+function appendOnlyEvents(db: Database): void {
+  db.exec(`
+  CREATE TABLE events_v2 (
+    pk INTEGER PRIMARY KEY AUTOINCREMENT, project_pk INTEGER NOT NULL, event_id TEXT NOT NULL,
+    ts INTEGER NOT NULL, received_at INTEGER NOT NULL, event_type TEXT NOT NULL, resource_name TEXT,
+    duration REAL, is_error INTEGER NOT NULL DEFAULT 0, error TEXT, user_intent TEXT, parameters TEXT,
+    response TEXT, session_key TEXT, stateless INTEGER NOT NULL DEFAULT 0, correlation_id TEXT,
+    actor_id TEXT, actor_name TEXT, actor_data TEXT, client_name TEXT, client_version TEXT,
+    server_name TEXT, server_version TEXT, sdk_language TEXT, sdk_version TEXT, tags TEXT, properties TEXT,
+    trace_id TEXT, span_id TEXT, UNIQUE (project_pk, event_id)
+  );
+  -- What derivation needs, recovered from the old derived rows: a session's id when it was named
+  -- by one (not a lone stateless event's own session), a correlated group's correlation id, and
+  -- the attributed user as the event's identity (re-deriving attributes the same way).
+  INSERT INTO events_v2 (pk, project_pk, event_id, ts, received_at, event_type, resource_name, duration,
+    is_error, error, user_intent, parameters, response, session_key, stateless, correlation_id, actor_id,
+    actor_name, actor_data, client_name, client_version, server_name, server_version, sdk_language,
+    sdk_version, tags, properties, trace_id, span_id)
+  SELECT e.pk, e.project_pk, e.event_id, e.ts, e.ts, e.event_type, e.resource_name, e.duration, e.is_error,
+    e.error, e.user_intent, e.parameters, e.response,
+    CASE WHEN s.group_key IS NOT NULL THEN NULL
+      WHEN s.stateless = 1 AND s.events = 1 AND s.session_id LIKE 'sl\\_%' ESCAPE '\\' THEN NULL
+      ELSE s.session_id END,
+    s.stateless,
+    CASE WHEN s.group_key LIKE 'c:%'
+      THEN substr(s.group_key, 3, length(s.group_key) - 3 - length(coalesce(e.client_name, ''))) END,
+    u.user_id, json_extract(e.identify, '$.userName'), json(json_extract(e.identify, '$.userData')),
+    e.client_name, e.client_version, e.server_name, e.server_version, e.sdk_language, e.sdk_version,
+    e.tags, e.properties, e.trace_id, e.span_id
+  FROM events e JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
+  ORDER BY e.pk;
+  -- Each user's stored profile rides on their newest event, so the rebuilt profile keeps it.
+  CREATE TEMP TABLE newest AS
+    SELECT project_pk, actor_id, max(ts) AS ts FROM events_v2 WHERE actor_id IS NOT NULL GROUP BY 1, 2;
+  CREATE TEMP TABLE newest_event AS
+    SELECT max(e.pk) AS pk, e.project_pk, e.actor_id FROM events_v2 e
+    JOIN newest n ON n.project_pk = e.project_pk AND n.actor_id = e.actor_id AND n.ts = e.ts
+    GROUP BY e.project_pk, e.actor_id;
+  UPDATE events_v2 SET actor_name = u.user_name, actor_data = u.user_data
+    FROM newest_event n JOIN users u ON u.project_pk = n.project_pk AND u.user_id = n.actor_id
+    WHERE events_v2.pk = n.pk;
+  DROP TABLE newest;
+  DROP TABLE newest_event;
+  DROP TABLE events;
+  ALTER TABLE events_v2 RENAME TO events;
+  CREATE INDEX events_intents ON events (project_pk, ts DESC)
+    WHERE user_intent IS NOT NULL OR resource_name = 'get_more_tools';
+
+  CREATE TABLE event_links (
+    event_pk INTEGER PRIMARY KEY, session_pk INTEGER NOT NULL, user_pk INTEGER, ts INTEGER NOT NULL
+  );
+  CREATE INDEX event_links_session ON event_links (session_pk, ts);
+  CREATE INDEX event_links_user ON event_links (user_pk, ts) WHERE user_pk IS NOT NULL;
+
+  CREATE TABLE derivation (
+    id INTEGER PRIMARY KEY CHECK (id = 1), cursor INTEGER NOT NULL, reindex_to INTEGER
+  );
+  INSERT INTO derivation VALUES (1, 0, NULL);
+  CREATE TABLE erasures (
+    project_pk INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, erased_at INTEGER NOT NULL,
+    PRIMARY KEY (project_pk, kind, id)
+  ) WITHOUT ROWID;
+
+  ALTER TABLE users ADD COLUMN profile_clock TEXT;
+  `);
+  resetDerived(db);
+}
+
+/** Empties every derived table and sets the pass's cursor to the start (reindex, upgrades). */
+export function resetDerived(db: Database): void {
+  db.exec(`
+  DROP TRIGGER users_search_delete;
+  DELETE FROM users;
+  INSERT INTO users_search (users_search) VALUES ('delete-all');
+  CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
+    INSERT INTO users_search (users_search, rowid, user_id, user_name)
+      VALUES ('delete', OLD.pk, OLD.user_id, OLD.user_name);
+  END;
+  DELETE FROM sessions; DELETE FROM session_tools; DELETE FROM event_links;
+  DELETE FROM tool_hours; DELETE FROM tool_hour_users; DELETE FROM tool_day_users;
+  DELETE FROM session_hours; DELETE FROM client_hours; DELETE FROM user_tools;
+  DELETE FROM user_clients; DELETE FROM client_user_counts;
+  DELETE FROM error_groups; DELETE FROM error_hours; DELETE FROM error_group_users; DELETE FROM error_group_sessions;
+  UPDATE projects SET last_event_at = NULL;
+  UPDATE derivation SET cursor = 0, reindex_to = (SELECT max(pk) FROM events);
+  `);
+}
+
+/** The schema version of databases written before the derivation pass (the upgrade tests build one). */
+export const BEFORE_PASS = 9;
+
+/** Applies pending migrations (up to `version`, default all: tests build older databases). */
+export function migrate(db: Database, version = MIGRATIONS.length): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let i = current; i < version; i++) {
     db.transaction(() => {
       const migration = MIGRATIONS[i];
       if (typeof migration === "function") migration(db);

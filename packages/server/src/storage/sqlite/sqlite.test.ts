@@ -3,7 +3,10 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { removeDir, tempDir } from "../../../test/helpers.js";
 import { storageSuite } from "../../../test/storage.suite.js";
+import { expectUpgraded, oldDatabaseSql } from "../../../test/upgrade-fixture.js";
+import { openDatabase } from "./db.js";
 import { openSqliteStorage } from "./index.js";
+import { BEFORE_PASS, migrate } from "./schema.js";
 
 storageSuite("sqlite", async () => openSqliteStorage({ dataDir: "", path: ":memory:" }));
 
@@ -46,5 +49,25 @@ describe("sqlite erasure", () => {
       .get();
     expect(counts).toEqual({ u: 0, t: 1 }); // bob's only
     db.close();
+  });
+});
+
+describe("sqlite upgrade", () => {
+  it("rebuilds users, sessions and rollups of a database written before the derivation pass", async () => {
+    const dir = tempDir();
+    try {
+      const db = openDatabase(`${dir}/mcpsight.db`);
+      migrate(db, BEFORE_PASS);
+      db.exec(oldDatabaseSql("sqlite"));
+      db.close();
+      const storage = openSqliteStorage({ dataDir: dir });
+      try {
+        await expectUpgraded(storage);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      removeDir(dir);
+    }
   });
 });

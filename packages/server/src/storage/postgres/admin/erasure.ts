@@ -1,92 +1,91 @@
-import { EVENT_TYPES } from "@mcpsight/protocol";
 import type pg from "pg";
-import { bucketOf } from "../../histogram.js";
-import { errorKeyOf } from "../../shared/index.js";
-import { rollupKeyOf } from "../../shared/rollup-deltas.js";
-import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
+import { recomputeSketches, recomputeUsers } from "../../derive/recompute.js";
+import { ERASED_EVENT_COLUMNS, type ErasedEventRow, erasedShare } from "../../shared/erased-share.js";
+import type { SessionTableRow } from "../../shared/rows.js";
+import { tombstoneKey } from "../../shared/tombstone.js";
+import { DAY_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
-import { all, fromJson, get, run, type Sql, transaction } from "../db.js";
-import { lockKeys } from "../ingest/index.js";
-import { RollupDeltas } from "../ingest/rollups.js";
-import { type SessionRow, sessionFromRow } from "../ingest/state.js";
-
-interface DeletedEventRow {
-  pk: number;
-  session_pk: number;
-  ts: number;
-  event_type: string;
-  resource_name: string | null;
-  duration: number | null;
-  is_error: boolean;
-  error: string | null;
-  response: string | null;
-}
+import { all, get, run, type Sql, transaction } from "../db.js";
+import { writeRollups } from "../derive/rollups.js";
+import { chunkLock, PostgresPass, readCursor } from "../derive/transaction.js";
 
 /**
- * Erases a user: their sessions, every event of those sessions or attributed to them, their
- * derived rows, and their share of the aggregate rollups. One transaction, holding the same
- * advisory locks ingest takes for the user and their sessions.
+ * Erases a user in one transaction holding the chunk lock (no chunk of the pass runs in
+ * between): their sessions, every event of those sessions or attributed to them, their derived
+ * rows and their share of the aggregates. Events not derived yet go too, and a tombstone makes
+ * the pass drop any that still arrive with an earlier timestamp (an SDK's retry), so the user is
+ * never re-created from events in flight. Other users who had events in the erased sessions are
+ * recomputed, and the distinct-user sketches the user was in are rebuilt without them.
  */
 export async function deleteUser(
   pool: pg.Pool,
+  schema: string,
   projectPk: number,
-  projectId: string,
   userId: string,
 ): Promise<ErasureResult | null> {
   return transaction(pool, async (db) => {
-    const user = await get<{ pk: number }>(
-      db,
-      "SELECT pk FROM users WHERE project_pk = $1 AND user_id = $2",
-      [projectPk, userId],
-    );
-    if (!user) return null;
-    const sep = "\u0000";
-    const sessionRows = await all<SessionRow>(db, "SELECT * FROM sessions WHERE user_pk = $1", [user.pk]);
-    await lockKeys(db, [
-      `${projectId}${sep}u${sep}${userId}`,
-      ...sessionRows.map((s) => `${projectId}${sep}s${sep}${s.session_id}`),
-      ...sessionRows.map((s) => `${projectId}${sep}gu${sep}${userId}${sep}${s.client_name ?? ""}`),
+    await run(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [chunkLock(schema)]);
+    const cursor = await readCursor(db);
+    const after = [cursor.txid, cursor.pk] as const;
+    const [user, pending] = await Promise.all([
+      get<{ pk: number }>(db, "SELECT pk FROM users WHERE project_pk = $1 AND user_id = $2", [
+        projectPk,
+        userId,
+      ]),
+      // Sessions the user identifies in events not derived yet are theirs too.
+      all<{ session_key: string | null }>(
+        db,
+        `SELECT DISTINCT session_key FROM events
+         WHERE (txid, pk) > ($1::xid8, $2::bigint) AND project_pk = $3 AND actor_id = $4`,
+        [...after, projectPk, userId],
+      ),
     ]);
-    const sessionPks = sessionRows.map((row) => row.pk);
-    const events = await all<DeletedEventRow>(
+    if (!user && pending.length === 0) return null;
+    const pendingKeys = pending.flatMap((row) => (row.session_key === null ? [] : [row.session_key]));
+    const sessions = await all<SessionTableRow<boolean>>(
       db,
-      `SELECT pk, session_pk, ts, event_type, resource_name, duration, is_error, error, response FROM events
-       WHERE user_pk = $1 OR session_pk = ANY($2::bigint[])`,
+      "SELECT * FROM sessions WHERE user_pk = $1 OR (project_pk = $2 AND session_id = ANY($3::text[]))",
+      [user?.pk ?? -1, projectPk, pendingKeys],
+    );
+    const named = [
+      ...new Set([...sessions.filter((s) => s.group_key === null).map((s) => s.session_id), ...pendingKeys]),
+    ];
+    await run(
+      db,
+      `INSERT INTO erasures (project_pk, kind, id, erased_at)
+       SELECT $1, kind, id, $4 FROM unnest($2::text[], $3::text[]) AS x(kind, id)
+       ON CONFLICT (project_pk, kind, id) DO UPDATE SET erased_at = excluded.erased_at`,
+      [
+        projectPk,
+        ["user", ...named.map(() => "session")],
+        [tombstoneKey(userId), ...named.map(tombstoneKey)],
+        Date.now(),
+      ],
+    );
+    let deletedEvents = await run(
+      db,
+      `DELETE FROM events WHERE (txid, pk) > ($1::xid8, $2::bigint) AND project_pk = $3
+         AND (actor_id = $4 OR session_key = ANY($5::text[]))`,
+      [...after, projectPk, userId, named],
+    );
+    if (!user) return { users: 1, sessions: 0, events: deletedEvents };
+
+    const sessionPks = sessions.map((row) => row.pk);
+    const events = await all<ErasedEventRow>(
+      db,
+      `SELECT ${ERASED_EVENT_COLUMNS} WHERE l.user_pk = $1 OR l.session_pk = ANY($2::bigint[])`,
       [user.pk, sessionPks],
     );
-
-    const rollups = new RollupDeltas();
-    const errorHours = new Map<string, { group: number; hour: number; count: number }>();
-    const groupPks = new Map<string, number | null>();
-    for (const e of events) {
-      const hour = floorTo(e.ts, HOUR_MS);
-      if (e.event_type === EVENT_TYPES.toolsCall) {
-        const histogram = e.duration === null ? {} : { [bucketOf(e.duration)]: 1 };
-        rollups.toolCalls(hour, e.resource_name || "(unknown)", 1, e.is_error ? 1 : 0, histogram, -1);
-      }
-      if (e.is_error) {
-        const key = errorKeyOf(e.resource_name, e.event_type, fromJson(e.error), fromJson(e.response));
-        const cacheKey = `${key.tool}${sep}${key.message}`;
-        if (!groupPks.has(cacheKey))
-          groupPks.set(
-            cacheKey,
-            (
-              await get<{ pk: number }>(
-                db,
-                "SELECT pk FROM error_groups WHERE project_pk = $1 AND tool = $2 AND md5(message) = md5($3) AND message = $3",
-                [projectPk, key.tool, key.message],
-              )
-            )?.pk ?? null,
-          );
-        const group = groupPks.get(cacheKey);
-        if (group !== null && group !== undefined) {
-          const entry = errorHours.get(`${group}:${hour}`) ?? { group, hour, count: 0 };
-          entry.count++;
-          errorHours.set(`${group}:${hour}`, entry);
-        }
-      }
+    const { rollups, errors, sketchHours, others } = erasedShare(events, sessions, user.pk);
+    const errorHours: { group: number; hour: number; count: number }[] = [];
+    for (const { key, hours } of errors) {
+      const group = await get<{ pk: number }>(
+        db,
+        "SELECT pk FROM error_groups WHERE project_pk = $1 AND tool = $2 AND md5(message) = md5($3) AND message = $3",
+        [projectPk, key.tool, key.message],
+      );
+      if (group) for (const [hour, count] of hours) errorHours.push({ group: group.pk, hour, count });
     }
-    for (const row of sessionRows) rollups.session(rollupKeyOf(sessionFromRow(row)), null);
 
     const eventPks = events.map((e) => e.pk);
     const touchedSessions = [...new Set(events.map((e) => e.session_pk))].filter(
@@ -97,13 +96,14 @@ export async function deleteUser(
       "UPDATE error_groups SET sample_event_pk = NULL WHERE sample_event_pk = ANY($1::bigint[])",
       [eventPks],
     );
-    const deletedEvents = await run(db, "DELETE FROM events WHERE pk = ANY($1::bigint[])", [eventPks]);
+    deletedEvents += await run(db, "DELETE FROM events WHERE pk = ANY($1::bigint[])", [eventPks]);
+    await run(db, "DELETE FROM event_links WHERE event_pk = ANY($1::bigint[])", [eventPks]);
     await run(db, "DELETE FROM session_tools WHERE session_pk = ANY($1::bigint[])", [sessionPks]);
     await run(db, "DELETE FROM error_group_sessions WHERE session_pk = ANY($1::bigint[])", [sessionPks]);
     const deletedSessions = await run(db, "DELETE FROM sessions WHERE pk = ANY($1::bigint[])", [sessionPks]);
     if (touchedSessions.length > 0) await recountSessions(db, touchedSessions);
 
-    const hours = [...errorHours.values()];
+    const hours = errorHours;
     if (hours.length > 0)
       await run(
         db,
@@ -116,8 +116,12 @@ export async function deleteUser(
     await run(db, "DELETE FROM user_tools WHERE user_pk = $1", [user.pk]);
     await run(db, "DELETE FROM user_clients WHERE user_pk = $1", [user.pk]);
     await run(db, "DELETE FROM users WHERE pk = $1", [user.pk]);
-    await rollups.flush(db, projectPk);
+    await writeRollups(db, projectPk, rollups);
     await cleanUpAggregates(db, projectPk);
+    // What other users and the sketches held of the erased events, computed again from what is left.
+    const pass = new PostgresPass(db);
+    await pass.writeUserTotals(projectPk, await recomputeUsers(pass, others));
+    await pass.writeSketches(projectPk, await recomputeSketches(pass, projectPk, sketchHours));
     return { users: 1, sessions: deletedSessions, events: deletedEvents };
   });
 }
@@ -131,7 +135,8 @@ async function recountSessions(db: Sql, sessionPks: number[]): Promise<void> {
        SELECT p.pk, count(e.pk) AS events,
          count(e.pk) FILTER (WHERE e.event_type = 'mcp:tools/call') AS tool_calls,
          count(e.pk) FILTER (WHERE e.is_error) AS errors
-       FROM unnest($1::bigint[]) AS p(pk) LEFT JOIN events e ON e.session_pk = p.pk GROUP BY p.pk
+       FROM unnest($1::bigint[]) AS p(pk) LEFT JOIN event_links l ON l.session_pk = p.pk
+         LEFT JOIN events e ON e.pk = l.event_pk GROUP BY p.pk
      ) c WHERE s.pk = c.pk`,
     [sessionPks],
   );
@@ -141,7 +146,7 @@ async function recountSessions(db: Sql, sessionPks: number[]): Promise<void> {
 export async function cleanUpAggregates(db: Sql, projectPk: number): Promise<void> {
   await run(db, "DELETE FROM tool_hours WHERE project_pk = $1 AND calls <= 0", [projectPk]);
   await run(db, "DELETE FROM tool_hour_durations WHERE project_pk = $1 AND count <= 0", [projectPk]);
-  // A sketch cannot forget one user; it goes once no call of its tool in its hour (day) is left.
+  // A sketch goes once no call of its tool in its hour (day) is left.
   await run(
     db,
     `DELETE FROM tool_hour_users s WHERE project_pk = $1 AND NOT EXISTS (SELECT 1 FROM tool_hours h

@@ -1,17 +1,25 @@
 import type pg from "pg";
 import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
 import type { RetentionResult } from "../../types.js";
-import { all, run, transaction } from "../db.js";
+import { all, run, type Sql, transaction } from "../db.js";
+import { chunkLock } from "../derive/transaction.js";
 import { cleanUpAggregates } from "./erasure.js";
 
 const CHUNK = 500;
 
 /**
- * Deletes events older than `cutoff`, sessions and users whose whole activity is older, and
- * rollup hours before it. Small transactions, so ingest is never blocked for long; the events'
- * BRIN index on `ts` keeps the scans cheap at any table size.
+ * Deletes derived events older than `cutoff`, sessions and users whose whole activity is older,
+ * and rollup hours before it. Small transactions, each holding the chunk lock so that no chunk of
+ * the pass runs in between, so neither ingest nor the pass is blocked for long. Events not derived
+ * yet are left to the pass; a later run removes them.
  */
-export async function deleteOlderThan(pool: pg.Pool, cutoff: number): Promise<RetentionResult> {
+export async function deleteOlderThan(
+  pool: pg.Pool,
+  schema: string,
+  cutoff: number,
+): Promise<RetentionResult> {
+  const locked = (db: Sql) =>
+    run(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [chunkLock(schema)]);
   const result: RetentionResult = { events: 0, sessions: 0, users: 0 };
   const projects = (await all<{ pk: number }>(pool, "SELECT pk FROM projects")).map((row) => row.pk);
   for (const projectPk of projects) {
@@ -27,11 +35,13 @@ export async function deleteOlderThan(pool: pg.Pool, cutoff: number): Promise<Re
       if (!last) break;
       after = [last.first_seen, last.pk];
       await transaction(pool, async (db) => {
+        await locked(db);
         const pks = sessions.map((s) => s.pk);
         const ended = sessions.filter((s) => s.last_seen < cutoff).map((s) => s.pk);
         result.events += await run(
           db,
-          "DELETE FROM events WHERE session_pk = ANY($1::bigint[]) AND ts < $2",
+          `WITH gone AS (DELETE FROM event_links WHERE session_pk = ANY($1::bigint[]) AND ts < $2 RETURNING event_pk)
+           DELETE FROM events WHERE pk IN (SELECT event_pk FROM gone)`,
           [pks, Math.floor(cutoff)],
         );
         await run(db, "DELETE FROM session_tools WHERE session_pk = ANY($1::bigint[])", [ended]);
@@ -40,6 +50,7 @@ export async function deleteOlderThan(pool: pg.Pool, cutoff: number): Promise<Re
       });
     }
     await transaction(pool, async (db) => {
+      await locked(db);
       const hour = floorTo(cutoff, HOUR_MS);
       for (const table of [
         "tool_hours",

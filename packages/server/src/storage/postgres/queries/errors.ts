@@ -66,7 +66,8 @@ async function sampleEvents(
   const rows = await all<EventRow & { session_id: string; session_start: number }>(
     db,
     `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM events e
-     JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk WHERE e.pk = ANY($1::bigint[])`,
+     JOIN event_links l ON l.event_pk = e.pk JOIN sessions s ON s.pk = l.session_pk
+     LEFT JOIN users u ON u.pk = l.user_pk WHERE e.pk = ANY($1::bigint[])`,
     [eventPks],
   );
   return new Map(
@@ -95,8 +96,9 @@ export async function listIntents(
   }
   const rows = await all<IntentRow & { pk: number }>(
     db,
-    `SELECT ${INTENT_COLUMNS}, e.pk FROM events e JOIN sessions s ON s.pk = e.session_pk
-     LEFT JOIN users u ON u.pk = e.user_pk WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.pk DESC
+    `SELECT ${INTENT_COLUMNS}, e.pk FROM events e JOIN event_links l ON l.event_pk = e.pk
+     JOIN sessions s ON s.pk = l.session_pk LEFT JOIN users u ON u.pk = l.user_pk
+     WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.pk DESC
      LIMIT ${param(params, query.limit + 1)}`,
     params,
   );

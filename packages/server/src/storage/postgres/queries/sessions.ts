@@ -68,16 +68,16 @@ export async function getSessionTimeline(
   );
   if (!session) return null;
   const params: unknown[] = [session.pk];
-  const where = ["e.session_pk = $1"];
+  const where = ["l.session_pk = $1"];
   if (page.cursor) {
     const [ts, pk] = decodeTypedCursor(page.cursor, ["n", "n"]);
     const v = param(params, ts);
-    where.push(`(e.ts > ${v} OR (e.ts = ${v} AND e.pk > ${param(params, pk)}))`);
+    where.push(`(l.ts > ${v} OR (l.ts = ${v} AND l.event_pk > ${param(params, pk)}))`);
   }
   const rows = await all<EventRow>(
     db,
-    `SELECT ${EVENT_COLUMNS} FROM events e LEFT JOIN users u ON u.pk = e.user_pk
-     WHERE ${where.join(" AND ")} ORDER BY e.ts, e.pk LIMIT ${param(params, page.limit + 1)}`,
+    `SELECT ${EVENT_COLUMNS} FROM event_links l JOIN events e ON e.pk = l.event_pk LEFT JOIN users u ON u.pk = l.user_pk
+     WHERE ${where.join(" AND ")} ORDER BY l.ts, l.event_pk LIMIT ${param(params, page.limit + 1)}`,
     params,
   );
   const events = rows.slice(0, page.limit);

@@ -102,10 +102,11 @@ export async function getUserProfile(
     ),
     all<{ day: number; tool_calls: number; errors: number }>(
       db,
-      `SELECT (ts / ${DAY_MS}) * ${DAY_MS} AS day,
-         count(*) FILTER (WHERE event_type = 'mcp:tools/call') AS tool_calls,
-         count(*) FILTER (WHERE event_type = 'mcp:tools/call' AND is_error) AS errors
-       FROM events WHERE user_pk = $1 AND ts >= $2 AND ts < $3 GROUP BY day`,
+      `SELECT (l.ts / ${DAY_MS}) * ${DAY_MS} AS day,
+         count(*) FILTER (WHERE e.event_type = 'mcp:tools/call') AS tool_calls,
+         count(*) FILTER (WHERE e.event_type = 'mcp:tools/call' AND e.is_error) AS errors
+       FROM event_links l JOIN events e ON e.pk = l.event_pk
+       WHERE l.user_pk = $1 AND l.ts >= $2 AND l.ts < $3 GROUP BY day`,
       inRange,
     ),
     all<SessionRow>(
@@ -121,16 +122,17 @@ export async function getUserProfile(
     ),
     all<EventRow & { session_id: string; session_start: number }>(
       db,
-      `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM events e
-       JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
-       WHERE e.user_pk = $1 AND e.ts >= $2 AND e.ts < $3 AND e.is_error ORDER BY e.ts DESC LIMIT 20`,
+      `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM event_links l
+       JOIN events e ON e.pk = l.event_pk JOIN sessions s ON s.pk = l.session_pk LEFT JOIN users u ON u.pk = l.user_pk
+       WHERE l.user_pk = $1 AND l.ts >= $2 AND l.ts < $3 AND e.is_error ORDER BY l.ts DESC LIMIT 20`,
       inRange,
     ),
     all<IntentRow>(
       db,
-      `SELECT ${INTENT_COLUMNS} FROM events e JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
-       WHERE e.user_pk = $1 AND e.ts >= $2 AND e.ts < $3
-         AND (e.user_intent IS NOT NULL OR e.resource_name = 'get_more_tools') ORDER BY e.ts DESC LIMIT 20`,
+      `SELECT ${INTENT_COLUMNS} FROM event_links l JOIN events e ON e.pk = l.event_pk
+       JOIN sessions s ON s.pk = l.session_pk LEFT JOIN users u ON u.pk = l.user_pk
+       WHERE l.user_pk = $1 AND l.ts >= $2 AND l.ts < $3
+         AND (e.user_intent IS NOT NULL OR e.resource_name = 'get_more_tools') ORDER BY l.ts DESC LIMIT 20`,
       inRange,
     ),
   ]);

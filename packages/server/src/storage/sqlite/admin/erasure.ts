@@ -1,24 +1,12 @@
-import { EVENT_TYPES } from "@mcpsight/protocol";
-import { bucketOf } from "../../histogram.js";
-import { errorKeyOf } from "../../shared/index.js";
-import { rollupKeyOf } from "../../shared/rollup-deltas.js";
-import { DAY_MS, floorTo, HOUR_MS } from "../../time.js";
+import { recomputeSketches, recomputeUsers } from "../../derive/recompute.js";
+import { ERASED_EVENT_COLUMNS, type ErasedEventRow, erasedShare } from "../../shared/erased-share.js";
+import type { SessionTableRow } from "../../shared/rows.js";
+import { tombstoneKey } from "../../shared/tombstone.js";
+import { DAY_MS } from "../../time.js";
 import type { ErasureResult } from "../../types.js";
-import { all, type Db, fromJson, get, run } from "../db.js";
-import { RollupDeltas } from "../ingest/rollups.js";
-import { sessionFromRow } from "../ingest/state.js";
-
-interface DeletedEventRow {
-  pk: number;
-  session_pk: number;
-  ts: number;
-  event_type: string;
-  resource_name: string | null;
-  duration: number | null;
-  is_error: number;
-  error: string | null;
-  response: string | null;
-}
+import { all, type Db, get, run } from "../db.js";
+import { writeRollups } from "../derive/rollups.js";
+import { SqlitePass } from "../derive/transaction.js";
 
 /** Runs `sql` with `?` bound to each id in `ids`, in chunks (SQLite limits host parameters). */
 export function forChunks(db: Db, ids: number[], sql: (placeholders: string) => string): number {
@@ -30,92 +18,144 @@ export function forChunks(db: Db, ids: number[], sql: (placeholders: string) => 
   return changes;
 }
 
+function* inChunks<T>(list: T[], size = 500): Generator<T[]> {
+  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
+}
+
+const cursorOf = (db: Db): number =>
+  (get<{ cursor: number }>(db, "SELECT cursor FROM derivation") as { cursor: number }).cursor;
+
 /**
- * Erases a user: their sessions, every event of those sessions or attributed to them, their
- * derived rows, and their share of the aggregate rollups. Runs in one transaction.
+ * Erases a user inside the caller's IMMEDIATE transaction (`immediate` in db.ts, so no chunk of
+ * the pass runs in between): their sessions, every event of those sessions or attributed to them, their derived
+ * rows and their share of the aggregates. Events not derived yet go too, and a tombstone makes
+ * the pass drop any that still arrive with an earlier timestamp (an SDK's retry), so the user is
+ * never re-created from events in flight. Other users who had events in the erased sessions are
+ * recomputed, and the distinct-user sketches the user was in are rebuilt without them.
  */
-export function deleteUser(db: Db, projectPk: number, userId: string): ErasureResult | null {
+export async function deleteUser(db: Db, projectPk: number, userId: string): Promise<ErasureResult | null> {
+  const cursor = cursorOf(db);
   const user = get<{ pk: number }>(
     db,
     "SELECT pk FROM users WHERE project_pk = ? AND user_id = ?",
     projectPk,
     userId,
   );
-  if (!user) return null;
-  return db.transaction((): ErasureResult => {
-    const sessionRows = all<Parameters<typeof sessionFromRow>[0]>(
+  // Sessions the user identifies in events not derived yet are theirs too.
+  const pending = all<{ session_key: string | null }>(
+    db,
+    "SELECT DISTINCT session_key FROM events WHERE pk > ? AND project_pk = ? AND actor_id = ?",
+    cursor,
+    projectPk,
+    userId,
+  );
+  if (!user && pending.length === 0) return null;
+  const pendingKeys = pending.flatMap((row) => (row.session_key === null ? [] : [row.session_key]));
+  const sessionRows = new Map<number, SessionTableRow<number>>();
+  if (user)
+    for (const row of all<SessionTableRow<number>>(db, "SELECT * FROM sessions WHERE user_pk = ?", user.pk))
+      sessionRows.set(row.pk, row);
+  for (const ids of inChunks(pendingKeys))
+    for (const row of all<SessionTableRow<number>>(
       db,
-      "SELECT * FROM sessions WHERE user_pk = ?",
-      user.pk,
+      `SELECT * FROM sessions WHERE project_pk = ? AND session_id IN (${ids.map(() => "?").join(",")})`,
+      projectPk,
+      ...ids,
+    ))
+      sessionRows.set(row.pk, row);
+  const named = [
+    ...new Set([
+      ...[...sessionRows.values()].filter((s) => s.group_key === null).map((s) => s.session_id),
+      ...pendingKeys,
+    ]),
+  ];
+  const now = Date.now();
+  const tombstone = (kind: string, id: string) =>
+    run(
+      db,
+      "INSERT OR REPLACE INTO erasures (project_pk, kind, id, erased_at) VALUES (?, ?, ?, ?)",
+      projectPk,
+      kind,
+      tombstoneKey(id),
+      now,
     );
-    const sessionPks = sessionRows.map((row) => row.pk);
-    const events = new Map<number, DeletedEventRow>();
-    const columns = "pk, session_pk, ts, event_type, resource_name, duration, is_error, error, response";
-    for (const row of all<DeletedEventRow>(db, `SELECT ${columns} FROM events WHERE user_pk = ?`, user.pk))
+  tombstone("user", userId);
+  for (const id of named) tombstone("session", id);
+  let deletedEvents = run(
+    db,
+    "DELETE FROM events WHERE pk > ? AND project_pk = ? AND actor_id = ?",
+    cursor,
+    projectPk,
+    userId,
+  ).changes;
+  for (const ids of inChunks(named))
+    deletedEvents += run(
+      db,
+      `DELETE FROM events WHERE pk > ? AND project_pk = ? AND session_key IN (${ids.map(() => "?").join(",")})`,
+      cursor,
+      projectPk,
+      ...ids,
+    ).changes;
+
+  const sessions = [...sessionRows.values()];
+  const sessionPks = sessions.map((row) => row.pk);
+  const events = new Map<number, ErasedEventRow>();
+  if (user)
+    for (const row of all<ErasedEventRow>(db, `SELECT ${ERASED_EVENT_COLUMNS} WHERE l.user_pk = ?`, user.pk))
       events.set(row.pk, row);
-    for (const sessionPk of sessionPks)
-      for (const row of all<DeletedEventRow>(
-        db,
-        `SELECT ${columns} FROM events WHERE session_pk = ?`,
-        sessionPk,
-      ))
-        events.set(row.pk, row);
-
-    const rollups = new RollupDeltas();
-    const errorHours = new Map<string, number>();
-    for (const e of events.values()) {
-      const hour = floorTo(e.ts, HOUR_MS);
-      if (e.event_type === EVENT_TYPES.toolsCall) {
-        const histogram = e.duration === null ? {} : { [bucketOf(e.duration)]: 1 };
-        rollups.toolCalls(hour, e.resource_name || "(unknown)", 1, e.is_error, histogram, -1);
-      }
-      if (e.is_error === 1) {
-        const key = errorKeyOf(e.resource_name, e.event_type, fromJson(e.error), fromJson(e.response));
-        const group = get<{ pk: number }>(
-          db,
-          "SELECT pk FROM error_groups WHERE project_pk = ? AND tool = ? AND message = ?",
-          projectPk,
-          key.tool,
-          key.message,
-        );
-        if (group) errorHours.set(`${group.pk}:${hour}`, (errorHours.get(`${group.pk}:${hour}`) ?? 0) + 1);
-      }
-    }
-    for (const row of sessionRows) rollups.session(rollupKeyOf(sessionFromRow(row)), null);
-
-    const eventPks = [...events.keys()];
-    const touchedSessions = [...new Set([...events.values()].map((e) => e.session_pk))].filter(
-      (pk) => !sessionPks.includes(pk),
-    );
-    forChunks(
+  for (const sessionPk of sessionPks)
+    for (const row of all<ErasedEventRow>(
       db,
-      eventPks,
-      (p) => `UPDATE error_groups SET sample_event_pk = NULL WHERE sample_event_pk IN (${p})`,
+      `SELECT ${ERASED_EVENT_COLUMNS} WHERE l.session_pk = ?`,
+      sessionPk,
+    ))
+      events.set(row.pk, row);
+  const { rollups, errors, sketchHours, others } = erasedShare(events.values(), sessions, user?.pk ?? null);
+  const errorHours = new Map<string, number>();
+  for (const { key, hours } of errors) {
+    const group = get<{ pk: number }>(
+      db,
+      "SELECT pk FROM error_groups WHERE project_pk = ? AND tool = ? AND message = ?",
+      projectPk,
+      key.tool,
+      key.message,
     );
-    const deletedEvents = forChunks(db, eventPks, (p) => `DELETE FROM events WHERE pk IN (${p})`);
-    forChunks(db, sessionPks, (p) => `DELETE FROM session_tools WHERE session_pk IN (${p})`);
-    forChunks(db, sessionPks, (p) => `DELETE FROM error_group_sessions WHERE session_pk IN (${p})`);
-    const deletedSessions = forChunks(db, sessionPks, (p) => `DELETE FROM sessions WHERE pk IN (${p})`);
-    for (const sessionPk of touchedSessions) recountSession(db, sessionPk);
+    if (group) for (const [hour, count] of hours) errorHours.set(`${group.pk}:${hour}`, count);
+  }
 
-    for (const [key, count] of errorHours) {
-      const [groupPk, hour] = key.split(":").map(Number);
-      run(
-        db,
-        "UPDATE error_hours SET count = count - ? WHERE group_pk = ? AND hour = ?",
-        count,
-        groupPk,
-        hour,
-      );
-    }
+  const eventPks = [...events.keys()];
+  const touchedSessions = [...new Set([...events.values()].map((e) => e.session_pk))].filter(
+    (pk) => !sessionPks.includes(pk),
+  );
+  forChunks(
+    db,
+    eventPks,
+    (p) => `UPDATE error_groups SET sample_event_pk = NULL WHERE sample_event_pk IN (${p})`,
+  );
+  deletedEvents += forChunks(db, eventPks, (p) => `DELETE FROM events WHERE pk IN (${p})`);
+  forChunks(db, eventPks, (p) => `DELETE FROM event_links WHERE event_pk IN (${p})`);
+  forChunks(db, sessionPks, (p) => `DELETE FROM session_tools WHERE session_pk IN (${p})`);
+  forChunks(db, sessionPks, (p) => `DELETE FROM error_group_sessions WHERE session_pk IN (${p})`);
+  const deletedSessions = forChunks(db, sessionPks, (p) => `DELETE FROM sessions WHERE pk IN (${p})`);
+  for (const sessionPk of touchedSessions) recountSession(db, sessionPk);
+
+  for (const [key, count] of errorHours) {
+    const [groupPk, hour] = key.split(":").map(Number);
+    run(db, "UPDATE error_hours SET count = count - ? WHERE group_pk = ? AND hour = ?", count, groupPk, hour);
+  }
+  if (user) {
     run(db, "DELETE FROM error_group_users WHERE user_pk = ?", user.pk);
     run(db, "DELETE FROM user_tools WHERE user_pk = ?", user.pk);
     run(db, "DELETE FROM user_clients WHERE user_pk = ?", user.pk);
     run(db, "DELETE FROM users WHERE pk = ?", user.pk);
-    rollups.flush(db, projectPk);
-    cleanUpAggregates(db, projectPk);
-    return { users: 1, sessions: deletedSessions, events: deletedEvents };
-  })();
+  }
+  writeRollups(db, projectPk, rollups);
+  cleanUpAggregates(db, projectPk);
+  // What other users and the sketches held of the erased events, computed again from what is left.
+  const pass = new SqlitePass(db);
+  await pass.writeUserTotals(projectPk, await recomputeUsers(pass, others));
+  await pass.writeSketches(projectPk, await recomputeSketches(pass, projectPk, sketchHours));
+  return { users: 1, sessions: deletedSessions, events: deletedEvents };
 }
 
 /** Recomputes a surviving session's counters after some of its events were erased. */
@@ -123,9 +163,11 @@ function recountSession(db: Db, sessionPk: number): void {
   run(
     db,
     `UPDATE sessions SET
-       events = (SELECT count(*) FROM events WHERE session_pk = ?1),
-       tool_calls = (SELECT count(*) FROM events WHERE session_pk = ?1 AND event_type = 'mcp:tools/call'),
-       errors = (SELECT count(*) FROM events WHERE session_pk = ?1 AND is_error = 1)
+       events = (SELECT count(*) FROM event_links WHERE session_pk = ?1),
+       tool_calls = (SELECT count(*) FROM event_links l JOIN events e ON e.pk = l.event_pk
+         WHERE l.session_pk = ?1 AND e.event_type = 'mcp:tools/call'),
+       errors = (SELECT count(*) FROM event_links l JOIN events e ON e.pk = l.event_pk
+         WHERE l.session_pk = ?1 AND e.is_error = 1)
      WHERE pk = ?1`,
     sessionPk,
   );
@@ -134,7 +176,7 @@ function recountSession(db: Db, sessionPk: number): void {
 /** Drops emptied rollup rows and error groups, and refreshes error groups' distinct counts. */
 export function cleanUpAggregates(db: Db, projectPk: number): void {
   run(db, "DELETE FROM tool_hours WHERE project_pk = ? AND calls <= 0", projectPk);
-  // A sketch cannot forget one user; it goes once no call of its tool in its hour (day) is left.
+  // A sketch goes once no call of its tool in its hour (day) is left.
   run(
     db,
     `DELETE FROM tool_hour_users WHERE project_pk = ? AND NOT EXISTS (SELECT 1 FROM tool_hours h

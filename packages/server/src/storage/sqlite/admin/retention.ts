@@ -6,8 +6,10 @@ import { cleanUpAggregates, forChunks } from "./erasure.js";
 const CHUNK = 500;
 
 /**
- * Deletes events older than `cutoff`, sessions and users whose whole activity is older, and
- * rollup hours before it. Works in small transactions so ingest is never blocked for long.
+ * Deletes derived events older than `cutoff`, sessions and users whose whole activity is older,
+ * and rollup hours before it. Works in small IMMEDIATE transactions (the pass writes from another
+ * connection), so ingest and the pass are never blocked for long. Events not derived yet are
+ * left to the pass; a later run removes them.
  */
 export function deleteOlderThan(db: Db, cutoff: number): RetentionResult {
   const result: RetentionResult = { events: 0, sessions: 0, users: 0 };
@@ -31,15 +33,18 @@ export function deleteOlderThan(db: Db, cutoff: number): RetentionResult {
       db.transaction(() => {
         const pks = sessions.map((s) => s.pk);
         const ended = sessions.filter((s) => s.last_seen < cutoff).map((s) => s.pk);
+        const before = Math.floor(cutoff);
         result.events += forChunks(
           db,
           pks,
-          (p) => `DELETE FROM events WHERE session_pk IN (${p}) AND ts < ${Math.floor(cutoff)}`,
+          (p) =>
+            `DELETE FROM events WHERE pk IN (SELECT event_pk FROM event_links WHERE session_pk IN (${p}) AND ts < ${before})`,
         );
+        forChunks(db, pks, (p) => `DELETE FROM event_links WHERE session_pk IN (${p}) AND ts < ${before}`);
         forChunks(db, ended, (p) => `DELETE FROM session_tools WHERE session_pk IN (${p})`);
         forChunks(db, ended, (p) => `DELETE FROM error_group_sessions WHERE session_pk IN (${p})`);
         result.sessions += forChunks(db, ended, (p) => `DELETE FROM sessions WHERE pk IN (${p})`);
-      })();
+      }).immediate();
     }
     db.transaction(() => {
       const hour = floorTo(cutoff, HOUR_MS);
@@ -63,7 +68,7 @@ export function deleteOlderThan(db: Db, cutoff: number): RetentionResult {
         projectPk,
       );
       cleanUpAggregates(db, projectPk);
-    })();
+    }).immediate();
   }
   return result;
 }

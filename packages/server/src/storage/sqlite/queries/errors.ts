@@ -58,7 +58,8 @@ function sampleEvent(db: Db, eventPk: number): ErrorGroup["sample"] {
   const row = get<EventRow & { session_id: string; session_start: number }>(
     db,
     `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM events e
-     JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk WHERE e.pk = ?`,
+     JOIN event_links l ON l.event_pk = e.pk JOIN sessions s ON s.pk = l.session_pk
+     LEFT JOIN users u ON u.pk = l.user_pk WHERE e.pk = ?`,
     eventPk,
   );
   return row ? { ...toStoredEvent(row, row.session_start), sessionId: row.session_id } : null;
@@ -81,8 +82,9 @@ export function listIntents(db: Db, projectPk: number, query: IntentListQuery): 
   }
   const rows = all<IntentRow & { pk: number }>(
     db,
-    `SELECT ${INTENT_COLUMNS}, e.pk FROM events e INDEXED BY events_intents JOIN sessions s ON s.pk = e.session_pk
-     LEFT JOIN users u ON u.pk = e.user_pk WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.pk DESC LIMIT ?`,
+    `SELECT ${INTENT_COLUMNS}, e.pk FROM events e INDEXED BY events_intents JOIN event_links l ON l.event_pk = e.pk
+     JOIN sessions s ON s.pk = l.session_pk LEFT JOIN users u ON u.pk = l.user_pk
+     WHERE ${where.join(" AND ")} ORDER BY e.ts DESC, e.pk DESC LIMIT ?`,
     ...params,
     query.limit + 1,
   );

@@ -69,17 +69,17 @@ export function getSessionTimeline(
     sessionId,
   );
   if (!session) return null;
-  const where = ["e.session_pk = ?"];
+  const where = ["l.session_pk = ?"];
   const params: unknown[] = [session.pk];
   if (page.cursor) {
     const [ts, pk] = decodeCursor(page.cursor, 2);
-    where.push("(e.ts > ? OR (e.ts = ? AND e.pk > ?))");
+    where.push("(l.ts > ? OR (l.ts = ? AND l.event_pk > ?))");
     params.push(ts, ts, pk);
   }
   const rows = all<EventRow>(
     db,
-    `SELECT ${EVENT_COLUMNS} FROM events e LEFT JOIN users u ON u.pk = e.user_pk
-     WHERE ${where.join(" AND ")} ORDER BY e.ts, e.pk LIMIT ?`,
+    `SELECT ${EVENT_COLUMNS} FROM event_links l JOIN events e ON e.pk = l.event_pk LEFT JOIN users u ON u.pk = l.user_pk
+     WHERE ${where.join(" AND ")} ORDER BY l.ts, l.event_pk LIMIT ?`,
     ...params,
     page.limit + 1,
   );

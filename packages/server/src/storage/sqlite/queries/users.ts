@@ -114,9 +114,10 @@ export function getUserProfile(
   const days = new Map(
     all<{ day: number; toolCalls: number; errors: number }>(
       db,
-      `SELECT (ts / ${DAY_MS}) * ${DAY_MS} AS day, sum(event_type = 'mcp:tools/call') AS toolCalls,
-         sum(event_type = 'mcp:tools/call' AND is_error = 1) AS errors
-       FROM events WHERE user_pk = ? AND ts >= ? AND ts < ? GROUP BY day`,
+      `SELECT (l.ts / ${DAY_MS}) * ${DAY_MS} AS day, sum(e.event_type = 'mcp:tools/call') AS toolCalls,
+         sum(e.event_type = 'mcp:tools/call' AND e.is_error = 1) AS errors
+       FROM event_links l JOIN events e ON e.pk = l.event_pk
+       WHERE l.user_pk = ? AND l.ts >= ? AND l.ts < ? GROUP BY day`,
       user.pk,
       ...inRange,
     ).map((row) => [row.day, { toolCalls: row.toolCalls, errors: row.errors }] as const),
@@ -135,17 +136,18 @@ export function getUserProfile(
   ).map((row) => ({ name: row.tool, calls: row.calls, errors: row.errors, lastUsed: iso(row.last_at) }));
   const recentErrors = all<EventRow & { session_id: string; session_start: number }>(
     db,
-    `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM events e
-     JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
-     WHERE e.user_pk = ? AND e.ts >= ? AND e.ts < ? AND e.is_error = 1 ORDER BY e.ts DESC LIMIT 20`,
+    `SELECT ${EVENT_COLUMNS}, s.session_id AS session_id, s.first_seen AS session_start FROM event_links l
+     JOIN events e ON e.pk = l.event_pk JOIN sessions s ON s.pk = l.session_pk LEFT JOIN users u ON u.pk = l.user_pk
+     WHERE l.user_pk = ? AND l.ts >= ? AND l.ts < ? AND e.is_error = 1 ORDER BY l.ts DESC LIMIT 20`,
     user.pk,
     ...inRange,
   ).map((row) => ({ ...toStoredEvent(row, row.session_start), sessionId: row.session_id }));
   const intents = all<IntentRow>(
     db,
-    `SELECT ${INTENT_COLUMNS} FROM events e JOIN sessions s ON s.pk = e.session_pk LEFT JOIN users u ON u.pk = e.user_pk
-     WHERE e.user_pk = ? AND e.ts >= ? AND e.ts < ?
-       AND (e.user_intent IS NOT NULL OR e.resource_name = 'get_more_tools') ORDER BY e.ts DESC LIMIT 20`,
+    `SELECT ${INTENT_COLUMNS} FROM event_links l JOIN events e ON e.pk = l.event_pk
+     JOIN sessions s ON s.pk = l.session_pk LEFT JOIN users u ON u.pk = l.user_pk
+     WHERE l.user_pk = ? AND l.ts >= ? AND l.ts < ?
+       AND (e.user_intent IS NOT NULL OR e.resource_name = 'get_more_tools') ORDER BY l.ts DESC LIMIT 20`,
     user.pk,
     ...inRange,
   ).map(toIntent);

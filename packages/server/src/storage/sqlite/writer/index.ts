@@ -2,24 +2,63 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { Event } from "@mcpsight/protocol";
+import { PassRunner } from "../../derive/runner.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
-import type { FromWriter, ToWriter, WriterData } from "./messages.js";
+import { sqliteChunk } from "../derive/transaction.js";
+import type { FromWriter, PassReport, ToWriter, WriterData } from "./messages.js";
 import { writeBatch } from "./write-batches.js";
 
-/** Where ingest writes happen: on a writer thread (file databases) or on the caller's connection. */
+/**
+ * Where writes happen: ingest and the derivation pass, on a writer thread (file databases) or on
+ * the caller's connection.
+ */
 export interface IngestWriter {
   ingest(events: Event[], droppedEvents: number): Promise<IngestResult>;
-  /** Finishes the batches already handed over, then closes the writer's connection. */
+  /** Asks the pass to derive now (a reindex reset the cursor, say); no-op without a pass. */
+  derive(): void;
+  /** The pass's state, when this writer runs it. */
+  report(): PassReport | null;
+  /** Calls `listener` after every derived chunk; returns the unsubscribe function. */
+  onDerived(listener: () => void): () => void;
+  /** Finishes the batches already handed over and the chunk in progress, then closes. */
   close(): Promise<void>;
 }
 
-/** Writes on the given connection, one transaction per batch (`:memory:` stores). */
-export function threadWriter(db: Db): IngestWriter {
+class Listeners {
+  private set = new Set<() => void>();
+  add(listener: () => void): () => void {
+    this.set.add(listener);
+    return () => this.set.delete(listener);
+  }
+  notify(): void {
+    for (const listener of this.set) listener();
+  }
+}
+
+/** Writes and derives on the given connection, one transaction per batch (`:memory:` stores). */
+export function threadWriter(db: Db, derive: boolean): IngestWriter {
+  const listeners = new Listeners();
+  const runner = derive
+    ? new PassRunner((limit) => sqliteChunk(db, limit), {
+        idleMs: 1_000,
+        onChunk: () => listeners.notify(),
+        onError: () => listeners.notify(),
+      })
+    : null;
+  runner?.wake();
   return {
-    ingest: async (events, droppedEvents) =>
-      db.transaction(() => writeBatch(db, events, droppedEvents)).immediate(),
-    close: async () => {},
+    ingest: async (events, droppedEvents) => {
+      const result = db.transaction(() => writeBatch(db, events, droppedEvents)).immediate();
+      runner?.wake();
+      return result;
+    },
+    derive: () => runner?.wake(),
+    report: () => (runner ? { lag: runner.lag.summary(), lastError: runner.lastError } : null),
+    onDerived: (listener) => listeners.add(listener),
+    close: async () => {
+      await runner?.close();
+    },
   };
 }
 
@@ -65,9 +104,10 @@ interface Pending {
 }
 
 /**
- * Ingest on a writer thread that owns its own connection to the database file (see worker.ts):
- * this thread keeps parsing and validating while earlier batches are written. A batch's promise
- * settles only after its transaction committed (or failed and left nothing behind).
+ * Ingest and the derivation pass on a writer thread that owns its own connection to the database
+ * file (see worker.ts): this thread keeps parsing and validating while earlier batches are
+ * written. A batch's promise settles only after its transaction committed (or failed and left
+ * nothing behind).
  */
 export class WorkerWriter implements IngestWriter {
   private worker: Worker | null = null;
@@ -75,9 +115,34 @@ export class WorkerWriter implements IngestWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closing: Promise<void> | null = null;
+  private latest: PassReport | null = null;
+  private readonly listeners = new Listeners();
 
-  /** The thread starts with the first batch, so commands that never ingest never start it. */
-  constructor(private readonly path: string) {}
+  /**
+   * With `derive`, the thread starts now (events stored before a restart are derived at once);
+   * without, it starts with the first batch, so commands that never ingest never start it.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly deriveHere: boolean,
+  ) {
+    if (deriveHere) this.start();
+  }
+
+  derive(): void {
+    if (!this.deriveHere || this.closing) return;
+    (this.port ?? this.start()).postMessage({ derive: true } satisfies ToWriter);
+  }
+
+  report(): PassReport | null {
+    return this.deriveHere
+      ? (this.latest ?? { lag: { p50Ms: 0, p99Ms: 0, maxMs: 0, events: 0 }, lastError: null })
+      : null;
+  }
+
+  onDerived(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
 
   ingest(events: Event[], droppedEvents: number): Promise<IngestResult> {
     if (this.closing) return Promise.reject(writerError("The ingest writer is closed."));
@@ -107,7 +172,7 @@ export class WorkerWriter implements IngestWriter {
     const worker = new Worker(entry, {
       eval: isCode,
       execArgv,
-      workerData: { path: this.path, port: port2 } satisfies WriterData,
+      workerData: { path: this.path, port: port2, derive: this.deriveHere } satisfies WriterData,
       transferList: [port2],
     });
     port1.on("message", (message: FromWriter) => this.settle(message));
@@ -141,6 +206,11 @@ export class WorkerWriter implements IngestWriter {
 
   private settle(message: FromWriter): void {
     if ("closed" in message) return;
+    if ("derived" in message) {
+      this.latest = message.derived;
+      this.listeners.notify();
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);

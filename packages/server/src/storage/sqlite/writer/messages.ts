@@ -6,13 +6,31 @@ import type { IngestResult } from "../../types.js";
 export interface WriterData {
   path: string;
   port: MessagePort;
+  /** Whether the thread runs the derivation pass. */
+  derive: boolean;
 }
 
-/** Main thread → writer: a batch to store, or close (after everything sent before it). */
-export type ToWriter = { id: number; events: Event[]; droppedEvents: number } | { close: true };
+/** The pass's state where it runs, as the main thread shows it. */
+export interface PassReport {
+  lag: { p50Ms: number; p99Ms: number; maxMs: number; events: number };
+  lastError: { message: string; at: number } | null;
+}
 
-/** Writer → main thread: a batch's outcome (sent only after its commit), or closed. */
+/**
+ * Main thread → writer: a batch to store, a request to derive (new events elsewhere, a reindex),
+ * or close (after everything sent before it).
+ */
+export type ToWriter =
+  | { id: number; events: Event[]; droppedEvents: number }
+  | { derive: true }
+  | { close: true };
+
+/**
+ * Writer → main thread: a batch's outcome (sent only after its commit), a chunk derived (with the
+ * pass's state), or closed.
+ */
 export type FromWriter =
   | { id: number; result: IngestResult }
   | { id: number; error: { name: string; message: string; code: unknown } }
+  | { derived: PassReport }
   | { closed: true };

@@ -1,20 +1,37 @@
 /**
- * The ingest writer thread: owns the connection that writes events, so the main thread can
- * decompress, parse and validate the next batches while this one writes and commits. Batches
- * that arrive while a transaction runs are committed together (group commit, `writeBatches`).
- * Built as its own entry (`dist/writer-worker.js`, see tsup.config.ts).
+ * The writer thread: owns the connection that writes, so the main thread can decompress, parse
+ * and validate the next batches meanwhile. It appends ingest batches (batches that arrive while a
+ * transaction runs are committed together: group commit, `writeBatches`) and runs the derivation
+ * pass between them, a chunk at a time. Built as its own entry (`dist/writer-worker.js`, see
+ * tsup.config.ts).
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { PassRunner } from "../../derive/runner.js";
 import { openDatabase } from "../db.js";
+import { sqliteChunk } from "../derive/transaction.js";
 import type { FromWriter, ToWriter, WriterData } from "./messages.js";
 import { type Batch, writeBatches } from "./write-batches.js";
 
 /** Caps a group so that the first batch's answer is not held back for long. */
 const MAX_GROUP_EVENTS = 5_000;
 
-const { path, port } = workerData as WriterData;
+const { path, port, derive } = workerData as WriterData;
 const db = openDatabase(path);
 const send = (message: FromWriter) => port.postMessage(message);
+
+/** The pass's state goes to the main thread after a chunk, at most every 250 ms (a summary sorts). */
+let reported = 0;
+const report = (force: boolean) => {
+  if (!force && Date.now() - reported < 250) return;
+  reported = Date.now();
+  send({ derived: { lag: runner.lag.summary(), lastError: runner.lastError } });
+};
+const runner = new PassRunner((limit) => sqliteChunk(db, limit), {
+  idleMs: 1_000,
+  onChunk: () => report(false),
+  onCaughtUp: () => report(true),
+  onError: () => report(true),
+});
 
 /** What a failure looks like on the other side: structured clone keeps only plain fields. */
 function describe(error: unknown) {
@@ -33,7 +50,8 @@ function write(ids: number[], batches: Batch[]): void {
   }
 }
 
-function close(target: MessagePort): void {
+async function close(target: MessagePort): Promise<void> {
+  await runner.close();
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
   send({ closed: true });
@@ -54,9 +72,13 @@ port.on("message", (first: ToWriter) => {
   const batches: Batch[] = [];
   for (const message of messages) {
     if ("close" in message) break;
+    if (!("events" in message)) continue;
     ids.push(message.id);
     batches.push({ events: message.events, droppedEvents: message.droppedEvents });
   }
   if (batches.length > 0) write(ids, batches);
-  if ("close" in (messages.at(-1) as ToWriter)) close(port);
+  if ("close" in (messages.at(-1) as ToWriter)) void close(port);
+  else if (derive) runner.wake();
 });
+
+if (derive) runner.wake();

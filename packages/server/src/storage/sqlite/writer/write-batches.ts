@@ -1,7 +1,7 @@
 import type { Event } from "@mcpsight/protocol";
 import type { IngestResult } from "../../types.js";
-import { type Db, projectPk } from "../db.js";
-import { BatchWriter } from "../ingest/index.js";
+import type { Db } from "../db.js";
+import { appendEvents } from "../events/append.js";
 
 export interface Batch {
   events: Event[];
@@ -11,25 +11,8 @@ export interface Batch {
 export type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
 
 /** Writes one batch (events of any projects) inside the caller's transaction. */
-export function writeBatch(db: Db, events: Event[], droppedEvents: number): IngestResult {
-  const byProject = new Map<string, Event[]>();
-  for (const event of events) {
-    const list = byProject.get(event.projectId);
-    if (list) list.push(event);
-    else byProject.set(event.projectId, [event]);
-  }
-  const total = { accepted: 0, duplicates: 0 };
-  let dropped = droppedEvents;
-  for (const [projectId, projectEvents] of byProject) {
-    const pk = projectPk(db, projectId);
-    if (pk === undefined) throw new Error(`unknown project ${projectId}`);
-    const result = new BatchWriter(db, pk, projectId).write(projectEvents, dropped);
-    dropped = 0;
-    total.accepted += result.accepted;
-    total.duplicates += result.duplicates;
-  }
-  return total;
-}
+export const writeBatch = (db: Db, events: Event[], droppedEvents: number): IngestResult =>
+  appendEvents(db, events, droppedEvents);
 
 /**
  * Group commit: several batches in one transaction, each under its own savepoint, so a failing
@@ -51,7 +34,7 @@ export function writeBatches(db: Db, batches: Batch[]): Outcome[] {
       }
     }),
   );
-  // IMMEDIATE: take the write lock up front, so reads early in a batch never meet a commit made
-  // by the other connection in between (which SQLite could only answer with SQLITE_BUSY).
+  // IMMEDIATE: take the write lock up front, so a commit by another connection in between never
+  // turns a write into SQLITE_BUSY.
   return group.immediate();
 }

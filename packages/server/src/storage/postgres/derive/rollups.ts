@@ -1,52 +1,47 @@
-import { BaseRollupDeltas, inKeyOrder } from "../../shared/rollup-deltas.js";
+import { type BaseRollupDeltas, inKeyOrder } from "../../shared/rollup-deltas.js";
 import { run, type Sql } from "../db.js";
 import { flushToolUsers } from "./tool-users.js";
 
 /**
- * A batch's rollup deltas (shared/rollup-deltas.ts), added to the stored rows at the end of the
- * batch with `INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x`: concurrent collectors never
- * lose an update. Rows go in key order so concurrent batches lock them in the same order.
+ * Adds rollup deltas (shared/rollup-deltas.ts: a chunk's, or an erasure's negative ones) to the
+ * stored rows in one statement — one data-modifying CTE per table, `INSERT … ON CONFLICT DO
+ * UPDATE SET x = x + excluded.x`, rows in key order — then the distinct-user sketches. Resolves
+ * once written.
  */
-export class RollupDeltas extends BaseRollupDeltas {
-  /**
-   * Adds the deltas to the stored rows in one statement (one data-modifying CTE per table, each
-   * fed in key order), so a batch pays one round trip for all six rollups. Resolves once written.
-   */
-  flush(db: Sql, projectPk: number): Promise<unknown> {
-    const toolHours = inKeyOrder(this.tools);
-    const tools = toolHours.map(({ hour, tool, calls, errors }) => ({ hour, tool, calls, errors }));
-    // The duration histogram is one row per bucket here, so it can be added to atomically.
-    const durations = toolHours.flatMap(({ hour, tool, histogram }) =>
-      Object.keys(histogram)
-        .map(Number)
-        .sort((a, b) => a - b)
-        .map((bucket) => ({ hour, tool, bucket, count: histogram[bucket] as number }))
-        .filter((d) => d.count !== 0),
-    );
-    const userTools = inKeyOrder(this.userTools);
-    const userClients = inKeyOrder(this.userClients);
-    const hours = [...this.sessionHours.values()]
-      .filter((d) => d.sessions !== 0 || d.identified !== 0)
-      .sort((a, b) => a.hour - b.hour);
-    const clients = inKeyOrder(this.clientHours).filter((d) => d.sessions !== 0);
-    const rows =
-      tools.length + durations.length + userTools.length + userClients.length + hours.length + clients.length;
-    // Rows go as JSON arrays (native JSON.stringify) rather than 26 pg array literals.
-    const counters =
-      rows === 0
-        ? Promise.resolve()
-        : run(db, FLUSH_ROLLUPS, [
-            projectPk,
-            JSON.stringify(tools),
-            JSON.stringify(durations),
-            JSON.stringify(userTools),
-            JSON.stringify(userClients),
-            JSON.stringify(hours),
-            JSON.stringify(clients),
-          ]);
-    // Queued right behind (pipelined): the distinct-user sketches.
-    return Promise.all([counters, flushToolUsers(db, projectPk, this.toolUsers)]);
-  }
+export function writeRollups(db: Sql, projectPk: number, deltas: BaseRollupDeltas): Promise<unknown> {
+  const toolHours = inKeyOrder(deltas.tools);
+  const tools = toolHours.map(({ hour, tool, calls, errors }) => ({ hour, tool, calls, errors }));
+  // The duration histogram is one row per bucket here, so it can be added to atomically.
+  const durations = toolHours.flatMap(({ hour, tool, histogram }) =>
+    Object.keys(histogram)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((bucket) => ({ hour, tool, bucket, count: histogram[bucket] as number }))
+      .filter((d) => d.count !== 0),
+  );
+  const userTools = inKeyOrder(deltas.userTools);
+  const userClients = inKeyOrder(deltas.userClients);
+  const hours = [...deltas.sessionHours.values()]
+    .filter((d) => d.sessions !== 0 || d.identified !== 0)
+    .sort((a, b) => a.hour - b.hour);
+  const clients = inKeyOrder(deltas.clientHours).filter((d) => d.sessions !== 0);
+  const rows =
+    tools.length + durations.length + userTools.length + userClients.length + hours.length + clients.length;
+  // Rows go as JSON arrays (native JSON.stringify) rather than 26 pg array literals.
+  const counters =
+    rows === 0
+      ? Promise.resolve()
+      : run(db, FLUSH_ROLLUPS, [
+          projectPk,
+          JSON.stringify(tools),
+          JSON.stringify(durations),
+          JSON.stringify(userTools),
+          JSON.stringify(userClients),
+          JSON.stringify(hours),
+          JSON.stringify(clients),
+        ]);
+  // Queued right behind (pipelined): the distinct-user sketches.
+  return Promise.all([counters, flushToolUsers(db, projectPk, deltas.toolUsers)]);
 }
 
 /** Every rollup upsert of a batch; a table whose array is empty gets no rows. */

@@ -1,3 +1,4 @@
+import { compareIds } from "../../derive/order.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import { type Db, get, insertRows, run } from "../db.js";
 
@@ -8,6 +9,7 @@ interface ErrorGroupDelta {
   first: number;
   last: number;
   sampleEventPk: number | null;
+  sampleEventId: string;
   hours: Map<number, number>;
   sessions: Set<number>;
   users: Set<number>;
@@ -16,9 +18,9 @@ interface ErrorGroupDelta {
 const SEP = "\u0000";
 
 /**
- * A batch's error occurrences per error group, written once per group at the end of the batch
- * (the group's row, its hours, and the sessions and users it reached) instead of four to six
- * statements per failed event.
+ * A chunk's error occurrences per error group, written once per group at its end (the group's
+ * row, its hours, and the sessions and users it reached) instead of four to six statements per
+ * failed event.
  */
 export class ErrorDeltas {
   private groups = new Map<string, ErrorGroupDelta>();
@@ -32,6 +34,7 @@ export class ErrorDeltas {
         first: Number.POSITIVE_INFINITY,
         last: Number.NEGATIVE_INFINITY,
         sampleEventPk: null,
+        sampleEventId: "",
         hours: new Map(),
         sessions: new Set(),
         users: new Set(),
@@ -41,19 +44,22 @@ export class ErrorDeltas {
     return group;
   }
 
-  /** One error occurrence; the latest (later events win ties) becomes the group's sample. */
-  add(
-    key: { tool: string; message: string },
-    ts: number,
-    eventPk: number,
-    sessionPk: number,
-    userPk: number | null,
-  ): void {
+  /** One error occurrence; the latest (by time, then event id) becomes the group's sample. */
+  add(o: {
+    key: { tool: string; message: string };
+    ts: number;
+    eventPk: number;
+    eventId: string;
+    sessionPk: number;
+    userPk: number | null;
+  }): void {
+    const { key, ts, eventPk, sessionPk, userPk } = o;
     const group = this.group(key);
     group.first = Math.min(group.first, ts);
-    if (ts >= group.last) {
+    if (ts > group.last || (ts === group.last && compareIds(o.eventId, group.sampleEventId) > 0)) {
       group.last = ts;
       group.sampleEventPk = eventPk;
+      group.sampleEventId = o.eventId;
     }
     const hour = floorTo(ts, HOUR_MS);
     group.hours.set(hour, (group.hours.get(hour) ?? 0) + 1);
@@ -61,9 +67,14 @@ export class ErrorDeltas {
     if (userPk !== null) group.users.add(userPk);
   }
 
-  /** A stored occurrence now belongs to `userPk` (its session was identified). */
+  /** A stored occurrence now belongs to `userPk`. */
   linkUser(key: { tool: string; message: string }, userPk: number): void {
     this.group(key).users.add(userPk);
+  }
+
+  /** A stored occurrence now belongs to session `sessionPk` (sessions merged). */
+  linkSession(key: { tool: string; message: string }, sessionPk: number): void {
+    this.group(key).sessions.add(sessionPk);
   }
 
   flush(db: Db, projectPk: number): void {
@@ -95,7 +106,9 @@ function upsertGroup(db: Db, projectPk: number, group: ErrorGroupDelta): number 
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (project_pk, tool, message) DO UPDATE SET
          first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
-         sample_event_pk = CASE WHEN excluded.last_seen >= last_seen THEN excluded.sample_event_pk ELSE sample_event_pk END
+         sample_event_pk = CASE WHEN excluded.last_seen > last_seen OR (excluded.last_seen = last_seen
+             AND ? > coalesce((SELECT event_id FROM events WHERE pk = sample_event_pk), ''))
+           THEN excluded.sample_event_pk ELSE sample_event_pk END
        RETURNING pk`,
       projectPk,
       group.tool,
@@ -103,6 +116,7 @@ function upsertGroup(db: Db, projectPk: number, group: ErrorGroupDelta): number 
       group.first,
       group.last,
       group.sampleEventPk,
+      group.sampleEventId,
     ) as { pk: number }
   ).pk;
 }

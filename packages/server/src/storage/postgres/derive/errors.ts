@@ -1,42 +1,40 @@
+import { compareIds } from "../../derive/order.js";
+import type { ErrorOccurrence } from "../../derive/types.js";
 import { floorTo, HOUR_MS } from "../../time.js";
 import { run, type Sql } from "../db.js";
-
-export interface ErrorOccurrence {
-  key: { tool: string; message: string };
-  ts: number;
-  eventPk: number;
-  sessionPk: number;
-  userPk: number | null;
-}
 
 const SEP = "\u0000";
 const keyOf = (k: { tool: string; message: string }) => `${k.tool}${SEP}${k.message}`;
 
 /**
- * Records a batch's errors in two pipelined statements: the group rows (first/last seen, latest
- * sample), then — finding the groups by key, so no result has to come back first — hourly counts
- * and the distinct users and sessions of each group. A group's `users`/`sessions` counters grow
- * by the link rows that statement actually inserted, so concurrent batches never double-count.
- * `userLinks` are users newly attributed to earlier errors of their session.
+ * Records a chunk's errors in two pipelined statements: the group rows (first/last seen, the
+ * latest occurrence — by time, then event id — as sample), then — finding the groups by key, so
+ * no result has to come back first — hourly counts and the distinct users and sessions of each
+ * group, whose counters grow by the link rows that statement actually inserted. `userLinks` and
+ * `sessionLinks` are stored occurrences newly attributed to a user or merged into a session.
  */
 export function recordErrors(
   db: Sql,
   projectPk: number,
   occurrences: ErrorOccurrence[],
   userLinks: { key: { tool: string; message: string }; userPk: number }[],
+  sessionLinks: { key: { tool: string; message: string }; sessionPk: number }[] = [],
 ): Promise<unknown>[] {
-  if (occurrences.length === 0 && userLinks.length === 0) return [];
+  if (occurrences.length === 0 && userLinks.length === 0 && sessionLinks.length === 0) return [];
   const groups = new Map<
     string,
-    { tool: string; message: string; first: number; last: number; sample: number | null }
+    { tool: string; message: string; first: number; last: number; sample: number; sampleId: string }
   >();
   for (const o of occurrences) {
     const key = keyOf(o.key);
     const g = groups.get(key);
-    if (!g) groups.set(key, { ...o.key, first: o.ts, last: o.ts, sample: o.eventPk });
+    if (!g) groups.set(key, { ...o.key, first: o.ts, last: o.ts, sample: o.eventPk, sampleId: o.eventId });
     else {
       g.first = Math.min(g.first, o.ts);
-      if (o.ts >= g.last) g.sample = o.eventPk;
+      if (o.ts > g.last || (o.ts === g.last && compareIds(o.eventId, g.sampleId) > 0)) {
+        g.sample = o.eventPk;
+        g.sampleId = o.eventId;
+      }
       g.last = Math.max(g.last, o.ts);
     }
   }
@@ -51,7 +49,10 @@ export function recordErrors(
          ON CONFLICT (project_pk, tool, md5(message)) DO UPDATE SET
            first_seen = LEAST(error_groups.first_seen, excluded.first_seen),
            last_seen = GREATEST(error_groups.last_seen, excluded.last_seen),
-           sample_event_pk = CASE WHEN excluded.last_seen >= error_groups.last_seen
+           sample_event_pk = CASE WHEN excluded.last_seen > error_groups.last_seen
+               OR (excluded.last_seen = error_groups.last_seen
+                 AND (SELECT event_id FROM events WHERE pk = excluded.sample_event_pk)
+                   > coalesce((SELECT event_id FROM events WHERE pk = error_groups.sample_event_pk), ''))
              THEN excluded.sample_event_pk ELSE error_groups.sample_event_pk END`,
         [
           projectPk,
@@ -90,6 +91,10 @@ export function recordErrors(
   for (const link of userLinks) {
     const index = indexOf(link.key);
     users.set(`${index}:${link.userPk}`, [index, link.userPk]);
+  }
+  for (const link of sessionLinks) {
+    const index = indexOf(link.key);
+    sessions.set(`${index}:${link.sessionPk}`, [index, link.sessionPk]);
   }
   const hourRows = [...hours.values()];
   const sessionPairs = [...sessions.values()];
