@@ -254,6 +254,22 @@ func (p *providers) checkEventIDs(t *testing.T, sink *sinktest.Sink, want int) {
 	}
 }
 
+// connectInMemory connects a client of the official SDK to server in memory.
+func connectInMemory(t *testing.T, server *mcp.Server) (context.Context, *mcp.ClientSession) {
+	t.Helper()
+	ct, st := mcp.NewInMemoryTransports()
+	ctx := context.Background()
+	if _, err := server.Connect(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1.0.0"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	return ctx, cs
+}
+
 func identifyUser(context.Context, any) (*mcpsight.UserIdentity, error) {
 	return &mcpsight.UserIdentity{UserID: "user-1"}, nil
 }
@@ -282,16 +298,7 @@ func TestOfficialSDKSpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, st := mcp.NewInMemoryTransports()
-	ctx := context.Background()
-	if _, err := server.Connect(ctx, st, nil); err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1.0.0"}, nil).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cs.Close()
+	ctx, cs := connectInMemory(t, server)
 	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get-weather", Meta: mcp.Meta{"traceparent": traceparent},
 		Arguments: map[string]any{"city": "Oslo", "password": "hunter2", "context": intent}}); err != nil {
 		t.Fatal(err)
@@ -461,16 +468,7 @@ func TestFailedRedactionLeavesNoText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct, st := mcp.NewInMemoryTransports()
-	ctx := context.Background()
-	if _, err := server.Connect(ctx, st, nil); err != nil {
-		t.Fatal(err)
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1.0.0"}, nil).Connect(ctx, ct, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cs.Close()
+	ctx, cs := connectInMemory(t, server)
 	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get-weather", Arguments: map[string]any{"city": "Oslo", "context": intent}}); err != nil {
 		t.Fatal(err)
 	}
