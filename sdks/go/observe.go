@@ -108,15 +108,19 @@ func (c *Call) observe() {
 }
 
 // Context returns ctx with the request's observed span (the handler's context), or ctx.
-func (c *Call) Context(ctx context.Context) context.Context {
+func (c *Call) Context(ctx context.Context) (out context.Context) {
 	if c == nil || c.span == nil {
 		return ctx
 	}
-	defer func() { _ = recover() }()
-	if out := c.span.Context(ctx); out != nil {
-		return out
+	defer func() {
+		if recover() != nil {
+			out = ctx
+		}
+	}()
+	if out = c.span.Context(ctx); out == nil {
+		out = ctx
 	}
-	return ctx
+	return out
 }
 
 // endObserved ends the observer's span with the call's outcome.
