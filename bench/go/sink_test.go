@@ -88,7 +88,7 @@ var (
 )
 
 // sink starts the sink process once per benchmark binary and returns its URL.
-func sink(b *testing.B) string {
+func sink(b testing.TB) string {
 	sinkOnce.Do(func() {
 		cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 		cmd.Env = append(os.Environ(), benchSinkEnv+"=1")

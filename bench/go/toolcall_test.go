@@ -24,10 +24,13 @@ import (
 // tracked, untracked, …) so that machine drift hits both alike. One op is one call to each.
 //
 // Reported per call: untracked-ns and tracked-ns (request-path latency, the time the client
-// waits), their ratio, and untracked-allocs and tracked-allocs (every goroutine's allocations
-// while the round ran; a tracked round also waits for delivery of its events, so they include the
-// delivery goroutine's work). Protocols: 2025-11-25 (initialize, sessions) and 2026-07-28, the
-// newest both libraries speak (_meta on every request, results stamped by the library).
+// waits), their ratio, untracked-allocs and tracked-allocs (every goroutine's allocations while
+// the round ran; a tracked round also waits for delivery of its events, so they include the
+// delivery goroutine's work), and untracked-cpu-ns and tracked-cpu-ns with their cpu-ratio (the
+// process's CPU time over the same rounds, every goroutine: what tracking costs the host in
+// CPU, which a busy machine disturbs far less than wall time). Protocols: 2025-11-25
+// (initialize, sessions) and 2026-07-28, the newest both libraries speak (_meta on every
+// request, results stamped by the library).
 func BenchmarkToolCall(b *testing.B) {
 	for _, protocol := range []string{"2025-11-25", "2026-07-28"} {
 		b.Run("officialsdk/"+protocol, func(b *testing.B) {
@@ -45,7 +48,7 @@ type caller func() error
 const rounds = 10
 
 func compare(b *testing.B, untracked, tracked caller) {
-	var spent [2]time.Duration
+	var spent, cpu [2]time.Duration
 	var allocs [2]uint64
 	var stats runtime.MemStats
 	b.ResetTimer()
@@ -57,6 +60,7 @@ func compare(b *testing.B, untracked, tracked caller) {
 		for variant, call := range []caller{untracked, tracked} {
 			runtime.ReadMemStats(&stats)
 			mallocs := stats.Mallocs
+			cpuStart := processCPU()
 			start := time.Now()
 			for i := 0; i < calls; i++ {
 				if err := call(); err != nil {
@@ -67,6 +71,7 @@ func compare(b *testing.B, untracked, tracked caller) {
 			if variant == 1 {
 				settle(b)
 			}
+			cpu[variant] += processCPU() - cpuStart
 			runtime.ReadMemStats(&stats)
 			allocs[variant] += stats.Mallocs - mallocs
 		}
@@ -78,6 +83,11 @@ func compare(b *testing.B, untracked, tracked caller) {
 	b.ReportMetric(float64(spent[1])/float64(spent[0]), "ratio")
 	b.ReportMetric(float64(allocs[0])/n, "untracked-allocs/call")
 	b.ReportMetric(float64(allocs[1])/n, "tracked-allocs/call")
+	if cpu[0] > 0 {
+		b.ReportMetric(float64(cpu[0].Nanoseconds())/n, "untracked-cpu-ns/call")
+		b.ReportMetric(float64(cpu[1].Nanoseconds())/n, "tracked-cpu-ns/call")
+		b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-ratio")
+	}
 }
 
 // settle delivers what the tracked round recorded (the timer is stopped meanwhile).

@@ -1,6 +1,7 @@
 package mcpsight
 
 import (
+	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -83,14 +84,17 @@ func (t *Tracker) publish(state *sessionState, sessionID string, data *CustomEve
 	}
 	e := newEvent(eventBase{projectID: t.projectID, sessionID: sessionID, client: client, server: t.serverInfo()}, eventTypeCustom, time.Now())
 	e.ResourceName = truncate(data.ResourceName, limitName)
-	if data.Parameters != nil {
-		if e.Parameters, err = jsonValue(data.Parameters); err != nil {
-			return err
-		}
-	}
-	if data.Response != nil {
-		if e.Response, err = jsonValue(data.Response); err != nil {
-			return err
+	// Encoded now: a value that is not JSON is the caller's error to know.
+	for _, field := range []struct {
+		value any
+		to    *any
+	}{{data.Parameters, &e.Parameters}, {data.Response, &e.Response}} {
+		if field.value != nil {
+			raw, err := json.Marshal(field.value)
+			if err != nil {
+				return err
+			}
+			*field.to = json.RawMessage(raw)
 		}
 	}
 	e.UserIntent = data.Message

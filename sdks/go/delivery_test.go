@@ -8,7 +8,10 @@ import (
 	"io"
 	"log/slog"
 	goruntime "runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,6 +53,19 @@ func record(tracker *Tracker, n int) {
 			Params: map[string]any{"name": "t", "arguments": map[string]any{"password": "hunter2"}}, Connection: tracker})
 		call.Finish(map[string]any{"content": []any{}}, nil)
 	}
+}
+
+// flushAndStop flushes (at most 5 s), reads the stats, then shuts delivery down.
+func flushAndStop(t *testing.T) DeliveryStats {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stats := Stats()
+	shutdown(t)
+	return stats
 }
 
 func shutdown(t *testing.T) {
@@ -156,13 +172,7 @@ func TestRedactionFailureDropsTheEvent(t *testing.T) {
 				t.Fatal(err)
 			}
 			record(tracker, 2)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			stats := Stats()
-			shutdown(t)
+			stats := flushAndStop(t)
 			if len(batchIDs(s)) != 0 || stats.Dropped != 2 || stats.Sent != 0 {
 				t.Fatalf("batches %v, stats %+v: a failed redaction must drop the event", batchIDs(s), stats)
 			}
@@ -170,5 +180,173 @@ func TestRedactionFailureDropsTheEvent(t *testing.T) {
 				t.Fatalf("%d warnings naming %q, want 1:\n%s", n, tc.log, logs.String())
 			}
 		})
+	}
+}
+
+// outage is a sink that answers 503 until recovered, and remembers which batches it accepted.
+type outage struct {
+	*sinktest.Sink
+	down      atomic.Bool
+	mu        sync.Mutex
+	delivered map[int]bool
+}
+
+func startOutage(t *testing.T) *outage {
+	o := &outage{Sink: sinktest.Start(t), delivered: map[int]bool{}}
+	o.down.Store(true)
+	o.Respond = func(n int) int {
+		if o.down.Load() {
+			return 503
+		}
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.delivered[n] = true
+		return 200
+	}
+	return o
+}
+
+// accepted lists the batches the sink answered 200, and the ids of their events.
+func (o *outage) accepted() (batches []sinktest.Batch, ids [][]string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	all := batchIDs(o.Sink)
+	for n, b := range o.Batches() {
+		if o.delivered[n+1] {
+			batches = append(batches, b)
+			ids = append(ids, all[n])
+		}
+	}
+	return batches, ids
+}
+
+// trackerBoundedTo is a tracker whose events may hold at most maxBytes while undelivered.
+func trackerBoundedTo(t *testing.T, url string, maxBytes int) *Tracker {
+	tracker, err := NewTracker("proj_delivery", &Options[testReq]{
+		APIBaseURL: url, FlushInterval: 20 * time.Millisecond, MaxQueueBytes: maxBytes,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}, func(r *Request) testReq { return testReq{r.Method} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tracker
+}
+
+// recoverAndFlush waits until n events are in batches, recovers the sink and flushes; it
+// returns the stats during the outage and after, and the most bytes held meanwhile.
+func recoverAndFlush(t *testing.T, o *outage, batched int) (during, after DeliveryStats, peak int) {
+	deadline := time.Now().Add(10 * time.Second)
+	for s := Stats(); s.InFlight+s.Dropped < batched && time.Now().Before(deadline); s = Stats() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	during = Stats()
+	globalMu.Lock()
+	rt := global
+	globalMu.Unlock()
+	o.down.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := Flush(ctx); err != nil {
+		t.Fatalf("flush after recovery: %v (%+v)", err, Stats())
+	}
+	after = Stats()
+	rt.mu.Lock()
+	peak = rt.peakBytes
+	rt.mu.Unlock()
+	shutdown(t)
+	return during, after, peak
+}
+
+// While the collector is down, full batches are gzipped and held, counted at their compressed
+// size: an outage whose events' JSON is several times MaxQueueBytes loses none of them, the bound
+// holds throughout, and on recovery every event arrives, each batch with the ids it was first
+// sent with.
+func TestDeliveryHoldsGzippedBatchesWhileTheCollectorIsDown(t *testing.T) {
+	o := startOutage(t)
+	const maxBytes, events = 1 << 20, 6000
+	record(trackerBoundedTo(t, o.URL, maxBytes), events)
+	// The last partial batch stays queued while delivery backs off.
+	during, after, peak := recoverAndFlush(t, o, events-limitBatchEvents)
+	if during.InFlight < events-limitBatchEvents || during.Dropped != 0 || during.QueuedBytes > maxBytes {
+		t.Fatalf("during the outage: %+v", during)
+	}
+	if peak > maxBytes {
+		t.Fatalf("held %d bytes, over MaxQueueBytes %d", peak, maxBytes)
+	}
+	if after.Dropped != 0 || after.Sent != events {
+		t.Fatalf("after recovery: %+v", after)
+	}
+	firstAttempt := map[string]string{} // event id → the ids of the batch it was first sent in
+	for _, ids := range batchIDs(o.Sink) {
+		joined := strings.Join(ids, ",")
+		for _, id := range ids {
+			if first, ok := firstAttempt[id]; ok && first != joined {
+				t.Fatalf("event %s was retried in a different batch", id)
+			}
+			firstAttempt[id] = joined
+		}
+	}
+	batches, ids := o.accepted()
+	received, rawBytes := map[string]bool{}, 0
+	for i, b := range batches {
+		for j, id := range ids[i] {
+			received[id] = true
+			rawBytes += len(b.Events[j])
+		}
+	}
+	if len(received) != events {
+		t.Fatalf("%d distinct events delivered, want %d", len(received), events)
+	}
+	// Counted as JSON, the outage's events would not have fitted: the oldest would have gone.
+	if rawBytes < 2*maxBytes {
+		t.Fatalf("the events' JSON is only %d bytes: the test needs more than %d", rawBytes, 2*maxBytes)
+	}
+}
+
+// An outage longer than the byte budget drops the oldest held batches whole, counts them, keeps
+// the newest, and reports the drops to the collector in droppedEvents.
+func TestDeliveryDropsTheOldestHeldBatchesBeyondTheBudget(t *testing.T) {
+	o := startOutage(t)
+	const maxBytes, events = 600 << 10, 25_000
+	tracker := trackerBoundedTo(t, o.URL, maxBytes)
+	for i := 0; i < events; i++ {
+		call := tracker.Begin(&Request{Ctx: context.Background(), Method: "tools/call", ToolName: "t", ResourceName: "t",
+			Params: map[string]any{"name": "t", "arguments": map[string]any{"n": i}}, Connection: tracker})
+		call.Finish(map[string]any{"content": []any{map[string]any{"type": "text", "text": strconv.Itoa(i)}}}, nil)
+	}
+	_, after, peak := recoverAndFlush(t, o, events-limitBatchEvents)
+	if peak > maxBytes {
+		t.Fatalf("held %d bytes, over MaxQueueBytes %d", peak, maxBytes)
+	}
+	// Held batches were dropped whole (FailedBatches), and more than one batch survived.
+	if after.Dropped == 0 || after.FailedBatches == 0 || after.Sent <= limitBatchEvents || after.Sent+after.Dropped != events {
+		t.Fatalf("after recovery: %+v", after)
+	}
+	batches, ids := o.accepted()
+	reported, delivered := 0, map[string]bool{}
+	for i, b := range batches {
+		if n, ok := b.Body["droppedEvents"].(float64); ok {
+			reported += int(n)
+		}
+		for _, id := range ids[i] {
+			delivered[id] = true
+		}
+	}
+	if reported != after.Dropped || len(delivered) != after.Sent {
+		t.Fatalf("droppedEvents reported %d, dropped %d; %d distinct delivered, sent %d", reported, after.Dropped, len(delivered), after.Sent)
+	}
+	oldest, newest := false, false
+	for _, b := range batches {
+		for _, raw := range b.Events {
+			var e struct {
+				Parameters struct{ Arguments struct{ N int } }
+			}
+			_ = json.Unmarshal(raw, &e)
+			oldest = oldest || e.Parameters.Arguments.N == 0
+			newest = newest || e.Parameters.Arguments.N == events-1
+		}
+	}
+	if oldest || !newest {
+		t.Fatalf("oldest event delivered: %v, newest: %v (%+v); the oldest go first", oldest, newest, after)
 	}
 }

@@ -37,6 +37,12 @@ type Event struct {
 	Properties           any               `json:"properties,omitempty"`
 	Stateless            bool              `json:"stateless,omitempty"`
 	CorrelationID        string            `json:"correlationId,omitempty"`
+	TraceID              string            `json:"traceId,omitempty"`
+	SpanID               string            `json:"spanId,omitempty"`
+
+	// Parameters are a request's params: their _meta is not recorded, and neither is the
+	// `context` argument when it was taken out as the intent (argumentsForwarded).
+	requestParams, argumentsForwarded bool
 }
 
 // ErrorData describes a failed request: what was thrown (type, message, stack) or the text of a
@@ -70,26 +76,77 @@ func randomHex(n int) string {
 }
 
 func newEventID() string {
-	return idPrefix + "-" + strconv.FormatUint(idCounter.Add(1), 36)
+	var buf [64]byte
+	id := append(append(buf[:0], idPrefix...), '-')
+	return string(strconv.AppendUint(id, idCounter.Add(1), 36))
 }
 
-// isoTimestamp is the protocol's timestamp: UTC, millisecond precision, `Z`.
+// isoTimestamp is the protocol's timestamp: UTC, millisecond precision, `Z`
+// (2006-01-02T15:04:05.000Z), written directly: it is made for every event.
 func isoTimestamp(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, minute, second := t.Clock()
+	if year < 0 || year > 9999 {
+		return t.Format("2006-01-02T15:04:05.000Z")
+	}
+	var b [24]byte
+	put := func(at, value, width int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + value%10)
+			value /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = 'T'
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, minute, 2)
+	b[16] = ':'
+	put(17, second, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/1e6, 3)
+	b[23] = 'Z'
+	return string(b[:])
 }
 
 // eventTypeFor is `mcp:<method>`, with characters the protocol does not allow replaced.
 func eventTypeFor(method string) string {
+	if eventType, ok := knownEventTypes[method]; ok {
+		return eventType
+	}
+	if len(method) <= limitEventType-4 && strings.IndexFunc(method, notEventTypeRune) < 0 {
+		return "mcp:" + method
+	}
 	var b strings.Builder
 	b.WriteString("mcp:")
 	for _, r := range method {
-		if (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_' || r == '.' || r == '/' || r == '-' {
-			b.WriteRune(r)
-		} else {
+		if notEventTypeRune(r) {
 			b.WriteByte('_')
+		} else {
+			b.WriteRune(r)
 		}
 	}
 	return clip(b.String(), limitEventType)
+}
+
+// knownEventTypes are the event types of MCP's request methods, made once.
+var knownEventTypes = func() map[string]string {
+	out := map[string]string{}
+	for _, method := range []string{"initialize", "server/discover", "tools/list", "tools/call", "resources/list",
+		"resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe", "prompts/list",
+		"prompts/get", "completion/complete", "logging/setLevel"} {
+		out[method] = "mcp:" + method
+	}
+	return out
+}()
+
+func notEventTypeRune(r rune) bool {
+	return !((r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_' || r == '.' || r == '/' || r == '-')
 }
 
 // eventBase is what every event of a tracked server carries.
@@ -101,7 +158,14 @@ type eventBase struct {
 }
 
 func newEvent(base eventBase, eventType string, at time.Time) *Event {
-	e := &Event{
+	e := new(Event)
+	fillEvent(e, base, eventType, at)
+	return e
+}
+
+// fillEvent sets what every event carries on e, cleared first.
+func fillEvent(e *Event, base eventBase, eventType string, at time.Time) {
+	*e = Event{
 		ID:          newEventID(),
 		ProjectID:   base.projectID,
 		EventType:   eventType,
@@ -117,7 +181,6 @@ func newEvent(base eventBase, eventType string, at time.Time) *Event {
 	}
 	e.ServerName = truncate(base.server.Name, limitName)
 	e.ServerVersion = truncate(base.server.Version, limitName)
-	return e
 }
 
 func withIdentity(e *Event, identity *UserIdentity) {

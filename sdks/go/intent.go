@@ -1,5 +1,10 @@
 package mcpsight
 
+import (
+	"bytes"
+	"encoding/json"
+)
+
 // Agent intent: a `context` argument added to every tool's input schema in tools/list results,
 // taken back out of tools/call arguments before the tool's own validation and handler run, and
 // recorded as the event's userIntent. Adapters convert their library's tool type to and from
@@ -105,6 +110,86 @@ func (t *Tracker) ToolSchema(name string, schema map[string]any) map[string]any 
 // ListsReportMissing reports whether tools/list results should carry get_more_tools.
 func (t *Tracker) ListsReportMissing() bool {
 	return t != nil && t.cfg.enableReportMissing
+}
+
+// cutContext returns the JSON object raw without its `context` member, and the intent that
+// member carried ("" unless a string); ok is false when raw is no object or has no such member.
+// Other members are copied as they are.
+func cutContext(raw []byte) (rest json.RawMessage, intent string, ok bool) {
+	start := skipSpace(raw, 0)
+	if start >= len(raw) || raw[start] != '{' {
+		return nil, "", false
+	}
+	out := make([]byte, 1, len(raw))
+	out[0] = '{'
+	end, err := members(raw, start, func(rawKey []byte, plain bool, v int) (int, error) {
+		end, err := skipValue(raw, v)
+		if err != nil {
+			return 0, err
+		}
+		key := rawKey
+		if !plain {
+			if key, err = unescape(nil, rawKey); err != nil {
+				return 0, err
+			}
+		}
+		if string(key) == contextParameter {
+			ok, intent = true, ""
+			if raw[v] == '"' {
+				if _, plainValue, _ := scanString(raw, v); plainValue {
+					intent = string(raw[v+1 : end-1])
+				} else {
+					text, err := unescape(nil, raw[v+1:end-1])
+					if err != nil {
+						return 0, err
+					}
+					intent = string(text)
+				}
+			}
+			return end, nil
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		if plain {
+			out = append(append(append(out, '"'), rawKey...), '"', ':')
+		} else {
+			out = append(appendJSONString(out, key), ':')
+		}
+		out = append(out, raw[v:end]...)
+		return end, nil
+	})
+	if err != nil || !ok || skipSpace(raw, end) != len(raw) {
+		return nil, "", false
+	}
+	return append(out, '}'), clip(intent, limitUserIntent), true
+}
+
+// takeContext takes the `context` argument out of a tools/call's arguments (the decoded ones,
+// the JSON text, or both, as the library holds them), and records it as the intent.
+func (c *Call) takeContext(r *Request) {
+	if _, has := r.Arguments[contextParameter]; has {
+		c.Forward, c.Intent = stripContext(r.Arguments)
+	}
+	if len(r.RawArguments) > 0 && bytes.Contains(r.RawArguments, []byte(`"`+contextParameter+`"`)) {
+		if rest, intent, ok := cutContext(r.RawArguments); ok {
+			c.ForwardJSON = rest
+			if r.Arguments == nil {
+				c.Intent = intent
+			}
+		}
+	}
+}
+
+// contextArgument is the `context` argument of a tools/call, from the decoded arguments or
+// their JSON text.
+func (r *Request) contextArgument() string {
+	if r.Arguments != nil {
+		intent, _ := r.Arguments[contextParameter].(string)
+		return clip(intent, limitUserIntent)
+	}
+	_, intent, _ := cutContext(r.RawArguments)
+	return intent
 }
 
 // stripContext returns args without `context`, and the intent it carried.

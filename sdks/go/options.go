@@ -83,6 +83,9 @@ type Options[R any] struct {
 	Logger *slog.Logger
 	// Debug writes debug lines to stderr when Logger is nil.
 	Debug bool
+	// Observer is told of every request besides its event; the otel package's New makes one
+	// that records OpenTelemetry spans and metrics. Default: none.
+	Observer RequestObserver
 }
 
 // Bool returns a pointer to v, for the optional switches of Options.
@@ -100,6 +103,7 @@ type config struct {
 	identifyCacheTTL    time.Duration
 	identifyTimeout     time.Duration
 	redact              func(string) (string, error)
+	observer            RequestObserver
 	eventTags           func(ctx context.Context, r *Request) map[string]string
 	eventProperties     func(ctx context.Context, r *Request) map[string]any
 	enableTracing       bool
@@ -154,6 +158,7 @@ func resolve[R any](opts *Options[R], toReq func(*Request) R) *config {
 		maxQueueBytes:       orDefault(opts.MaxQueueBytes, 32<<20),
 		flushInterval:       orDefault(opts.FlushInterval, time.Second),
 		logger:              opts.Logger,
+		observer:            opts.Observer,
 	}
 	if c.contextDescription == "" {
 		c.contextDescription = defaultContextDescription

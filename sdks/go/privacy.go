@@ -4,27 +4,201 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"sort"
 	"strconv"
+	"sync"
 )
 
-// Privacy for a whole event: the structural pass (sanitize.go), then the user's
-// RedactSensitiveInformation on every recorded string, then the protocol's limits again. If the
-// user's function fails the event is dropped: it is never sent unredacted.
+// Privacy for a whole event, and its JSON: the structural pass (sanitize.go) on each content
+// field's JSON text, then, with RedactSensitiveInformation, the user's function on every recorded
+// string and the structural pass again, then the protocol's size limit. The event's JSON is
+// written once, field by field, from the sanitized parts. If the user's function fails the event
+// is dropped: it is never sent unredacted.
 
-// sanitizeEvent applies the structural pass to an event's content, intent and error, in place.
-func sanitizeEvent(e *Event) {
-	if e.Parameters != nil {
-		e.Parameters = Sanitize(e.Parameters, limitValueString)
+// The content fields, in the order the writer holds them.
+const (
+	contentParameters = iota
+	contentResponse
+	contentProperties
+	contentUserData
+	contentFields
+)
+
+// shrinkOrder is the content dropped, in this order, while an event is over the byte limit.
+var shrinkOrder = [...]int{contentResponse, contentParameters, contentProperties, contentUserData}
+
+var (
+	omittedText   = `"[omitted: the event was over ` + strconv.Itoa(limitEventBytes) + ` bytes]"`
+	omittedObject = `{"omitted":"over the ` + strconv.Itoa(limitEventBytes) + `-byte event limit"}`
+)
+
+// eventWriter holds the buffers of one event's privacy pass and JSON, reused from event to
+// event (writers are pooled; one writer serves one event at a time).
+type eventWriter struct {
+	event   Event // a request event being built
+	sink    sliceWriter
+	enc     *json.Encoder
+	raw     [contentFields][]byte // content as JSON text, before the pass
+	bufs    [contentFields][]byte // after it
+	content [contentFields][]byte // bufs, or nil for an absent field
+	second  []byte                // a redaction's second pass
+	text    []byte                // scratch of the passes
+	key     []byte
+	out     []byte
+}
+
+// sliceWriter is an io.Writer appending to a slice the writer owns.
+type sliceWriter struct{ buf []byte }
+
+func (s *sliceWriter) Write(p []byte) (int, error) {
+	s.buf = append(s.buf, p...)
+	return len(p), nil
+}
+
+var writers = sync.Pool{New: func() any {
+	w := &eventWriter{}
+	w.enc = json.NewEncoder(&w.sink)
+	w.enc.SetEscapeHTML(false) // fewer escapes to undo in the pass; the output escapes its own way
+	return w
+}}
+
+func getWriter() *eventWriter { return writers.Get().(*eventWriter) }
+
+// release returns the writer to the pool unless one of its buffers grew unusually large.
+func (w *eventWriter) release() {
+	w.event = Event{} // keeps nothing of the host's alive
+	const keep = 1 << 20
+	for _, b := range [...][]byte{w.raw[0], w.raw[1], w.raw[2], w.raw[3], w.bufs[0], w.bufs[1], w.bufs[2], w.bufs[3], w.second, w.out} {
+		if cap(b) > keep {
+			return
+		}
 	}
-	if e.Response != nil {
-		e.Response = Sanitize(e.Response, limitValueString)
+	writers.Put(w)
+}
+
+// marshal is the JSON text of a recorded value (json.RawMessage as it is), in the writer's
+// buffer for field; nil for null or nothing.
+func (w *eventWriter) marshal(field int, v any) ([]byte, error) {
+	switch t := v.(type) {
+	case json.RawMessage:
+		return nonNull(t), nil
+	case json.Marshaler:
+		// Called directly: encoding/json would check and compact what it returns, a second
+		// scan the privacy pass makes anyway (it refuses text that is not JSON).
+		if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || !rv.IsNil() {
+			raw, err := t.MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			return nonNull(raw), nil
+		}
 	}
-	if e.Properties != nil {
-		e.Properties = Sanitize(e.Properties, limitValueString)
+	w.sink.buf = w.raw[field][:0]
+	err := w.enc.Encode(v)
+	w.raw[field] = w.sink.buf
+	if err != nil {
+		return nil, err
 	}
-	if e.IdentifyActorData != nil {
-		e.IdentifyActorData = Sanitize(e.IdentifyActorData, limitValueString)
+	return nonNull(bytes.TrimRight(w.raw[field], "\n")), nil
+}
+
+func nonNull(raw []byte) []byte {
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) == 0 || string(trimmed) == "null" {
+		return nil
 	}
+	return raw
+}
+
+// scrubEvent is the whole privacy pass of an event: it returns the event's JSON, or an error when
+// the event must be dropped: redact failed (an error or a panic) or the event cannot be
+// serialized. Never a half-redacted event.
+func scrubEvent(e *Event, redact func(string) (string, error)) ([]byte, error) {
+	w := getWriter()
+	defer w.release()
+	data, err := w.scrub(e, redact)
+	return bytes.Clone(data), err
+}
+
+// scrub runs the privacy pass on e (in place) and returns its JSON, in the writer's buffer.
+func (w *eventWriter) scrub(e *Event, redact func(string) (string, error)) ([]byte, error) {
+	values := [contentFields]any{e.Parameters, e.Response, e.Properties, e.IdentifyActorData}
+	var userFn func(string) (string, error)
+	if redact != nil {
+		userFn = guarded(redact)
+	}
+	for field, value := range values {
+		w.content[field] = nil
+		raw, err := w.contentJSON(field, value)
+		if err != nil {
+			return nil, err
+		}
+		if raw == nil {
+			continue
+		}
+		pass := textPass{maxString: limitValueString, text: w.text, key: w.key}
+		if field == contentParameters {
+			pass.params, pass.forwarded = e.requestParams, e.argumentsForwarded
+		}
+		w.bufs[field], err = pass.run(w.bufs[field][:0], raw)
+		if err == nil && userFn != nil {
+			pass = textPass{maxString: limitValueString, redact: userFn, text: pass.text, key: pass.key}
+			w.second, err = pass.run(w.second[:0], w.bufs[field])
+			w.bufs[field], w.second = w.second, w.bufs[field]
+		}
+		w.text, w.key = pass.text, pass.key
+		if err != nil {
+			return nil, passFailure(err)
+		}
+		w.content[field] = w.bufs[field]
+	}
+	if err := scrubTexts(e, userFn); err != nil {
+		return nil, err
+	}
+	return w.fit(e), nil
+}
+
+// contentJSON is a content field's JSON text: request params and results as recorded, user
+// data and properties as plain JSON (a value that is not becomes a note saying so).
+func (w *eventWriter) contentJSON(field int, value any) ([]byte, error) {
+	if value == nil {
+		return nil, nil
+	}
+	raw, err := w.marshal(field, value)
+	if err != nil && (field == contentProperties || field == contentUserData) {
+		return w.marshal(field, map[string]any{"omitted": "not JSON: " + err.Error()})
+	}
+	return raw, err
+}
+
+// scrubTexts applies the string rules to the intent and the error, with the user's function
+// between two structural passes when there is one.
+func scrubTexts(e *Event, userFn func(string) (string, error)) error {
+	sanitizeTexts(e)
+	if userFn == nil {
+		return nil
+	}
+	var err error
+	if e.UserIntent != "" {
+		if e.UserIntent, err = userFn(e.UserIntent); err != nil {
+			return err
+		}
+	}
+	if e.Error != nil {
+		if e.Error.Message, err = userFn(e.Error.Message); err != nil {
+			return err
+		}
+		if e.Error.Stack != "" {
+			if e.Error.Stack, err = userFn(e.Error.Stack); err != nil {
+				return err
+			}
+		}
+	}
+	sanitizeTexts(e)
+	return nil
+}
+
+func sanitizeTexts(e *Event) {
 	if e.UserIntent != "" {
 		e.UserIntent = sanitizeString(e.UserIntent, limitUserIntent)
 	}
@@ -37,20 +211,27 @@ func sanitizeEvent(e *Event) {
 	}
 }
 
-// scrubEvent is the whole privacy pass of an event: the structural pass, then (with redact) the
-// user's function on every recorded string and the structural pass again, then the size limit.
-// It returns the event's JSON, or an error when the event must be dropped: redact failed (an
-// error or a panic) or the event cannot be serialized. Never a half-redacted event.
-func scrubEvent(e *Event, redact func(string) (string, error)) (data []byte, err error) {
-	plainJSON(e)
-	sanitizeEvent(e)
-	if redact != nil {
-		if err := redactEvent(e, redact); err != nil {
-			return nil, &redactFailure{err}
+// guarded is the user's function with its errors and panics made failures of the redaction.
+func guarded(redact func(string) (string, error)) func(string) (string, error) {
+	return func(s string) (out string, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = &redactFailure{fmt.Errorf("panicked (%v)", p)}
+			}
+		}()
+		if out, err = redact(s); err != nil {
+			err = &redactFailure{fmt.Errorf("returned an error (%w)", err)}
 		}
-		sanitizeEvent(e)
+		return out, err
 	}
-	return encodeEvent(e)
+}
+
+// passFailure is a pass's error: the user's function failing, or text that is not JSON.
+func passFailure(err error) error {
+	if _, ok := err.(*redactFailure); ok {
+		return err
+	}
+	return fmt.Errorf("the recorded content is not JSON: %w", err)
 }
 
 // redactFailure is RedactSensitiveInformation's error or panic: the event is dropped.
@@ -59,94 +240,101 @@ type redactFailure struct{ err error }
 func (f *redactFailure) Error() string { return "RedactSensitiveInformation " + f.err.Error() }
 func (f *redactFailure) Unwrap() error { return f.err }
 
-// redactEvent runs fn on every recorded string of a sanitized event, in place; it stops at the
-// first error (or panic) and returns it.
-func redactEvent(e *Event, fn func(string) (string, error)) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panicked (%v)", p)
-		}
-	}()
-	var failed error
-	apply := func(s string) string {
-		if failed != nil {
-			return s
-		}
-		out, err := fn(s)
-		if err != nil {
-			failed = fmt.Errorf("returned an error (%w)", err)
-			return s
-		}
-		return out
+// fit writes the event, dropping the bulkiest content until it fits the protocol's 256 KiB per
+// event (then, if still over, shortening the stack).
+func (w *eventWriter) fit(e *Event) []byte {
+	w.out = appendEvent(w.out[:0], e, &w.content)
+	if len(w.out) <= limitEventBytes {
+		return w.out
 	}
-	for _, field := range []*any{&e.Parameters, &e.Response, &e.Properties, &e.IdentifyActorData} {
-		if *field != nil {
-			*field = mapStrings(*field, apply)
+	content := w.content
+	for _, field := range shrinkOrder {
+		if content[field] == nil {
+			continue
 		}
-	}
-	if e.UserIntent != "" {
-		e.UserIntent = apply(e.UserIntent)
+		if field == contentResponse || field == contentParameters {
+			content[field] = []byte(omittedText)
+		} else {
+			content[field] = []byte(omittedObject)
+		}
+		if w.out = appendEvent(w.out[:0], e, &content); len(w.out) <= limitEventBytes {
+			return w.out
+		}
 	}
 	if e.Error != nil {
-		e.Error.Message = apply(e.Error.Message)
-		if e.Error.Stack != "" {
-			e.Error.Stack = apply(e.Error.Stack)
-		}
-	}
-	return failed
-}
-
-// plainJSON turns the user-supplied parts of an event (user data, properties) into plain JSON.
-func plainJSON(e *Event) {
-	for _, field := range []*any{&e.IdentifyActorData, &e.Properties} {
-		if *field == nil {
-			continue
-		}
-		v, err := jsonValue(*field)
-		if err != nil {
-			v = map[string]any{"omitted": "not JSON: " + err.Error()}
-		}
-		*field = v
-	}
-}
-
-// encodeEvent serializes an event (without HTML escaping, as JSON.stringify does), dropping the
-// bulkiest content until it fits the protocol's 256 KiB per event.
-func encodeEvent(e *Event) ([]byte, error) {
-	data, err := marshal(e)
-	if err != nil || len(data) <= limitEventBytes {
-		return data, err
-	}
-	out := *e
-	omitted := "[omitted: the event was over " + strconv.Itoa(limitEventBytes) + " bytes]"
-	objectOmitted := map[string]any{"omitted": fmt.Sprintf("over the %d-byte event limit", limitEventBytes)}
-	for _, field := range []*any{&out.Response, &out.Parameters, &out.Properties, &out.IdentifyActorData} {
-		if *field == nil {
-			continue
-		}
-		if field == &out.Response || field == &out.Parameters {
-			*field = omitted
-		} else {
-			*field = objectOmitted
-		}
-		if data, err = marshal(&out); err != nil || len(data) <= limitEventBytes {
-			return data, err
-		}
-	}
-	if out.Error != nil {
-		shorter := *out.Error
+		shorter := *e.Error
 		shorter.Stack = truncate(shorter.Stack, 4096)
-		out.Error = &shorter
+		e.Error = &shorter
 	}
-	return marshal(&out)
+	w.out = appendEvent(w.out[:0], e, &content)
+	return w.out
 }
 
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+// appendEvent writes an event's JSON: the fields of Event in order, empty ones left out, as
+// encoding/json would write the struct with its content fields holding content's JSON text.
+func appendEvent(dst []byte, e *Event, content *[contentFields][]byte) []byte {
+	dst = append(dst, '{')
+	str := func(key, value string, always bool) {
+		if value != "" || always {
+			dst = appendJSONString(appendKey(dst, key, false), value)
+		}
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	raw := func(key string, value []byte) {
+		if value != nil {
+			dst = append(appendKey(dst, key, false), value...)
+		}
+	}
+	dst = appendJSONString(appendKey(dst, "id", true), e.ID)
+	str("projectId", e.ProjectID, true)
+	str("sessionId", e.SessionID, false)
+	str("eventType", e.EventType, true)
+	str("timestamp", e.Timestamp, true)
+	if e.Duration != nil {
+		dst = appendJSONFloat(appendKey(dst, "duration", false), *e.Duration)
+	}
+	str("resourceName", e.ResourceName, false)
+	raw("parameters", content[contentParameters])
+	raw("response", content[contentResponse])
+	str("userIntent", e.UserIntent, false)
+	if e.IsError {
+		dst = append(appendKey(dst, "isError", false), "true"...)
+	}
+	if e.Error != nil {
+		dst = appendJSONString(appendKey(append(appendKey(dst, "error", false), '{'), "message", true), e.Error.Message)
+		str("type", e.Error.Type, false)
+		str("stack", e.Error.Stack, false)
+		dst = append(dst, '}')
+	}
+	str("identifyActorGivenId", e.IdentifyActorGivenID, false)
+	str("identifyActorName", e.IdentifyActorName, false)
+	raw("identifyActorData", content[contentUserData])
+	str("clientName", e.ClientName, false)
+	str("clientVersion", e.ClientVersion, false)
+	str("serverName", e.ServerName, false)
+	str("serverVersion", e.ServerVersion, false)
+	str("sdkLanguage", e.SDKLanguage, false)
+	str("sdkVersion", e.SDKVersion, false)
+	if len(e.Tags) > 0 {
+		keys := make([]string, 0, len(e.Tags))
+		for k := range e.Tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		dst = append(appendKey(dst, "tags", false), '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(append(appendJSONString(dst, k), ':'), e.Tags[k])
+		}
+		dst = append(dst, '}')
+	}
+	raw("properties", content[contentProperties])
+	if e.Stateless {
+		dst = append(appendKey(dst, "stateless", false), "true"...)
+	}
+	str("correlationId", e.CorrelationID, false)
+	str("traceId", e.TraceID, false)
+	str("spanId", e.SpanID, false)
+	return append(dst, '}')
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"sync"
 )
@@ -18,9 +19,11 @@ type Request struct {
 	// Params are the request's params as the library holds them; recorded (as JSON, without
 	// _meta) when the event is built, after the handler returned.
 	Params any
-	// ToolName and Arguments of a tools/call (Arguments decoded; nil when absent).
-	ToolName  string
-	Arguments map[string]any
+	// ToolName and Arguments of a tools/call (Arguments decoded; nil when absent), and the
+	// arguments as JSON text when the library keeps them so (either or both may be set).
+	ToolName     string
+	Arguments    map[string]any
+	RawArguments json.RawMessage
 	// ResourceName is the tool name, resource URI or prompt name.
 	ResourceName string
 	// TransportSessionID is the Streamable HTTP session id (Mcp-Session-Id), if any.
@@ -47,6 +50,8 @@ type Request struct {
 	// RemoteAddr is the connection's peer address (host or host:port), when the library
 	// exposes it; X-Forwarded-For takes precedence (see clientAddress).
 	RemoteAddr string
+	// RequestID is the JSON-RPC request id as text, when the library exposes it.
+	RequestID string
 	// Raw is the library's own request, handed back to the adapter to build callback arguments.
 	Raw any
 

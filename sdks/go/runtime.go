@@ -2,16 +2,17 @@ package mcpsight
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	goruntime "runtime"
 	"sync"
 	"time"
 )
 
 // The process's delivery: one goroutine that builds, redacts and serializes events off the
-// request path, batches them per collector and project, and POSTs them with retries. Requests
-// only append to a bounded list and, now and then, wake it.
+// request path (prepare.go), batches them per collector and project (queue.go), and POSTs them,
+// up to maxInFlight at once, with retries (send.go). Requests only append their facts to a
+// bounded list; a full chunk of them, a tick or a flush wakes it.
 
 type pending struct {
 	t        *Tracker
@@ -20,17 +21,14 @@ type pending struct {
 	identity *identityFuture
 }
 
-type batchKey struct{ url, project string }
-
-type queued struct {
-	key  batchKey
-	json []byte
-}
-
 // DeliveryStats counts what happened to the events recorded since the delivery started.
 type DeliveryStats struct {
-	// Queued events wait to be sent; InFlight ones are in batches being sent or awaiting retry.
+	// Queued events wait for a batch; InFlight ones are in batches: being sent, awaiting a
+	// retry, or formed while delivery backs off.
 	Queued, InFlight int
+	// QueuedBytes is what they count toward MaxQueueBytes: queued events' JSON, and batches
+	// at their gzipped size once compressed.
+	QueuedBytes int
 	// Sent were stored by the collector (or were duplicates of stored events).
 	Sent int
 	// Dropped were lost: queue full, a failing pipeline stage, a rejected batch, or shutdown.
@@ -42,8 +40,11 @@ type DeliveryStats struct {
 }
 
 const (
-	drainBatch     = 256
-	drainDelay     = 5 * time.Millisecond
+	// drainBatch events waiting wake the delivery goroutine; fewer wait for its next tick (or a
+	// flush). Waking it per request would cost each call a thread hand-off.
+	drainBatch = 256
+	// yieldEvery events (or batch items) the delivery goroutine lets other goroutines run.
+	yieldEvery     = 16
 	requestTimeout = 10 * time.Second
 	retryBase      = 500 * time.Millisecond
 	retryCap       = 5 * time.Second
@@ -57,6 +58,7 @@ type runtime struct {
 	flushInterval time.Duration
 	transport     *http.Transport
 	client        *http.Client
+	gzip          batchWriter
 	ctx           context.Context // cancelled at stop: aborts a POST in flight
 	cancel        context.CancelFunc
 
@@ -64,14 +66,21 @@ type runtime struct {
 	stop   chan struct{}
 	exited chan struct{}
 
+	// Batch limits and sends in flight (tests make them smaller).
+	batchEvents, batchBytes, maxInFlight int
+	senders                              sync.WaitGroup
+
 	mu                 sync.Mutex
 	waiting            []*pending
 	parked             []*pending // waiting for an identify to settle
 	queue              []queued
 	queueBytes         int
-	retries            []*batch
-	retryEvents        int
-	retryBytes         int
+	held               []*batch // formed, not in flight: failed, or formed while backing off; by seq
+	heldEvents         int      // events of held batches and of batches in flight
+	heldBytes          int      // what those batches count toward maxBytes
+	peakBytes          int      // the most queueBytes + heldBytes reached
+	batchSeq           int
+	inFlight           int
 	pausedUntil        time.Time
 	failures           int
 	droppedSinceReport int
@@ -108,6 +117,9 @@ func newRuntime(cfg *config, log *logger) *runtime {
 		maxEvents:     cfg.maxQueueSize,
 		maxBytes:      cfg.maxQueueBytes,
 		flushInterval: cfg.flushInterval,
+		batchEvents:   limitBatchEvents,
+		batchBytes:    limitBatchBytes,
+		maxInFlight:   maxInFlight,
 		transport:     transport,
 		client:        &http.Client{Transport: transport, Timeout: requestTimeout},
 		ctx:           ctx,
@@ -141,58 +153,9 @@ func (rt *runtime) submit(p *pending) {
 	rt.waiting = append(rt.waiting, p)
 	n := len(rt.waiting)
 	rt.mu.Unlock()
-	// The first event arms the short drain timer; a full chunk is processed at once.
-	if n == 1 || n >= drainBatch {
+	if n%drainBatch == 0 {
 		rt.wakeUp()
 	}
-}
-
-func (rt *runtime) backlogLocked() int {
-	return len(rt.waiting) + len(rt.parked) + len(rt.queue) + rt.retryEvents
-}
-
-// dropOldestLocked frees room for one event: a batch awaiting retry first, else the oldest
-// queued event, else the oldest event waiting to be processed. Drops are reported to the
-// collector in the next batch's droppedEvents.
-func (rt *runtime) dropOldestLocked() bool {
-	n := 0
-	switch {
-	case len(rt.retries) > 0:
-		b := rt.retries[0]
-		rt.retries = rt.retries[1:]
-		rt.retryEvents -= b.count
-		rt.retryBytes -= len(b.body)
-		rt.droppedSinceReport += b.dropped
-		rt.stats.FailedBatches++
-		n = b.count
-	case len(rt.queue) > 0:
-		rt.queueBytes -= len(rt.queue[0].json)
-		rt.queue[0] = queued{}
-		rt.queue = rt.queue[1:]
-		n = 1
-	case len(rt.waiting) > 0:
-		rt.waiting[0] = nil
-		rt.waiting = rt.waiting[1:]
-		n = 1
-	default:
-		return false
-	}
-	rt.stats.Dropped += n
-	rt.settled += n
-	rt.droppedSinceReport += n
-	if !rt.loggedFull {
-		rt.loggedFull = true
-		rt.log.debug(fmt.Sprintf("event queue full (%d events or %d bytes); dropping the oldest until the collector catches up", rt.maxEvents, rt.maxBytes))
-	}
-	rt.notifyLocked()
-	return true
-}
-
-// dropLocked counts events lost in a pipeline stage.
-func (rt *runtime) dropLocked(n int) {
-	rt.stats.Dropped += n
-	rt.settled += n
-	rt.notifyLocked()
 }
 
 func (rt *runtime) notifyLocked() {
@@ -221,20 +184,17 @@ func (rt *runtime) run() {
 		rt.mu.Lock()
 		partial := tick || rt.flushing > 0
 		rt.mu.Unlock()
-		rt.send(partial)
+		rt.pump(partial)
 
-		// Sleep until the next tick, the end of a backoff, or a short drain delay.
+		// Sleep until the next tick or the end of a backoff; a chunk of new events, a flush, a
+		// settled identify or a finished send wakes it sooner.
 		rt.mu.Lock()
 		wait := time.Until(nextTick)
-		if len(rt.waiting) > 0 && rt.flushing == 0 && wait > drainDelay {
-			wait = drainDelay
-		} else if len(rt.waiting) > 0 {
+		if len(rt.waiting) > 0 && (rt.flushing > 0 || len(rt.waiting) >= drainBatch) {
 			wait = 0
 		}
-		if len(rt.retries) > 0 || rt.flushing > 0 && len(rt.queue) > 0 {
-			if until := time.Until(rt.pausedUntil); until < wait {
-				wait = until
-			}
+		if now := time.Now(); rt.backingOffLocked(now) && (len(rt.held) > 0 || rt.flushing > 0 && len(rt.queue) > 0) {
+			wait = min(wait, rt.pausedUntil.Sub(now))
 		}
 		rt.mu.Unlock()
 		if wait < time.Millisecond {
@@ -250,7 +210,8 @@ func (rt *runtime) run() {
 	}
 }
 
-// process prepares every event that is ready (its identify settled), in order.
+// process prepares every event that is ready (its identify settled), in order, and sends full
+// batches as they form.
 func (rt *runtime) process() {
 	rt.mu.Lock()
 	work := append(rt.parked, rt.waiting...)
@@ -258,7 +219,7 @@ func (rt *runtime) process() {
 	rt.parked = nil
 	rt.mu.Unlock()
 	var parked []*pending
-	for _, p := range work {
+	for i, p := range work {
 		select {
 		case <-rt.stop:
 			parked = append(parked, p)
@@ -270,138 +231,19 @@ func (rt *runtime) process() {
 			continue
 		}
 		rt.prepare(p)
+		if i%drainBatch == drainBatch-1 {
+			rt.pump(false)
+		}
+		if i%yieldEvery == yieldEvery-1 {
+			// Woken by a request, this goroutine runs on that request's P, ahead of it: a
+			// burst of work without yielding would hold the request up for milliseconds.
+			goruntime.Gosched()
+		}
 	}
 	if len(parked) > 0 {
 		rt.mu.Lock()
 		rt.parked = append(parked, rt.parked...)
 		rt.mu.Unlock()
-	}
-}
-
-// prepare builds, completes, redacts and serializes one event, then queues its JSON. Every
-// stage catches its own failure: the event is dropped and counted, never sent half-redacted.
-func (rt *runtime) prepare(p *pending) {
-	t := p.t
-	fail := func(key, msg string) {
-		rt.mu.Lock()
-		rt.dropLocked(1)
-		rt.mu.Unlock()
-		t.log.warnOnce("pipeline:"+key, msg+"; the event was dropped")
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			fail("internal", fmt.Sprintf("internal error while preparing an event (%v)", v))
-		}
-	}()
-	e := p.ready
-	if p.call != nil {
-		built, err := p.call.build()
-		if err != nil {
-			fail("build", "could not record a "+p.call.req.Method+" event: "+err.Error())
-			return
-		}
-		e = built
-	}
-	if p.identity != nil {
-		withIdentity(e, p.identity.wait())
-	}
-	if p.call != nil {
-		t.addCallbackData(rt, e, p.call.req)
-	}
-	type scrubbed struct {
-		data []byte
-		err  error
-	}
-	scrub := func() scrubbed {
-		data, err := scrubEvent(e, t.cfg.redact)
-		return scrubbed{data, err}
-	}
-	var out scrubbed
-	if t.cfg.redact == nil {
-		out = scrub()
-	} else {
-		// The user's function is bounded like every callback; a timeout drops the event too.
-		var err error
-		if out, err = bounded(rt, t.cfg.identifyTimeout, scrub); err != nil {
-			out.err = &redactFailure{err}
-		}
-	}
-	if out.err != nil {
-		var redactErr *redactFailure
-		if errors.As(out.err, &redactErr) {
-			fail("redact", out.err.Error()+", not sent unredacted")
-		} else {
-			fail("encode", "could not serialize an event ("+out.err.Error()+")")
-		}
-		return
-	}
-	data := out.data
-	rt.enqueue(batchKey{t.cfg.apiBaseURL, t.projectID}, data)
-}
-
-func (rt *runtime) enqueue(key batchKey, data []byte) {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	for rt.queueBytes+rt.retryBytes+len(data) > rt.maxBytes && rt.dropOldestLocked() {
-	}
-	rt.queue = append(rt.queue, queued{key: key, json: data})
-	rt.queueBytes += len(data)
-}
-
-// addCallbackData runs EventTags and EventProperties, each bounded by the identify timeout.
-func (t *Tracker) addCallbackData(rt *runtime, e *Event, r *Request) {
-	if f := t.cfg.eventTags; f != nil {
-		tags, err := bounded(rt, t.cfg.identifyTimeout, func() map[string]string { return f(ctxOf(r), r) })
-		if err != nil {
-			t.log.warnOnce("eventTags:"+err.Error(), "EventTags "+err.Error()+"; tags omitted")
-		}
-		valid, problems := validateTags(tags)
-		if len(problems) > 0 {
-			t.log.warnOnce("eventTags:invalid", fmt.Sprintf("EventTags: %v; dropped", problems))
-		}
-		e.Tags = valid
-	}
-	if f := t.cfg.eventProperties; f != nil {
-		props, err := bounded(rt, t.cfg.identifyTimeout, func() map[string]any { return f(ctxOf(r), r) })
-		if err != nil {
-			t.log.warnOnce("eventProperties:"+err.Error(), "EventProperties "+err.Error()+"; properties omitted")
-		}
-		if len(props) > 0 {
-			e.Properties = props
-		}
-	}
-}
-
-func ctxOf(r *Request) context.Context {
-	return context.WithoutCancel(r.Ctx)
-}
-
-// bounded runs a user callback with a timeout and turns its panic into an error. A callback
-// that never returns is abandoned (its goroutine ends when it does), never waited for.
-func bounded[T any](rt *runtime, timeout time.Duration, fn func() T) (T, error) {
-	type outcome struct {
-		value T
-		err   error
-	}
-	ch := make(chan outcome, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				ch <- outcome{err: fmt.Errorf("panicked (%v)", p)}
-			}
-		}()
-		ch <- outcome{value: fn()}
-	}()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	var zero T
-	select {
-	case o := <-ch:
-		return o.value, o.err
-	case <-timer.C:
-		return zero, fmt.Errorf("timed out after %s", timeout)
-	case <-rt.stop:
-		return zero, fmt.Errorf("was abandoned at shutdown")
 	}
 }
 
@@ -446,10 +288,14 @@ func (rt *runtime) shutdown(ctx context.Context) error {
 	close(rt.stop)
 	rt.cancel()
 	<-rt.exited
+	rt.senders.Wait() // a send in flight settles (its events dropped unless delivered)
 	rt.mu.Lock()
-	left := len(rt.waiting) + len(rt.parked) + len(rt.queue) + rt.retryEvents
-	rt.waiting, rt.parked, rt.queue, rt.retries = nil, nil, nil, nil
-	rt.retryEvents, rt.retryBytes, rt.queueBytes = 0, 0, 0
+	left := len(rt.waiting) + len(rt.parked) + len(rt.queue) + rt.heldEvents
+	for _, b := range rt.held {
+		rt.releaseLocked(b)
+	}
+	rt.waiting, rt.parked, rt.queue, rt.held = nil, nil, nil, nil
+	rt.queueBytes = 0
 	if left > 0 {
 		rt.dropLocked(left)
 		rt.log.debug(fmt.Sprintf("shut down with %d undelivered events", left))
@@ -464,7 +310,8 @@ func (rt *runtime) snapshot() DeliveryStats {
 	defer rt.mu.Unlock()
 	s := rt.stats
 	s.Queued = len(rt.waiting) + len(rt.parked) + len(rt.queue)
-	s.InFlight = rt.retryEvents
+	s.InFlight = rt.heldEvents
+	s.QueuedBytes = rt.bytesLocked()
 	return s
 }
 

@@ -8,121 +8,136 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// batch is a set of events of one project for one collector, compressed once and re-sent as is
-// on retry (same ids: the collector ignores repeats).
-type batch struct {
-	key     batchKey
-	body    []byte
-	count   int
-	dropped int // queue-full drops this batch reports; handed back if it is lost
-}
+// maxInFlight is how many batches are POSTed at once (as the TypeScript SDK): events keep being
+// built and batched while the collector answers.
+const maxInFlight = 4
 
-// send posts batches while the collector accepts them: retries first, then full batches, and
-// partial ones on a tick or while flushing.
-func (rt *runtime) send(partial bool) {
+// pump starts sends while delivery is not backing off and fewer than maxInFlight are in flight:
+// held batches first (oldest first), then full batches from the queue, and a partial one on a
+// tick or while flushing. While backing off it still forms full batches, compresses them and
+// holds them, so that they count by their compressed size. On the delivery goroutine.
+func (rt *runtime) pump(partial bool) {
 	for {
 		select {
 		case <-rt.stop:
 			return
 		default:
 		}
-		b := rt.nextBatch(partial)
+		b, send := rt.nextBatch(partial)
 		if b == nil {
 			return
 		}
-		rt.settle(b, rt.post(b))
+		rt.compress(b)
+		if send {
+			rt.launch(b)
+		}
 	}
 }
 
-func (rt *runtime) nextBatch(partial bool) *batch {
+// nextBatch is the next batch to send (send), or one formed and held during a backoff, or nil.
+func (rt *runtime) nextBatch(partial bool) (b *batch, send bool) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if time.Now().Before(rt.pausedUntil) {
-		return nil
-	}
-	if len(rt.retries) > 0 {
-		b := rt.retries[0]
-		rt.retries = rt.retries[1:]
-		rt.retryEvents -= b.count
-		rt.retryBytes -= len(b.body)
-		rt.stats.RetriedBatches++
-		rt.inFlightLocked(b)
-		return b
-	}
-	if len(rt.queue) == 0 || (!partial && len(rt.queue) < limitBatchEvents && rt.queueBytes < limitBatchBytes) {
-		return nil
-	}
-	key := rt.queue[0].key
-	var events [][]byte
-	size, taken, full, skipped := 0, 0, false, false
-	var rest []queued
-	for _, q := range rt.queue {
-		if !full && q.key == key {
-			if len(events) < limitBatchEvents && (len(events) == 0 || size+len(q.json)+1 <= limitBatchBytes-64) {
-				events = append(events, q.json)
-				size += len(q.json) + 1
-				taken++
-				continue
-			}
-			full = true
+	if rt.backingOffLocked(time.Now()) {
+		if len(rt.queue) == 0 || !rt.fullBatchLocked() {
+			return nil, false
 		}
-		if !full {
-			skipped = true
-		}
-		if skipped {
-			rest = append(rest, q)
-		}
+		b = rt.takeBatchLocked()
+		rt.holdLocked(b)
+		return b, false
 	}
-	if skipped {
-		rt.queue = rest
+	if rt.inFlight >= rt.maxInFlight {
+		return nil, false
+	}
+	switch {
+	case len(rt.held) > 0:
+		b = rt.held[0]
+		rt.held[0] = nil
+		rt.held = rt.held[1:]
+		if b.attempts > 0 {
+			rt.stats.RetriedBatches++
+		}
+	case len(rt.queue) > 0 && (partial || rt.fullBatchLocked()):
+		b = rt.takeBatchLocked()
+	default:
+		return nil, false
+	}
+	rt.inFlight++
+	return b, true
+}
+
+// launch POSTs a batch on its own goroutine (Shutdown waits for it), then wakes delivery.
+func (rt *runtime) launch(b *batch) {
+	rt.senders.Add(1)
+	go func() {
+		defer rt.senders.Done()
+		rt.settle(b, rt.post(b))
+		rt.wakeUp()
+	}()
+}
+
+// compress makes a batch's body once, outside the lock (the request path takes it); from then on
+// the batch counts toward MaxQueueBytes by its compressed size.
+func (rt *runtime) compress(b *batch) {
+	if b.body != nil {
+		return
+	}
+	body := rt.gzip.batch(b.events, b.dropped)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	b.body, b.events = body, nil
+	if b.counted {
+		rt.heldBytes += len(body) - b.bytes
+		rt.makeRoomLocked(0) // gzip rarely grows text; if it did, the bound still holds
+		rt.notePeakLocked()
+	}
+	b.bytes = len(body)
+}
+
+// batchWriter gzips batch bodies with one reused writer (only the delivery goroutine uses it).
+type batchWriter struct {
+	buf bytes.Buffer
+	zw  *gzip.Writer
+}
+
+var (
+	batchOpen  = []byte(`{"events":[`)
+	batchComma = []byte{','}
+	batchClose = []byte{']'}
+	batchEnd   = []byte{'}'}
+)
+
+// batch joins the events' JSON into a gzipped {"events":[…],"droppedEvents":n}.
+func (w *batchWriter) batch(events [][]byte, dropped int) []byte {
+	w.buf.Reset()
+	if w.zw == nil {
+		w.zw, _ = gzip.NewWriterLevel(&w.buf, gzip.BestSpeed)
 	} else {
-		// The batch is a prefix of the queue (one project): no copy.
-		clear(rt.queue[:taken])
-		rt.queue = rt.queue[taken:]
+		w.zw.Reset(&w.buf)
 	}
-	for _, e := range events {
-		rt.queueBytes -= len(e)
-	}
-	body := encodeBatch(events, rt.droppedSinceReport)
-	b := &batch{key: key, body: body, count: len(events), dropped: rt.droppedSinceReport}
-	if rt.droppedSinceReport > 0 {
-		rt.log.debug(fmt.Sprintf("reporting %d dropped events to the collector", rt.droppedSinceReport))
-		rt.droppedSinceReport = 0
-		rt.loggedFull = false
-	}
-	rt.inFlightLocked(b)
-	return b
-}
-
-// inFlightLocked counts a batch being sent toward the queue bound, as one awaiting retry.
-func (rt *runtime) inFlightLocked(b *batch) {
-	rt.retryEvents += b.count
-	rt.retryBytes += len(b.body)
-}
-
-// encodeBatch joins the events' JSON into a gzipped {"events":[…],"droppedEvents":n}.
-func encodeBatch(events [][]byte, dropped int) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	_, _ = zw.Write([]byte(`{"events":[`))
+	_, _ = w.zw.Write(batchOpen)
 	for i, e := range events {
 		if i > 0 {
-			_, _ = zw.Write([]byte{','})
+			_, _ = w.zw.Write(batchComma)
 		}
-		_, _ = zw.Write(e)
+		_, _ = w.zw.Write(e)
+		if i%(4*yieldEvery) == 4*yieldEvery-1 {
+			goruntime.Gosched() // see process: compressing a batch is a burst too
+		}
 	}
-	_, _ = zw.Write([]byte{']'})
+	_, _ = w.zw.Write(batchClose)
 	if dropped > 0 {
-		_, _ = zw.Write([]byte(`,"droppedEvents":` + strconv.Itoa(dropped)))
+		_, _ = w.zw.Write([]byte(`,"droppedEvents":` + strconv.Itoa(dropped)))
 	}
-	_, _ = zw.Write([]byte{'}'})
-	_ = zw.Close()
-	return buf.Bytes()
+	_, _ = w.zw.Write(batchEnd)
+	_ = w.zw.Close()
+	return bytes.Clone(w.buf.Bytes())
 }
 
 type outcomeOf int
@@ -211,28 +226,23 @@ func backoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling)))
 }
 
+// settle records what became of a batch. On the sender's goroutine.
 func (rt *runtime) settle(b *batch, o postOutcome) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.retryEvents -= b.count
-	rt.retryBytes -= len(b.body)
-	if rt.stopped {
-		if o.kind != delivered {
-			rt.dropLocked(b.count)
-			return
-		}
-	}
-	switch o.kind {
-	case retryLater:
+	defer rt.notifyLocked()
+	rt.inFlight--
+	b.attempts++
+	if o.kind == retryLater && !rt.stopped {
 		rt.failures++
 		delay := o.retryAfter
 		if delay == 0 {
 			delay = backoff(rt.failures - 1)
 		}
-		rt.pausedUntil = time.Now().Add(delay)
-		rt.retries = append([]*batch{b}, rt.retries...)
-		rt.retryEvents += b.count
-		rt.retryBytes += len(b.body)
+		if until := time.Now().Add(delay); until.After(rt.pausedUntil) {
+			rt.pausedUntil = until
+		}
+		rt.holdLocked(b) // still counted: it waits with the others, oldest first
 		msg := fmt.Sprintf("could not deliver %d events (%s); retrying in %s", b.count, o.reason, delay.Round(time.Millisecond))
 		if rt.failures == 1 {
 			rt.log.warn(msg)
@@ -240,6 +250,9 @@ func (rt *runtime) settle(b *batch, o postOutcome) {
 			rt.log.debug(msg)
 		}
 		return
+	}
+	rt.releaseLocked(b)
+	switch o.kind {
 	case delivered:
 		if rt.failures > 0 {
 			rt.log.debug("collector reachable again")
@@ -259,17 +272,20 @@ func (rt *runtime) settle(b *batch, o postOutcome) {
 		rt.stats.Dropped += len(rejected)
 		rt.settled += b.count
 		rt.log.debug(fmt.Sprintf("delivered %d events (HTTP %d)", b.count-len(rejected), o.status))
+	case retryLater: // after Shutdown nothing is retried
+		rt.stats.FailedBatches++
+		rt.droppedSinceReport += b.dropped
+		rt.dropLocked(b.count)
+		rt.log.debug(fmt.Sprintf("dropping %d events after shutdown (%s)", b.count, o.reason))
 	default:
 		rt.failures = 0 // the collector answered: backing off would not help
-		rt.stats.Dropped += b.count
 		rt.stats.FailedBatches++
-		rt.settled += b.count
 		rt.droppedSinceReport += b.dropped
+		rt.dropLocked(b.count)
 		if o.status == http.StatusNotFound {
 			rt.log.warnOnce("404:"+b.key.project, fmt.Sprintf("the collector at %s does not know project %q: create it (mcpsight project create <name>) or check the project id; %d events dropped", b.key.url, b.key.project, b.count))
 		} else {
 			rt.log.warnOnce("rejected-batch:"+strconv.Itoa(o.status), fmt.Sprintf("the collector rejected %d events with HTTP %d; dropping them (a retry would fail the same way): %s", b.count, o.status, o.reason))
 		}
 	}
-	rt.notifyLocked()
 }

@@ -25,6 +25,7 @@ type sessionState struct {
 	credential string          // fingerprint of the credential identify ran with
 	pending    *identityFuture // the identify in flight
 	client     NameVersion     // learned at initialize
+	protocol   string          // the protocol version initialize settled
 }
 
 func (s *sessionState) clientInfo() NameVersion {

@@ -7,7 +7,7 @@ import (
 
 // utf16Len is the length of s in UTF-16 code units, the protocol's unit for every string limit
 // (JavaScript's string length). Invalid UTF-8 counts as U+FFFD, one unit per bad byte.
-func utf16Len(s string) int {
+func utf16Len[T string | []byte](s T) int {
 	n := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -16,7 +16,7 @@ func utf16Len(s string) int {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s[i:])
 		if r >= 0x10000 {
 			n += 2
 		} else {

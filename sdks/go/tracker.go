@@ -1,6 +1,7 @@
 package mcpsight
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,8 +86,10 @@ type Call struct {
 	// Intent is the agent's stated intent (the `context` argument), if any.
 	Intent string
 	// Forward is non-nil when the adapter must call the handler with these arguments instead
-	// of the received ones (the `context` argument taken out).
-	Forward map[string]any
+	// of the received ones (the `context` argument taken out), and ForwardJSON the same as JSON
+	// text when the request had its arguments as JSON text (Request.RawArguments).
+	Forward     map[string]any
+	ForwardJSON json.RawMessage
 	// ReportMissing is true for a call to get_more_tools: the adapter answers it with
 	// ReportMissingResultText instead of calling a handler (or lets its registered tool do so).
 	ReportMissing bool
@@ -95,6 +98,14 @@ type Call struct {
 	duration time.Duration
 	result   any
 	err      *ErrorData
+	queued   pending      // how the call waits for the delivery goroutine
+	span     ObservedSpan // the Observer's record of the request, if any
+}
+
+// submit hands the finished call to delivery.
+func (c *Call) submit() {
+	c.queued = pending{t: c.t, call: c, identity: c.identity}
+	c.t.rt.submit(&c.queued)
 }
 
 // Begin records the start of a request and starts identify when due. It returns nil when the
@@ -121,12 +132,9 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 	isToolCall := r.Method == "tools/call"
 	if isToolCall && t.cfg.enableReportMissing && r.ToolName == reportMissingTool {
 		call.ReportMissing = true
-		intent, _ := r.Arguments[contextParameter].(string)
-		call.Intent = clip(intent, limitUserIntent)
-	} else if isToolCall && t.cfg.enableContext && r.Arguments != nil && t.memory.stripsContext(r.ToolName) {
-		if _, has := r.Arguments[contextParameter]; has {
-			call.Forward, call.Intent = stripContext(r.Arguments)
-		}
+		call.Intent = r.contextArgument()
+	} else if isToolCall && t.cfg.enableContext && (r.Arguments != nil || len(r.RawArguments) > 0) && t.memory.stripsContext(r.ToolName) {
+		call.takeContext(r)
 	}
 	if t.cfg.identify != nil {
 		if state == nil {
@@ -151,6 +159,7 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 		}
 		state.mu.Unlock()
 	}
+	call.observe()
 	return call
 }
 
@@ -178,8 +187,9 @@ func (c *Call) Finish(result any, err error) {
 	if c.req.Method == "initialize" {
 		c.noteInitialize(err == nil)
 	}
+	c.endObserved(err)
 	if c.t.cfg.enableTracing {
-		c.t.rt.submit(&pending{t: c.t, call: c, identity: c.identity})
+		c.submit()
 	}
 }
 
@@ -191,8 +201,9 @@ func (c *Call) Panic(value any) {
 	defer c.t.recoverInternal("panic")
 	c.duration = time.Since(c.started)
 	c.err = &ErrorData{Message: fmt.Sprint(value), Type: "panic", Stack: string(debug.Stack())}
+	c.endObserved(nil)
 	if c.t.cfg.enableTracing {
-		c.t.rt.submit(&pending{t: c.t, call: c, identity: c.identity})
+		c.submit()
 	}
 }
 
@@ -257,45 +268,52 @@ func sessionClientOf(state *sessionState, r *Request) NameVersion {
 	return userAgentClient(r.header("User-Agent"))
 }
 
-// build turns the call's facts into an event; on the delivery goroutine.
-func (c *Call) build() (*Event, error) {
+// build turns the call's facts into an event; on the delivery goroutine. Params and result are
+// encoded once, into w's buffers, and recorded as that JSON text.
+func (c *Call) build(w *eventWriter) (*Event, error) {
 	r := c.req
 	sessionID := ""
 	if c.state != nil {
 		sessionID = c.state.id
 	}
 	client, correlationID := c.clientOf()
-	e := newEvent(eventBase{projectID: c.t.projectID, sessionID: sessionID, client: client, server: c.t.serverInfo()},
+	e := &w.event // the writer's, reused: the event lives as long as its privacy pass
+	fillEvent(e, eventBase{projectID: c.t.projectID, sessionID: sessionID, client: client, server: c.t.serverInfo()},
 		eventTypeFor(r.Method), c.started)
 	e.CorrelationID = correlationID
+	if ids, ok := c.span.(TracedSpan); ok {
+		e.TraceID, e.SpanID = ids.TraceIDs()
+	}
 	e.Duration = durationMs(c.duration)
 	e.ResourceName = truncate(r.ResourceName, limitName)
 	if r.Params != nil {
-		params, err := jsonValue(r.Params)
+		params, err := w.marshal(contentParameters, r.Params)
 		if err != nil {
 			return nil, fmt.Errorf("the request params are not JSON: %w", err)
 		}
-		if m, ok := params.(map[string]any); ok {
-			delete(m, "_meta")
-			if c.Forward != nil {
-				m["arguments"] = c.Forward
-			}
+		if params != nil {
+			e.Parameters = json.RawMessage(params)
+			e.requestParams, e.argumentsForwarded = true, c.Forward != nil || c.ForwardJSON != nil
 		}
-		e.Parameters = params
 	}
 	e.UserIntent = c.Intent
 	if c.err != nil {
 		e.IsError = true
 		e.Error = c.err
 	} else if c.result != nil {
-		response, err := jsonValue(c.result)
+		response, err := w.marshal(contentResponse, c.result)
 		if err != nil {
 			return nil, fmt.Errorf("the result is not JSON: %w", err)
 		}
-		e.Response = response
-		if m, ok := response.(map[string]any); ok && m["isError"] == true {
-			e.IsError = true
-			e.Error = errorDataOfResult(m)
+		if response != nil {
+			e.Response = json.RawMessage(response)
+			if bytes.Contains(response, []byte(`"isError":true`)) { // else it cannot be
+				value, _ := jsonValue(e.Response)
+				if m, ok := value.(map[string]any); ok && m["isError"] == true {
+					e.IsError = true
+					e.Error = errorDataOfResult(m)
+				}
+			}
 		}
 	}
 	return e, nil

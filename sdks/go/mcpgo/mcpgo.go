@@ -14,6 +14,7 @@ package mcpgo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"sync"
@@ -131,19 +132,31 @@ func field(value any, name string) any {
 	return f.Interface()
 }
 
-func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, message any) {
+func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, message any) {
 	defer func() { _ = recover() }()
 	if method == mcp.MethodPing || ctx == nil || !reflect.TypeOf(ctx).Comparable() {
 		return
 	}
-	params := field(message, "Params")
+	var params any
+	var meta *mcp.Meta
+	var header http.Header
+	if m, ok := message.(*mcp.CallToolRequest); ok { // the frequent one, read without reflection
+		params, meta, header = m.Params, m.Params.Meta, m.Header
+	} else {
+		params = field(message, "Params")
+		meta, _ = field(params, "Meta").(*mcp.Meta)
+		header, _ = field(message, "Header").(http.Header)
+	}
 	r := &mcpsight.Request{Ctx: ctx, Method: string(method), Raw: message, Params: params}
-	if meta, ok := field(params, "Meta").(*mcp.Meta); ok && meta != nil {
+	if id != nil {
+		r.RequestID = fmt.Sprint(id)
+	}
+	if meta != nil {
 		r.Meta = meta.AdditionalFields
 	}
 	// mcp-go gives every request a Header, empty unless it came over HTTP.
-	if h, ok := field(message, "Header").(http.Header); ok && len(h) > 0 {
-		r.Header, r.HTTP = h, true
+	if len(header) > 0 {
+		r.Header, r.HTTP = header, true
 	}
 	if session := server.ClientSessionFromContext(ctx); session != nil {
 		if r.HTTP {
@@ -168,6 +181,7 @@ func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, messa
 		r.Raw = &copied
 		r.ToolName, r.ResourceName = m.Params.Name, m.Params.Name
 		r.Arguments = m.GetArguments()
+		r.RawArguments = m.Params.RawArguments
 	case *mcp.ReadResourceRequest:
 		r.ResourceName = m.Params.URI
 	case *mcp.GetPromptRequest:
@@ -181,8 +195,13 @@ func (a *adapter) before(ctx context.Context, _ any, method mcp.MCPMethod, messa
 	if toolCall != nil && call.Forward != nil {
 		// Taken out before mcp-go validates the arguments and calls the handler.
 		toolCall.Params.Arguments = call.Forward
-		if raw, err := json.Marshal(call.Forward); err == nil {
-			toolCall.Params.RawArguments = raw
+		if call.ForwardJSON != nil {
+			toolCall.Params.RawArguments = call.ForwardJSON
+		} else if len(toolCall.Params.RawArguments) > 0 {
+			// Kept as text the core could not cut (a `context` key written with escapes).
+			if raw, err := json.Marshal(call.Forward); err == nil {
+				toolCall.Params.RawArguments = raw
+			}
 		}
 	}
 }
@@ -233,6 +252,9 @@ func (a *adapter) toolMiddleware(next server.ToolHandlerFunc) server.ToolHandler
 				panic(p)
 			}
 		}()
+		if v, ok := a.inflight.Load(ctx); ok {
+			ctx = v.(*mcpsight.Call).Context(ctx) // the observer's span, for the tool's own spans
+		}
 		return next(ctx, req)
 	}
 }

@@ -141,7 +141,7 @@ func (a *adapter) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 				panic(p)
 			}
 		}()
-		result, err = next(ctx, method, forwarded)
+		result, err = next(call.Context(ctx), method, forwarded)
 		result = a.finish(call, method, result, err)
 		return result, err
 	}

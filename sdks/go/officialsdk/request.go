@@ -1,7 +1,6 @@
 package officialsdk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"reflect"
@@ -56,12 +55,7 @@ func (a *adapter) begin(ctx context.Context, method string, req mcp.Request) (ca
 	case *mcp.CallToolParamsRaw:
 		r.ToolName, r.ResourceName = p.Name, p.Name
 		toolCall, _ = req.(*mcp.CallToolRequest)
-		if len(p.Arguments) > 0 && bytes.Contains(p.Arguments, []byte(`"context"`)) || p.Name == mcpsight.ReportMissingToolName {
-			var args map[string]any
-			if json.Unmarshal(p.Arguments, &args) == nil {
-				r.Arguments = args
-			}
-		}
+		r.RawArguments = p.Arguments
 	case *mcp.ReadResourceParams:
 		r.ResourceName = p.URI
 	case *mcp.GetPromptParams:
@@ -72,17 +66,14 @@ func (a *adapter) begin(ctx context.Context, method string, req mcp.Request) (ca
 		r.ResourceName = p.URI
 	}
 	call = a.t.Begin(r)
-	if call != nil && call.Forward != nil && toolCall != nil {
-		raw, err := json.Marshal(call.Forward)
-		if err == nil {
-			// The handler gets a copy without `context`; identify keeps the request as received.
-			copied := *toolCall
-			paramsCopy := *toolCall.Params
-			paramsCopy.Arguments = raw
-			copied.Params = &paramsCopy
-			forwarded = &copied
-			r.Params = &paramsCopy
-		}
+	if call != nil && call.ForwardJSON != nil && toolCall != nil {
+		// The handler gets a copy without `context`; identify keeps the request as received.
+		copied := *toolCall
+		paramsCopy := *toolCall.Params
+		paramsCopy.Arguments = call.ForwardJSON
+		copied.Params = &paramsCopy
+		forwarded = &copied
+		r.Params = &paramsCopy
 	}
 	return call, forwarded
 }
