@@ -1,12 +1,12 @@
 import type { Event } from "@mcpsight/protocol";
 import { EVENT_TYPES, LIMITS } from "@mcpsight/protocol/constants";
+import { truncate } from "@mcpsight/protocol/sanitize";
 import { errorDataOf } from "./error-data.js";
 import { newEvent } from "./event.js";
 import { createLogger } from "./log.js";
 import { isProjectId, PROJECT_ID_RULE, resolveOptions } from "./options.js";
 import { Pipeline, readyEvent } from "./pipeline.js";
 import { deliveryFor } from "./runtime.js";
-import { truncate } from "./sanitize.js";
 import { deriveSessionId, type SessionState, sessionStoreFor } from "./session-id.js";
 import { validateTags } from "./tags.js";
 import { trackerForProject, trackerOf } from "./track.js";

@@ -2,8 +2,8 @@
 import { randomUUID } from "node:crypto";
 import type { Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
+import { truncate } from "@mcpsight/protocol/sanitize";
 import type { NameVersion } from "./client-info.js";
-import { truncate } from "./sanitize.js";
 import type { UserIdentity } from "./types.js";
 import { SDK_LANGUAGE, SDK_VERSION } from "./version.js";
 

@@ -1,11 +1,11 @@
 // Runs the user's identify callback safely: bounded by a timeout, its result validated, its
 // failures turned into one warning each. Never throws, never rejects.
 import { LIMITS } from "@mcpsight/protocol/constants";
+import { clip } from "@mcpsight/protocol/sanitize";
 import { IdentifyCache } from "./identify-cache.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
 import { fingerprint, type RequestView } from "./request-view.js";
-import { clip } from "./sanitize.js";
 import type { McpRequest, UserIdentity } from "./types.js";
 
 export type IdentifyOutcome =

@@ -2,7 +2,7 @@
 // taken back out of tools/call arguments before the tool's own validation and handler run, and
 // recorded as the event's userIntent.
 import { CONTEXT_PARAMETER, LIMITS, REPORT_MISSING_TOOL } from "@mcpsight/protocol/constants";
-import { truncate } from "./sanitize.js";
+import { truncate } from "@mcpsight/protocol/sanitize";
 
 export const DEFAULT_CONTEXT_DESCRIPTION =
   "Explain why you are calling this tool and how it fits into the user's overall goal, in one or two " +

@@ -5,7 +5,7 @@
 // fails the event is dropped: it is never sent unredacted.
 import type { ErrorData, Event } from "@mcpsight/protocol";
 import { LIMITS } from "@mcpsight/protocol/constants";
-import { mapStrings, sanitize, takeJsonBound, truncate } from "./sanitize.js";
+import { mapStrings, sanitize, takeJsonBound, truncate } from "@mcpsight/protocol/sanitize";
 import type { RedactFunction } from "./types.js";
 
 export type { RedactFunction };

@@ -1,9 +1,9 @@
 // Runs the shared scrubbing vectors (packages/protocol/vectors/scrub.json) through the real
 // structural pass, user redaction and size limit: the reference every SDK must match.
 import type { Event } from "@mcpsight/protocol";
+import { sanitize } from "@mcpsight/protocol/sanitize";
 import { describe, expect, it } from "vitest";
 import { fitEventSize, type RedactFunction, redactEvent, sanitizeEvent } from "../src/redact.js";
-import { sanitize } from "../src/sanitize.js";
 import { expandMacros, readVectors } from "./helpers/vectors.js";
 
 interface ValueCase {

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { REDACTED } from "@mcpsight/protocol";
 import { type Attributes, DiagLogLevel, diag, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ExportResult } from "@opentelemetry/core";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -119,7 +120,8 @@ describe.each(EXPORTERS)("OTLP traces from the OpenTelemetry JS SDK ($name)", ({
           "gen_ai.tool.name": "get-weather",
           "gen_ai.operation.name": "execute_tool",
           "jsonrpc.request.id": "2",
-          "gen_ai.tool.call.arguments": JSON.stringify({ location: "Paris" }),
+          // A sender other than an mcpsight SDK may not scrub: the collector does.
+          "gen_ai.tool.call.arguments": JSON.stringify({ location: "Paris", api_key: "sk-live-0tlp" }),
           "gen_ai.tool.call.result": JSON.stringify({ content: [{ type: "text", text: "sunny" }] }),
           "mcpsight.intent": "plan a picnic",
         },
@@ -194,10 +196,11 @@ describe.each(EXPORTERS)("OTLP traces from the OpenTelemetry JS SDK ($name)", ({
       ["mcp:tools/call", "get-weather", true],
       ["mcp:resources/read", "file:///forecast.md", true],
     ]);
+    expect(JSON.stringify(events)).not.toContain("sk-live-0tlp");
     const [, call, toolError, readError] = events;
     expect(call).toMatchObject({
       duration: 25,
-      parameters: { name: "get-weather", arguments: { location: "Paris" } },
+      parameters: { name: "get-weather", arguments: { location: "Paris", api_key: REDACTED } },
       response: { content: [{ type: "text", text: "sunny" }] },
       userIntent: "plan a picnic",
       userId: "alice",

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type EventInput, LIMITS } from "@mcpsight/protocol";
+import { sanitize } from "@mcpsight/protocol/sanitize";
 import type { Attributes, AttributeValue, OtlpResourceSpans, OtlpSpan } from "./decode.js";
 
 /**
@@ -46,12 +47,17 @@ const sha256 = (...parts: string[]): string => {
 };
 
 /** A JSON payload recorded as a string (the conventions allow either) is parsed back. */
+/**
+ * Arguments or a result as a span carries them (JSON text, usually), through the same privacy pass
+ * the SDKs apply before sending: a sender that is not an mcpsight SDK may not have scrubbed them.
+ */
 function payload(value: AttributeValue | undefined): unknown {
-  if (typeof value !== "string") return value ?? undefined;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") return sanitize(value);
   try {
-    return JSON.parse(value);
+    return sanitize(JSON.parse(value));
   } catch {
-    return value;
+    return sanitize(value);
   }
 }
 

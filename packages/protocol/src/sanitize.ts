@@ -1,7 +1,10 @@
 // The structural privacy pass, applied to everything recorded before it leaves the process:
 // values under secret-looking keys, credential-looking strings, binary content and oversized
 // strings are replaced, and the value becomes plain JSON (no cycles, classes or functions).
-import { LIMITS, REDACTED } from "@mcpsight/protocol/constants";
+import { LIMITS, REDACTED } from "./constants.js";
+import { clip, truncate } from "./text.js";
+
+export { clip, truncate };
 
 /** Key fragments (lower-case, separators removed) whose values are secrets. */
 const SECRET_KEY_PARTS = [
@@ -42,23 +45,6 @@ export function isSecretKey(key: string): boolean {
   const secret = SECRET_KEYS.has(normalized) || SECRET_KEY_PARTS.some((part) => normalized.includes(part));
   if (secretKeyCache.size < 10_000) secretKeyCache.set(key, secret);
   return secret;
-}
-
-/**
- * The first `max` UTF-16 units of a string, one fewer when the cut would split a surrogate pair
- * (an emoji): half of one is no character, and a database may refuse it.
- */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const last = text.charCodeAt(max - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
-}
-
-/** Cuts a string to `max` UTF-16 units, saying how much was removed. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const note = `…[truncated ${text.length - max} chars]`;
-  return clip(text, Math.max(0, max - note.length)) + note;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { REDACTED } from "@mcpsight/protocol/constants";
 import { describe, expect, it } from "vitest";
+import { REDACTED } from "./constants.js";
 import { clip, isSecretKey, sanitize, truncate } from "./sanitize.js";
 
 describe("sanitize", () => {
