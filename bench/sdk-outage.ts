@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type CollectorProcess, startCollectorProcess } from "./src/collector-process.js";
+import { LagProbe } from "./src/derivation-lag.js";
 import { describeMachine } from "./src/machine.js";
 import {
   type HostCommand,
@@ -42,8 +43,9 @@ const MB = 1024 * 1024;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Calls per tool the collector stored for the project. */
+/** Calls per tool the collector stored for the project, once the derivation pass has caught up. */
 async function storedCalls(collector: CollectorProcess): Promise<Record<string, number>> {
+  await new LagProbe([collector.url]).drain(120_000);
   const from = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
   const response = await fetch(
     `${collector.url}/api/v1/projects/${collector.projectId}/tools?from=${encodeURIComponent(from)}`,

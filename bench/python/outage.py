@@ -68,6 +68,13 @@ class Collector:
             self.process.wait(30)
 
     def stored_calls(self) -> dict[str, int]:
+        """Calls per tool, once the collector's derivation pass has caught up."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=30) as response:
+                if json.load(response)["derivation"]["pending"] == 0:
+                    break
+            time.sleep(0.05)
         since = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         request = urllib.request.Request(
             f"{self.url}/api/v1/projects/{self.project_id}/tools?from={since}",

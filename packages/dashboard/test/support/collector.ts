@@ -46,8 +46,11 @@ export async function derived(collector: { url: string }, timeoutMs = 20_000): P
   }
 }
 
-/** Starts the real collector CLI on a free port and a temporary data dir, and waits for /healthz. */
-export async function startCollector(): Promise<RunningCollector> {
+/**
+ * Starts the real collector CLI on a free port and a temporary data dir (SQLite, or the
+ * PostgreSQL database of `databaseUrl`), and waits for /healthz.
+ */
+export async function startCollector(options: { databaseUrl?: string } = {}): Promise<RunningCollector> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   if (!existsSync(DASHBOARD_DIST))
     throw new Error(`${DASHBOARD_DIST} is missing: run \`npm run build\` first`);
@@ -58,7 +61,17 @@ export async function startCollector(): Promise<RunningCollector> {
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
-    [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir],
+    [
+      CLI,
+      "start",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      ...(options.databaseUrl ? ["--database-url", options.databaseUrl] : []),
+    ],
     {
       cwd: dataDir,
       env: {
