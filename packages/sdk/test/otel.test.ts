@@ -212,7 +212,7 @@ describe("OpenTelemetry spans and metrics from track()", () => {
   it("records arguments and results only when asked, after redaction, and nothing secret anywhere", async () => {
     const off = telemetry();
     const quiet = await connectedServer("otel-content-off", { otel: { tracerProvider: off.tracerProvider } });
-    await quiet.client.callTool({ name: "login", arguments: { user: "ada", api_key: SECRET } });
+    await quiet.client.callTool({ name: "login", arguments: { user: "lovelace", api_key: SECRET } });
     const [, plain] = await off.serverSpans(2);
     expect(Object.keys(plain?.attributes ?? {})).not.toContain("gen_ai.tool.call.arguments");
     expect(Object.keys(plain?.attributes ?? {})).not.toContain("gen_ai.tool.call.result");
@@ -222,11 +222,11 @@ describe("OpenTelemetry spans and metrics from track()", () => {
     const loud = await connectedServer("otel-content-on", {
       otel: { tracerProvider: on.tracerProvider, captureContent: true },
       redactSensitiveInformation: (text) =>
-        text.replaceAll("ada", "[name]").replaceAll(/sk-live-\w+/g, "[key]"),
+        text.replaceAll("lovelace", "[name]").replaceAll(/sk-live-\w+/g, "[key]"),
     });
     await loud.client.callTool({
       name: "login",
-      arguments: { user: "ada", api_key: SECRET, context: `logging in with ${SECRET}` },
+      arguments: { user: "lovelace", api_key: SECRET, context: `logging in with ${SECRET}` },
     });
     const [, call] = await on.serverSpans(2);
     expect(JSON.parse(String(call?.attributes["gen_ai.tool.call.arguments"]))).toEqual({
@@ -242,7 +242,7 @@ describe("OpenTelemetry spans and metrics from track()", () => {
     expect(call?.attributes["mcpsight.intent"]).toBe("logging in with [key]");
     const everything = JSON.stringify(on.allSpans().map((s) => [s.name, s.attributes, s.status, s.events]));
     expect(everything).not.toContain(SECRET);
-    expect(everything).not.toContain("ada");
+    expect(everything).not.toContain("lovelace");
     await loud.client.close();
   });
 
@@ -315,12 +315,12 @@ describe("OpenTelemetry spans and metrics from track()", () => {
       },
       logger: recordingLogger(),
     });
-    await client.callTool({ name: "login", arguments: { user: "ada", api_key: SECRET, context: "why" } });
+    await client.callTool({ name: "login", arguments: { user: "lovelace", api_key: SECRET, context: "why" } });
     const [, call] = await t.serverSpans(2);
     const keys = Object.keys(call?.attributes ?? {});
     for (const key of ["gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "mcpsight.intent"])
       expect(keys).not.toContain(key);
-    expect(JSON.stringify(call?.attributes)).not.toContain("ada");
+    expect(JSON.stringify(call?.attributes)).not.toContain("lovelace");
     await client.close();
   });
 
