@@ -315,7 +315,10 @@ describe("OpenTelemetry spans and metrics from track()", () => {
       },
       logger: recordingLogger(),
     });
-    await client.callTool({ name: "login", arguments: { user: "lovelace", api_key: SECRET, context: "why" } });
+    await client.callTool({
+      name: "login",
+      arguments: { user: "lovelace", api_key: SECRET, context: "why" },
+    });
     const [, call] = await t.serverSpans(2);
     const keys = Object.keys(call?.attributes ?? {});
     for (const key of ["gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "mcpsight.intent"])
