@@ -147,9 +147,11 @@ def test_a_full_queue_drops_the_oldest_and_reports_them_in_the_next_batch(bound:
     delivered = sink.events()
     reported = sum(batch.body.get("droppedEvents", 0) for batch in sink.received)
     assert 0 < len(delivered) <= 10 and stats.dropped == reported == 100 - len(delivered)
-    # The newest events are the ones kept.
-    assert delivered[-1]["id"] == submitted[-1].event["id"]
-    assert [e["parameters"]["n"] for e in delivered] == sorted(e["parameters"]["n"] for e in delivered)
+    # The newest events are the ones kept, in order. The very newest may be the one dropped instead:
+    # when it arrives while every held event is being prepared, there is nothing older to drop.
+    kept = [e["parameters"]["n"] for e in delivered]
+    assert kept == list(range(kept[0], kept[0] + len(kept)))
+    assert kept[-1] in (len(submitted) - 1, len(submitted) - 2)
 
 
 def test_flush_gives_up_at_its_deadline_and_shutdown_drops_the_rest() -> None:
