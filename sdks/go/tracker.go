@@ -166,6 +166,24 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 // Finish records the outcome of the request: its result (the library's result value, read as
 // JSON after the handler returned) or its error. Safe on a nil Call.
 func (c *Call) Finish(result any, err error) {
+	c.finish(result, err, false)
+}
+
+// FinishCopied is Finish for a result the adapter copied as the handler returned it, far enough
+// that what the library changes afterwards (it stamps 2026-07-28 results) does not reach the
+// copy: the copy is recorded as it is, where Finish would encode a 2026-07-28 result on the
+// request path to keep it unchanged.
+func (c *Call) FinishCopied(result any) {
+	c.finish(result, nil, true)
+}
+
+// Modern reports whether the request uses the protocol of 2026-07-28 or later (see
+// Request.Modern); false on a nil Call.
+func (c *Call) Modern() bool {
+	return c != nil && c.req.Modern()
+}
+
+func (c *Call) finish(result any, err error, copied bool) {
 	if c == nil || !c.done.CompareAndSwap(false, true) {
 		return
 	}
@@ -175,7 +193,7 @@ func (c *Call) Finish(result any, err error) {
 		c.err = errorDataOf(err)
 	} else {
 		c.result = result
-		if c.req.Modern() {
+		if !copied && c.req.Modern() {
 			// Libraries stamp 2026-07-28 results (resultType, _meta serverInfo) after the handler
 			// returned, while the event is built on the delivery goroutine: record the result as
 			// the handler returned it.
