@@ -287,7 +287,8 @@ func sessionClientOf(state *sessionState, r *Request) NameVersion {
 }
 
 // build turns the call's facts into an event; on the delivery goroutine. Params and result are
-// encoded once, into w's buffers, and recorded as that JSON text.
+// encoded once, into w's buffers, and recorded as that JSON text (w.encoded, not the event's
+// Parameters and Response).
 func (c *Call) build(w *eventWriter) (*Event, error) {
 	r := c.req
 	sessionID := ""
@@ -302,7 +303,8 @@ func (c *Call) build(w *eventWriter) (*Event, error) {
 	if ids, ok := c.span.(TracedSpan); ok {
 		e.TraceID, e.SpanID = ids.TraceIDs()
 	}
-	e.Duration = durationMs(c.duration)
+	w.duration = durationMillis(c.duration)
+	e.Duration = &w.duration
 	e.ResourceName = truncate(r.ResourceName, limitName)
 	if r.Params != nil {
 		params, err := w.marshal(contentParameters, r.Params)
@@ -310,7 +312,7 @@ func (c *Call) build(w *eventWriter) (*Event, error) {
 			return nil, fmt.Errorf("the request params are not JSON: %w", err)
 		}
 		if params != nil {
-			e.Parameters = json.RawMessage(params)
+			w.encoded[contentParameters] = params
 			e.requestParams, e.argumentsForwarded = true, c.Forward != nil || c.ForwardJSON != nil
 		}
 	}
@@ -324,9 +326,9 @@ func (c *Call) build(w *eventWriter) (*Event, error) {
 			return nil, fmt.Errorf("the result is not JSON: %w", err)
 		}
 		if response != nil {
-			e.Response = json.RawMessage(response)
+			w.encoded[contentResponse] = response
 			if bytes.Contains(response, []byte(`"isError":true`)) { // else it cannot be
-				value, _ := jsonValue(e.Response)
+				value, _ := jsonValue(json.RawMessage(response))
 				if m, ok := value.(map[string]any); ok && m["isError"] == true {
 					e.IsError = true
 					e.Error = errorDataOfResult(m)
