@@ -196,9 +196,13 @@ func withIdentity(e *Event, identity *UserIdentity) {
 
 // durationMs is a duration in milliseconds with microsecond precision.
 func durationMs(d time.Duration) *float64 {
+	ms := durationMillis(d)
+	return &ms
+}
+
+func durationMillis(d time.Duration) float64 {
 	if d < 0 {
 		d = 0
 	}
-	ms := float64(d.Microseconds()) / 1000
-	return &ms
+	return float64(d.Microseconds()) / 1000
 }

@@ -116,6 +116,11 @@ func (t *Tracker) ListsReportMissing() bool {
 // member carried ("" unless a string); ok is false when raw is no object or has no such member.
 // Other members are copied as they are.
 func cutContext(raw []byte) (rest json.RawMessage, intent string, ok bool) {
+	return cutContextMember(raw, true)
+}
+
+// cutContextMember is cutContext, reading the intent only when wantIntent (it is a copy).
+func cutContextMember(raw []byte, wantIntent bool) (rest json.RawMessage, intent string, ok bool) {
 	start := skipSpace(raw, 0)
 	if start >= len(raw) || raw[start] != '{' {
 		return nil, "", false
@@ -135,7 +140,7 @@ func cutContext(raw []byte) (rest json.RawMessage, intent string, ok bool) {
 		}
 		if string(key) == contextParameter {
 			ok, intent = true, ""
-			if raw[v] == '"' {
+			if wantIntent && raw[v] == '"' {
 				if _, plainValue, _ := scanString(raw, v); plainValue {
 					intent = string(raw[v+1 : end-1])
 				} else {
@@ -172,7 +177,7 @@ func (c *Call) takeContext(r *Request) {
 		c.Forward, c.Intent = stripContext(r.Arguments)
 	}
 	if len(r.RawArguments) > 0 && bytes.Contains(r.RawArguments, []byte(`"`+contextParameter+`"`)) {
-		if rest, intent, ok := cutContext(r.RawArguments); ok {
+		if rest, intent, ok := cutContextMember(r.RawArguments, r.Arguments == nil); ok {
 			c.ForwardJSON = rest
 			if r.Arguments == nil {
 				c.Intent = intent

@@ -36,7 +36,11 @@ var (
 // eventWriter holds the buffers of one event's privacy pass and JSON, reused from event to
 // event (writers are pooled; one writer serves one event at a time).
 type eventWriter struct {
-	event   Event // a request event being built
+	event    Event   // a request event being built
+	duration float64 // its duration
+	// encoded holds content fields the event's builder wrote as JSON text already (request
+	// params and results), taken instead of the event's own field.
+	encoded [contentFields][]byte
 	sink    sliceWriter
 	enc     *json.Encoder
 	raw     [contentFields][]byte // content as JSON text, before the pass
@@ -68,6 +72,7 @@ func getWriter() *eventWriter { return writers.Get().(*eventWriter) }
 // release returns the writer to the pool unless one of its buffers grew unusually large.
 func (w *eventWriter) release() {
 	w.event = Event{} // keeps nothing of the host's alive
+	w.encoded = [contentFields][]byte{}
 	const keep = 1 << 20
 	for _, b := range [...][]byte{w.raw[0], w.raw[1], w.raw[2], w.raw[3], w.bufs[0], w.bufs[1], w.bufs[2], w.bufs[3], w.second, w.out} {
 		if cap(b) > keep {
@@ -129,9 +134,12 @@ func (w *eventWriter) scrub(e *Event, redact func(string) (string, error)) ([]by
 	}
 	for field, value := range values {
 		w.content[field] = nil
-		raw, err := w.contentJSON(field, value)
-		if err != nil {
-			return nil, err
+		var err error
+		raw := w.encoded[field]
+		if raw == nil {
+			if raw, err = w.contentJSON(field, value); err != nil {
+				return nil, err
+			}
 		}
 		if raw == nil {
 			continue

@@ -17,7 +17,8 @@ type Request struct {
 	// Method is the JSON-RPC method, e.g. "tools/call".
 	Method string
 	// Params are the request's params as the library holds them; recorded (as JSON, without
-	// _meta) when the event is built, after the handler returned.
+	// _meta) when the event is built, after the handler returned. An adapter may leave their
+	// _meta out (Meta holds it).
 	Params any
 	// ToolName and Arguments of a tools/call (Arguments decoded; nil when absent), and the
 	// arguments as JSON text when the library keeps them so (either or both may be set).

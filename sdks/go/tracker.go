@@ -166,6 +166,24 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 // Finish records the outcome of the request: its result (the library's result value, read as
 // JSON after the handler returned) or its error. Safe on a nil Call.
 func (c *Call) Finish(result any, err error) {
+	c.finish(result, err, false)
+}
+
+// FinishCopied is Finish for a result the adapter copied as the handler returned it, far enough
+// that what the library changes afterwards (it stamps 2026-07-28 results) does not reach the
+// copy: the copy is recorded as it is, where Finish would encode a 2026-07-28 result on the
+// request path to keep it unchanged.
+func (c *Call) FinishCopied(result any) {
+	c.finish(result, nil, true)
+}
+
+// Modern reports whether the request uses the protocol of 2026-07-28 or later (see
+// Request.Modern); false on a nil Call.
+func (c *Call) Modern() bool {
+	return c != nil && c.req.Modern()
+}
+
+func (c *Call) finish(result any, err error, copied bool) {
 	if c == nil || !c.done.CompareAndSwap(false, true) {
 		return
 	}
@@ -175,7 +193,7 @@ func (c *Call) Finish(result any, err error) {
 		c.err = errorDataOf(err)
 	} else {
 		c.result = result
-		if c.req.Modern() {
+		if !copied && c.req.Modern() {
 			// Libraries stamp 2026-07-28 results (resultType, _meta serverInfo) after the handler
 			// returned, while the event is built on the delivery goroutine: record the result as
 			// the handler returned it.
@@ -269,7 +287,8 @@ func sessionClientOf(state *sessionState, r *Request) NameVersion {
 }
 
 // build turns the call's facts into an event; on the delivery goroutine. Params and result are
-// encoded once, into w's buffers, and recorded as that JSON text.
+// encoded once, into w's buffers, and recorded as that JSON text (w.encoded, not the event's
+// Parameters and Response).
 func (c *Call) build(w *eventWriter) (*Event, error) {
 	r := c.req
 	sessionID := ""
@@ -284,7 +303,8 @@ func (c *Call) build(w *eventWriter) (*Event, error) {
 	if ids, ok := c.span.(TracedSpan); ok {
 		e.TraceID, e.SpanID = ids.TraceIDs()
 	}
-	e.Duration = durationMs(c.duration)
+	w.duration = durationMillis(c.duration)
+	e.Duration = &w.duration
 	e.ResourceName = truncate(r.ResourceName, limitName)
 	if r.Params != nil {
 		params, err := w.marshal(contentParameters, r.Params)
@@ -292,7 +312,7 @@ func (c *Call) build(w *eventWriter) (*Event, error) {
 			return nil, fmt.Errorf("the request params are not JSON: %w", err)
 		}
 		if params != nil {
-			e.Parameters = json.RawMessage(params)
+			w.encoded[contentParameters] = params
 			e.requestParams, e.argumentsForwarded = true, c.Forward != nil || c.ForwardJSON != nil
 		}
 	}
@@ -306,9 +326,9 @@ func (c *Call) build(w *eventWriter) (*Event, error) {
 			return nil, fmt.Errorf("the result is not JSON: %w", err)
 		}
 		if response != nil {
-			e.Response = json.RawMessage(response)
+			w.encoded[contentResponse] = response
 			if bytes.Contains(response, []byte(`"isError":true`)) { // else it cannot be
-				value, _ := jsonValue(e.Response)
+				value, _ := jsonValue(json.RawMessage(response))
 				if m, ok := value.(map[string]any); ok && m["isError"] == true {
 					e.IsError = true
 					e.Error = errorDataOfResult(m)

@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"sync"
@@ -109,7 +110,33 @@ func callToolRequest(r *mcpsight.Request) *mcp.CallToolRequest {
 
 type adapter struct {
 	t        *mcpsight.Tracker
-	inflight sync.Map // the request's context → *mcpsight.Call
+	mu       sync.Mutex
+	inflight map[context.Context]*mcpsight.Call // by the request's context
+}
+
+func (a *adapter) store(ctx context.Context, call *mcpsight.Call) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.inflight == nil {
+		a.inflight = map[context.Context]*mcpsight.Call{}
+	}
+	a.inflight[ctx] = call
+}
+
+func (a *adapter) load(ctx context.Context) *mcpsight.Call {
+	defer func() { _ = recover() }() // a context that is no map key
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.inflight[ctx]
+}
+
+// toolCallRecord is what a tools/call hands the core, in one allocation: the Request, the request as
+// received (identify sees it so) and its params for the event, without _meta (never recorded,
+// and in Request.Meta).
+type toolCallRecord struct {
+	r      mcpsight.Request
+	raw    mcp.CallToolRequest
+	params mcp.CallToolParams
 }
 
 // field reads a struct field of a request message or of its params (all of mcp-go's requests
@@ -137,18 +164,26 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 	if method == mcp.MethodPing || ctx == nil || !reflect.TypeOf(ctx).Comparable() {
 		return
 	}
-	var params any
+	var r *mcpsight.Request
 	var meta *mcp.Meta
 	var header http.Header
-	if m, ok := message.(*mcp.CallToolRequest); ok { // the frequent one, read without reflection
-		params, meta, header = m.Params, m.Params.Meta, m.Header
+	toolCall, _ := message.(*mcp.CallToolRequest)
+	if toolCall != nil { // the frequent one, read without reflection
+		tc := &toolCallRecord{raw: *toolCall, params: toolCall.Params}
+		tc.params.Meta = nil
+		r = &tc.r
+		r.Raw, r.Params = &tc.raw, &tc.params
+		meta, header = toolCall.Params.Meta, toolCall.Header
 	} else {
-		params = field(message, "Params")
+		params := field(message, "Params")
+		r = &mcpsight.Request{Raw: message, Params: params}
 		meta, _ = field(params, "Meta").(*mcp.Meta)
 		header, _ = field(message, "Header").(http.Header)
 	}
-	r := &mcpsight.Request{Ctx: ctx, Method: string(method), Raw: message, Params: params}
-	if id != nil {
+	r.Ctx, r.Method = ctx, string(method)
+	if rid, ok := id.(mcp.RequestId); ok {
+		r.RequestID = rid.String() // what fmt.Sprint writes for it, without reflection
+	} else if id != nil {
 		r.RequestID = fmt.Sprint(id)
 	}
 	if meta != nil {
@@ -171,14 +206,10 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 			r.SessionClient = mcpsight.NameVersion{Name: info.Name, Version: info.Version}
 		}
 	}
-	var toolCall *mcp.CallToolRequest
 	switch m := message.(type) {
 	case *mcp.InitializeRequest:
 		r.InitializeClient = mcpsight.NameVersion{Name: m.Params.ClientInfo.Name, Version: m.Params.ClientInfo.Version}
 	case *mcp.CallToolRequest:
-		toolCall = m
-		copied := *m // identify sees the request as received
-		r.Raw = &copied
 		r.ToolName, r.ResourceName = m.Params.Name, m.Params.Name
 		r.Arguments = m.GetArguments()
 		r.RawArguments = m.Params.RawArguments
@@ -191,7 +222,7 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 	if call == nil {
 		return
 	}
-	a.inflight.Store(ctx, call)
+	a.store(ctx, call)
 	if toolCall != nil && call.Forward != nil {
 		// Taken out before mcp-go validates the arguments and calls the handler.
 		toolCall.Params.Arguments = call.Forward
@@ -206,12 +237,14 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 	}
 }
 
-func (a *adapter) take(ctx context.Context) *mcpsight.Call {
+func (a *adapter) take(ctx context.Context) (call *mcpsight.Call) {
 	defer func() { _ = recover() }()
-	if v, ok := a.inflight.LoadAndDelete(ctx); ok {
-		return v.(*mcpsight.Call)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if call = a.inflight[ctx]; call != nil {
+		delete(a.inflight, ctx)
 	}
-	return nil
+	return call
 }
 
 func (a *adapter) success(ctx context.Context, _ any, method mcp.MCPMethod, _ any, result any) {
@@ -219,10 +252,14 @@ func (a *adapter) success(ctx context.Context, _ any, method mcp.MCPMethod, _ an
 	if call == nil {
 		return
 	}
-	recorded := result
+	recorded, copied := result, false
 	func() {
 		defer func() { _ = recover() }()
 		switch res := result.(type) {
+		case *mcp.CallToolResult:
+			if call.Modern() {
+				recorded, copied = copyToolResult(res), true
+			}
 		case *mcp.ListToolsResult:
 			// Recorded as the server returned it; the client gets the `context` argument added.
 			original := *res
@@ -232,7 +269,23 @@ func (a *adapter) success(ctx context.Context, _ any, method mcp.MCPMethod, _ an
 			a.t.SetServerInfo(mcpsight.NameVersion{Name: res.ServerInfo.Name, Version: res.ServerInfo.Version})
 		}
 	}()
-	call.Finish(recorded, nil)
+	if copied {
+		call.FinishCopied(recorded)
+	} else {
+		call.Finish(recorded, nil)
+	}
+}
+
+// copyToolResult copies a tool result as deep as mcp-go changes it after this hook when it
+// stamps a 2026-07-28 result: resultType, and serverInfo in a _meta it adds or writes into.
+func copyToolResult(res *mcp.CallToolResult) *mcp.CallToolResult {
+	copied := *res
+	if res.Meta != nil {
+		meta := *res.Meta
+		meta.AdditionalFields = maps.Clone(meta.AdditionalFields)
+		copied.Meta = &meta
+	}
+	return &copied
 }
 
 func (a *adapter) failure(ctx context.Context, _ any, _ mcp.MCPMethod, _ any, err error) {
@@ -252,8 +305,8 @@ func (a *adapter) toolMiddleware(next server.ToolHandlerFunc) server.ToolHandler
 				panic(p)
 			}
 		}()
-		if v, ok := a.inflight.Load(ctx); ok {
-			ctx = v.(*mcpsight.Call).Context(ctx) // the observer's span, for the tool's own spans
+		if call := a.load(ctx); call != nil {
+			ctx = call.Context(ctx) // the observer's span, for the tool's own spans
 		}
 		return next(ctx, req)
 	}

@@ -199,6 +199,46 @@ func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
 	}
 }
 
+// A tool result is recorded as the handler returned it: on 2026-07-28 mcp-go stamps resultType and
+// its serverInfo into the result (into the handler's own _meta when it set one) after the hooks ran.
+func TestToolResultRecordedAsTheHandlerReturnedIt(t *testing.T) {
+	for _, protocol := range protocols() {
+		t.Run(protocol, func(t *testing.T) {
+			name := "mcpgo-result-" + protocol
+			s := server.NewMCPServer(name, "1.0.0", server.WithToolCapabilities(false))
+			s.AddTool(mcp.NewTool("annotated"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				res := mcp.NewToolResultText("done")
+				res.Meta = &mcp.Meta{AdditionalFields: map[string]any{"source": "notes"}}
+				return res, nil
+			})
+			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{})); err != nil {
+				t.Fatal(err)
+			}
+			c := connectInProcess(t, s, "mcpgo-test-client", "1.2.3", protocol)
+			defer c.Close()
+			res, err := call(t, c, "annotated", map[string]any{"context": "checking the result"})
+			if err != nil || res.IsError {
+				t.Fatalf("annotated: %v %+v", err, res)
+			}
+			collectortest.Flush(t)
+			events, err := collector.Replay(toolSessions(t, name)[0].SessionID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var response string
+			for _, e := range events {
+				if e.EventType == "mcp:tools/call" {
+					response = string(e.Response)
+				}
+			}
+			if !strings.Contains(response, `"source":"notes"`) || !strings.Contains(response, `"done"`) ||
+				strings.Contains(response, "resultType") || strings.Contains(response, "serverInfo") {
+				t.Fatalf("recorded response %s", response)
+			}
+		})
+	}
+}
+
 // httpServer serves s over Streamable HTTP on 127.0.0.1, carrying the Authorization header into
 // the request context for Identify.
 func httpServer(t *testing.T, s *server.MCPServer, stateless bool) string {
