@@ -18,38 +18,59 @@ import (
 
 // BenchmarkToolCall measures what tracking costs a tool call, per adapter and protocol: echo
 // tool calls from a real client of the library to its server over the library's in-memory
-// transport, on an untracked server and on one tracked by mcpsight (default options, events to
-// the sink process), in the same run. go test runs sub-benchmarks one after the other even with
-// -count, so the two servers are driven inside one benchmark, alternating in 10 rounds (untracked,
-// tracked, untracked, …) so that machine drift hits both alike. One op is one call to each.
+// transport, in the same run, on three servers: untracked; untracked with a `context` argument
+// (the tool declares it, the client sends it); and tracked by mcpsight (default options, events to
+// the sink process). go test runs sub-benchmarks one after the other even with -count, so the
+// servers are driven inside one benchmark, alternating in 10 rounds (untracked, untracked with
+// context, tracked, untracked, …) so that machine drift hits all alike. One op is one call to each.
 //
-// Reported per call: untracked-ns and tracked-ns (request-path latency, the time the client
-// waits), their ratio, untracked-allocs and tracked-allocs (every goroutine's allocations while
-// the round ran; a tracked round also waits for delivery of its events, so they include the
-// delivery goroutine's work), and untracked-cpu-ns and tracked-cpu-ns with their cpu-ratio (the
-// process's CPU time over the same rounds, every goroutine: what tracking costs the host in
-// CPU, which a busy machine disturbs far less than wall time). Protocols: 2025-11-25
-// (initialize, sessions) and 2026-07-28, the newest both libraries speak (_meta on every
-// request, results stamped by the library).
+// Reported per call, with the prefixes untracked, context and tracked: -ns (request-path latency,
+// the time the client waits), -allocs (every goroutine's allocations while the round ran; a
+// tracked round also waits for delivery of its events, so they include the delivery goroutine's
+// work) and -cpu-ns (the process's CPU time over the same rounds, every goroutine: what tracking
+// costs the host in CPU, which a busy machine disturbs far less than wall time). Ratios, tracked
+// over: untracked (ratio, cpu-ratio: what a host pays in all, the bigger request its agents send
+// included) and untracked with context (ratio-same-args, cpu-ratio-same-args: what the SDK itself
+// costs for the same request). Protocols: 2025-11-25 (initialize, sessions) and 2026-07-28, the
+// newest both libraries speak (_meta on every request, results stamped by the library).
 func BenchmarkToolCall(b *testing.B) {
 	for _, protocol := range []string{"2025-11-25", "2026-07-28"} {
 		b.Run("officialsdk/"+protocol, func(b *testing.B) {
-			compare(b, officialCaller(b, protocol, false), officialCaller(b, protocol, true))
+			compare(b, func(s server) caller { return officialCaller(b, protocol, s) })
 		})
 		b.Run("mcpgo/"+protocol, func(b *testing.B) {
-			compare(b, mcpgoCaller(b, protocol, false), mcpgoCaller(b, protocol, true))
+			compare(b, func(s server) caller { return mcpgoCaller(b, protocol, s) })
 		})
 	}
 }
+
+// server is one of the servers a benchmark compares.
+type server int
+
+const (
+	untracked server = iota
+	// untrackedContext is untracked, its tool declaring the `context` argument, which its client
+	// sends as to a tracked server.
+	untrackedContext
+	tracked
+)
+
+// prefixes name each server's metrics.
+var prefixes = [...]string{untracked: "untracked", untrackedContext: "context", tracked: "tracked"}
 
 // caller makes one tool call.
 type caller func() error
 
 const rounds = 10
 
-func compare(b *testing.B, untracked, tracked caller) {
-	var spent, cpu [2]time.Duration
-	var allocs [2]uint64
+func compare(b *testing.B, newCaller func(server) caller) {
+	var callers [len(prefixes)]caller
+	for s := range callers {
+		callers[s] = newCaller(server(s))
+	}
+	settle(b) // the first calls' events
+	var spent, cpu [len(prefixes)]time.Duration
+	var allocs [len(prefixes)]uint64
 	var stats runtime.MemStats
 	b.ResetTimer()
 	for round := 0; round < rounds; round++ {
@@ -57,7 +78,7 @@ func compare(b *testing.B, untracked, tracked caller) {
 		if round < b.N%rounds {
 			calls++
 		}
-		for variant, call := range []caller{untracked, tracked} {
+		for s, call := range callers {
 			runtime.ReadMemStats(&stats)
 			mallocs := stats.Mallocs
 			cpuStart := processCPU()
@@ -67,26 +88,29 @@ func compare(b *testing.B, untracked, tracked caller) {
 					b.Fatal(err)
 				}
 			}
-			spent[variant] += time.Since(start)
-			if variant == 1 {
+			spent[s] += time.Since(start)
+			if server(s) == tracked {
 				settle(b)
 			}
-			cpu[variant] += processCPU() - cpuStart
+			cpu[s] += processCPU() - cpuStart
 			runtime.ReadMemStats(&stats)
-			allocs[variant] += stats.Mallocs - mallocs
+			allocs[s] += stats.Mallocs - mallocs
 		}
 	}
 	b.StopTimer()
 	n := float64(b.N)
-	b.ReportMetric(float64(spent[0].Nanoseconds())/n, "untracked-ns/call")
-	b.ReportMetric(float64(spent[1].Nanoseconds())/n, "tracked-ns/call")
-	b.ReportMetric(float64(spent[1])/float64(spent[0]), "ratio")
-	b.ReportMetric(float64(allocs[0])/n, "untracked-allocs/call")
-	b.ReportMetric(float64(allocs[1])/n, "tracked-allocs/call")
-	if cpu[0] > 0 {
-		b.ReportMetric(float64(cpu[0].Nanoseconds())/n, "untracked-cpu-ns/call")
-		b.ReportMetric(float64(cpu[1].Nanoseconds())/n, "tracked-cpu-ns/call")
-		b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-ratio")
+	for s, prefix := range prefixes {
+		b.ReportMetric(float64(spent[s].Nanoseconds())/n, prefix+"-ns/call")
+		b.ReportMetric(float64(allocs[s])/n, prefix+"-allocs/call")
+		if cpu[untracked] > 0 {
+			b.ReportMetric(float64(cpu[s].Nanoseconds())/n, prefix+"-cpu-ns/call")
+		}
+	}
+	for base, suffix := range map[server]string{untracked: "", untrackedContext: "-same-args"} {
+		b.ReportMetric(float64(spent[tracked])/float64(spent[base]), "ratio"+suffix)
+		if cpu[base] > 0 {
+			b.ReportMetric(float64(cpu[tracked])/float64(cpu[base]), "cpu-ratio"+suffix)
+		}
 	}
 }
 
@@ -104,23 +128,67 @@ func settle(b *testing.B) {
 	}
 }
 
-// arguments are what an agent sends: the `context` argument only to a tracked server, whose
-// tools list it (an untracked server's closed schema would refuse it).
-func arguments(tracked bool) map[string]any {
-	if tracked {
-		return map[string]any{"text": "hello", "context": "The user checks that the echo tool answers."}
+// contextText is the `context` argument the clients of tracked and untrackedContext send.
+const contextText = "The user checks that the echo tool answers."
+
+// arguments are what an agent sends: the `context` argument only to a server whose tool lists it
+// (plain untracked's closed schema would refuse it).
+func arguments(s server) map[string]any {
+	if s == untracked {
+		return map[string]any{"text": "hello"}
 	}
-	return map[string]any{"text": "hello"}
+	return map[string]any{"text": "hello", "context": contextText}
 }
 
-func officialCaller(b *testing.B, protocol string, tracked bool) caller {
-	server := mcp.NewServer(&mcp.Implementation{Name: "bench-notes", Version: "1.0.0"}, nil)
-	mcp.AddTool(server, &mcp.Tool{Name: "echo"}, func(_ context.Context, _ *mcp.CallToolRequest, in struct {
-		Text string `json:"text"`
-	}) (*mcp.CallToolResult, any, error) {
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: in.Text}}}, nil, nil
+// checked makes a first call and fails unless it echoed the text, then returns call.
+func checked[R any](b *testing.B, call func() (R, error), echoed func(R) bool) caller {
+	result, err := call()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !echoed(result) {
+		b.Fatalf("the first call did not echo: %+v", result)
+	}
+	return func() error {
+		_, err := call()
+		return err
+	}
+}
+
+// onlyContent is a result's one content item, or nil.
+func onlyContent[C any](content []C) any {
+	if len(content) != 1 {
+		return nil
+	}
+	return content[0]
+}
+
+type echoIn struct {
+	Text string `json:"text"`
+}
+
+type echoContextIn struct {
+	Text    string `json:"text"`
+	Context string `json:"context,omitempty" jsonschema:"why the tool is called"`
+}
+
+func (in echoIn) text() string        { return in.Text }
+func (in echoContextIn) text() string { return in.Text }
+
+func addOfficialEcho[In interface{ text() string }](server *mcp.Server) {
+	mcp.AddTool(server, &mcp.Tool{Name: "echo"}, func(_ context.Context, _ *mcp.CallToolRequest, in In) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: in.text()}}}, nil, nil
 	})
-	if tracked {
+}
+
+func officialCaller(b *testing.B, protocol string, s server) caller {
+	server := mcp.NewServer(&mcp.Implementation{Name: "bench-notes", Version: "1.0.0"}, nil)
+	if s == untrackedContext {
+		addOfficialEcho[echoContextIn](server)
+	} else {
+		addOfficialEcho[echoIn](server)
+	}
+	if s == tracked {
 		if err := officialsdk.Track(server, "proj_bench", &officialsdk.Options{APIBaseURL: sink(b)}); err != nil {
 			b.Fatal(err)
 		}
@@ -136,26 +204,31 @@ func officialCaller(b *testing.B, protocol string, tracked bool) caller {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = cs.Close() })
-	params := &mcp.CallToolParams{Name: "echo", Arguments: arguments(tracked)}
-	return func() error {
-		_, err := cs.CallTool(ctx, params)
-		return err
-	}
+	params := &mcp.CallToolParams{Name: "echo", Arguments: arguments(s)}
+	return checked(b, func() (*mcp.CallToolResult, error) { return cs.CallTool(ctx, params) },
+		func(r *mcp.CallToolResult) bool {
+			text, ok := onlyContent(r.Content).(*mcp.TextContent)
+			return !r.IsError && ok && text.Text == "hello"
+		})
 }
 
-func mcpgoCaller(b *testing.B, protocol string, tracked bool) caller {
-	s := mcpgoserver.NewMCPServer("bench-notes", "1.0.0", mcpgoserver.WithToolCapabilities(false))
-	s.AddTool(mcpgomcp.NewTool("echo", mcpgomcp.WithString("text", mcpgomcp.Required())),
+func mcpgoCaller(b *testing.B, protocol string, s server) caller {
+	srv := mcpgoserver.NewMCPServer("bench-notes", "1.0.0", mcpgoserver.WithToolCapabilities(false))
+	options := []mcpgomcp.ToolOption{mcpgomcp.WithString("text", mcpgomcp.Required())}
+	if s == untrackedContext {
+		options = append(options, mcpgomcp.WithString("context", mcpgomcp.Description("why the tool is called")))
+	}
+	srv.AddTool(mcpgomcp.NewTool("echo", options...),
 		func(_ context.Context, req mcpgomcp.CallToolRequest) (*mcpgomcp.CallToolResult, error) {
 			return mcpgomcp.NewToolResultText(req.GetString("text", "")), nil
 		})
-	if tracked {
-		if err := mcpgo.Track(s, "proj_bench", &mcpgo.Options{APIBaseURL: sink(b)}); err != nil {
+	if s == tracked {
+		if err := mcpgo.Track(srv, "proj_bench", &mcpgo.Options{APIBaseURL: sink(b)}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	ctx := context.Background()
-	c, err := mcpgoclient.NewInProcessClient(s)
+	c, err := mcpgoclient.NewInProcessClient(srv)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -171,9 +244,10 @@ func mcpgoCaller(b *testing.B, protocol string, tracked bool) caller {
 	}
 	req := mcpgomcp.CallToolRequest{}
 	req.Params.Name = "echo"
-	req.Params.Arguments = arguments(tracked)
-	return func() error {
-		_, err := c.CallTool(ctx, req)
-		return err
-	}
+	req.Params.Arguments = arguments(s)
+	return checked(b, func() (*mcpgomcp.CallToolResult, error) { return c.CallTool(ctx, req) },
+		func(r *mcpgomcp.CallToolResult) bool {
+			text, ok := onlyContent(r.Content).(mcpgomcp.TextContent)
+			return !r.IsError && ok && text.Text == "hello"
+		})
 }
