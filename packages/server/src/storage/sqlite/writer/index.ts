@@ -2,10 +2,12 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { Event } from "@mcpsight/protocol";
+import type { ChunkEvent } from "../../derive/pass.js";
 import { PassRunner } from "../../derive/runner.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
+import { RecentEvents } from "../events/recent.js";
 import type { FromWriter, PassReport, ToWriter, WriterData } from "./messages.js";
 import { writeBatch } from "./write-batches.js";
 
@@ -39,8 +41,9 @@ class Listeners {
 /** Writes and derives on the given connection, one transaction per batch (`:memory:` stores). */
 export function threadWriter(db: Db, derive: boolean): IngestWriter {
   const listeners = new Listeners();
+  const recent = new RecentEvents();
   const runner = derive
-    ? new PassRunner((limit) => sqliteChunk(db, limit), {
+    ? new PassRunner((limit) => sqliteChunk(db, limit, recent), {
         idleMs: 1_000,
         onChunk: () => listeners.notify(),
         onError: () => listeners.notify(),
@@ -49,7 +52,9 @@ export function threadWriter(db: Db, derive: boolean): IngestWriter {
   runner?.wake();
   return {
     ingest: async (events, droppedEvents) => {
-      const result = db.transaction(() => writeBatch(db, events, droppedEvents)).immediate();
+      const appended: ChunkEvent[] = [];
+      const result = db.transaction(() => writeBatch(db, events, droppedEvents, appended)).immediate();
+      if (runner) recent.add(appended);
       runner?.wake();
       return result;
     },

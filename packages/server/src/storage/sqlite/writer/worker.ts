@@ -9,6 +9,7 @@ import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_
 import { PassRunner } from "../../derive/runner.js";
 import { openDatabase } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
+import { RecentEvents } from "../events/recent.js";
 import type { FromWriter, ToWriter, WriterData } from "./messages.js";
 import { type Batch, writeBatches } from "./write-batches.js";
 
@@ -26,7 +27,9 @@ const report = (force: boolean) => {
   reported = Date.now();
   send({ derived: { lag: runner.lag.summary(), lastError: runner.lastError } });
 };
-const runner = new PassRunner((limit) => sqliteChunk(db, limit), {
+/** What this thread appended, handed to the pass (only when it runs here). */
+const recent = derive ? new RecentEvents() : null;
+const runner = new PassRunner((limit) => sqliteChunk(db, limit, recent ?? undefined), {
   idleMs: 1_000,
   onChunk: () => report(false),
   onCaughtUp: () => report(true),
@@ -43,6 +46,7 @@ function write(ids: number[], batches: Batch[]): void {
   try {
     writeBatches(db, batches).forEach((outcome, i) => {
       const id = ids[i] as number;
+      if (outcome.ok) recent?.add(outcome.appended);
       send(outcome.ok ? { id, result: outcome.result } : { id, error: describe(outcome.error) });
     });
   } catch (error) {
