@@ -10,6 +10,7 @@ import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
 import { type Db, get, immediate, openDatabase, projectPk } from "./db.js";
+import { prepareRows } from "./events/append.js";
 import { securePaths } from "./files.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
@@ -88,7 +89,7 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     // Text is stored well-formed (shared/event-text.ts), and ids are looked up the same way.
     ingestEvents: (events, droppedEvents = 0) =>
       writer
-        .ingest(events.map(wellFormedEvent), droppedEvents)
+        .ingest(prepareRows(events.map(wellFormedEvent)), droppedEvents)
         .catch((error: unknown) => classifyIngestError(error, sqliteUnavailable)),
 
     // An unknown project reads as an empty overview: the same query on a key no row has.

@@ -5,7 +5,7 @@ import type { ChunkEvent } from "../../derive/pass.js";
 import { openDatabase, run } from "../db.js";
 import { SqlitePass } from "../derive/transaction.js";
 import { migrate } from "../schema.js";
-import { appendEvents } from "./append.js";
+import { appendEvents, prepareRows } from "./append.js";
 import { RecentEvents } from "./recent.js";
 
 const base = { eventType: "mcp:tools/call", timestamp: "2026-12-01T10:00:00.000Z" };
@@ -59,7 +59,7 @@ describe("events the writer appended, served to the pass", () => {
     const recent = new RecentEvents();
     const append = (list: Event[]) => {
       const appended: ChunkEvent[] = [];
-      db.transaction(() => appendEvents(db, list, 0, appended))();
+      db.transaction(() => appendEvents(db, prepareRows(list), 0, appended))();
       recent.add(appended);
       return appended;
     };
@@ -90,7 +90,7 @@ describe("events the writer appended, served to the pass", () => {
     run(db, "INSERT INTO projects (id, name, created_at) VALUES ('a', 'A', 0)");
     const recent = new RecentEvents();
     const appended: ChunkEvent[] = [];
-    db.transaction(() => appendEvents(db, events(0, 20, "a"), 0, appended))();
+    db.transaction(() => appendEvents(db, prepareRows(events(0, 20, "a")), 0, appended))();
     recent.add(appended);
     // Another connection (retention, erasure) deletes one.
     const other = openDatabase(`${dir}/deleted.db`);

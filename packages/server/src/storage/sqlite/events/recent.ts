@@ -5,7 +5,7 @@ import { type Db, get } from "../db.js";
 /** At most this many appended events wait for the pass here; beyond, it reads them back. */
 const MAX_EVENTS = 50_000;
 
-const column = (name: (typeof EVENT_FIELDS)[number]) => EVENT_FIELDS.indexOf(name) + 1;
+const column = (name: (typeof EVENT_FIELDS)[number]) => EVENT_FIELDS.indexOf(name);
 const at = {
   event_id: column("event_id"),
   ts: column("ts"),
@@ -29,15 +29,15 @@ const at = {
 };
 
 /**
- * An appended row as the pass would read it back: `values` is the row as bound to the append
- * statement (`project_pk`, then `EVENT_FIELDS`), `pk` the key SQLite gave it.
+ * An appended row as the pass would read it back: `values` holds the row as bound to the append
+ * statement (`EVENT_FIELDS`, then `project_pk`) from `offset`, `pk` is the key SQLite gave it.
  */
 export function appendedEvent(pk: number, projectId: string, values: unknown[], offset: number): ChunkEvent {
   const v = (i: number) => values[offset + i] as never;
   const isError = v(at.is_error);
   const row: DeriveRow = {
     pk,
-    project_pk: v(0),
+    project_pk: v(EVENT_FIELDS.length),
     event_id: v(at.event_id),
     ts: v(at.ts),
     received_at: v(at.received_at),

@@ -1,12 +1,12 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
-import type { Event } from "@mcpsight/protocol";
 import type { ChunkEvent } from "../../derive/pass.js";
 import { PassRunner } from "../../derive/runner.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
+import type { PreparedRows } from "../events/append.js";
 import { RecentEvents } from "../events/recent.js";
 import type { FromWriter, PassReport, ToWriter, WriterData } from "./messages.js";
 import { writeBatch } from "./write-batches.js";
@@ -16,7 +16,7 @@ import { writeBatch } from "./write-batches.js";
  * the caller's connection.
  */
 export interface IngestWriter {
-  ingest(events: Event[], droppedEvents: number): Promise<IngestResult>;
+  ingest(rows: PreparedRows, droppedEvents: number): Promise<IngestResult>;
   /** Asks the pass to derive now (a reindex reset the cursor, say); no-op without a pass. */
   derive(): void;
   /** The pass's state, when this writer runs it. */
@@ -51,9 +51,9 @@ export function threadWriter(db: Db, derive: boolean): IngestWriter {
     : null;
   runner?.wake();
   return {
-    ingest: async (events, droppedEvents) => {
+    ingest: async (rows, droppedEvents) => {
       const appended: ChunkEvent[] = [];
-      const result = db.transaction(() => writeBatch(db, events, droppedEvents, appended)).immediate();
+      const result = db.transaction(() => writeBatch(db, rows, droppedEvents, appended)).immediate();
       if (runner) recent.add(appended);
       runner?.wake();
       return result;
@@ -149,14 +149,14 @@ export class WorkerWriter implements IngestWriter {
     return this.listeners.add(listener);
   }
 
-  ingest(events: Event[], droppedEvents: number): Promise<IngestResult> {
+  ingest(rows: PreparedRows, droppedEvents: number): Promise<IngestResult> {
     if (this.closing) return Promise.reject(writerError("The ingest writer is closed."));
     const port = this.port ?? this.start();
     const id = this.nextId++;
     return new Promise<IngestResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.hold(true);
-      port.postMessage({ id, events, droppedEvents } satisfies ToWriter);
+      port.postMessage({ id, rows, droppedEvents } satisfies ToWriter);
     });
   }
 

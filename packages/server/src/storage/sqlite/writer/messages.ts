@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
-import type { Event } from "@mcpsight/protocol";
 import type { IngestResult } from "../../types.js";
+import type { PreparedRows } from "../events/append.js";
 
 /** `workerData` of the writer thread. */
 export interface WriterData {
@@ -21,7 +21,7 @@ export interface PassReport {
  * or close (after everything sent before it).
  */
 export type ToWriter =
-  | { id: number; events: Event[]; droppedEvents: number }
+  | { id: number; rows: PreparedRows; droppedEvents: number }
   | { derive: true }
   | { close: true };
 

@@ -65,20 +65,20 @@ async function close(target: MessagePort): Promise<void> {
 port.on("message", (first: ToWriter) => {
   // Everything queued behind the first message joins its group, up to the cap.
   const messages = [first];
-  let events = "events" in first ? first.events.length : 0;
+  let events = "rows" in first ? first.rows.projectIds.length : 0;
   while (events < MAX_GROUP_EVENTS && !("close" in (messages.at(-1) as ToWriter))) {
     const next = receiveMessageOnPort(port)?.message as ToWriter | undefined;
     if (!next) break;
     messages.push(next);
-    if ("events" in next) events += next.events.length;
+    if ("rows" in next) events += next.rows.projectIds.length;
   }
   const ids: number[] = [];
   const batches: Batch[] = [];
   for (const message of messages) {
     if ("close" in message) break;
-    if (!("events" in message)) continue;
+    if (!("rows" in message)) continue;
     ids.push(message.id);
-    batches.push({ events: message.events, droppedEvents: message.droppedEvents });
+    batches.push({ rows: message.rows, droppedEvents: message.droppedEvents });
   }
   if (batches.length > 0) write(ids, batches);
   if ("close" in (messages.at(-1) as ToWriter)) void close(port);

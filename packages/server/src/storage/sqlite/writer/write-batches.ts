@@ -1,11 +1,10 @@
-import type { Event } from "@mcpsight/protocol";
 import type { ChunkEvent } from "../../derive/pass.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
-import { appendEvents } from "../events/append.js";
+import { appendEvents, type PreparedRows } from "../events/append.js";
 
 export interface Batch {
-  events: Event[];
+  rows: PreparedRows;
   droppedEvents: number;
 }
 
@@ -17,10 +16,10 @@ export type Outcome =
 /** Writes one batch (events of any projects) inside the caller's transaction. */
 export const writeBatch = (
   db: Db,
-  events: Event[],
+  rows: PreparedRows,
   droppedEvents: number,
   appended?: ChunkEvent[],
-): IngestResult => appendEvents(db, events, droppedEvents, appended);
+): IngestResult => appendEvents(db, rows, droppedEvents, appended);
 
 /**
  * Group commit: several batches in one transaction, each under its own savepoint, so a failing
@@ -30,7 +29,7 @@ export const writeBatch = (
  */
 export function writeBatches(db: Db, batches: Batch[]): Outcome[] {
   const writeOne = db.transaction((batch: Batch, appended: ChunkEvent[]) =>
-    writeBatch(db, batch.events, batch.droppedEvents, appended),
+    writeBatch(db, batch.rows, batch.droppedEvents, appended),
   );
   const group = db.transaction(() =>
     batches.map((batch): Outcome => {
