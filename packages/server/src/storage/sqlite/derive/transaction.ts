@@ -15,6 +15,7 @@ import type {
 import {
   DERIVE_COLUMNS,
   type DeriveRow,
+  toChunkEvent,
   toDeriveEvent,
   toUserEvent,
   USER_EVENT_FROM,
@@ -86,12 +87,7 @@ export class SqlitePass implements PassTransaction {
        WHERE e.pk > ? ORDER BY e.pk LIMIT ?`,
       cursor,
       limit,
-    ).map((row) => ({
-      ...toDeriveEvent(row),
-      projectPk: row.project_pk,
-      projectId: row.project_id,
-      receivedAt: row.received_at,
-    }));
+    ).map((row) => toChunkEvent(row, row.project_id));
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {

@@ -72,7 +72,7 @@ export function appendEvents(
   for (let start = 0; start < values.length; start += ROWS * ROW_WIDTH) {
     const chunk = values.slice(start, start + ROWS * ROW_WIDTH);
     const count = chunk.length / ROW_WIDTH;
-    const { changes, lastInsertRowid } = stmt(db, insertOf(count)).run(...chunk);
+    const { changes, lastInsertRowid } = stmt(db, insertOf(count)).run(chunk);
     accepted += changes;
     if (appended && changes === count) {
       const first = Number(lastInsertRowid) - count + 1;

@@ -1,5 +1,5 @@
 import type { ChunkEvent } from "../../derive/pass.js";
-import { type DeriveRow, EVENT_FIELDS, toDeriveEvent } from "../../shared/derive-event.js";
+import { type DeriveRow, EVENT_FIELDS, toChunkEvent } from "../../shared/derive-event.js";
 import { type Db, get } from "../db.js";
 
 /** At most this many appended events wait for the pass here; beyond, it reads them back. */
@@ -33,32 +33,31 @@ const at = {
  * statement (`EVENT_FIELDS`, then `project_pk`) from `offset`, `pk` is the key SQLite gave it.
  */
 export function appendedEvent(pk: number, projectId: string, values: unknown[], offset: number): ChunkEvent {
-  const v = (i: number) => values[offset + i] as never;
-  const isError = v(at.is_error);
-  const row: DeriveRow = {
+  const isError = values[offset + at.is_error] as number;
+  const row = {
     pk,
-    project_pk: v(EVENT_FIELDS.length),
-    event_id: v(at.event_id),
-    ts: v(at.ts),
-    received_at: v(at.received_at),
-    event_type: v(at.event_type),
-    resource_name: v(at.resource_name),
-    duration: v(at.duration),
+    project_pk: values[offset + EVENT_FIELDS.length],
+    event_id: values[offset + at.event_id],
+    ts: values[offset + at.ts],
+    received_at: values[offset + at.received_at],
+    event_type: values[offset + at.event_type],
+    resource_name: values[offset + at.resource_name],
+    duration: values[offset + at.duration],
     is_error: isError,
-    error: isError ? v(at.error) : null,
-    response: isError ? v(at.response) : null,
-    session_key: v(at.session_key),
-    stateless: v(at.stateless),
-    correlation_id: v(at.correlation_id),
-    actor_id: v(at.actor_id),
-    actor_name: v(at.actor_name),
-    actor_data: v(at.actor_data),
-    client_name: v(at.client_name),
-    client_version: v(at.client_version),
-    server_name: v(at.server_name),
-    server_version: v(at.server_version),
-  };
-  return { ...toDeriveEvent(row), projectPk: row.project_pk, projectId, receivedAt: row.received_at };
+    error: isError ? values[offset + at.error] : null,
+    response: isError ? values[offset + at.response] : null,
+    session_key: values[offset + at.session_key],
+    stateless: values[offset + at.stateless],
+    correlation_id: values[offset + at.correlation_id],
+    actor_id: values[offset + at.actor_id],
+    actor_name: values[offset + at.actor_name],
+    actor_data: values[offset + at.actor_data],
+    client_name: values[offset + at.client_name],
+    client_version: values[offset + at.client_version],
+    server_name: values[offset + at.server_name],
+    server_version: values[offset + at.server_version],
+  } as DeriveRow;
+  return toChunkEvent(row, projectId);
 }
 
 /**
