@@ -9,6 +9,7 @@ import { sqliteChunk } from "../derive/transaction.js";
 import type { PreparedRows } from "../events/append.js";
 import { RecentEvents } from "../events/recent.js";
 import type { FromWriter, PassReport, ToWriter, WriterData } from "./messages.js";
+import { mainWrite, newTurn } from "./turn.js";
 import { writeBatch } from "./write-batches.js";
 
 /**
@@ -23,6 +24,11 @@ export interface IngestWriter {
   report(): PassReport | null;
   /** Calls `listener` after every derived chunk; returns the unsubscribe function. */
   onDerived(listener: () => void): () => void;
+  /**
+   * Runs `fn`, a write on the main thread's connection, with the writer thread holding back so
+   * that sustained ingest cannot keep the lock from it (turn.ts).
+   */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Finishes the batches already handed over and the chunk in progress, then closes. */
   close(): Promise<void>;
 }
@@ -61,6 +67,8 @@ export function threadWriter(db: Db, derive: boolean): IngestWriter {
     derive: () => runner?.wake(),
     report: () => (runner ? { lag: runner.lag.summary(), lastError: runner.lastError } : null),
     onDerived: (listener) => listeners.add(listener),
+    // One thread: nothing else can write while `fn` runs.
+    exclusive: async (fn) => fn(),
     close: async () => {
       await runner?.close();
     },
@@ -122,6 +130,7 @@ export class WorkerWriter implements IngestWriter {
   private closing: Promise<void> | null = null;
   private latest: PassReport | null = null;
   private readonly listeners = new Listeners();
+  private readonly turn = newTurn();
 
   /**
    * With `derive`, the thread starts now (events stored before a restart are derived at once);
@@ -147,6 +156,10 @@ export class WorkerWriter implements IngestWriter {
 
   onDerived(listener: () => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    return mainWrite(this.turn, fn);
   }
 
   ingest(rows: PreparedRows, droppedEvents: number): Promise<IngestResult> {
@@ -177,7 +190,12 @@ export class WorkerWriter implements IngestWriter {
     const worker = new Worker(entry, {
       eval: isCode,
       execArgv,
-      workerData: { path: this.path, port: port2, derive: this.deriveHere } satisfies WriterData,
+      workerData: {
+        path: this.path,
+        port: port2,
+        derive: this.deriveHere,
+        turn: this.turn,
+      } satisfies WriterData,
       transferList: [port2],
     });
     port1.on("message", (message: FromWriter) => this.settle(message));

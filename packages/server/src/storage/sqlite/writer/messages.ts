@@ -8,6 +8,8 @@ export interface WriterData {
   port: MessagePort;
   /** Whether the thread runs the derivation pass. */
   derive: boolean;
+  /** The turn-taking flag shared with the main thread (turn.ts). */
+  turn: Int32Array;
 }
 
 /** The pass's state where it runs, as the main thread shows it. */

@@ -11,12 +11,13 @@ import { openDatabase } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
 import { RecentEvents } from "../events/recent.js";
 import type { FromWriter, ToWriter, WriterData } from "./messages.js";
+import { giveWay } from "./turn.js";
 import { type Batch, writeBatches } from "./write-batches.js";
 
 /** Caps a group so that the first batch's answer is not held back for long. */
 const MAX_GROUP_EVENTS = 5_000;
 
-const { path, port, derive } = workerData as WriterData;
+const { path, port, derive, turn } = workerData as WriterData;
 const db = openDatabase(path);
 const send = (message: FromWriter) => port.postMessage(message);
 
@@ -29,12 +30,18 @@ const report = (force: boolean) => {
 };
 /** What this thread appended, handed to the pass (only when it runs here). */
 const recent = derive ? new RecentEvents() : null;
-const runner = new PassRunner((limit) => sqliteChunk(db, limit, recent ?? undefined), {
-  idleMs: 1_000,
-  onChunk: () => report(false),
-  onCaughtUp: () => report(true),
-  onError: () => report(true),
-});
+const runner = new PassRunner(
+  (limit) => {
+    giveWay(turn);
+    return sqliteChunk(db, limit, recent ?? undefined);
+  },
+  {
+    idleMs: 1_000,
+    onChunk: () => report(false),
+    onCaughtUp: () => report(true),
+    onError: () => report(true),
+  },
+);
 
 /** What a failure looks like on the other side: structured clone keeps only plain fields. */
 function describe(error: unknown) {
@@ -43,6 +50,7 @@ function describe(error: unknown) {
 }
 
 function write(ids: number[], batches: Batch[]): void {
+  giveWay(turn);
   try {
     writeBatches(db, batches).forEach((outcome, i) => {
       const id = ids[i] as number;
