@@ -7,28 +7,42 @@ const MAX_SAMPLES = 200_000;
 
 /**
  * Derivation lag (acknowledgement → derived) of the events derived in the last minute, as
- * percentiles. Kept where the pass runs.
+ * percentiles. Kept where the pass runs, in two rings of numbers (derived at, lag): recording
+ * allocates nothing, and nothing per event stays on the heap for the collector to trace.
  */
 export class LagWindow {
-  private samples: { at: number; lag: number }[] = [];
+  private readonly at = new Float64Array(MAX_SAMPLES);
+  private readonly lags = new Float64Array(MAX_SAMPLES);
+  /** Index of the oldest sample, and how many there are. */
+  private start = 0;
+  private size = 0;
 
   record(receivedAt: number[], at = Date.now()): void {
-    for (const received of receivedAt) this.samples.push({ at, lag: Math.max(0, at - received) });
+    for (const received of receivedAt) {
+      const slot = (this.start + this.size) % MAX_SAMPLES;
+      this.at[slot] = at;
+      this.lags[slot] = Math.max(0, at - received);
+      if (this.size < MAX_SAMPLES) this.size++;
+      else this.start = (this.start + 1) % MAX_SAMPLES;
+    }
     this.trim(at);
   }
 
   summary(now = Date.now()): { p50Ms: number; p99Ms: number; maxMs: number; events: number } {
     this.trim(now);
-    const lags = this.samples.map((s) => s.lag).sort((a, b) => a - b);
-    const at = (q: number) => lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)] ?? 0;
-    return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: lags.at(-1) ?? 0, events: lags.length };
+    const lags = new Float64Array(this.size);
+    for (let i = 0; i < this.size; i++) lags[i] = this.lags[(this.start + i) % MAX_SAMPLES] as number;
+    lags.sort();
+    const pick = (q: number) => lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)] ?? 0;
+    return { p50Ms: pick(0.5), p99Ms: pick(0.99), maxMs: lags.at(-1) ?? 0, events: lags.length };
   }
 
+  /** Drops the samples derived more than a minute before `now` (they are oldest first). */
   private trim(now: number): void {
-    let drop = 0;
-    while (drop < this.samples.length && (this.samples[drop] as { at: number }).at < now - WINDOW_MS) drop++;
-    if (this.samples.length - drop > MAX_SAMPLES) drop = this.samples.length - MAX_SAMPLES;
-    if (drop > 0) this.samples.splice(0, drop);
+    while (this.size > 0 && (this.at[this.start] as number) < now - WINDOW_MS) {
+      this.start = (this.start + 1) % MAX_SAMPLES;
+      this.size--;
+    }
   }
 }
 

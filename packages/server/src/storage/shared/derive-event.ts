@@ -1,4 +1,5 @@
 import type { Event } from "@mcpsight/protocol";
+import type { ChunkEvent } from "../derive/pass.js";
 import type { DeriveEvent, LinkedEvent } from "../derive/types.js";
 import type { JsonObject } from "../types.js";
 import { errorKeyOf } from "./error-key.js";
@@ -132,6 +133,16 @@ export function toDeriveEvent(row: DeriveRow): DeriveEvent {
     serverName: row.server_name,
     serverVersion: row.server_version,
   };
+}
+
+/** A stored event as the pass reads it after the cursor, with its project and acknowledgement. */
+export function toChunkEvent(row: DeriveRow, projectId: string): ChunkEvent {
+  // Set on the object `toDeriveEvent` made rather than spread into a new one: one per event.
+  const event = toDeriveEvent(row) as ChunkEvent;
+  event.projectPk = row.project_pk;
+  event.projectId = projectId;
+  event.receivedAt = row.received_at;
+  return event;
 }
 
 /** An event linked to a user, with its session's client (what a user's recomputation reads). */
