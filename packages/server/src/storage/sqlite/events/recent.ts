@@ -5,59 +5,18 @@ import { type Db, get } from "../db.js";
 /** At most this many appended events wait for the pass here; beyond, it reads them back. */
 const MAX_EVENTS = 50_000;
 
-const column = (name: (typeof EVENT_FIELDS)[number]) => EVENT_FIELDS.indexOf(name);
-const at = {
-  event_id: column("event_id"),
-  ts: column("ts"),
-  received_at: column("received_at"),
-  event_type: column("event_type"),
-  resource_name: column("resource_name"),
-  duration: column("duration"),
-  is_error: column("is_error"),
-  error: column("error"),
-  response: column("response"),
-  session_key: column("session_key"),
-  stateless: column("stateless"),
-  correlation_id: column("correlation_id"),
-  actor_id: column("actor_id"),
-  actor_name: column("actor_name"),
-  actor_data: column("actor_data"),
-  client_name: column("client_name"),
-  client_version: column("client_version"),
-  server_name: column("server_name"),
-  server_version: column("server_version"),
-};
-
 /**
  * An appended row as the pass would read it back: `values` holds the row as bound to the append
  * statement (`EVENT_FIELDS`, then `project_pk`) from `offset`, `pk` is the key SQLite gave it.
+ * The pass reads an event's error and response only for errors (`DERIVE_COLUMNS`).
  */
 export function appendedEvent(pk: number, projectId: string, values: unknown[], offset: number): ChunkEvent {
-  const isError = values[offset + at.is_error] as number;
-  const row = {
-    pk,
-    project_pk: values[offset + EVENT_FIELDS.length],
-    event_id: values[offset + at.event_id],
-    ts: values[offset + at.ts],
-    received_at: values[offset + at.received_at],
-    event_type: values[offset + at.event_type],
-    resource_name: values[offset + at.resource_name],
-    duration: values[offset + at.duration],
-    is_error: isError,
-    error: isError ? values[offset + at.error] : null,
-    response: isError ? values[offset + at.response] : null,
-    session_key: values[offset + at.session_key],
-    stateless: values[offset + at.stateless],
-    correlation_id: values[offset + at.correlation_id],
-    actor_id: values[offset + at.actor_id],
-    actor_name: values[offset + at.actor_name],
-    actor_data: values[offset + at.actor_data],
-    client_name: values[offset + at.client_name],
-    client_version: values[offset + at.client_version],
-    server_name: values[offset + at.server_name],
-    server_version: values[offset + at.server_version],
-  } as DeriveRow;
-  return toChunkEvent(row, projectId);
+  const row: Record<string, unknown> = { pk, project_pk: values[offset + EVENT_FIELDS.length] };
+  EVENT_FIELDS.forEach((name, index) => {
+    row[name] = values[offset + index];
+  });
+  if (!row.is_error) row.error = row.response = null;
+  return toChunkEvent(row as unknown as DeriveRow, projectId);
 }
 
 /**
