@@ -65,9 +65,15 @@ const insertSqls = new Map<string, Map<string, string[]>>();
 /** The statement text of `insertRows` for `rows` rows, built once (it is also the statement cache's key). */
 function insertSql(head: string, width: number, rows: number, tail: string): string {
   let byTail = insertSqls.get(head);
-  if (!byTail) insertSqls.set(head, (byTail = new Map()));
+  if (!byTail) {
+    byTail = new Map();
+    insertSqls.set(head, byTail);
+  }
   let byRows = byTail.get(tail);
-  if (!byRows) byTail.set(tail, (byRows = []));
+  if (!byRows) {
+    byRows = [];
+    byTail.set(tail, byRows);
+  }
   let sql = byRows[rows];
   if (sql === undefined) {
     const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
