@@ -379,7 +379,7 @@ function writeSet(
       }
       let gains = user !== null;
       if (m.old === null) {
-        out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts });
+        out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts, linked: false });
         if (isToolCall(e)) {
           out.rollups.toolCall(floorTo(e.ts, HOUR_MS), toolOf(e), e.isError, e.duration);
           addTool(pk, toolOf(e));
@@ -399,7 +399,7 @@ function writeSet(
           oldSession !== undefined &&
           (oldSession.clientName !== draft.clientName || oldSession.clientVersion !== draft.clientVersion);
         if (m.old.sessionPk !== pk || m.old.userPk !== userPk)
-          out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts });
+          out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts, linked: true });
         if (m.old.sessionPk !== pk) {
           if (isToolCall(e)) addTool(pk, toolOf(e));
           if (e.errorKey) out.errors.sessionLinks.push({ key: e.errorKey, sessionPk: pk });

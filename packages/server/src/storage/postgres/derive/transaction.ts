@@ -255,30 +255,47 @@ export class PostgresPass implements PassTransaction {
           [p, ...columns(ws.sessions.insert)],
         ),
       );
-    if (ws.links.length > 0)
-      statements.push(
-        run(
-          db,
-          `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
-           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
-           ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk`,
-          [
-            ws.links.map((l) => l.eventPk),
-            ws.links.map((l) => l.sessionPk),
-            ws.links.map((l) => l.userPk),
-            ws.links.map((l) => l.ts),
-          ],
-        ),
-      );
-    if (ws.sessionTools.length > 0)
-      statements.push(
-        run(
-          db,
-          `INSERT INTO session_tools (session_pk, tool) SELECT * FROM unnest($1::bigint[], $2::text[])
-           ON CONFLICT DO NOTHING`,
-          [ws.sessionTools.map((t) => t.sessionPk), ws.sessionTools.map((t) => t.tool)],
-        ),
-      );
+    // An event derived the first time has no link yet (the cursor passes each event once, and
+    // its link goes with the cursor in this transaction): a plain insert, cheaper than an upsert.
+    const fresh = ws.links.filter((l) => !l.linked);
+    const moved = ws.links.filter((l) => l.linked);
+    for (const [list, conflict] of [
+      [fresh, ""],
+      [
+        moved,
+        "ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk",
+      ],
+    ] as const)
+      if (list.length > 0)
+        statements.push(
+          run(
+            db,
+            `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) ${conflict}`,
+            [
+              list.map((l) => l.eventPk),
+              list.map((l) => l.sessionPk),
+              list.map((l) => l.userPk),
+              list.map((l) => l.ts),
+            ],
+          ),
+        );
+    // A session created by this chunk (its key just allocated) has no tools stored yet.
+    const created = new Set(ws.sessions.insert.map((row) => row.pk));
+    const newTools = ws.sessionTools.filter((t) => created.has(t.sessionPk));
+    const moreTools = ws.sessionTools.filter((t) => !created.has(t.sessionPk));
+    for (const [list, conflict] of [
+      [newTools, ""],
+      [moreTools, "ON CONFLICT DO NOTHING"],
+    ] as const)
+      if (list.length > 0)
+        statements.push(
+          run(
+            db,
+            `INSERT INTO session_tools (session_pk, tool) SELECT * FROM unnest($1::bigint[], $2::text[]) ${conflict}`,
+            [list.map((t) => t.sessionPk), list.map((t) => t.tool)],
+          ),
+        );
     const inserted = ws.users.insert;
     if (inserted.length > 0)
       statements.push(
