@@ -521,14 +521,17 @@ export const chunkLock = (schema: string) => `mcpsight.derive.${schema}`;
 
 /**
  * One chunk of the pass on `client`, in one transaction holding the chunk lock: derived and
- * committed, or nothing.
+ * committed, or nothing. Its commit does not wait for the WAL flush: everything it writes is
+ * derived from stored events and moves with the cursor, so a server crash that loses the last
+ * chunks loses their cursor too, and the pass derives them again (events themselves are
+ * committed durably by ingest).
  */
 export async function postgresChunk(
   client: pg.PoolClient,
   schema: string,
   limit: number,
 ): Promise<ChunkResult> {
-  await client.query("BEGIN");
+  await client.query("BEGIN; SET LOCAL synchronous_commit TO off");
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [chunkLock(schema)]);
     const result = await deriveChunk(new PostgresPass(client), limit);
