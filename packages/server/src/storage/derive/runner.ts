@@ -7,31 +7,90 @@ const MAX_SAMPLES = 200_000;
 
 /**
  * Derivation lag (acknowledgement → derived) of the events derived in the last minute, as
- * percentiles. Kept where the pass runs.
+ * percentiles. Kept where the pass runs: one typed array per chunk (all of a chunk's events are
+ * derived at the same moment), and percentiles by selection rather than a sort, since /healthz
+ * may ask often while 200,000 samples are kept.
  */
 export class LagWindow {
-  private samples: { at: number; lag: number }[] = [];
+  private chunks: { at: number; lags: Float64Array }[] = [];
+  private size = 0;
 
   record(receivedAt: number[], at = Date.now()): void {
-    for (const received of receivedAt) this.samples.push({ at, lag: Math.max(0, at - received) });
+    if (receivedAt.length > 0)
+      this.chunks.push({ at, lags: Float64Array.from(receivedAt, (received) => Math.max(0, at - received)) });
+    this.size += receivedAt.length;
     this.trim(at);
   }
 
   summary(now = Date.now()): { p50Ms: number; p99Ms: number; maxMs: number; events: number } {
     this.trim(now);
-    // A typed array sorts numerically without a comparator call per comparison (a window may
-    // hold 200,000 samples, and /healthz asks for it).
-    const lags = Float64Array.from(this.samples, (s) => s.lag).sort();
-    const at = (q: number) => lags[Math.min(lags.length - 1, Math.ceil(q * lags.length) - 1)] ?? 0;
-    return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: lags.at(-1) ?? 0, events: lags.length };
+    const n = this.size;
+    if (n === 0) return { p50Ms: 0, p99Ms: 0, maxMs: 0, events: 0 };
+    const lags = new Float64Array(n);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      lags.set(chunk.lags, offset);
+      offset += chunk.lags.length;
+    }
+    const rank = (q: number) => Math.min(n - 1, Math.ceil(q * n) - 1);
+    // Selecting p99 leaves everything above it at higher indexes: p50 is selected below it.
+    const p99 = select(lags, rank(0.99), 0, n - 1);
+    const p50 = select(lags, rank(0.5), 0, rank(0.99));
+    let max = p99;
+    for (let i = rank(0.99) + 1; i < n; i++) max = Math.max(max, lags[i] as number);
+    return { p50Ms: p50, p99Ms: p99, maxMs: max, events: n };
   }
 
   private trim(now: number): void {
     let drop = 0;
-    while (drop < this.samples.length && (this.samples[drop] as { at: number }).at < now - WINDOW_MS) drop++;
-    if (this.samples.length - drop > MAX_SAMPLES) drop = this.samples.length - MAX_SAMPLES;
-    if (drop > 0) this.samples.splice(0, drop);
+    for (const chunk of this.chunks) {
+      if (chunk.at >= now - WINDOW_MS) break;
+      this.size -= chunk.lags.length;
+      drop++;
+    }
+    if (drop > 0) this.chunks.splice(0, drop);
+    // The oldest samples beyond the cap go, partly from a chunk if need be.
+    while (this.size > MAX_SAMPLES) {
+      const oldest = this.chunks[0] as { lags: Float64Array };
+      const excess = this.size - MAX_SAMPLES;
+      if (oldest.lags.length <= excess) {
+        this.chunks.shift();
+        this.size -= oldest.lags.length;
+      } else {
+        oldest.lags = oldest.lags.subarray(excess);
+        this.size -= excess;
+      }
+    }
   }
+}
+
+/**
+ * The value that would be at index `k` of `values[from..to]` sorted (Hoare's selection, in
+ * place): afterwards, values[from..k] are ≤ it and values[k..to] are ≥ it.
+ */
+function select(values: Float64Array, k: number, from: number, to: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k] as number;
 }
 
 /**
