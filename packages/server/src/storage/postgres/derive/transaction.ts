@@ -79,22 +79,33 @@ export class PostgresPass implements PassTransaction {
 
   async readAfter(limit: number): Promise<ChunkEvent[]> {
     const cursor = await readCursor(this.db);
-    const rows = await all<DeriveRow & { project_id: string; txid: string }>(
+    const rows = await all<DeriveRow & { txid: string }>(
       this.db,
       // Only events of transactions that have all ended (below the oldest one still running), so
       // a slow commit of a lower txid is never skipped; in (txid, pk) order.
-      `SELECT ${DERIVE_COLUMNS}, e.txid, p.id AS project_id FROM events e JOIN projects p ON p.pk = e.project_pk
+      `SELECT ${DERIVE_COLUMNS}, e.txid FROM events e
        WHERE (e.txid, e.pk) > ($1::xid8, $2::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY e.txid, e.pk LIMIT $3`,
       [cursor.txid, cursor.pk, limit],
     );
+    if (rows.length === 0) return [];
+    // The projects' public ids once per chunk, not once per event.
+    const projects = await all<{ pk: number; id: string }>(
+      this.db,
+      "SELECT pk, id FROM projects WHERE pk = ANY($1::bigint[])",
+      [[...new Set(rows.map((row) => row.project_pk))]],
+    );
+    const ids = new Map(projects.map((project) => [project.pk, project.id]));
     for (const row of rows) this.txids.set(row.pk, row.txid);
-    return rows.map((row) => ({
-      ...toDeriveEvent(row),
-      projectPk: row.project_pk,
-      projectId: row.project_id,
-      receivedAt: row.received_at,
-    }));
+    // Fields added to the object toDeriveEvent made: spreading an object this wide into a new one
+    // costs more per event than deriving it.
+    return rows.map((row) =>
+      Object.assign(toDeriveEvent(row), {
+        projectPk: row.project_pk,
+        projectId: ids.get(row.project_pk) as string,
+        receivedAt: row.received_at,
+      }),
+    );
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
@@ -175,7 +186,9 @@ export class PostgresPass implements PassTransaction {
        WHERE l.session_pk = ANY($1::bigint[])`,
       [sessionPks],
     );
-    return rows.map((row) => ({ ...toDeriveEvent(row), sessionPk: row.session_pk, userPk: row.user_pk }));
+    return rows.map((row) =>
+      Object.assign(toDeriveEvent(row), { sessionPk: row.session_pk, userPk: row.user_pk }),
+    );
   }
 
   async allocate(users: number, sessions: number) {
