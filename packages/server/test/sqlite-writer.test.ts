@@ -75,4 +75,34 @@ describe("sqlite ingest writer thread", () => {
     expect(users.items.map((u) => u.userId).sort()).toEqual(["u0", "u1", "u2"]);
     await reopened.close();
   });
+
+  it("lets erasure, retention and admin writes through while ingest keeps it busy", async () => {
+    const dir = mkdtempSync(join(root, "turn-"));
+    const storage = openSqliteStorage({ dataDir: dir });
+    await storage.createProject({ id: "p", name: "p" });
+    // Enough batches to keep the writer thread appending and deriving for longer than SQLite's
+    // 5 s busy timeout: before turn-taking, the writes below failed with "database is locked".
+    const now = Date.now();
+    const inFlight = Array.from({ length: 200 }, () =>
+      storage.ingestEvents(
+        Array.from({ length: 500 }, () =>
+          ev({
+            sessionId: `busy${n % 500}`,
+            identifyActorGivenId: `u${n % 50}`,
+            timestamp: new Date(now - n).toISOString(),
+            parameters: { query: "x".repeat(200) },
+          }),
+        ),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await storage.deleteUser("p", "u1")).not.toBeNull();
+    await storage.createProject({ id: "q", name: "q" });
+    await storage.setSetting("turn", "taken");
+    await storage.deleteOlderThan(Date.UTC(2000, 0, 1));
+    for (const result of await Promise.all(inFlight)) expect(result.accepted).toBe(500);
+    expect(await storage.getSetting("turn")).toBe("taken");
+    expect(await storage.getProject("q")).not.toBeNull();
+    await storage.close();
+  }, 120_000);
 });

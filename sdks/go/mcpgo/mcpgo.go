@@ -16,8 +16,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"reflect"
+	"strconv"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -182,10 +184,9 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 	}
 	r.Ctx, r.Method = ctx, string(method)
 	if rid, ok := id.(mcp.RequestId); ok {
-		r.RequestID = rid.String() // what fmt.Sprint writes for it, without reflection
-	} else if id != nil {
-		r.RequestID = fmt.Sprint(id)
+		id = rid.Value()
 	}
+	r.RequestID = requestIDText(id)
 	if meta != nil {
 		r.Meta = meta.AdditionalFields
 	}
@@ -331,4 +332,25 @@ func (a *adapter) decorateTools(res *mcp.ListToolsResult) {
 		tools[i] = tool
 	}
 	res.Tools = tools
+}
+
+// requestIDText is a JSON-RPC id as the request wrote it: "5" or "abc". mcp-go hands hooks the
+// decoded value (JSON numbers as float64) or, in some versions and transports, its RequestId,
+// whose String tags the value with its type ("int64:5"): that is not the id.
+func requestIDText(id any) string {
+	switch v := id.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	default:
+		return fmt.Sprint(v)
+	}
 }

@@ -374,6 +374,10 @@ func TestMCPGoSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.checkToolSpans(t, "*", false)
+	// The id as the client sent it (a number), not mcp-go's "int64:2".
+	if got := attrs(p.ended(t, "tools/call get-weather", 1)[0])["jsonrpc.request.id"]; !regexp.MustCompile(`^[0-9]+$`).MatchString(got) {
+		t.Errorf("jsonrpc.request.id = %q, want the request's numeric id", got)
+	}
 	p.checkEventIDs(t, sink, 2)
 	p.checkMetrics(t, observer)
 }

@@ -7,18 +7,24 @@ const MAX_SAMPLES = 200_000;
 
 /**
  * Derivation lag (acknowledgement → derived) of the events derived in the last minute, as
- * percentiles. Kept where the pass runs: one typed array per chunk (all of a chunk's events are
- * derived at the same moment), and percentiles by selection rather than a sort, since /healthz
- * may ask often while 200,000 samples are kept.
+ * percentiles. Kept where the pass runs, in two rings of numbers (derived at, lag): recording
+ * allocates nothing, and nothing per event stays on the heap for the collector to trace.
  */
 export class LagWindow {
-  private chunks: { at: number; lags: Float64Array }[] = [];
+  private readonly at = new Float64Array(MAX_SAMPLES);
+  private readonly lags = new Float64Array(MAX_SAMPLES);
+  /** Index of the oldest sample, and how many there are. */
+  private start = 0;
   private size = 0;
 
   record(receivedAt: number[], at = Date.now()): void {
-    if (receivedAt.length > 0)
-      this.chunks.push({ at, lags: Float64Array.from(receivedAt, (received) => Math.max(0, at - received)) });
-    this.size += receivedAt.length;
+    for (const received of receivedAt) {
+      const slot = (this.start + this.size) % MAX_SAMPLES;
+      this.at[slot] = at;
+      this.lags[slot] = Math.max(0, at - received);
+      if (this.size < MAX_SAMPLES) this.size++;
+      else this.start = (this.start + 1) % MAX_SAMPLES;
+    }
     this.trim(at);
   }
 
@@ -27,13 +33,10 @@ export class LagWindow {
     const n = this.size;
     if (n === 0) return { p50Ms: 0, p99Ms: 0, maxMs: 0, events: 0 };
     const lags = new Float64Array(n);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      lags.set(chunk.lags, offset);
-      offset += chunk.lags.length;
-    }
+    for (let i = 0; i < n; i++) lags[i] = this.lags[(this.start + i) % MAX_SAMPLES] as number;
+    // Selection, not a sort: /healthz may ask often while 200,000 samples are kept. Selecting p99
+    // leaves everything above it at higher indexes, so p50 is selected below it.
     const rank = (q: number) => Math.min(n - 1, Math.ceil(q * n) - 1);
-    // Selecting p99 leaves everything above it at higher indexes: p50 is selected below it.
     const p99 = select(lags, rank(0.99), 0, n - 1);
     const p50 = select(lags, rank(0.5), 0, rank(0.99));
     let max = p99;
@@ -41,25 +44,11 @@ export class LagWindow {
     return { p50Ms: p50, p99Ms: p99, maxMs: max, events: n };
   }
 
+  /** Drops the samples derived more than a minute before `now` (they are oldest first). */
   private trim(now: number): void {
-    let drop = 0;
-    for (const chunk of this.chunks) {
-      if (chunk.at >= now - WINDOW_MS) break;
-      this.size -= chunk.lags.length;
-      drop++;
-    }
-    if (drop > 0) this.chunks.splice(0, drop);
-    // The oldest samples beyond the cap go, partly from a chunk if need be.
-    while (this.size > MAX_SAMPLES) {
-      const oldest = this.chunks[0] as { lags: Float64Array };
-      const excess = this.size - MAX_SAMPLES;
-      if (oldest.lags.length <= excess) {
-        this.chunks.shift();
-        this.size -= oldest.lags.length;
-      } else {
-        oldest.lags = oldest.lags.subarray(excess);
-        this.size -= excess;
-      }
+    while (this.size > 0 && (this.at[this.start] as number) < now - WINDOW_MS) {
+      this.start = (this.start + 1) % MAX_SAMPLES;
+      this.size--;
     }
   }
 }

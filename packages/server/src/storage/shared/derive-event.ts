@@ -1,4 +1,5 @@
 import type { Event } from "@mcpsight/protocol";
+import type { ChunkEvent } from "../derive/pass.js";
 import type { DeriveEvent, LinkedEvent } from "../derive/types.js";
 import type { JsonObject } from "../types.js";
 import { errorKeyOf } from "./error-key.js";
@@ -134,6 +135,16 @@ export function toDeriveEvent(row: DeriveRow): DeriveEvent {
   };
 }
 
+/** A stored event as the pass reads it after the cursor, with its project and acknowledgement. */
+export function toChunkEvent(row: DeriveRow, projectId: string): ChunkEvent {
+  // Set on the object `toDeriveEvent` made rather than spread into a new one: one per event.
+  const event = toDeriveEvent(row) as ChunkEvent;
+  event.projectPk = row.project_pk;
+  event.projectId = projectId;
+  event.receivedAt = row.received_at;
+  return event;
+}
+
 /** An event linked to a user, with its session's client (what a user's recomputation reads). */
 export type UserEventRow = DeriveRow & {
   session_pk: number;
@@ -150,7 +161,7 @@ export const USER_EVENT_FROM = `SELECT ${DERIVE_COLUMNS}, l.session_pk, l.user_p
 export const toUserEvent = (
   row: UserEventRow,
 ): LinkedEvent & { sessionClientName: string | null; sessionClientVersion: string | null } =>
-  // Added to the event rather than spread into a new object (cheaper for an object this wide).
+  // Set on the object `toDeriveEvent` made rather than spread into a new one: one per event.
   Object.assign(toDeriveEvent(row), {
     sessionPk: row.session_pk,
     userPk: row.user_pk,

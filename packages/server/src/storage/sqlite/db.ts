@@ -52,13 +52,29 @@ const CHUNK_ROWS = 100;
  * (an `ON CONFLICT` clause).
  */
 export function insertRows(db: Database, head: string, width: number, values: unknown[], tail = ""): void {
-  const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
   const step = CHUNK_ROWS * width;
   for (let start = 0; start < values.length; start += step) {
-    const chunk = values.slice(start, start + step);
-    const rows = Array.from({ length: chunk.length / width }, () => row).join(", ");
-    stmt(db, `${head} ${rows} ${tail}`).run(...chunk);
+    const chunk = start === 0 && values.length <= step ? values : values.slice(start, start + step);
+    stmt(db, insertSql(head, width, chunk.length / width, tail)).run(chunk);
   }
+}
+
+/** Statement texts of `insertRows` by head, tail and row count (heads and tails are constants). */
+const insertSqls = new Map<string, Map<string, string[]>>();
+
+/** The statement text of `insertRows` for `rows` rows, built once (it is also the statement cache's key). */
+function insertSql(head: string, width: number, rows: number, tail: string): string {
+  let byTail = insertSqls.get(head);
+  if (!byTail) insertSqls.set(head, (byTail = new Map()));
+  let byRows = byTail.get(tail);
+  if (!byRows) byTail.set(tail, (byRows = []));
+  let sql = byRows[rows];
+  if (sql === undefined) {
+    const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+    sql = `${head} ${Array.from({ length: rows }, () => row).join(", ")} ${tail}`;
+    byRows[rows] = sql;
+  }
+  return sql;
 }
 
 /**

@@ -10,6 +10,7 @@ import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
 import { type Db, get, immediate, openDatabase, projectPk } from "./db.js";
+import { prepareRows } from "./events/append.js";
 import { securePaths } from "./files.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
 import { countSessions, getOverview } from "./queries/overview.js";
@@ -54,6 +55,8 @@ function withProject<T>(db: Db, projectId: string, empty: T, fn: (pk: number) =>
 
 function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
   const emptyPage = { items: [], nextCursor: null };
+  /** Writes on this connection take their turn with the writer thread's (writer/turn.ts). */
+  const write = <T>(fn: () => T | Promise<T>): Promise<T> => writer.exclusive(fn);
   return {
     close: async () => {
       await writer.close();
@@ -61,34 +64,36 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
       db.close();
     },
     getSetting: async (key) => projects.getSetting(db, key),
-    setSetting: async (key, value) => projects.setSetting(db, key, value),
-    completeFirstStart: async (setup) => completeFirstStart(db, setup),
-    createProject: async (input) => projects.createProject(db, input),
+    setSetting: (key, value) => write(() => projects.setSetting(db, key, value)),
+    completeFirstStart: (setup) => write(() => completeFirstStart(db, setup)),
+    createProject: (input) => write(() => projects.createProject(db, input)),
     getProject: async (id) => projects.getProject(db, id),
     listProjects: async (ids) => projects.listProjects(db, ids),
 
-    createAccount: async (input) => accounts.createAccount(db, input),
+    createAccount: (input) => write(() => accounts.createAccount(db, input)),
     getAccountByUsername: async (username) => accounts.getAccountByUsername(db, username),
     listAccounts: async () => accounts.listAccounts(db),
-    setAccountPassword: async (id, hash, keep) => accounts.setAccountPassword(db, id, hash, keep),
-    setMembership: async (accountId, projectId, role) => access.setMembership(db, accountId, projectId, role),
-    removeMembership: async (accountId, projectId) => access.removeMembership(db, accountId, projectId),
+    setAccountPassword: (id, hash, keep) => write(() => accounts.setAccountPassword(db, id, hash, keep)),
+    setMembership: (accountId, projectId, role) =>
+      write(() => access.setMembership(db, accountId, projectId, role)),
+    removeMembership: (accountId, projectId) =>
+      write(() => access.removeMembership(db, accountId, projectId)),
     listMemberships: async (accountId) => access.listMemberships(db, accountId),
     listProjectMembers: async (projectId) => access.listProjectMembers(db, projectId),
-    createApiToken: async (input) => accounts.createApiToken(db, input),
+    createApiToken: (input) => write(() => accounts.createApiToken(db, input)),
     getAccountByTokenHash: async (hash) => accounts.getAccountByTokenHash(db, hash),
-    createProjectToken: async (input) => access.createProjectToken(db, input),
+    createProjectToken: (input) => write(() => access.createProjectToken(db, input)),
     listProjectTokens: async (projectId) => access.listProjectTokens(db, projectId),
     getProjectTokenByHash: async (hash) => access.getProjectTokenByHash(db, hash),
-    deleteProjectToken: async (projectId, id) => access.deleteProjectToken(db, projectId, id),
-    createAuthSession: async (input) => accounts.createAuthSession(db, input),
+    deleteProjectToken: (projectId, id) => write(() => access.deleteProjectToken(db, projectId, id)),
+    createAuthSession: (input) => write(() => accounts.createAuthSession(db, input)),
     getAccountByAuthSession: async (hash, now) => accounts.getAccountByAuthSession(db, hash, now),
-    deleteAuthSession: async (hash) => accounts.deleteAuthSession(db, hash),
+    deleteAuthSession: (hash) => write(() => accounts.deleteAuthSession(db, hash)),
 
     // Text is stored well-formed (shared/event-text.ts), and ids are looked up the same way.
     ingestEvents: (events, droppedEvents = 0) =>
       writer
-        .ingest(events.map(wellFormedEvent), droppedEvents)
+        .ingest(prepareRows(events.map(wellFormedEvent)), droppedEvents)
         .catch((error: unknown) => classifyIngestError(error, sqliteUnavailable)),
 
     // An unknown project reads as an empty overview: the same query on a key no row has.
@@ -128,11 +133,13 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
     // IMMEDIATE: erasure reads before it writes; with the write lock taken first, a commit by the
     // ingest writer in between cannot turn its first write into SQLITE_BUSY.
     deleteUser: (projectId, userId) =>
-      immediate(db, async () => {
-        const pk = projectPk(db, projectId);
-        return pk === undefined ? null : deleteUser(db, pk, userId.toWellFormed());
-      }),
-    deleteOlderThan: async (cutoff) => deleteOlderThan(db, cutoff),
+      write(() =>
+        immediate(db, async () => {
+          const pk = projectPk(db, projectId);
+          return pk === undefined ? null : deleteUser(db, pk, userId.toWellFormed());
+        }),
+      ),
+    deleteOlderThan: (cutoff) => write(() => deleteOlderThan(db, cutoff)),
 
     getDerivationStatus: async () => derivationStatus(db, writer),
     waitForDerivation: async (timeoutMs = 30_000) => {
@@ -148,12 +155,14 @@ function createSqliteStorage(db: Db, writer: IngestWriter): Storage {
       });
     },
     reindex: async (options = {}) => {
-      const result = await immediate(db, async () => {
-        const { reindex_to } = cursorOf(db);
-        if (reindex_to !== null && !options.restart) return { resumed: true, total: reindex_to };
-        resetDerived(db);
-        return { resumed: false, total: cursorOf(db).reindex_to ?? 0 };
-      });
+      const result = await write(() =>
+        immediate(db, async () => {
+          const { reindex_to } = cursorOf(db);
+          if (reindex_to !== null && !options.restart) return { resumed: true, total: reindex_to };
+          resetDerived(db);
+          return { resumed: false, total: cursorOf(db).reindex_to ?? 0 };
+        }),
+      );
       writer.derive();
       return result;
     },

@@ -13,6 +13,7 @@ import type {
 import {
   DERIVE_COLUMNS,
   type DeriveRow,
+  toChunkEvent,
   toDeriveEvent,
   toUserEvent,
   USER_EVENT_FROM,
@@ -97,15 +98,7 @@ export class PostgresPass implements PassTransaction {
     );
     const ids = new Map(projects.map((project) => [project.pk, project.id]));
     for (const row of rows) this.txids.set(row.pk, row.txid);
-    // Fields added to the object toDeriveEvent made: spreading an object this wide into a new one
-    // costs more per event than deriving it.
-    return rows.map((row) =>
-      Object.assign(toDeriveEvent(row), {
-        projectPk: row.project_pk,
-        projectId: ids.get(row.project_pk) as string,
-        receivedAt: row.received_at,
-      }),
-    );
+    return rows.map((row) => toChunkEvent(row, ids.get(row.project_pk) as string));
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {

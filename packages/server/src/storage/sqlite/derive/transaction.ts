@@ -15,6 +15,7 @@ import type {
 import {
   DERIVE_COLUMNS,
   type DeriveRow,
+  toChunkEvent,
   toDeriveEvent,
   toUserEvent,
   USER_EVENT_FROM,
@@ -24,6 +25,7 @@ import { type SessionTableRow, toSessionState } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
 import type { JsonObject } from "../../types.js";
 import { all, type Db, fromJson, get, immediate, insertRows, run, updateChanged } from "../db.js";
+import type { RecentEvents } from "../events/recent.js";
 import { ErrorDeltas } from "./errors.js";
 import { writeRollups } from "./rollups.js";
 
@@ -68,24 +70,24 @@ export class SqlitePass implements PassTransaction {
   private users = new Map<number, UserRow>();
   private next: { users: number; sessions: number } | null = null;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly recent?: RecentEvents,
+  ) {}
 
   async readAfter(limit: number): Promise<ChunkEvent[]> {
     const { cursor } = get<{ cursor: number }>(this.db, "SELECT cursor FROM derivation") as {
       cursor: number;
     };
+    const recent = this.recent?.take(this.db, cursor, limit);
+    if (recent) return recent;
     return all<DeriveRow & { project_id: string }>(
       this.db,
       `SELECT ${DERIVE_COLUMNS}, p.id AS project_id FROM events e JOIN projects p ON p.pk = e.project_pk
        WHERE e.pk > ? ORDER BY e.pk LIMIT ?`,
       cursor,
       limit,
-    ).map((row) => ({
-      ...toDeriveEvent(row),
-      projectPk: row.project_pk,
-      projectId: row.project_id,
-      receivedAt: row.received_at,
-    }));
+    ).map((row) => toChunkEvent(row, row.project_id));
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
@@ -475,6 +477,9 @@ function errorGroupPk(db: Db, projectPk: number, key: ErrorKey): number | undefi
   )?.pk;
 }
 
-/** One chunk of the pass in one IMMEDIATE transaction: derived and committed, or nothing. */
-export const sqliteChunk = (db: Db, limit: number): Promise<ChunkResult> =>
-  immediate(db, () => deriveChunk(new SqlitePass(db), limit));
+/**
+ * One chunk of the pass in one IMMEDIATE transaction: derived and committed, or nothing. `recent`:
+ * events this connection appended, served without reading them back when they are next.
+ */
+export const sqliteChunk = (db: Db, limit: number, recent?: RecentEvents): Promise<ChunkResult> =>
+  immediate(db, () => deriveChunk(new SqlitePass(db, recent), limit));

@@ -1,12 +1,15 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
-import type { Event } from "@mcpsight/protocol";
+import type { ChunkEvent } from "../../derive/pass.js";
 import { PassRunner } from "../../derive/runner.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
+import type { PreparedRows } from "../events/append.js";
+import { RecentEvents } from "../events/recent.js";
 import type { FromWriter, PassReport, ToWriter, WriterData } from "./messages.js";
+import { mainWrite, newTurn } from "./turn.js";
 import { writeBatch } from "./write-batches.js";
 
 /**
@@ -14,13 +17,18 @@ import { writeBatch } from "./write-batches.js";
  * the caller's connection.
  */
 export interface IngestWriter {
-  ingest(events: Event[], droppedEvents: number): Promise<IngestResult>;
+  ingest(rows: PreparedRows, droppedEvents: number): Promise<IngestResult>;
   /** Asks the pass to derive now (a reindex reset the cursor, say); no-op without a pass. */
   derive(): void;
   /** The pass's state, when this writer runs it. */
   report(): PassReport | null;
   /** Calls `listener` after every derived chunk; returns the unsubscribe function. */
   onDerived(listener: () => void): () => void;
+  /**
+   * Runs `fn`, a write on the main thread's connection, with the writer thread holding back so
+   * that sustained ingest cannot keep the lock from it (turn.ts).
+   */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Finishes the batches already handed over and the chunk in progress, then closes. */
   close(): Promise<void>;
 }
@@ -39,8 +47,9 @@ class Listeners {
 /** Writes and derives on the given connection, one transaction per batch (`:memory:` stores). */
 export function threadWriter(db: Db, derive: boolean): IngestWriter {
   const listeners = new Listeners();
+  const recent = new RecentEvents();
   const runner = derive
-    ? new PassRunner((limit) => sqliteChunk(db, limit), {
+    ? new PassRunner((limit) => sqliteChunk(db, limit, recent), {
         idleMs: 1_000,
         onChunk: () => listeners.notify(),
         onError: () => listeners.notify(),
@@ -48,14 +57,18 @@ export function threadWriter(db: Db, derive: boolean): IngestWriter {
     : null;
   runner?.wake();
   return {
-    ingest: async (events, droppedEvents) => {
-      const result = db.transaction(() => writeBatch(db, events, droppedEvents)).immediate();
+    ingest: async (rows, droppedEvents) => {
+      const appended: ChunkEvent[] = [];
+      const result = db.transaction(() => writeBatch(db, rows, droppedEvents, appended)).immediate();
+      if (runner) recent.add(appended);
       runner?.wake();
       return result;
     },
     derive: () => runner?.wake(),
     report: () => (runner ? { lag: runner.lag.summary(), lastError: runner.lastError } : null),
     onDerived: (listener) => listeners.add(listener),
+    // One thread: nothing else can write while `fn` runs.
+    exclusive: async (fn) => fn(),
     close: async () => {
       await runner?.close();
     },
@@ -117,6 +130,7 @@ export class WorkerWriter implements IngestWriter {
   private closing: Promise<void> | null = null;
   private latest: PassReport | null = null;
   private readonly listeners = new Listeners();
+  private readonly turn = newTurn();
 
   /**
    * With `derive`, the thread starts now (events stored before a restart are derived at once);
@@ -144,14 +158,18 @@ export class WorkerWriter implements IngestWriter {
     return this.listeners.add(listener);
   }
 
-  ingest(events: Event[], droppedEvents: number): Promise<IngestResult> {
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    return mainWrite(this.turn, fn);
+  }
+
+  ingest(rows: PreparedRows, droppedEvents: number): Promise<IngestResult> {
     if (this.closing) return Promise.reject(writerError("The ingest writer is closed."));
     const port = this.port ?? this.start();
     const id = this.nextId++;
     return new Promise<IngestResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.hold(true);
-      port.postMessage({ id, events, droppedEvents } satisfies ToWriter);
+      port.postMessage({ id, rows, droppedEvents } satisfies ToWriter);
     });
   }
 
@@ -172,7 +190,12 @@ export class WorkerWriter implements IngestWriter {
     const worker = new Worker(entry, {
       eval: isCode,
       execArgv,
-      workerData: { path: this.path, port: port2, derive: this.deriveHere } satisfies WriterData,
+      workerData: {
+        path: this.path,
+        port: port2,
+        derive: this.deriveHere,
+        turn: this.turn,
+      } satisfies WriterData,
       transferList: [port2],
     });
     port1.on("message", (message: FromWriter) => this.settle(message));

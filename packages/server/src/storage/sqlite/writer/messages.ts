@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
-import type { Event } from "@mcpsight/protocol";
 import type { IngestResult } from "../../types.js";
+import type { PreparedRows } from "../events/append.js";
 
 /** `workerData` of the writer thread. */
 export interface WriterData {
@@ -8,6 +8,8 @@ export interface WriterData {
   port: MessagePort;
   /** Whether the thread runs the derivation pass. */
   derive: boolean;
+  /** The turn-taking flag shared with the main thread (turn.ts). */
+  turn: Int32Array;
 }
 
 /** The pass's state where it runs, as the main thread shows it. */
@@ -21,7 +23,7 @@ export interface PassReport {
  * or close (after everything sent before it).
  */
 export type ToWriter =
-  | { id: number; events: Event[]; droppedEvents: number }
+  | { id: number; rows: PreparedRows; droppedEvents: number }
   | { derive: true }
   | { close: true };
 

@@ -9,13 +9,15 @@ import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_
 import { PassRunner } from "../../derive/runner.js";
 import { openDatabase } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
+import { RecentEvents } from "../events/recent.js";
 import type { FromWriter, ToWriter, WriterData } from "./messages.js";
+import { giveWay } from "./turn.js";
 import { type Batch, writeBatches } from "./write-batches.js";
 
 /** Caps a group so that the first batch's answer is not held back for long. */
 const MAX_GROUP_EVENTS = 5_000;
 
-const { path, port, derive } = workerData as WriterData;
+const { path, port, derive, turn } = workerData as WriterData;
 const db = openDatabase(path);
 const send = (message: FromWriter) => port.postMessage(message);
 
@@ -26,12 +28,20 @@ const report = (force: boolean) => {
   reported = Date.now();
   send({ derived: { lag: runner.lag.summary(), lastError: runner.lastError } });
 };
-const runner = new PassRunner((limit) => sqliteChunk(db, limit), {
-  idleMs: 1_000,
-  onChunk: () => report(false),
-  onCaughtUp: () => report(true),
-  onError: () => report(true),
-});
+/** What this thread appended, handed to the pass (only when it runs here). */
+const recent = derive ? new RecentEvents() : null;
+const runner = new PassRunner(
+  (limit) => {
+    giveWay(turn);
+    return sqliteChunk(db, limit, recent ?? undefined);
+  },
+  {
+    idleMs: 1_000,
+    onChunk: () => report(false),
+    onCaughtUp: () => report(true),
+    onError: () => report(true),
+  },
+);
 
 /** What a failure looks like on the other side: structured clone keeps only plain fields. */
 function describe(error: unknown) {
@@ -40,9 +50,11 @@ function describe(error: unknown) {
 }
 
 function write(ids: number[], batches: Batch[]): void {
+  giveWay(turn);
   try {
     writeBatches(db, batches).forEach((outcome, i) => {
       const id = ids[i] as number;
+      if (outcome.ok) recent?.add(outcome.appended);
       send(outcome.ok ? { id, result: outcome.result } : { id, error: describe(outcome.error) });
     });
   } catch (error) {
@@ -61,20 +73,20 @@ async function close(target: MessagePort): Promise<void> {
 port.on("message", (first: ToWriter) => {
   // Everything queued behind the first message joins its group, up to the cap.
   const messages = [first];
-  let events = "events" in first ? first.events.length : 0;
+  let events = "rows" in first ? first.rows.projectIds.length : 0;
   while (events < MAX_GROUP_EVENTS && !("close" in (messages.at(-1) as ToWriter))) {
     const next = receiveMessageOnPort(port)?.message as ToWriter | undefined;
     if (!next) break;
     messages.push(next);
-    if ("events" in next) events += next.events.length;
+    if ("rows" in next) events += next.rows.projectIds.length;
   }
   const ids: number[] = [];
   const batches: Batch[] = [];
   for (const message of messages) {
     if ("close" in message) break;
-    if (!("events" in message)) continue;
+    if (!("rows" in message)) continue;
     ids.push(message.id);
-    batches.push({ events: message.events, droppedEvents: message.droppedEvents });
+    batches.push({ rows: message.rows, droppedEvents: message.droppedEvents });
   }
   if (batches.length > 0) write(ids, batches);
   if ("close" in (messages.at(-1) as ToWriter)) void close(port);

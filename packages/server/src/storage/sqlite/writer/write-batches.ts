@@ -1,18 +1,25 @@
-import type { Event } from "@mcpsight/protocol";
+import type { ChunkEvent } from "../../derive/pass.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
-import { appendEvents } from "../events/append.js";
+import { appendEvents, type PreparedRows } from "../events/append.js";
 
 export interface Batch {
-  events: Event[];
+  rows: PreparedRows;
   droppedEvents: number;
 }
 
-export type Outcome = { ok: true; result: IngestResult } | { ok: false; error: unknown };
+/** A stored batch's result, and its rows as the pass reads them (see `RecentEvents`). */
+export type Outcome =
+  | { ok: true; result: IngestResult; appended: ChunkEvent[] }
+  | { ok: false; error: unknown };
 
 /** Writes one batch (events of any projects) inside the caller's transaction. */
-export const writeBatch = (db: Db, events: Event[], droppedEvents: number): IngestResult =>
-  appendEvents(db, events, droppedEvents);
+export const writeBatch = (
+  db: Db,
+  rows: PreparedRows,
+  droppedEvents: number,
+  appended?: ChunkEvent[],
+): IngestResult => appendEvents(db, rows, droppedEvents, appended);
 
 /**
  * Group commit: several batches in one transaction, each under its own savepoint, so a failing
@@ -21,11 +28,14 @@ export const writeBatch = (db: Db, events: Event[], droppedEvents: number): Inge
  * (then nothing was stored); a batch's outcome is final only once this returns.
  */
 export function writeBatches(db: Db, batches: Batch[]): Outcome[] {
-  const writeOne = db.transaction((batch: Batch) => writeBatch(db, batch.events, batch.droppedEvents));
+  const writeOne = db.transaction((batch: Batch, appended: ChunkEvent[]) =>
+    writeBatch(db, batch.rows, batch.droppedEvents, appended),
+  );
   const group = db.transaction(() =>
     batches.map((batch): Outcome => {
       try {
-        return { ok: true, result: writeOne(batch) };
+        const appended: ChunkEvent[] = [];
+        return { ok: true, result: writeOne(batch, appended), appended };
       } catch (error) {
         // Some errors (disk full, I/O) make SQLite roll back the whole transaction, taking the
         // batches before this one with it: then the group fails as a whole.
