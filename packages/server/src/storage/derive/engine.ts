@@ -217,7 +217,13 @@ function fresh(
   sorted: { e: DeriveEvent; old: null }[],
   identity: { sessionId: string; groupKey: string | null },
 ): Draft {
-  return { ...buildDraft(sorted, identity), pk: null, base: null, replaced: [], mode: "fresh" };
+  // Added to the built draft, not spread into a new object (cheaper for an object this wide).
+  return Object.assign(buildDraft(sorted, identity), {
+    pk: null,
+    base: null,
+    replaced: [],
+    mode: "fresh" as const,
+  });
 }
 
 function freshGroup(projectId: string, key: string, part: DeriveEvent[]): Draft {
@@ -256,15 +262,16 @@ function rebuilt(
       .sort((a, b) => a.firstSeen - b.firstSeen || a.pk - b.pk);
     const base = stored.find((s) => s.sessionId === sessionId) ?? stored[0] ?? null;
     for (const s of stored) kept.add(s);
-    drafts.push({
-      ...built,
-      // A session named by id keeps its stored row even if none of its events were read back
-      // (all of them erased).
-      pk: base?.pk ?? (rebuild.groupKey === null ? (rebuild.stored[0]?.pk ?? null) : null),
-      base: base ?? (rebuild.groupKey === null ? (rebuild.stored[0] ?? null) : null),
-      replaced: stored.filter((s) => s !== base),
-      mode: "rebuild",
-    });
+    drafts.push(
+      Object.assign(built, {
+        // A session named by id keeps its stored row even if none of its events were read back
+        // (all of them erased).
+        pk: base?.pk ?? (rebuild.groupKey === null ? (rebuild.stored[0]?.pk ?? null) : null),
+        base: base ?? (rebuild.groupKey === null ? (rebuild.stored[0] ?? null) : null),
+        replaced: stored.filter((s) => s !== base),
+        mode: "rebuild" as const,
+      }),
+    );
   }
   // A stored session none of whose events were read back (all erased meanwhile) goes.
   const first = drafts[0];
@@ -379,7 +386,7 @@ function writeSet(
       }
       let gains = user !== null;
       if (m.old === null) {
-        out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts });
+        out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts, linked: false });
         if (isToolCall(e)) {
           out.rollups.toolCall(floorTo(e.ts, HOUR_MS), toolOf(e), e.isError, e.duration);
           addTool(pk, toolOf(e));
@@ -399,7 +406,7 @@ function writeSet(
           oldSession !== undefined &&
           (oldSession.clientName !== draft.clientName || oldSession.clientVersion !== draft.clientVersion);
         if (m.old.sessionPk !== pk || m.old.userPk !== userPk)
-          out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts });
+          out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts, linked: true });
         if (m.old.sessionPk !== pk) {
           if (isToolCall(e)) addTool(pk, toolOf(e));
           if (e.errorKey) out.errors.sessionLinks.push({ key: e.errorKey, sessionPk: pk });

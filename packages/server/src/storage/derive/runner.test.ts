@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { LagWindow } from "./runner.js";
 
+/** The percentiles as a sort gives them (the definition the window must match). */
+function bySort(lags: number[]) {
+  const sorted = [...lags].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+  return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? 0, events: sorted.length };
+}
+
 describe("the derivation lag window", () => {
   it("gives percentiles of the last minute's lags", () => {
     const lag = new LagWindow();
@@ -26,5 +33,30 @@ describe("the derivation lag window", () => {
     expect(summary.events).toBe(200_000);
     // 150,000 of 10 ms and 50,000 of 1,000 ms remain.
     expect(summary).toMatchObject({ p50Ms: 10, p99Ms: 1_000, maxMs: 1_000 });
+  });
+
+  it("reports the percentiles of the last minute's samples as a sort would", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const window = new LagWindow();
+    const kept: { at: number; lag: number }[] = [];
+    let now = 1_000_000;
+    expect(window.summary(now)).toEqual(bySort([]));
+    for (let chunk = 0; chunk < 300; chunk++) {
+      now += Math.floor(random() * 1_000);
+      const size = Math.floor(random() * 40);
+      // Repeated values and a few outliers, as real lags have.
+      const received = Array.from({ length: size }, () =>
+        random() < 0.05 ? now - Math.floor(random() * 30_000) : now - Math.floor(random() * 50) * 10,
+      );
+      window.record(received, now);
+      for (const r of received) kept.push({ at: now, lag: Math.max(0, now - r) });
+      const expected = bySort(kept.filter((s) => s.at >= now - 60_000).map((s) => s.lag));
+      expect(window.summary(now)).toEqual(expected);
+    }
+    expect(window.summary(now + 120_000)).toEqual(bySort([]));
   });
 });

@@ -171,8 +171,11 @@ export interface ErrorOccurrence {
  */
 export interface WriteSet {
   projectPk: number;
-  /** New and changed links of events to their session and user. */
-  links: { eventPk: number; sessionPk: number; userPk: number | null; ts: number }[];
+  /**
+   * New and changed links of events to their session and user; `linked` when the event has a
+   * stored link already (a rebuilt session's event), false for an event derived the first time.
+   */
+  links: { eventPk: number; sessionPk: number; userPk: number | null; ts: number; linked: boolean }[];
   /** Events the pass drops instead of deriving (their user or session was erased). */
   droppedEvents: number[];
   sessions: { insert: SessionRow[]; update: SessionRow[]; delete: number[] };

@@ -64,7 +64,24 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
     name = `mcpsight_${names.size}`;
     names.set(text, name);
   }
-  return { name, text, values: values.map(storableParam) };
+  return { name, text, values: values.map(param) };
+}
+
+/**
+ * A statement parameter as sent: an array of numbers (keys, timestamps, counters: most of what
+ * the pass binds) as its array literal built in one pass — what `pg` would send, without its
+ * per-element escaping; anything else as `storableParam` makes it.
+ */
+function param(value: unknown): unknown {
+  if (!Array.isArray(value) || value.length === 0) return storableParam(value);
+  let literal = "{";
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (item === null || item === undefined) literal += i === 0 ? "NULL" : ",NULL";
+    else if (typeof item === "number") literal += i === 0 ? String(item) : `,${item}`;
+    else return storableParam(value);
+  }
+  return `${literal}}`;
 }
 
 export async function all<T>(db: Sql, text: string, values: unknown[] = []): Promise<T[]> {

@@ -160,10 +160,11 @@ export const USER_EVENT_FROM = `SELECT ${DERIVE_COLUMNS}, l.session_pk, l.user_p
 
 export const toUserEvent = (
   row: UserEventRow,
-): LinkedEvent & { sessionClientName: string | null; sessionClientVersion: string | null } => ({
-  ...toDeriveEvent(row),
-  sessionPk: row.session_pk,
-  userPk: row.user_pk,
-  sessionClientName: row.s_client_name,
-  sessionClientVersion: row.s_client_version,
-});
+): LinkedEvent & { sessionClientName: string | null; sessionClientVersion: string | null } =>
+  // Set on the object `toDeriveEvent` made rather than spread into a new one: one per event.
+  Object.assign(toDeriveEvent(row), {
+    sessionPk: row.session_pk,
+    userPk: row.user_pk,
+    sessionClientName: row.s_client_name,
+    sessionClientVersion: row.s_client_version,
+  });

@@ -1,12 +1,13 @@
 import { type BaseRollupDeltas, inKeyOrder } from "../../shared/rollup-deltas.js";
 import { run, type Sql } from "../db.js";
-import { flushToolUsers } from "./tool-users.js";
+import { mergeToolUsers } from "./tool-users.js";
 
 /**
  * Adds rollup deltas (shared/rollup-deltas.ts: a chunk's, or an erasure's negative ones) to the
  * stored rows in one statement — one data-modifying CTE per table, `INSERT … ON CONFLICT DO
  * UPDATE SET x = x + excluded.x`, rows in key order — then the distinct-user sketches. Resolves
- * once written.
+ * once written. Only where nothing else writes rollups meanwhile: the pass and erasure, which
+ * hold the chunk lock.
  */
 export function writeRollups(db: Sql, projectPk: number, deltas: BaseRollupDeltas): Promise<unknown> {
   const toolHours = inKeyOrder(deltas.tools);
@@ -40,8 +41,8 @@ export function writeRollups(db: Sql, projectPk: number, deltas: BaseRollupDelta
           JSON.stringify(hours),
           JSON.stringify(clients),
         ]);
-  // Queued right behind (pipelined): the distinct-user sketches.
-  return Promise.all([counters, flushToolUsers(db, projectPk, deltas.toolUsers)]);
+  // Pipelined beside it: the distinct-user sketches (a read, then the rows that grew).
+  return Promise.all([counters, mergeToolUsers(db, projectPk, deltas.toolUsers)]);
 }
 
 /** Every rollup upsert of a batch; a table whose array is empty gets no rows. */

@@ -13,6 +13,7 @@ import type {
 import {
   DERIVE_COLUMNS,
   type DeriveRow,
+  toChunkEvent,
   toDeriveEvent,
   toUserEvent,
   USER_EVENT_FROM,
@@ -79,22 +80,25 @@ export class PostgresPass implements PassTransaction {
 
   async readAfter(limit: number): Promise<ChunkEvent[]> {
     const cursor = await readCursor(this.db);
-    const rows = await all<DeriveRow & { project_id: string; txid: string }>(
+    const rows = await all<DeriveRow & { txid: string }>(
       this.db,
       // Only events of transactions that have all ended (below the oldest one still running), so
       // a slow commit of a lower txid is never skipped; in (txid, pk) order.
-      `SELECT ${DERIVE_COLUMNS}, e.txid, p.id AS project_id FROM events e JOIN projects p ON p.pk = e.project_pk
+      `SELECT ${DERIVE_COLUMNS}, e.txid FROM events e
        WHERE (e.txid, e.pk) > ($1::xid8, $2::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY e.txid, e.pk LIMIT $3`,
       [cursor.txid, cursor.pk, limit],
     );
+    if (rows.length === 0) return [];
+    // The projects' public ids once per chunk, not once per event.
+    const projects = await all<{ pk: number; id: string }>(
+      this.db,
+      "SELECT pk, id FROM projects WHERE pk = ANY($1::bigint[])",
+      [[...new Set(rows.map((row) => row.project_pk))]],
+    );
+    const ids = new Map(projects.map((project) => [project.pk, project.id]));
     for (const row of rows) this.txids.set(row.pk, row.txid);
-    return rows.map((row) => ({
-      ...toDeriveEvent(row),
-      projectPk: row.project_pk,
-      projectId: row.project_id,
-      receivedAt: row.received_at,
-    }));
+    return rows.map((row) => toChunkEvent(row, ids.get(row.project_pk) as string));
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
@@ -175,7 +179,9 @@ export class PostgresPass implements PassTransaction {
        WHERE l.session_pk = ANY($1::bigint[])`,
       [sessionPks],
     );
-    return rows.map((row) => ({ ...toDeriveEvent(row), sessionPk: row.session_pk, userPk: row.user_pk }));
+    return rows.map((row) =>
+      Object.assign(toDeriveEvent(row), { sessionPk: row.session_pk, userPk: row.user_pk }),
+    );
   }
 
   async allocate(users: number, sessions: number) {
@@ -255,30 +261,47 @@ export class PostgresPass implements PassTransaction {
           [p, ...columns(ws.sessions.insert)],
         ),
       );
-    if (ws.links.length > 0)
-      statements.push(
-        run(
-          db,
-          `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
-           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
-           ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk`,
-          [
-            ws.links.map((l) => l.eventPk),
-            ws.links.map((l) => l.sessionPk),
-            ws.links.map((l) => l.userPk),
-            ws.links.map((l) => l.ts),
-          ],
-        ),
-      );
-    if (ws.sessionTools.length > 0)
-      statements.push(
-        run(
-          db,
-          `INSERT INTO session_tools (session_pk, tool) SELECT * FROM unnest($1::bigint[], $2::text[])
-           ON CONFLICT DO NOTHING`,
-          [ws.sessionTools.map((t) => t.sessionPk), ws.sessionTools.map((t) => t.tool)],
-        ),
-      );
+    // An event derived the first time has no link yet (the cursor passes each event once, and
+    // its link goes with the cursor in this transaction): a plain insert, cheaper than an upsert.
+    const fresh = ws.links.filter((l) => !l.linked);
+    const moved = ws.links.filter((l) => l.linked);
+    for (const [list, conflict] of [
+      [fresh, ""],
+      [
+        moved,
+        "ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk",
+      ],
+    ] as const)
+      if (list.length > 0)
+        statements.push(
+          run(
+            db,
+            `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) ${conflict}`,
+            [
+              list.map((l) => l.eventPk),
+              list.map((l) => l.sessionPk),
+              list.map((l) => l.userPk),
+              list.map((l) => l.ts),
+            ],
+          ),
+        );
+    // A session created by this chunk (its key just allocated) has no tools stored yet.
+    const created = new Set(ws.sessions.insert.map((row) => row.pk));
+    const newTools = ws.sessionTools.filter((t) => created.has(t.sessionPk));
+    const moreTools = ws.sessionTools.filter((t) => !created.has(t.sessionPk));
+    for (const [list, conflict] of [
+      [newTools, ""],
+      [moreTools, "ON CONFLICT DO NOTHING"],
+    ] as const)
+      if (list.length > 0)
+        statements.push(
+          run(
+            db,
+            `INSERT INTO session_tools (session_pk, tool) SELECT * FROM unnest($1::bigint[], $2::text[]) ${conflict}`,
+            [list.map((t) => t.sessionPk), list.map((t) => t.tool)],
+          ),
+        );
     const inserted = ws.users.insert;
     if (inserted.length > 0)
       statements.push(
@@ -504,14 +527,17 @@ export const chunkLock = (schema: string) => `mcpsight.derive.${schema}`;
 
 /**
  * One chunk of the pass on `client`, in one transaction holding the chunk lock: derived and
- * committed, or nothing.
+ * committed, or nothing. Its commit does not wait for the WAL flush: everything it writes is
+ * derived from stored events and moves with the cursor, so a server crash that loses the last
+ * chunks loses their cursor too, and the pass derives them again (events themselves are
+ * committed durably by ingest).
  */
 export async function postgresChunk(
   client: pg.PoolClient,
   schema: string,
   limit: number,
 ): Promise<ChunkResult> {
-  await client.query("BEGIN");
+  await client.query("BEGIN; SET LOCAL synchronous_commit TO off");
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [chunkLock(schema)]);
     const result = await deriveChunk(new PostgresPass(client), limit);
