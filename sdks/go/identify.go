@@ -81,7 +81,8 @@ func toIdentity(v *UserIdentity) (*UserIdentity, bool) {
 
 // runIdentify calls identify (through the cache when configured) and hands the outcome to
 // settle exactly once: when identify returns, fails, panics, or after the timeout. It returns
-// at once; identify runs on its own goroutine so the request never waits for it.
+// at once; identify runs on its own goroutine so the request never waits for it. With the cache,
+// requests with the same key that arrive while identify runs for it share that call.
 func (t *Tracker) runIdentify(r *Request, settle func(identifyOutcome)) {
 	cache := t.memory.cache(t.cfg.identifyCacheTTL)
 	key := ""
@@ -96,6 +97,9 @@ func (t *Tracker) runIdentify(r *Request, settle func(identifyOutcome)) {
 				}
 				return
 			}
+			if t.memory.joinIdentify(key, settle) {
+				return
+			}
 		}
 	}
 	var once sync.Once
@@ -108,6 +112,11 @@ func (t *Tracker) runIdentify(r *Request, settle func(identifyOutcome)) {
 				cache.set(key, o.identity)
 			}
 			settle(o)
+			if key != "" {
+				for _, waiting := range t.memory.identifyDone(key) {
+					waiting(o)
+				}
+			}
 		})
 	}
 	timeout := t.cfg.identifyTimeout

@@ -155,6 +155,8 @@ type projectMemory struct {
 	stateless     *lru[statelessSeen]
 	identifyCache *lru[*UserIdentity]
 	cacheTTL      time.Duration
+	// identifying holds, per cache key whose identify is running, the requests waiting for it.
+	identifying map[string][]func(identifyOutcome)
 }
 
 type statelessSeen struct {
@@ -211,6 +213,31 @@ func (m *projectMemory) cache(ttl time.Duration) *lru[*UserIdentity] {
 		m.identifyCache = newLRU[*UserIdentity](10_000, ttl)
 	}
 	return m.identifyCache
+}
+
+// joinIdentify adds settle to the requests waiting for an identify already running for key and
+// reports true; with none running it records that the caller starts one and reports false.
+func (m *projectMemory) joinIdentify(key string, settle func(identifyOutcome)) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if waiting, ok := m.identifying[key]; ok {
+		m.identifying[key] = append(waiting, settle)
+		return true
+	}
+	if m.identifying == nil {
+		m.identifying = map[string][]func(identifyOutcome){}
+	}
+	m.identifying[key] = nil
+	return false
+}
+
+// identifyDone ends the identify running for key and returns the requests that waited for it.
+func (m *projectMemory) identifyDone(key string) []func(identifyOutcome) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	waiting := m.identifying[key]
+	delete(m.identifying, key)
+	return waiting
 }
 
 // noteStatelessIdentity reports whether an identify event is due for a stateless user: first
