@@ -62,8 +62,12 @@ export function insertRows(db: Database, head: string, width: number, values: un
 /** Statement texts of `insertRows` by head, tail and row count (heads and tails are constants). */
 const insertSqls = new Map<string, Map<string, string[]>>();
 
-/** The statement text of `insertRows` for `rows` rows, built once (it is also the statement cache's key). */
-function insertSql(head: string, width: number, rows: number, tail: string): string {
+/**
+ * `head` (an `INSERT … VALUES`), `rows` rows of `width` placeholders, then `tail`: the statement
+ * text of `insertRows` and of the events append, built once per shape (it is also the statement
+ * cache's key).
+ */
+export function insertSql(head: string, width: number, rows: number, tail: string): string {
   let byTail = insertSqls.get(head);
   if (!byTail) {
     byTail = new Map();

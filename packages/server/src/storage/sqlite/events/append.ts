@@ -2,25 +2,15 @@ import type { Event } from "@mcpsight/protocol";
 import type { ChunkEvent } from "../../derive/pass.js";
 import { EVENT_FIELDS, eventValues } from "../../shared/derive-event.js";
 import type { IngestResult } from "../../types.js";
-import { type Db, projectPk, run, stmt } from "../db.js";
+import { type Db, insertSql, projectPk, run, stmt } from "../db.js";
 import { appendedEvent } from "./recent.js";
 
 /** Values per row: `EVENT_FIELDS`, then the project's key. */
-export const ROW_WIDTH = EVENT_FIELDS.length + 1;
+const ROW_WIDTH = EVENT_FIELDS.length + 1;
 /** Rows per statement: well under SQLite's 32,766 parameters. */
 const ROWS = 100;
-const row = `(${Array.from({ length: ROW_WIDTH }, () => "?").join(", ")})`;
-const inserts = new Map<number, string>();
-/** The INSERT for `n` rows (`n` ≤ ROWS), prepared once per connection by `stmt`. */
-function insertOf(n: number): string {
-  let sql = inserts.get(n);
-  if (sql === undefined) {
-    sql = `INSERT INTO events (${EVENT_FIELDS.join(", ")}, project_pk) VALUES ${Array.from({ length: n }, () => row).join(", ")}
-   ON CONFLICT (project_pk, event_id) DO NOTHING`;
-    inserts.set(n, sql);
-  }
-  return sql;
-}
+const INSERT_HEAD = `INSERT INTO events (${EVENT_FIELDS.join(", ")}, project_pk) VALUES`;
+const INSERT_TAIL = "ON CONFLICT (project_pk, event_id) DO NOTHING";
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
@@ -72,7 +62,9 @@ export function appendEvents(
   for (let start = 0; start < values.length; start += ROWS * ROW_WIDTH) {
     const chunk = values.slice(start, start + ROWS * ROW_WIDTH);
     const count = chunk.length / ROW_WIDTH;
-    const { changes, lastInsertRowid } = stmt(db, insertOf(count)).run(chunk);
+    const { changes, lastInsertRowid } = stmt(db, insertSql(INSERT_HEAD, ROW_WIDTH, count, INSERT_TAIL)).run(
+      chunk,
+    );
     accepted += changes;
     if (appended && changes === count) {
       const first = Number(lastInsertRowid) - count + 1;
