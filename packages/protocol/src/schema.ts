@@ -3,12 +3,21 @@ import { z } from "zod/v4";
 import { LIMITS, REJECTION_CODES } from "./constants.js";
 import { parseTimestamp, TIMESTAMP_SHAPE } from "./timestamp.js";
 
+/** @internal The patterns of the event's strings (also read by the event fast path, valid-event.ts). */
+export const PATTERNS = {
+  eventType: /^(mcp|mcpsight|mcpcat):[A-Za-z0-9_./-]+$/,
+  tagKey: /^[A-Za-z0-9$_.:\- ]+$/,
+  tagValue: /^[^\r\n]*$/,
+  traceId: /^[0-9a-f]{32}$/,
+  spanId: /^[0-9a-f]{16}$/,
+} as const;
+
 const boundedString = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 const nonEmpty = (max: number) => boundedString(max).min(1, "must not be empty");
 
 /** `mcp:<method>`, `mcpsight:<name>` or `mcpcat:<name>`. */
 export const eventTypeSchema = nonEmpty(LIMITS.eventTypeLength).regex(
-  /^(mcp|mcpsight|mcpcat):[A-Za-z0-9_./-]+$/,
+  PATTERNS.eventType,
   'must look like "mcp:tools/call" or "mcpsight:identify"',
 );
 
@@ -23,10 +32,10 @@ export const tagKey = z
   .string()
   .min(1)
   .max(LIMITS.tagKeyLength)
-  .regex(/^[A-Za-z0-9$_.:\- ]+$/, "tag keys may use letters, digits, spaces and $_.:-");
+  .regex(PATTERNS.tagKey, "tag keys may use letters, digits, spaces and $_.:-");
 /** @internal */
 export const tagValue = boundedString(LIMITS.tagValueLength).regex(
-  /^[^\r\n]*$/,
+  PATTERNS.tagValue,
   "tag values must be one line",
 );
 
@@ -94,13 +103,10 @@ export const eventSchema = z
     /** W3C trace id of the request (32 lowercase hex digits), so a call can be found in a tracing tool. */
     traceId: z
       .string()
-      .regex(/^[0-9a-f]{32}$/, "must be 32 lowercase hex digits (a W3C trace id)")
+      .regex(PATTERNS.traceId, "must be 32 lowercase hex digits (a W3C trace id)")
       .optional(),
     /** W3C span id of the request's server span (16 lowercase hex digits). */
-    spanId: z
-      .string()
-      .regex(/^[0-9a-f]{16}$/, "must be 16 lowercase hex digits (a W3C span id)")
-      .optional(),
+    spanId: z.string().regex(PATTERNS.spanId, "must be 16 lowercase hex digits (a W3C span id)").optional(),
   })
   .superRefine((event, ctx) => {
     if (!event.stateless && event.sessionId === undefined) {

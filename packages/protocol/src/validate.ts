@@ -1,6 +1,7 @@
 import type { z } from "zod/v4";
 import { LIMITS } from "./constants.js";
 import { batchSchema, type Event, eventSchema, type Rejection } from "./schema.js";
+import { validEvent } from "./valid-event.js";
 
 /** One problem found in a batch: which event (absent for envelope problems), which field, and why. */
 export interface ValidationIssue {
@@ -70,14 +71,25 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
 
 const JSON_FIELDS = ["parameters", "response", "identifyActorData", "properties"] as const;
 
+/** The event as the schema parses it; the common, valid event is checked by hand (valid-event.ts). */
+function parseEvent(input: unknown, index: number | undefined): ValidationResult<Event> {
+  const event = validEvent(input);
+  if (event !== undefined) return { ok: true, value: event };
+  const parsed = eventSchema.safeParse(input);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, issues: issuesOf(parsed.error, index) };
+}
+
 /** Validates one event, including its serialized size and the nesting of its JSON fields. */
 export function validateEvent(input: unknown, index?: number): ValidationResult<Event> {
-  const parsed = eventSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error, index) };
-  if (jsonBytesAtMost(parsed.data) <= LIMITS.eventBytes) return { ok: true, value: parsed.data };
+  const parsed = parseEvent(input, index);
+  if (!parsed.ok) return parsed;
+  const event = parsed.value;
+  if (jsonBytesAtMost(event) <= LIMITS.eventBytes) return parsed;
   // Rare from here: an event near the size limit, with values that are not plain JSON data, or
   // nested too deeply to measure or serialize safely.
-  const tooDeep = JSON_FIELDS.filter((field) => nestedDeeperThan(parsed.data[field], LIMITS.jsonDepth));
+  const tooDeep = JSON_FIELDS.filter((field) => nestedDeeperThan(event[field], LIMITS.jsonDepth));
   if (tooDeep.length > 0)
     return {
       ok: false,
@@ -87,7 +99,7 @@ export function validateEvent(input: unknown, index?: number): ValidationResult<
         reason: `nests arrays and objects more than ${LIMITS.jsonDepth} levels deep`,
       })),
     };
-  const bytes = Buffer.byteLength(JSON.stringify(parsed.data));
+  const bytes = Buffer.byteLength(JSON.stringify(event));
   if (bytes > LIMITS.eventBytes) {
     return {
       ok: false,
@@ -100,7 +112,7 @@ export function validateEvent(input: unknown, index?: number): ValidationResult<
       ],
     };
   }
-  return { ok: true, value: parsed.data };
+  return { ok: true, value: event };
 }
 
 /** An event of a batch that passed validation, with its position in the batch. */

@@ -41,10 +41,18 @@ export const EVENT_FIELDS = [
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
-/** An event's column values in `EVENT_FIELDS` order; booleans as `flag` gives them (0/1 or true/false). */
-export function eventValues<F>(e: Event, receivedAt: number, flag: (value: boolean) => F): unknown[] {
+/**
+ * Appends an event's column values to `target`, in `EVENT_FIELDS` order; booleans as `flag` gives
+ * them (0/1 or true/false). One call per event: the SQLite append flattens a whole batch this way.
+ */
+export function pushEventValues<F>(
+  target: unknown[],
+  e: Event,
+  receivedAt: number,
+  flag: (value: boolean) => F,
+): void {
   const isError = e.isError === true || e.error !== undefined;
-  return [
+  target.push(
     e.id,
     Date.parse(e.timestamp),
     receivedAt,
@@ -72,7 +80,14 @@ export function eventValues<F>(e: Event, receivedAt: number, flag: (value: boole
     json(e.properties),
     e.traceId ?? null,
     e.spanId ?? null,
-  ];
+  );
+}
+
+/** An event's column values in `EVENT_FIELDS` order; booleans as `flag` gives them (0/1 or true/false). */
+export function eventValues<F>(e: Event, receivedAt: number, flag: (value: boolean) => F): unknown[] {
+  const values: unknown[] = [];
+  pushEventValues(values, e, receivedAt, flag);
+  return values;
 }
 
 /** A stored event as the pass reads it (`DERIVE_COLUMNS`). */

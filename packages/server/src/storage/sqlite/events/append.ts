@@ -1,6 +1,6 @@
 import type { Event } from "@mcpsight/protocol";
 import type { ChunkEvent } from "../../derive/pass.js";
-import { EVENT_FIELDS, eventValues } from "../../shared/derive-event.js";
+import { EVENT_FIELDS, pushEventValues } from "../../shared/derive-event.js";
 import type { IngestResult } from "../../types.js";
 import { type Db, insertSql, projectPk, run, stmt } from "../db.js";
 import { appendedEvent } from "./recent.js";
@@ -27,7 +27,10 @@ export interface PreparedRows {
 /** `events` as rows, acknowledged (`received_at`) at `receivedAt`. */
 export function prepareRows(events: readonly Event[], receivedAt = Date.now()): PreparedRows {
   const values: unknown[] = [];
-  for (const event of events) values.push(...eventValues(event, receivedAt, flag), null);
+  for (const event of events) {
+    pushEventValues(values, event, receivedAt, flag);
+    values.push(null);
+  }
   return { projectIds: events.map((e) => e.projectId), values };
 }
 

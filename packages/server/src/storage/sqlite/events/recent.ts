@@ -5,18 +5,44 @@ import { type Db, get } from "../db.js";
 /** At most this many appended events wait for the pass here; beyond, it reads them back. */
 const MAX_EVENTS = 50_000;
 
+/** Each column's place in a row of `EVENT_FIELDS` values. */
+const AT = Object.fromEntries(EVENT_FIELDS.map((name, index) => [name, index])) as Record<
+  (typeof EVENT_FIELDS)[number],
+  number
+>;
+
 /**
  * An appended row as the pass would read it back: `values` holds the row as bound to the append
  * statement (`EVENT_FIELDS`, then `project_pk`) from `offset`, `pk` is the key SQLite gave it.
- * The pass reads an event's error and response only for errors (`DERIVE_COLUMNS`).
+ * The pass reads an event's error and response only for errors (`DERIVE_COLUMNS`). Built as one
+ * literal (the writer thread makes one per appended event).
  */
 export function appendedEvent(pk: number, projectId: string, values: unknown[], offset: number): ChunkEvent {
-  const row: Record<string, unknown> = { pk, project_pk: values[offset + EVENT_FIELDS.length] };
-  EVENT_FIELDS.forEach((name, index) => {
-    row[name] = values[offset + index];
-  });
-  if (!row.is_error) row.error = row.response = null;
-  return toChunkEvent(row as unknown as DeriveRow, projectId);
+  const isError = values[offset + AT.is_error];
+  const row = {
+    pk,
+    project_pk: values[offset + EVENT_FIELDS.length],
+    event_id: values[offset + AT.event_id],
+    ts: values[offset + AT.ts],
+    received_at: values[offset + AT.received_at],
+    event_type: values[offset + AT.event_type],
+    resource_name: values[offset + AT.resource_name],
+    duration: values[offset + AT.duration],
+    is_error: isError,
+    error: isError ? values[offset + AT.error] : null,
+    response: isError ? values[offset + AT.response] : null,
+    session_key: values[offset + AT.session_key],
+    stateless: values[offset + AT.stateless],
+    correlation_id: values[offset + AT.correlation_id],
+    actor_id: values[offset + AT.actor_id],
+    actor_name: values[offset + AT.actor_name],
+    actor_data: values[offset + AT.actor_data],
+    client_name: values[offset + AT.client_name],
+    client_version: values[offset + AT.client_version],
+    server_name: values[offset + AT.server_name],
+    server_version: values[offset + AT.server_version],
+  };
+  return toChunkEvent(row as DeriveRow, projectId);
 }
 
 /**
