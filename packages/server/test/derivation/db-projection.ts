@@ -11,6 +11,16 @@ const text = (v: unknown): string | null => (v === null || v === undefined ? nul
 const flag = (v: unknown): boolean => v === true || v === 1;
 const json = (v: unknown): unknown => (v === null ? null : JSON.parse(String(v)));
 
+/** A PostgreSQL tool hour's counts by bucket as a histogram; a count below 1 is a stored error. */
+function durationHistogram(counts: number[]): Record<string, number> {
+  const histogram: Record<string, number> = {};
+  counts.forEach((count, bucket) => {
+    if (count > 0) histogram[String(bucket)] = count;
+    else if (count < 0) throw new Error(`a negative duration count: ${JSON.stringify(counts)}`);
+  });
+  return histogram;
+}
+
 /**
  * The derived tables of project `projectId` in a SQLite or PostgreSQL database, as the canonical
  * projection (projection.ts): what a store holds, comparable with the reference derivation and
@@ -68,14 +78,11 @@ export async function dbProjection(
     p.toolHours[k(num(t.hour), String(t.tool))] = {
       calls: num(t.calls),
       errors: num(t.errors),
-      histogram: dialect === "sqlite" ? (json(t.histogram) as Record<string, number>) : {},
+      histogram:
+        dialect === "sqlite"
+          ? (json(t.histogram) as Record<string, number>)
+          : durationHistogram(t.durations as number[]),
     };
-  if (dialect === "postgres")
-    for (const d of await query(`SELECT * FROM tool_hour_durations WHERE project_pk = ${pk}`)) {
-      const row = p.toolHours[k(num(d.hour), String(d.tool))];
-      if (row) row.histogram[String(d.bucket)] = num(d.count);
-      else throw new Error(`a duration row without its tool hour: ${JSON.stringify(d)}`);
-    }
   for (const t of await query(
     `SELECT u.user_id, t.* FROM user_tools t JOIN users u ON u.pk = t.user_pk WHERE t.project_pk = ${pk}`,
   ))

@@ -145,7 +145,6 @@ async function recountSessions(db: Sql, sessionPks: number[]): Promise<void> {
 /** Drops emptied rollup rows and error groups, and refreshes error groups' distinct counts. */
 export async function cleanUpAggregates(db: Sql, projectPk: number): Promise<void> {
   await run(db, "DELETE FROM tool_hours WHERE project_pk = $1 AND calls <= 0", [projectPk]);
-  await run(db, "DELETE FROM tool_hour_durations WHERE project_pk = $1 AND count <= 0", [projectPk]);
   // A sketch goes once no call of its tool in its hour (day) is left.
   await run(
     db,

@@ -52,14 +52,7 @@ export async function deleteOlderThan(
     await transaction(pool, async (db) => {
       await locked(db);
       const hour = floorTo(cutoff, HOUR_MS);
-      for (const table of [
-        "tool_hours",
-        "tool_hour_users",
-        "tool_hour_durations",
-        "session_hours",
-        "client_hours",
-        "error_hours",
-      ])
+      for (const table of ["tool_hours", "tool_hour_users", "session_hours", "client_hours", "error_hours"])
         await run(db, `DELETE FROM ${table} WHERE project_pk = $1 AND hour < $2`, [projectPk, hour]);
       await run(db, `DELETE FROM tool_day_users WHERE project_pk = $1 AND day + ${DAY_MS} <= $2`, [
         projectPk,

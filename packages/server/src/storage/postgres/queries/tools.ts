@@ -22,8 +22,9 @@ export async function listToolStats(
     ),
     all<{ tool: string; bucket: number; count: number }>(
       db,
-      `SELECT tool, bucket, sum(count) AS count FROM tool_hour_durations
-       WHERE project_pk = $1 AND hour >= $2 AND hour < $3 GROUP BY tool, bucket`,
+      `SELECT t.tool, d.i - 1 AS bucket, sum(d.count) AS count
+       FROM tool_hours t CROSS JOIN LATERAL unnest(t.durations) WITH ORDINALITY AS d(count, i)
+       WHERE t.project_pk = $1 AND t.hour >= $2 AND t.hour < $3 AND d.count > 0 GROUP BY t.tool, d.i`,
       bounds,
     ),
     countToolUsers(db, projectPk, range),
