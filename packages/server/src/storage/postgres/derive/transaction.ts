@@ -103,6 +103,8 @@ export class PostgresPass implements PassTransaction {
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
     const db = this.db;
+    const userKeys = request.userIds.map(tombstoneKey);
+    const sessionKeys = request.sessionIds.map(tombstoneKey);
     const [users, byId, byGroup, erasures] = await Promise.all([
       request.userIds.length === 0
         ? []
@@ -147,11 +149,16 @@ export class PostgresPass implements PassTransaction {
             db,
             `SELECT kind, id, erased_at FROM erasures WHERE project_pk = $1
                AND ((kind = 'user' AND id = ANY($2::text[])) OR (kind = 'session' AND id = ANY($3::text[])))`,
-            [projectPk, request.userIds.map(tombstoneKey), request.sessionIds.map(tombstoneKey)],
+            [projectPk, userKeys, sessionKeys],
           ),
     ]);
+    // The ids of the (rare) tombstones found.
     const keys = new Map<string, string>();
-    for (const id of [...request.userIds, ...request.sessionIds]) keys.set(tombstoneKey(id), id);
+    if (erasures.length > 0) {
+      for (let i = 0; i < userKeys.length; i++) keys.set(userKeys[i] as string, request.userIds[i] as string);
+      for (let i = 0; i < sessionKeys.length; i++)
+        keys.set(sessionKeys[i] as string, request.sessionIds[i] as string);
+    }
     const erasedUsers = new Map<string, number>();
     const erasedSessions = new Map<string, number>();
     for (const row of erasures)
