@@ -48,10 +48,11 @@ export async function dbProjection(
       events: num(u.events),
     };
   const tools = new Map<string, string[]>();
-  for (const t of await query(
-    `SELECT s.session_id, t.tool FROM session_tools t JOIN sessions s ON s.pk = t.session_pk WHERE s.project_pk = ${pk}`,
-  ))
-    tools.set(String(t.session_id), [...(tools.get(String(t.session_id)) ?? []), String(t.tool)]);
+  if (dialect === "sqlite")
+    for (const t of await query(
+      `SELECT s.session_id, t.tool FROM session_tools t JOIN sessions s ON s.pk = t.session_pk WHERE s.project_pk = ${pk}`,
+    ))
+      tools.set(String(t.session_id), [...(tools.get(String(t.session_id)) ?? []), String(t.tool)]);
   for (const s of await query(
     `SELECT s.*, u.user_id FROM sessions s LEFT JOIN users u ON u.pk = s.user_pk WHERE s.project_pk = ${pk}`,
   ))
@@ -67,7 +68,8 @@ export async function dbProjection(
       toolCalls: num(s.tool_calls),
       errors: num(s.errors),
       stateless: flag(s.stateless),
-      tools: tools.get(String(s.session_id)) ?? [],
+      // PostgreSQL keeps a session's tools on its row.
+      tools: dialect === "sqlite" ? (tools.get(String(s.session_id)) ?? []) : (s.tools as string[]),
     };
   for (const l of await query(
     `SELECT e.event_id, s.session_id, u.user_id FROM event_links l JOIN events e ON e.pk = l.event_pk

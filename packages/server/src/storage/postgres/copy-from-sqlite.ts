@@ -18,7 +18,6 @@ const TABLES = [
   "auth_sessions",
   "users",
   "sessions",
-  "session_tools",
   "events",
   "event_links",
   "erasures",
@@ -36,10 +35,22 @@ const TABLES = [
 ];
 const CHUNK = 5_000;
 
-/** Rows that PostgreSQL stores in another shape: a tool hour's histogram (JSON) becomes an array of counts by bucket. */
+/**
+ * Rows that PostgreSQL stores in another shape (converted as copied, `arrayColumns`): a tool
+ * hour's histogram (JSON) becomes an array of counts by bucket, a session's tools an array on its row.
+ */
 const SOURCES: Record<string, string> = {
   tool_hours: "SELECT project_pk, hour, tool, calls, errors, histogram AS durations FROM tool_hours",
+  sessions: `SELECT s.*, (SELECT json_group_array(tool) FROM session_tools t WHERE t.session_pk = s.pk) AS tools
+    FROM sessions s`,
 };
+
+/** Array columns of copied rows, from the JSON their source gives. */
+function arrayColumns(table: string, row: Record<string, unknown>): void {
+  if (table === "tool_hours")
+    row.durations = toCounts(JSON.parse(String(row.durations ?? "{}")) as Histogram);
+  if (table === "sessions") row.tools = JSON.parse(String(row.tools ?? "[]")) as string[];
+}
 
 export interface CopyProgress {
   table: string;
@@ -87,8 +98,8 @@ export async function copySqliteToPostgres(options: {
         if (table === "project_tokens" && !hasTable(table)) continue;
         const source = SOURCES[table] ?? `SELECT * FROM ${table}`;
         const total = (sqlite.prepare(`SELECT count(*) AS n FROM (${source})`).get() as { n: number }).n;
-        const columns = await client.query<{ column_name: string; data_type: string }>(
-          `SELECT column_name, data_type FROM information_schema.columns
+        const columns = await client.query<Column>(
+          `SELECT column_name, data_type, udt_name FROM information_schema.columns
            WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
           [url.schema, table],
         );
@@ -99,9 +110,7 @@ export async function copySqliteToPostgres(options: {
         let copied = 0;
         const flush = async () => {
           if (batch.length === 0) return;
-          if (table === "tool_hours")
-            for (const row of batch)
-              row.durations = toCounts(JSON.parse(String(row.durations ?? "{}")) as Histogram);
+          for (const row of batch) arrayColumns(table, row);
           await insertRows(client, table, shared, batch);
           copied += batch.length;
           batch = [];
@@ -147,7 +156,7 @@ export async function copySqliteToPostgres(options: {
   }
 }
 
-type Column = { column_name: string; data_type: string };
+type Column = { column_name: string; data_type: string; udt_name: string };
 type Client = pg.PoolClient;
 
 const SQL_TYPES: Record<string, string> = {
@@ -177,12 +186,16 @@ async function insertRows(client: Client, table: string, columns: Column[], rows
       if (value === null || value === undefined) return null;
       if (CLIENT_COLUMNS.has(c.column_name) && typeof value === "string")
         return fitBytes(value, CLIENT_FIELD_BYTES);
-      if (c.data_type === "ARRAY") return `{${(value as number[]).join(",")}}`;
+      if (c.data_type === "ARRAY")
+        return `{${(value as (number | string)[]).map((v) => (typeof v === "number" ? v : `"${v.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
       return c.data_type === "boolean" ? value === 1 || value === true : value;
     }),
   );
   const casts = columns.map((c, i) => `$${i + 1}::${SQL_TYPES[c.data_type] ?? "text"}[]`);
-  const values = columns.map((c, i) => (c.data_type === "ARRAY" ? `c${i}::int[]` : `c${i}`));
+  // An array column's element type is its udt_name without the leading underscore (`_int4`, `_text`).
+  const values = columns.map((c, i) =>
+    c.data_type === "ARRAY" ? `c${i}::${c.udt_name.slice(1)}[]` : `c${i}`,
+  );
   await client.query(
     `INSERT INTO ${table} (${names.join(", ")}) SELECT ${values.join(", ")}
      FROM unnest(${casts.join(", ")}) AS x(${columns.map((_, i) => `c${i}`).join(", ")})`,

@@ -12,7 +12,7 @@ import { decodeSketch, emptyRegisters, encodeSketch, HLL_REGISTERS } from "../sh
 import { openSqliteStorage } from "../sqlite/index.js";
 import { createPool, parsePostgresUrl } from "./db.js";
 import { openPostgresStorage } from "./index.js";
-import { BEFORE_DURATION_ARRAYS, BEFORE_PASS, migrate } from "./schema.js";
+import { BEFORE_DURATION_ARRAYS, BEFORE_PASS, BEFORE_SESSION_TOOL_ARRAYS, migrate } from "./schema.js";
 
 const run = TEST_DATABASE_URL ? describe : describe.skip;
 
@@ -84,6 +84,33 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       ]);
     } finally {
       await storage.close();
+      await database.drop();
+    }
+  });
+
+  it("moves a session's tools from one row per tool onto the session's row", async () => {
+    const database = await freshPostgresSchema();
+    const url = parsePostgresUrl(database.url as string);
+    const pool = createPool(url, 1);
+    try {
+      await migrate(pool, url.schema, BEFORE_SESSION_TOOL_ARRAYS);
+      await pool.query(`
+        INSERT INTO projects (pk, id, name, created_at) VALUES (1, 'p', 'p', 0);
+        INSERT INTO sessions (pk, project_pk, session_id, first_seen, last_seen)
+          VALUES (1, 1, 'one', 0, 1), (2, 1, 'two', 0, 1), (3, 1, 'none', 0, 1);
+        INSERT INTO session_tools VALUES (1, 'search'), (1, 'a "quoted" \\ tool'), (2, 'search');
+      `);
+      await migrate(pool, url.schema);
+      const { rows } = await pool.query("SELECT session_id, tools FROM sessions ORDER BY pk");
+      expect(rows).toEqual([
+        { session_id: "one", tools: ['a "quoted" \\ tool', "search"] },
+        { session_id: "two", tools: ["search"] },
+        { session_id: "none", tools: [] },
+      ]);
+      const { rows: tables } = await pool.query("SELECT to_regclass('session_tools') AS t");
+      expect(tables[0]?.t).toBeNull();
+    } finally {
+      await pool.end();
       await database.drop();
     }
   });

@@ -31,7 +31,6 @@ const EVENTS_TABLE_V1 = `
 const DERIVED_TABLES = [
   "users",
   "sessions",
-  "session_tools",
   "event_links",
   "tool_hours",
   "tool_hour_users",
@@ -358,6 +357,15 @@ ${EVENTS_TABLE_V1}
   WHERE t.project_pk = d.project_pk AND t.hour = d.hour AND t.tool = d.tool;
   DROP TABLE tool_hour_durations;
   `,
+  // A session's tools move onto its row (the sessions list filters by one of them): written with
+  // the session instead of one more row per session and tool.
+  `
+  ALTER TABLE sessions ADD COLUMN tools TEXT[] COLLATE "C" NOT NULL DEFAULT '{}';
+  UPDATE sessions s SET tools = t.tools
+  FROM (SELECT session_pk, array_agg(tool ORDER BY tool) AS tools FROM session_tools GROUP BY session_pk) t
+  WHERE s.pk = t.session_pk;
+  DROP TABLE session_tools;
+  `,
 ];
 
 /**
@@ -408,6 +416,8 @@ export const IDENTITY_TABLES = [
 export const BEFORE_PASS = 8;
 /** The schema version whose duration histograms are one row per bucket (`tool_hour_durations`). */
 export const BEFORE_DURATION_ARRAYS = 9;
+/** The schema version whose sessions' tools are one row per session and tool (`session_tools`). */
+export const BEFORE_SESSION_TOOL_ARRAYS = 10;
 
 /**
  * Creates the schema and applies pending migrations. Several collectors may start at once: a

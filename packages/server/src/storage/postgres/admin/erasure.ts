@@ -98,7 +98,6 @@ export async function deleteUser(
     );
     deletedEvents += await run(db, "DELETE FROM events WHERE pk = ANY($1::bigint[])", [eventPks]);
     await run(db, "DELETE FROM event_links WHERE event_pk = ANY($1::bigint[])", [eventPks]);
-    await run(db, "DELETE FROM session_tools WHERE session_pk = ANY($1::bigint[])", [sessionPks]);
     await run(db, "DELETE FROM error_group_sessions WHERE session_pk = ANY($1::bigint[])", [sessionPks]);
     const deletedSessions = await run(db, "DELETE FROM sessions WHERE pk = ANY($1::bigint[])", [sessionPks]);
     if (touchedSessions.length > 0) await recountSessions(db, touchedSessions);

@@ -44,7 +44,6 @@ export async function deleteOlderThan(
            DELETE FROM events WHERE pk IN (SELECT event_pk FROM gone)`,
           [pks, Math.floor(cutoff)],
         );
-        await run(db, "DELETE FROM session_tools WHERE session_pk = ANY($1::bigint[])", [ended]);
         await run(db, "DELETE FROM error_group_sessions WHERE session_pk = ANY($1::bigint[])", [ended]);
         result.sessions += await run(db, "DELETE FROM sessions WHERE pk = ANY($1::bigint[])", [ended]);
       });
