@@ -22,9 +22,11 @@ export async function listToolStats(
     ),
     all<{ tool: string; bucket: number; count: number }>(
       db,
-      `SELECT t.tool, d.i - 1 AS bucket, sum(d.count) AS count
-       FROM tool_hours t CROSS JOIN LATERAL unnest(t.durations) WITH ORDINALITY AS d(count, i)
-       WHERE t.project_pk = $1 AND t.hour >= $2 AND t.hour < $3 AND d.count > 0 GROUP BY t.tool, d.i`,
+      // Each hour's counts by bucket, unnested beside their subscripts (cheaper than a lateral join).
+      `SELECT tool, i - 1 AS bucket, sum(count) AS count
+       FROM (SELECT tool, unnest(durations) AS count, generate_subscripts(durations, 1) AS i FROM tool_hours
+             WHERE project_pk = $1 AND hour >= $2 AND hour < $3) d
+       WHERE count > 0 GROUP BY tool, i`,
       bounds,
     ),
     countToolUsers(db, projectPk, range),
