@@ -46,3 +46,26 @@ export function quantile(histogram: Histogram, q: number): number | null {
   }
   return null;
 }
+
+/**
+ * A histogram as a dense array of counts indexed by bucket (PostgreSQL stores it so, an
+ * `integer[]` on its tool hour), up to its last non-empty bucket; empty buckets are 0.
+ */
+export function toCounts(histogram: Histogram): number[] {
+  let top = -1;
+  for (const key in histogram) if ((histogram[Number(key)] as number) > 0) top = Math.max(top, Number(key));
+  const counts = new Array<number>(top + 1).fill(0);
+  for (const key in histogram) {
+    const count = histogram[Number(key)] as number;
+    if (count > 0) counts[Number(key)] = count;
+  }
+  return counts;
+}
+
+/** The histogram of a dense array of counts (`toCounts`): its positive buckets. */
+export function fromCounts(counts: readonly number[]): Histogram {
+  const histogram: Histogram = {};
+  for (let bucket = 0; bucket < counts.length; bucket++)
+    if ((counts[bucket] as number) > 0) histogram[bucket] = counts[bucket] as number;
+  return histogram;
+}

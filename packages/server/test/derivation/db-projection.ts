@@ -11,6 +11,16 @@ const text = (v: unknown): string | null => (v === null || v === undefined ? nul
 const flag = (v: unknown): boolean => v === true || v === 1;
 const json = (v: unknown): unknown => (v === null ? null : JSON.parse(String(v)));
 
+/** A PostgreSQL tool hour's counts by bucket as a histogram; a count below 1 is a stored error. */
+function durationHistogram(counts: number[]): Record<string, number> {
+  const histogram: Record<string, number> = {};
+  counts.forEach((count, bucket) => {
+    if (count > 0) histogram[String(bucket)] = count;
+    else if (count < 0) throw new Error(`a negative duration count: ${JSON.stringify(counts)}`);
+  });
+  return histogram;
+}
+
 /**
  * The derived tables of project `projectId` in a SQLite or PostgreSQL database, as the canonical
  * projection (projection.ts): what a store holds, comparable with the reference derivation and
@@ -38,10 +48,11 @@ export async function dbProjection(
       events: num(u.events),
     };
   const tools = new Map<string, string[]>();
-  for (const t of await query(
-    `SELECT s.session_id, t.tool FROM session_tools t JOIN sessions s ON s.pk = t.session_pk WHERE s.project_pk = ${pk}`,
-  ))
-    tools.set(String(t.session_id), [...(tools.get(String(t.session_id)) ?? []), String(t.tool)]);
+  if (dialect === "sqlite")
+    for (const t of await query(
+      `SELECT s.session_id, t.tool FROM session_tools t JOIN sessions s ON s.pk = t.session_pk WHERE s.project_pk = ${pk}`,
+    ))
+      tools.set(String(t.session_id), [...(tools.get(String(t.session_id)) ?? []), String(t.tool)]);
   for (const s of await query(
     `SELECT s.*, u.user_id FROM sessions s LEFT JOIN users u ON u.pk = s.user_pk WHERE s.project_pk = ${pk}`,
   ))
@@ -57,7 +68,8 @@ export async function dbProjection(
       toolCalls: num(s.tool_calls),
       errors: num(s.errors),
       stateless: flag(s.stateless),
-      tools: tools.get(String(s.session_id)) ?? [],
+      // PostgreSQL keeps a session's tools on its row.
+      tools: dialect === "sqlite" ? (tools.get(String(s.session_id)) ?? []) : (s.tools as string[]),
     };
   for (const l of await query(
     `SELECT e.event_id, s.session_id, u.user_id FROM event_links l JOIN events e ON e.pk = l.event_pk
@@ -68,14 +80,11 @@ export async function dbProjection(
     p.toolHours[k(num(t.hour), String(t.tool))] = {
       calls: num(t.calls),
       errors: num(t.errors),
-      histogram: dialect === "sqlite" ? (json(t.histogram) as Record<string, number>) : {},
+      histogram:
+        dialect === "sqlite"
+          ? (json(t.histogram) as Record<string, number>)
+          : durationHistogram(t.durations as number[]),
     };
-  if (dialect === "postgres")
-    for (const d of await query(`SELECT * FROM tool_hour_durations WHERE project_pk = ${pk}`)) {
-      const row = p.toolHours[k(num(d.hour), String(d.tool))];
-      if (row) row.histogram[String(d.bucket)] = num(d.count);
-      else throw new Error(`a duration row without its tool hour: ${JSON.stringify(d)}`);
-    }
   for (const t of await query(
     `SELECT u.user_id, t.* FROM user_tools t JOIN users u ON u.pk = t.user_pk WHERE t.project_pk = ${pk}`,
   ))

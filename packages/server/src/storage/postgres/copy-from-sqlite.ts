@@ -1,13 +1,13 @@
 import Database from "better-sqlite3";
 import type pg from "pg";
-import type { Histogram } from "../histogram.js";
+import { type Histogram, toCounts } from "../histogram.js";
 import { migrate as migrateSqlite } from "../sqlite/schema.js";
 import { createPool, parsePostgresUrl } from "./db.js";
 import { backfillToolUsers } from "./derive/tool-users.js";
 import { IDENTITY_TABLES, migrate } from "./schema.js";
 import { CLIENT_FIELD_BYTES, fitBytes, storableParam } from "./text.js";
 
-/** Tables in dependency order. `tool_hours` histograms become `tool_hour_durations` rows. */
+/** Tables in dependency order. */
 const TABLES = [
   "settings",
   "projects",
@@ -18,7 +18,6 @@ const TABLES = [
   "auth_sessions",
   "users",
   "sessions",
-  "session_tools",
   "events",
   "event_links",
   "erasures",
@@ -35,6 +34,23 @@ const TABLES = [
   "error_group_sessions",
 ];
 const CHUNK = 5_000;
+
+/**
+ * Rows that PostgreSQL stores in another shape (converted as copied, `arrayColumns`): a tool
+ * hour's histogram (JSON) becomes an array of counts by bucket, a session's tools an array on its row.
+ */
+const SOURCES: Record<string, string> = {
+  tool_hours: "SELECT project_pk, hour, tool, calls, errors, histogram AS durations FROM tool_hours",
+  sessions: `SELECT s.*, (SELECT json_group_array(tool) FROM session_tools t WHERE t.session_pk = s.pk) AS tools
+    FROM sessions s`,
+};
+
+/** Array columns of copied rows, from the JSON their source gives. */
+function arrayColumns(table: string, row: Record<string, unknown>): void {
+  if (table === "tool_hours")
+    row.durations = toCounts(JSON.parse(String(row.durations ?? "{}")) as Histogram);
+  if (table === "sessions") row.tools = JSON.parse(String(row.tools ?? "[]")) as string[];
+}
 
 export interface CopyProgress {
   table: string;
@@ -80,38 +96,33 @@ export async function copySqliteToPostgres(options: {
         if (sketchesMissing && (table === "tool_hour_users" || table === "tool_day_users")) continue;
         // A store from before project tokens has none to copy.
         if (table === "project_tokens" && !hasTable(table)) continue;
-        const total = (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-        const target = table === "tool_hours" ? "tool_hour_durations" : table;
-        const columns = await client.query<{ column_name: string; data_type: string }>(
-          `SELECT column_name, data_type FROM information_schema.columns
+        const source = SOURCES[table] ?? `SELECT * FROM ${table}`;
+        const total = (sqlite.prepare(`SELECT count(*) AS n FROM (${source})`).get() as { n: number }).n;
+        const columns = await client.query<Column>(
+          `SELECT column_name, data_type, udt_name FROM information_schema.columns
            WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
           [url.schema, table],
         );
-        const sourceColumns = new Set(
-          (sqlite.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map(
-            (c) => c.name,
-          ),
-        );
+        const statement = sqlite.prepare(source);
+        const sourceColumns = new Set(statement.columns().map((c) => c.name));
         const shared = columns.rows.filter((c) => sourceColumns.has(c.column_name));
         let batch: Record<string, unknown>[] = [];
         let copied = 0;
         const flush = async () => {
           if (batch.length === 0) return;
+          for (const row of batch) arrayColumns(table, row);
           await insertRows(client, table, shared, batch);
-          if (table === "tool_hours") await insertDurations(client, batch);
           copied += batch.length;
           batch = [];
           options.onProgress?.({ table, copied, total });
         };
-        for (const row of sqlite.prepare(`SELECT * FROM ${table}`).iterate() as Iterable<
-          Record<string, unknown>
-        >) {
+        for (const row of statement.iterate() as Iterable<Record<string, unknown>>) {
           batch.push(row);
           if (batch.length >= CHUNK) await flush();
         }
         await flush();
         if (total === 0) options.onProgress?.({ table, copied: 0, total });
-        counts[target === table ? table : `${table} (+ durations)`] = copied;
+        counts[table] = copied;
       }
       if (sketchesMissing) await backfillToolUsers(client);
       // The copied events all carry this transaction's id: the cursor is the same event key.
@@ -137,7 +148,7 @@ export async function copySqliteToPostgres(options: {
     }
     // Planner statistics for the copied tables now, not when autovacuum gets to them: until then
     // the first collector would plan its queries for empty tables.
-    await pool.query(`ANALYZE ${[...TABLES, "tool_hour_durations", "client_user_counts"].join(", ")}`);
+    await pool.query(`ANALYZE ${[...TABLES, "client_user_counts"].join(", ")}`);
     return counts;
   } finally {
     sqlite.close();
@@ -145,7 +156,7 @@ export async function copySqliteToPostgres(options: {
   }
 }
 
-type Column = { column_name: string; data_type: string };
+type Column = { column_name: string; data_type: string; udt_name: string };
 type Client = pg.PoolClient;
 
 const SQL_TYPES: Record<string, string> = {
@@ -162,7 +173,8 @@ const SQL_TYPES: Record<string, string> = {
 const CLIENT_COLUMNS = new Set(["client_name", "client_version"]);
 
 /**
- * One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans). As
+ * One multi-row insert of `rows` (columns present on both sides; SQLite 0/1 become booleans; an
+ * array column goes as its text literal, cast back in the SELECT, as `unnest` would flatten it). As
  * in PostgreSQL's own ingest (text.ts), a NUL in SQLite text becomes U+FFFD and a client's name and
  * version are cut to fit an index entry.
  */
@@ -174,28 +186,19 @@ async function insertRows(client: Client, table: string, columns: Column[], rows
       if (value === null || value === undefined) return null;
       if (CLIENT_COLUMNS.has(c.column_name) && typeof value === "string")
         return fitBytes(value, CLIENT_FIELD_BYTES);
+      if (c.data_type === "ARRAY")
+        return `{${(value as (number | string)[]).map((v) => (typeof v === "number" ? v : `"${v.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
       return c.data_type === "boolean" ? value === 1 || value === true : value;
     }),
   );
   const casts = columns.map((c, i) => `$${i + 1}::${SQL_TYPES[c.data_type] ?? "text"}[]`);
-  await client.query(
-    `INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${casts.join(", ")})`,
-    arrays.map(storableParam),
+  // An array column's element type is its udt_name without the leading underscore (`_int4`, `_text`).
+  const values = columns.map((c, i) =>
+    c.data_type === "ARRAY" ? `c${i}::${c.udt_name.slice(1)}[]` : `c${i}`,
   );
-}
-
-async function insertDurations(client: Client, rows: Record<string, unknown>[]) {
-  const out: [number, number, string, number, number][] = [];
-  for (const row of rows) {
-    const histogram = JSON.parse(String(row.histogram ?? "{}")) as Histogram;
-    for (const [bucket, count] of Object.entries(histogram))
-      if (count > 0)
-        out.push([row.project_pk as number, row.hour as number, row.tool as string, Number(bucket), count]);
-  }
-  if (out.length === 0) return;
   await client.query(
-    `INSERT INTO tool_hour_durations (project_pk, hour, tool, bucket, count)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::smallint[], $5::int[])`,
-    [0, 1, 2, 3, 4].map((i) => storableParam(out.map((r) => r[i]))),
+    `INSERT INTO ${table} (${names.join(", ")}) SELECT ${values.join(", ")}
+     FROM unnest(${casts.join(", ")}) AS x(${columns.map((_, i) => `c${i}`).join(", ")})`,
+    arrays.map(storableParam),
   );
 }

@@ -12,7 +12,7 @@ import { decodeSketch, emptyRegisters, encodeSketch, HLL_REGISTERS } from "../sh
 import { openSqliteStorage } from "../sqlite/index.js";
 import { createPool, parsePostgresUrl } from "./db.js";
 import { openPostgresStorage } from "./index.js";
-import { BEFORE_PASS, migrate } from "./schema.js";
+import { BEFORE_DURATION_ARRAYS, BEFORE_PASS, BEFORE_SESSION_TOOL_ARRAYS, migrate } from "./schema.js";
 
 const run = TEST_DATABASE_URL ? describe : describe.skip;
 
@@ -43,6 +43,74 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
       await expectUpgraded(storage);
     } finally {
       await storage.close();
+      await database.drop();
+    }
+  });
+
+  it("moves duration histograms from one row per bucket onto their tool hour's row", async () => {
+    const database = await freshPostgresSchema();
+    const url = parsePostgresUrl(database.url as string);
+    const pool = createPool(url, 1);
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    try {
+      await migrate(pool, url.schema, BEFORE_DURATION_ARRAYS);
+      await pool.query(`
+        INSERT INTO projects (pk, id, name, created_at) VALUES (1, 'p', 'p', 0);
+        INSERT INTO tool_hours VALUES (1, ${hour}, 'a', 6, 1), (1, ${hour}, 'b', 2, 0), (1, ${hour}, 'c', 1, 0);
+        INSERT INTO tool_hour_durations VALUES (1, ${hour}, 'a', 0, 1), (1, ${hour}, 'a', 3, 2),
+          (1, ${hour}, 'a', 40, 3), (1, ${hour}, 'b', 12, 2), (1, ${hour}, 'b', 13, 0);
+      `);
+      await migrate(pool, url.schema);
+      const { rows } = await pool.query("SELECT tool, durations FROM tool_hours ORDER BY tool");
+      const a = Array.from({ length: 41 }, (_, i) => ({ 0: 1, 3: 2, 40: 3 })[i] ?? 0);
+      expect(rows).toEqual([
+        { tool: "a", durations: a },
+        { tool: "b", durations: [...new Array(12).fill(0), 2] },
+        { tool: "c", durations: [] },
+      ]);
+      const { rows: tables } = await pool.query("SELECT to_regclass('tool_hour_durations') AS t");
+      expect(tables[0]?.t).toBeNull();
+    } finally {
+      await pool.end();
+    }
+    const storage = await openPostgresStorage({ url: database.url as string });
+    try {
+      const range = { from: hour, to: hour + 3_600_000 };
+      const stats = await storage.listToolStats("p", range, "hour");
+      expect(stats.map((t) => [t.name, t.calls, t.p50Ms, t.p95Ms])).toEqual([
+        ["a", 6, 1.5, 939],
+        ["b", 2, 7.3, 7.3],
+        ["c", 1, null, null],
+      ]);
+    } finally {
+      await storage.close();
+      await database.drop();
+    }
+  });
+
+  it("moves a session's tools from one row per tool onto the session's row", async () => {
+    const database = await freshPostgresSchema();
+    const url = parsePostgresUrl(database.url as string);
+    const pool = createPool(url, 1);
+    try {
+      await migrate(pool, url.schema, BEFORE_SESSION_TOOL_ARRAYS);
+      await pool.query(`
+        INSERT INTO projects (pk, id, name, created_at) VALUES (1, 'p', 'p', 0);
+        INSERT INTO sessions (pk, project_pk, session_id, first_seen, last_seen)
+          VALUES (1, 1, 'one', 0, 1), (2, 1, 'two', 0, 1), (3, 1, 'none', 0, 1);
+        INSERT INTO session_tools VALUES (1, 'search'), (1, 'a "quoted" \\ tool'), (2, 'search');
+      `);
+      await migrate(pool, url.schema);
+      const { rows } = await pool.query("SELECT session_id, tools FROM sessions ORDER BY pk");
+      expect(rows).toEqual([
+        { session_id: "one", tools: ['a "quoted" \\ tool', "search"] },
+        { session_id: "two", tools: ["search"] },
+        { session_id: "none", tools: [] },
+      ]);
+      const { rows: tables } = await pool.query("SELECT to_regclass('session_tools') AS t");
+      expect(tables[0]?.t).toBeNull();
+    } finally {
+      await pool.end();
       await database.drop();
     }
   });

@@ -31,10 +31,8 @@ const EVENTS_TABLE_V1 = `
 const DERIVED_TABLES = [
   "users",
   "sessions",
-  "session_tools",
   "event_links",
   "tool_hours",
-  "tool_hour_durations",
   "tool_hour_users",
   "tool_day_users",
   "session_hours",
@@ -342,6 +340,32 @@ ${EVENTS_TABLE_V1}
   // The W3C trace and span id of a request, shown in the replay (as in SQLite).
   "ALTER TABLE events ADD COLUMN trace_id TEXT, ADD COLUMN span_id TEXT;",
   appendOnlyEvents,
+  // A tool hour's duration histogram moves onto its row, as counts by bucket (index 1 is bucket 0):
+  // the pass rewrites one row per tool hour instead of upserting one per bucket.
+  `
+  ALTER TABLE tool_hours ADD COLUMN durations INTEGER[] NOT NULL DEFAULT '{}';
+  UPDATE tool_hours t SET durations = d.durations
+  FROM (
+    SELECT m.project_pk, m.hour, m.tool, array_agg(coalesce(x.count, 0) ORDER BY b.bucket) AS durations
+    FROM (SELECT project_pk, hour, tool, max(bucket) AS top FROM tool_hour_durations WHERE count > 0
+          GROUP BY 1, 2, 3) m
+    CROSS JOIN LATERAL generate_series(0, m.top) AS b(bucket)
+    LEFT JOIN tool_hour_durations x ON x.project_pk = m.project_pk AND x.hour = m.hour AND x.tool = m.tool
+      AND x.bucket = b.bucket AND x.count > 0
+    GROUP BY 1, 2, 3
+  ) d
+  WHERE t.project_pk = d.project_pk AND t.hour = d.hour AND t.tool = d.tool;
+  DROP TABLE tool_hour_durations;
+  `,
+  // A session's tools move onto its row (the sessions list filters by one of them): written with
+  // the session instead of one more row per session and tool.
+  `
+  ALTER TABLE sessions ADD COLUMN tools TEXT[] COLLATE "C" NOT NULL DEFAULT '{}';
+  UPDATE sessions s SET tools = t.tools
+  FROM (SELECT session_pk, array_agg(tool ORDER BY tool) AS tools FROM session_tools GROUP BY session_pk) t
+  WHERE s.pk = t.session_pk;
+  DROP TABLE session_tools;
+  `,
 ];
 
 /**
@@ -390,6 +414,10 @@ export const IDENTITY_TABLES = [
 
 /** The schema version of databases written before the derivation pass (the upgrade tests build one). */
 export const BEFORE_PASS = 8;
+/** The schema version whose duration histograms are one row per bucket (`tool_hour_durations`). */
+export const BEFORE_DURATION_ARRAYS = 9;
+/** The schema version whose sessions' tools are one row per session and tool (`session_tools`). */
+export const BEFORE_SESSION_TOOL_ARRAYS = 10;
 
 /**
  * Creates the schema and applies pending migrations. Several collectors may start at once: a

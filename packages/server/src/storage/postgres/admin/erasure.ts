@@ -98,7 +98,6 @@ export async function deleteUser(
     );
     deletedEvents += await run(db, "DELETE FROM events WHERE pk = ANY($1::bigint[])", [eventPks]);
     await run(db, "DELETE FROM event_links WHERE event_pk = ANY($1::bigint[])", [eventPks]);
-    await run(db, "DELETE FROM session_tools WHERE session_pk = ANY($1::bigint[])", [sessionPks]);
     await run(db, "DELETE FROM error_group_sessions WHERE session_pk = ANY($1::bigint[])", [sessionPks]);
     const deletedSessions = await run(db, "DELETE FROM sessions WHERE pk = ANY($1::bigint[])", [sessionPks]);
     if (touchedSessions.length > 0) await recountSessions(db, touchedSessions);
@@ -145,7 +144,6 @@ async function recountSessions(db: Sql, sessionPks: number[]): Promise<void> {
 /** Drops emptied rollup rows and error groups, and refreshes error groups' distinct counts. */
 export async function cleanUpAggregates(db: Sql, projectPk: number): Promise<void> {
   await run(db, "DELETE FROM tool_hours WHERE project_pk = $1 AND calls <= 0", [projectPk]);
-  await run(db, "DELETE FROM tool_hour_durations WHERE project_pk = $1 AND count <= 0", [projectPk]);
   // A sketch goes once no call of its tool in its hour (day) is left.
   await run(
     db,

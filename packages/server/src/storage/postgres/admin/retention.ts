@@ -44,7 +44,6 @@ export async function deleteOlderThan(
            DELETE FROM events WHERE pk IN (SELECT event_pk FROM gone)`,
           [pks, Math.floor(cutoff)],
         );
-        await run(db, "DELETE FROM session_tools WHERE session_pk = ANY($1::bigint[])", [ended]);
         await run(db, "DELETE FROM error_group_sessions WHERE session_pk = ANY($1::bigint[])", [ended]);
         result.sessions += await run(db, "DELETE FROM sessions WHERE pk = ANY($1::bigint[])", [ended]);
       });
@@ -52,14 +51,7 @@ export async function deleteOlderThan(
     await transaction(pool, async (db) => {
       await locked(db);
       const hour = floorTo(cutoff, HOUR_MS);
-      for (const table of [
-        "tool_hours",
-        "tool_hour_users",
-        "tool_hour_durations",
-        "session_hours",
-        "client_hours",
-        "error_hours",
-      ])
+      for (const table of ["tool_hours", "tool_hour_users", "session_hours", "client_hours", "error_hours"])
         await run(db, `DELETE FROM ${table} WHERE project_pk = $1 AND hour < $2`, [projectPk, hour]);
       await run(db, `DELETE FROM tool_day_users WHERE project_pk = $1 AND day + ${DAY_MS} <= $2`, [
         projectPk,

@@ -30,6 +30,14 @@ const noClock = (): ProfileClock => ({ name: null, data: {} });
 
 type SessionRow = SessionTableRow<boolean> & { user_id: string | null };
 
+/** A PostgreSQL array literal of strings (each quoted, so any text round-trips). */
+const textArray = (items: string[]): string =>
+  `{${items.map((item) => `"${item.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
+
+/** The columns of a stored session the pass loads (not its tools). */
+const SESSION_STATE = `s.pk, s.project_pk, s.session_id, s.user_pk, s.client_name, s.client_version, s.server_name,
+  s.server_version, s.first_seen, s.last_seen, s.events, s.tool_calls, s.errors, s.stateless, s.group_key`;
+
 /** Where the pass stands: the last derived event's (transaction, key). */
 export interface Cursor {
   txid: string;
@@ -103,6 +111,8 @@ export class PostgresPass implements PassTransaction {
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
     const db = this.db;
+    const userKeys = request.userIds.map(tombstoneKey);
+    const sessionKeys = request.sessionIds.map(tombstoneKey);
     const [users, byId, byGroup, erasures] = await Promise.all([
       request.userIds.length === 0
         ? []
@@ -122,7 +132,7 @@ export class PostgresPass implements PassTransaction {
         ? []
         : all<SessionRow>(
             db,
-            `SELECT s.*, (SELECT user_id FROM users WHERE pk = s.user_pk) AS user_id FROM unnest($2::text[]) AS k(id)
+            `SELECT ${SESSION_STATE}, (SELECT user_id FROM users WHERE pk = s.user_pk) AS user_id FROM unnest($2::text[]) AS k(id)
              CROSS JOIN LATERAL (SELECT * FROM sessions WHERE project_pk = $1 AND session_id = k.id LIMIT 1) s`,
             [projectPk, request.sessionIds],
           ),
@@ -130,7 +140,7 @@ export class PostgresPass implements PassTransaction {
         ? []
         : all<SessionRow>(
             db,
-            `SELECT s.*, (SELECT user_id FROM users WHERE pk = s.user_pk) AS user_id
+            `SELECT ${SESSION_STATE}, (SELECT user_id FROM users WHERE pk = s.user_pk) AS user_id
              FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS k(key, "from", "to")
              CROSS JOIN LATERAL (SELECT * FROM sessions WHERE project_pk = $1 AND group_key = k.key
                AND last_seen >= k."from" AND first_seen <= k."to" OFFSET 0) s`,
@@ -147,11 +157,16 @@ export class PostgresPass implements PassTransaction {
             db,
             `SELECT kind, id, erased_at FROM erasures WHERE project_pk = $1
                AND ((kind = 'user' AND id = ANY($2::text[])) OR (kind = 'session' AND id = ANY($3::text[])))`,
-            [projectPk, request.userIds.map(tombstoneKey), request.sessionIds.map(tombstoneKey)],
+            [projectPk, userKeys, sessionKeys],
           ),
     ]);
+    // The ids of the (rare) tombstones found.
     const keys = new Map<string, string>();
-    for (const id of [...request.userIds, ...request.sessionIds]) keys.set(tombstoneKey(id), id);
+    if (erasures.length > 0) {
+      for (let i = 0; i < userKeys.length; i++) keys.set(userKeys[i] as string, request.userIds[i] as string);
+      for (let i = 0; i < sessionKeys.length; i++)
+        keys.set(sessionKeys[i] as string, request.sessionIds[i] as string);
+    }
     const erasedUsers = new Map<string, number>();
     const erasedSessions = new Map<string, number>();
     for (const row of erasures)
@@ -209,7 +224,6 @@ export class PostgresPass implements PassTransaction {
         [ws.sessions.delete],
       );
       await Promise.all([
-        run(db, "DELETE FROM session_tools WHERE session_pk = ANY($1::bigint[])", [ws.sessions.delete]),
         run(db, "DELETE FROM sessions WHERE pk = ANY($1::bigint[])", [ws.sessions.delete]),
         recountGroups(
           db,
@@ -219,6 +233,13 @@ export class PostgresPass implements PassTransaction {
       ]);
     }
     const statements: Promise<unknown>[] = [];
+    // The tools a session gains, written with its row (an array literal each: `unnest` flattens arrays).
+    const gained = new Map<number, string[]>();
+    for (const { sessionPk, tool } of ws.sessionTools) {
+      const list = gained.get(sessionPk);
+      if (list) list.push(tool);
+      else gained.set(sessionPk, [tool]);
+    }
     const columns = (list: WriteSet["sessions"]["insert"]) => [
       list.map((s) => s.pk),
       list.map((s) => s.sessionId),
@@ -234,11 +255,12 @@ export class PostgresPass implements PassTransaction {
       list.map((s) => s.errors),
       list.map((s) => s.stateless),
       list.map((s) => s.groupKey),
+      list.map((s) => textArray(gained.get(s.pk) ?? [])),
     ];
     const unnestSessions = `unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-      $8::text[], $9::bigint[], $10::bigint[], $11::int[], $12::int[], $13::int[], $14::bool[], $15::text[])
+      $8::text[], $9::bigint[], $10::bigint[], $11::int[], $12::int[], $13::int[], $14::bool[], $15::text[], $16::text[])
       AS d(pk, session_id, user_pk, client_name, client_version, server_name, server_version, first_seen,
-        last_seen, events, tool_calls, errors, stateless, group_key)`;
+        last_seen, events, tool_calls, errors, stateless, group_key, tools)`;
     if (ws.sessions.update.length > 0)
       statements.push(
         run(
@@ -246,7 +268,9 @@ export class PostgresPass implements PassTransaction {
           `UPDATE sessions s SET session_id = d.session_id, user_pk = d.user_pk, client_name = d.client_name,
              client_version = d.client_version, server_name = d.server_name, server_version = d.server_version,
              first_seen = d.first_seen, last_seen = d.last_seen, events = d.events, tool_calls = d.tool_calls,
-             errors = d.errors
+             errors = d.errors,
+             tools = CASE WHEN d.tools = '{}' THEN s.tools
+               ELSE ARRAY(SELECT DISTINCT t FROM unnest(s.tools || d.tools::text[]) AS t) END
            FROM ${unnestSessions} WHERE s.pk = d.pk AND s.project_pk = $1`,
           [p, ...columns(ws.sessions.update)],
         ),
@@ -256,8 +280,9 @@ export class PostgresPass implements PassTransaction {
         run(
           db,
           `INSERT INTO sessions (project_pk, pk, session_id, user_pk, client_name, client_version, server_name,
-             server_version, first_seen, last_seen, events, tool_calls, errors, stateless, group_key)
-           SELECT $1, * FROM ${unnestSessions}`,
+             server_version, first_seen, last_seen, events, tool_calls, errors, stateless, group_key, tools)
+           SELECT $1, pk, session_id, user_pk, client_name, client_version, server_name, server_version, first_seen,
+             last_seen, events, tool_calls, errors, stateless, group_key, tools::text[] FROM ${unnestSessions}`,
           [p, ...columns(ws.sessions.insert)],
         ),
       );
@@ -284,22 +309,6 @@ export class PostgresPass implements PassTransaction {
               list.map((l) => l.userPk),
               list.map((l) => l.ts),
             ],
-          ),
-        );
-    // A session created by this chunk (its key just allocated) has no tools stored yet.
-    const created = new Set(ws.sessions.insert.map((row) => row.pk));
-    const newTools = ws.sessionTools.filter((t) => created.has(t.sessionPk));
-    const moreTools = ws.sessionTools.filter((t) => !created.has(t.sessionPk));
-    for (const [list, conflict] of [
-      [newTools, ""],
-      [moreTools, "ON CONFLICT DO NOTHING"],
-    ] as const)
-      if (list.length > 0)
-        statements.push(
-          run(
-            db,
-            `INSERT INTO session_tools (session_pk, tool) SELECT * FROM unnest($1::bigint[], $2::text[]) ${conflict}`,
-            [list.map((t) => t.sessionPk), list.map((t) => t.tool)],
           ),
         );
     const inserted = ws.users.insert;

@@ -28,10 +28,7 @@ export async function listSessions(
     where.push(`s.user_pk = ${param(params, user.pk)}`);
   }
   if (query.client !== null) where.push(`s.client_name = ${param(params, query.client)}`);
-  if (query.tool !== null)
-    where.push(
-      `EXISTS (SELECT 1 FROM session_tools st WHERE st.session_pk = s.pk AND st.tool = ${param(params, query.tool)})`,
-    );
+  if (query.tool !== null) where.push(`${param(params, query.tool)} = ANY(s.tools)`);
   if (query.hasError !== null) where.push(query.hasError ? "s.errors > 0" : "s.errors = 0");
   if (query.stateless !== null) where.push(query.stateless ? "s.stateless" : "NOT s.stateless");
   if (query.anonymous !== null) where.push(query.anonymous ? "s.user_pk IS NULL" : "s.user_pk IS NOT NULL");
