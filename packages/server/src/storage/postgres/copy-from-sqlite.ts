@@ -5,7 +5,7 @@ import { migrate as migrateSqlite } from "../sqlite/schema.js";
 import { createPool, parsePostgresUrl } from "./db.js";
 import { backfillToolUsers } from "./derive/tool-users.js";
 import { IDENTITY_TABLES, migrate } from "./schema.js";
-import { CLIENT_FIELD_BYTES, fitBytes, storableParam } from "./text.js";
+import { arrayLiteral, CLIENT_FIELD_BYTES, fitBytes, storableParam } from "./text.js";
 
 /** Tables in dependency order. */
 const TABLES = [
@@ -186,8 +186,7 @@ async function insertRows(client: Client, table: string, columns: Column[], rows
       if (value === null || value === undefined) return null;
       if (CLIENT_COLUMNS.has(c.column_name) && typeof value === "string")
         return fitBytes(value, CLIENT_FIELD_BYTES);
-      if (c.data_type === "ARRAY")
-        return `{${(value as (number | string)[]).map((v) => (typeof v === "number" ? v : `"${v.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
+      if (c.data_type === "ARRAY") return arrayLiteral(value as (number | string)[]);
       return c.data_type === "boolean" ? value === 1 || value === true : value;
     }),
   );

@@ -29,6 +29,15 @@ export function storableParam(value: unknown): unknown {
 }
 
 /**
+ * A PostgreSQL array literal (`{1,"a b"}`), for an array bound as one text parameter and cast
+ * (`$1::text[]`), or one element of a `text[]` of arrays, which `unnest` would otherwise flatten:
+ * numbers as they are, strings quoted with backslashes and double quotes escaped, so any text
+ * round-trips.
+ */
+export const arrayLiteral = (items: readonly (number | string)[]): string =>
+  `{${items.map((item) => (typeof item === "number" ? item : `"${item.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
+
+/**
  * A client's name and version are keys, together, of btree indexes (clients per hour, a user's
  * clients), whose entries hold at most 2,704 bytes. The protocol allows 512 UTF-16 units each,
  * which is up to 1,536 bytes of UTF-8 in other scripts than Latin: each is cut to this many bytes.

@@ -23,16 +23,13 @@ import { type SessionTableRow, toSessionState } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
 import type { JsonObject } from "../../types.js";
 import { all, fromJson, get, run, type Sql } from "../db.js";
+import { arrayLiteral } from "../text.js";
 import { recordErrors } from "./errors.js";
 import { writeRollups } from "./rollups.js";
 
 const noClock = (): ProfileClock => ({ name: null, data: {} });
 
 type SessionRow = SessionTableRow<boolean> & { user_id: string | null };
-
-/** A PostgreSQL array literal of strings (each quoted, so any text round-trips). */
-const textArray = (items: string[]): string =>
-  `{${items.map((item) => `"${item.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
 
 /** The columns of a stored session the pass loads (not its tools). */
 const SESSION_STATE = `s.pk, s.project_pk, s.session_id, s.user_pk, s.client_name, s.client_version, s.server_name,
@@ -255,7 +252,7 @@ export class PostgresPass implements PassTransaction {
       list.map((s) => s.errors),
       list.map((s) => s.stateless),
       list.map((s) => s.groupKey),
-      list.map((s) => textArray(gained.get(s.pk) ?? [])),
+      list.map((s) => arrayLiteral(gained.get(s.pk) ?? [])),
     ];
     const unnestSessions = `unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
       $8::text[], $9::bigint[], $10::bigint[], $11::int[], $12::int[], $13::int[], $14::bool[], $15::text[], $16::text[])
