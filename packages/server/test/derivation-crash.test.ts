@@ -21,7 +21,7 @@ const root = tempDir();
 afterAll(() => removeDir(root));
 
 /** Starts the child that stores and derives a scenario; resolves once it has begun storing. */
-async function startChild(config: { dataDir?: string; url?: string; seed: number }) {
+async function startChild(config: { dataDir?: string; url?: string; seed: number; sessions: number }) {
   const child: ChildProcess = spawn(
     process.execPath,
     ["--conditions", "@mcpsight/source", "--import", "tsx", CHILD, JSON.stringify(config)],
@@ -81,6 +81,12 @@ async function progress(query: Query, dialect: "sqlite" | "postgres") {
   return { derived: Number(rows[0]?.derived), pending: Number(rows[0]?.pending) };
 }
 
+/**
+ * Sessions of the scenario (~4.7 events each): enough that storing it outlasts the kills, so that
+ * kills land while events are still arriving and the pass is still deriving them.
+ */
+const SESSIONS = 1500;
+
 describe.each(BACKENDS)("a collector killed while it stores and derives ($name)", (backend) => {
   it("loses nothing and counts nothing twice: after restarts the derived tables equal the reference", {
     timeout: 180_000,
@@ -88,7 +94,7 @@ describe.each(BACKENDS)("a collector killed while it stores and derives ($name)"
     const seed = 21;
     const database = await backend.create();
     const dataDir = mkdtempSync(join(root, "crash-"));
-    const config = { seed, dataDir, url: database.url };
+    const config = { seed, sessions: SESSIONS, dataDir, url: database.url };
     let reader: Reader | null = null;
     try {
       // Killed (SIGKILL: no shutdown, transactions cut short) at random moments, and started again.
@@ -129,7 +135,7 @@ describe.each(BACKENDS)("a collector killed while it stores and derives ($name)"
       }
       const done = reader ?? (await openReader(database.url, dataDir));
       const derived = await dbProjection(done.query, done.dialect, "p1");
-      expect(derived).toEqual(referenceProjection("p1", withPks(scenario(seed, 300))));
+      expect(derived).toEqual(referenceProjection("p1", withPks(scenario(seed, SESSIONS))));
     } finally {
       await reader?.close();
       await database.drop();
