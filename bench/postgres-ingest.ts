@@ -20,6 +20,10 @@
  *   median of each round's ratio to that round's raw rates beside the ratio of medians, for both
  *   raw limits. `--cpu-prof` profiles the collectors.
  *   `--keep` keeps the collector runs' schemas and prints their names (for EXPLAIN afterwards).
+ *   `--paced <fraction>` (default 0.8; 0 skips it): after each collector run, the same number of
+ *   collectors is sent the same events again on a fresh schema, paced at that fraction of the rate
+ *   they just acknowledged flat out — a load they sustain rather than a saturating burst — and the
+ *   derivation lag of that phase is reported beside the burst's.
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     processes: { type: "string" },
     "cpu-prof": { type: "string" },
     keep: { type: "boolean" },
+    paced: { type: "string" },
     "database-url": { type: "string" },
   },
 });
@@ -54,6 +59,9 @@ const BASE_URL =
   values["database-url"] ?? process.env.MCPSIGHT_TEST_DATABASE_URL ?? process.env.MCPSIGHT_DATABASE_URL;
 if (!BASE_URL) throw new Error("set --database-url or MCPSIGHT_TEST_DATABASE_URL");
 const KEEP = values.keep ?? false;
+const PACED = Number(values.paced ?? 0.8);
+if (!(PACED >= 0 && PACED <= 1))
+  throw new Error("--paced must be a fraction from 0 to 1 (0 skips the paced phase)");
 const BATCH = Number(values.batch ?? 500);
 if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > LIMITS.batchEvents)
   throw new Error(
@@ -230,15 +238,24 @@ async function startCollector(url: string): Promise<Collector> {
   return { url: server.ready.url, pid: server.pid as number, close: server.close };
 }
 
-/** Sends every batch, CONCURRENCY in flight per collector, alternating between collectors. */
-async function send(collectors: Collector[], batches: Buffer[]): Promise<number> {
+/**
+ * Sends every batch, CONCURRENCY in flight per collector, alternating between collectors: as fast
+ * as they are acknowledged, or with `eventsPerSecond` each batch no earlier than its turn at
+ * that rate.
+ */
+async function send(collectors: Collector[], batches: Buffer[], eventsPerSecond?: number): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(
     collectors.flatMap((collector) =>
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < batches.length) {
-          const body = batches[next++];
+          const index = next++;
+          const body = batches[index];
+          if (eventsPerSecond !== undefined) {
+            const wait = start + ((index * BATCH) / eventsPerSecond) * 1000 - performance.now();
+            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          }
           const res = await fetch(`${collector.url}/v1/batch`, {
             method: "POST",
             headers: { "content-type": "application/json", "content-encoding": "gzip" },
@@ -259,6 +276,7 @@ async function send(collectors: Collector[], batches: Buffer[]): Promise<number>
 async function collectorRun(
   processes: number,
   batches: Buffer[],
+  eventsPerSecond?: number,
 ): Promise<Phase & { schema: string; lag: LagReport }> {
   const schema = await freshSchema();
   const first = await startCollector(schemaUrl(schema)); // initialises the schema
@@ -272,7 +290,7 @@ async function collectorRun(
   const probe = new LagProbe(collectors.map((c) => c.url));
   probe.start();
   try {
-    rate = await send(collectors, batches);
+    rate = await send(collectors, batches, eventsPerSecond);
     // One pass (in whichever collector holds the lock) derives what every collector stored.
     lag = await probe.drain();
   } finally {
@@ -318,6 +336,8 @@ const kept: string[] = [];
 const roundRatios = new Map<number, number[]>();
 const roundEventsTableRatios = new Map<number, number[]>();
 const lags = new Map<number, LagReport[]>();
+/** Per process count: each round's paced phase, its target rate and lag. */
+const paced = new Map<number, { target: number; rate: number; lag: LagReport }[]>();
 for (let round = 1; round <= ROUNDS; round++) {
   out(`round ${round}`);
   const raw = await rawCopy(batches, SIMPLE_TABLE);
@@ -336,6 +356,17 @@ for (let round = 1; round <= ROUNDS; round++) {
     if (KEEP) {
       kept.push(run.schema);
       out(`    schema kept: ${run.schema}`);
+    }
+    if (PACED > 0) {
+      const target = run.rate * PACED;
+      const steady = await collectorRun(n, batches, target);
+      out(
+        `  ${n}p paced at ${Math.round(target)} events/s (${PACED} of the burst's rate): ${Math.round(steady.rate)} events/s acknowledged`,
+      );
+      out(`    CPU per event: ${formatCpu(steady.cpu)}`);
+      out(`    ${describeLag(steady.lag)}`);
+      paced.set(n, [...(paced.get(n) ?? []), { target, rate: steady.rate, lag: steady.lag }]);
+      if (KEEP) kept.push(steady.schema);
     }
   }
 }
@@ -374,8 +405,13 @@ for (const n of PROCESSES) {
   out(`  CPU per event (medians): ${formatCpu(medianCpu(`${n}p`))}`);
   const runLags = lags.get(n) ?? [];
   out(
-    `  derivation lag p99 (median of rounds): ${median(runLags.map((l) => l.recent?.p99Ms ?? 0))} ms (target <= 2000); catch-up after the last acknowledgement ${median(runLags.map((l) => l.catchUpMs)).toFixed(0)} ms`,
+    `  derivation lag p99 under the burst (median of rounds): ${median(runLags.map((l) => l.recent?.p99Ms ?? 0))} ms (target <= 2000); catch-up after the last acknowledgement ${median(runLags.map((l) => l.catchUpMs)).toFixed(0)} ms`,
   );
+  const steady = paced.get(n) ?? [];
+  if (steady.length > 0)
+    out(
+      `  derivation lag p99 paced at ${PACED} of the burst's rate (${Math.round(median(steady.map((p) => p.target)))} events/s; median of rounds): ${median(steady.map((p) => p.lag.recent?.p99Ms ?? 0))} ms (target <= 2000); at most ${median(steady.map((p) => p.lag.maxPending))} pending; catch-up after the last acknowledgement ${median(steady.map((p) => p.lag.catchUpMs)).toFixed(0)} ms`,
+    );
 }
 for (const n of PROCESSES) {
   const cpu = medianCpu(`${n}p`);
