@@ -19,15 +19,21 @@ const hexDigits = "0123456789abcdef"
 // characters as \b, \f, \n, \r, \t or \u00XX, U+2028 and U+2029 escaped, invalid UTF-8 as
 // \ufffd, and with escapeHTML `<`, `>` and `&` as \u003c, \u003e and \u0026.
 func AppendString[T string | []byte](dst []byte, s T, escapeHTML bool) []byte {
+	stop := &plainStop
+	if escapeHTML {
+		stop = &htmlStop
+	}
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i < len(s) && !stop[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || (c != '<' && c != '>' && c != '&')) {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -66,6 +72,16 @@ func AppendString[T string | []byte](dst []byte, s T, escapeHTML bool) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// plainStop and htmlStop are the bytes AppendString looks at: those it escapes, and the first
+// bytes of multi-byte UTF-8 (checked for invalid text and the line terminators).
+var plainStop, htmlStop = func() (plain, html [256]bool) {
+	for c := range 256 {
+		plain[c] = c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf
+		html[c] = plain[c] || c == '<' || c == '>' || c == '&'
+	}
+	return plain, html
+}()
 
 // DecodeRune is utf8.DecodeRune for either kind of text, without copying it.
 func DecodeRune[T string | []byte](s T) (rune, int) {
