@@ -214,6 +214,9 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 		r.ToolName, r.ResourceName = m.Params.Name, m.Params.Name
 		r.Arguments = m.GetArguments()
 		r.RawArguments = m.Params.RawArguments
+		// mcp-go decoded the map from that text for this request: the handler gets it without
+		// `context` (the copy in the record keeps the text, which is what is recorded).
+		r.ArgumentsOwned = len(r.RawArguments) > 0
 	case *mcp.ReadResourceRequest:
 		r.ResourceName = m.Params.URI
 	case *mcp.GetPromptRequest:
