@@ -18,7 +18,7 @@ func (rt *runtime) prepare(p *pending) {
 	t := p.t
 	fail := func(key, msg string) {
 		rt.mu.Lock()
-		rt.dropLocked(1)
+		rt.dropLocked(p.number)
 		rt.mu.Unlock()
 		t.log.warnOnce("pipeline:"+key, msg+"; the event was dropped")
 	}
@@ -27,6 +27,12 @@ func (rt *runtime) prepare(p *pending) {
 			fail("internal", fmt.Sprintf("internal error while preparing an event (%v)", v))
 		}
 	}()
+	if p.call == nil && p.ready == nil { // an identify event's slot, left empty
+		rt.mu.Lock()
+		rt.settleLocked(p.number)
+		rt.mu.Unlock()
+		return
+	}
 	w := getWriter() // released by whoever runs the last stage with it
 	e := p.ready
 	if p.call != nil {
@@ -64,7 +70,7 @@ func (rt *runtime) prepare(p *pending) {
 		return
 	}
 	data := out.data
-	rt.enqueue(batchKey{t.cfg.apiBaseURL, t.projectID}, data)
+	rt.enqueue(batchKey{t.cfg.apiBaseURL, t.projectID}, p.number, data)
 }
 
 // scrubResult is an event's JSON after the privacy pass, or why there is none.
