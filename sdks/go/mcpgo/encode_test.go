@@ -10,21 +10,12 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpsight/mcpsight/sdks/go/internal/jsontest"
 )
 
 // The recorded params and results must be written exactly as json.Marshal writes them: the
 // same text reaches the privacy pass, so the event is what it was when json.Marshal wrote it.
-
-// oddStrings are every byte between letters, escapes, HTML characters, the JavaScript line
-// terminators, invalid UTF-8 and text outside the Basic Multilingual Plane.
-func oddStrings() []string {
-	out := []string{"", "plain", `quote " backslash \ slash /`, "<a & b>", "\u2028\u2029", "é€😀漢", "\xff", "a\xc3", "\xed\xa0\x80", "\x7f",
-		"\u2027\u202a", "data:image/png;base64,AAAA", "Bearer abcdefghijklmnop"}
-	for b := 0; b < 256; b++ {
-		out = append(out, string([]byte{'x', byte(b), 'y'}))
-	}
-	return out
-}
 
 // checkSame fails unless v's AppendJSON wrote what json.Marshal writes for v's value, both
 // behind a prefix (the writer appends to a buffer in use). fast says whether the value must
@@ -75,7 +66,7 @@ func TestWriterKnowsTheShapesOfThisRelease(t *testing.T) {
 }
 
 func TestResultsAreWrittenAsJSONMarshalWritesThem(t *testing.T) {
-	for _, s := range oddStrings() {
+	for _, s := range jsontest.OddStrings() {
 		priority := 0.5
 		annotations := &mcp.Annotations{Audience: []mcp.Role{mcp.Role(s)}, Priority: &priority, LastModified: s}
 		meta := &mcp.Meta{AdditionalFields: map[string]any{s: s, "k": []any{s}}}
@@ -97,7 +88,7 @@ func TestResultsAreWrittenAsJSONMarshalWritesThem(t *testing.T) {
 }
 
 func TestParamsAreWrittenAsJSONMarshalWritesThem(t *testing.T) {
-	for _, s := range oddStrings() {
+	for _, s := range jsontest.OddStrings() {
 		arguments := map[string]any{"text": s, s: []any{1.0, s}}
 		raw, err := json.Marshal(arguments)
 		if err != nil {
@@ -145,7 +136,7 @@ func TestWhatJSONMarshalRefusesFailsAlike(t *testing.T) {
 
 func TestRandomResultsAndParamsAreWrittenAsJSONMarshalWritesThem(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
-	g := &generator{r: r, strings: oddStrings()}
+	g := &generator{r: r, strings: jsontest.OddStrings()}
 	direct := [2]int{}
 	for i := 0; i < 3000; i++ {
 		result := g.result()

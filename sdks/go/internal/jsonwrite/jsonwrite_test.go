@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/mcpsight/mcpsight/sdks/go/internal/jsontest"
 )
 
 // Everything here must write what encoding/json writes, byte for byte.
@@ -20,19 +22,9 @@ func encode(t *testing.T, v any, escapeHTML bool) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), err
 }
 
+// oddStrings are the odd strings and random ones from r.
 func oddStrings(r *rand.Rand) []string {
-	out := []string{"", "plain", `quote " backslash \ slash /`, "<a & b>", "\u2028\u2029", "é€😀漢", "\xff", "a\xc3", "\xed\xa0\x80", "\x7f", "\xe2\x80", "\xe2"}
-	for b := 0; b < 256; b++ {
-		out = append(out, string([]byte{'x', byte(b), 'y'}))
-	}
-	for i := 0; i < 500; i++ {
-		b := make([]byte, r.IntN(40))
-		for j := range b {
-			b[j] = byte(r.IntN(256))
-		}
-		out = append(out, string(b))
-	}
-	return out
+	return append(jsontest.OddStrings(), jsontest.RandomStrings(r, 500)...)
 }
 
 func TestAppendStringWritesWhatEncodingJSONWrites(t *testing.T) {
