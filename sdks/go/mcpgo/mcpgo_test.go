@@ -142,7 +142,7 @@ func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
 	for _, protocol := range protocols() {
 		t.Run(protocol, func(t *testing.T) {
 			var identifies atomic.Int32
-			name := "mcpgo-inprocess-" + protocol
+			name := collectortest.Fresh("mcpgo-inprocess-" + protocol)
 			s := newNotesServer(name)
 			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromArgs(&identifies)})); err != nil {
 				t.Fatal(err)
@@ -205,7 +205,7 @@ func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
 func TestToolResultRecordedAsTheHandlerReturnedIt(t *testing.T) {
 	for _, protocol := range protocols() {
 		t.Run(protocol, func(t *testing.T) {
-			name := "mcpgo-result-" + protocol
+			name := collectortest.Fresh("mcpgo-result-" + protocol)
 			s := server.NewMCPServer(name, "1.0.0", server.WithToolCapabilities(false))
 			s.AddTool(mcp.NewTool("annotated"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 				res := mcp.NewToolResultText("done")
@@ -246,7 +246,7 @@ func TestToolResultRecordedAsTheHandlerReturnedIt(t *testing.T) {
 func TestContextArgumentTakenOutWithAndWithoutCallbacks(t *testing.T) {
 	for _, withIdentify := range []bool{false, true} {
 		t.Run(fmt.Sprintf("identify=%v", withIdentify), func(t *testing.T) {
-			name := fmt.Sprintf("mcpgo-context-%v", withIdentify)
+			name := collectortest.Fresh(fmt.Sprintf("mcpgo-context-%v", withIdentify))
 			s := newNotesServer(name)
 			var sawContext atomic.Int32
 			o := mcpgo.Options{}
@@ -321,9 +321,9 @@ func TestStreamableHTTPWithHeaderAuth(t *testing.T) {
 			mode := map[bool]string{false: "stateful", true: "stateless"}[stateless]
 			t.Run(mode+"-"+protocol, func(t *testing.T) {
 				var identifies atomic.Int32
-				name := "mcpgo-http-" + mode + "-" + protocol
+				name := collectortest.Fresh("mcpgo-http-" + mode + "-" + protocol)
 				// A user per subtest: the collector joins a user's stateless requests into sessions.
-				user := "u_mcpgo_" + mode + "_" + protocol
+				user := collectortest.Fresh("u_mcpgo_" + mode + "_" + protocol)
 				s := newNotesServer(name)
 				if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromHeader(&identifies, "tok_mcpgo_ada", user)})); err != nil {
 					t.Fatal(err)
@@ -376,7 +376,7 @@ func TestStdioChildProcess(t *testing.T) {
 		t.Run(protocol, func(t *testing.T) {
 			// Two server processes, one client each: two sessions (mcp-go names every stdio
 			// session "stdio", which must not make them one).
-			name := "mcpgo-stdio-" + protocol
+			name := collectortest.Fresh("mcpgo-stdio-" + protocol)
 			users := []string{"u_mcpgo_stdio_a", "u_mcpgo_stdio_b"}
 			for _, user := range users {
 				c, err := client.NewStdioMCPClient(os.Args[0], collector.ChildEnv(name), "-test.run=^$")
