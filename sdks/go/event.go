@@ -163,18 +163,15 @@ func newEvent(base eventBase, eventType string, at time.Time) *Event {
 	return e
 }
 
-// fillEvent sets what every event carries on e, cleared first.
+// fillEvent sets what every event carries on e, which is zero (new, or the event writer's, cleared
+// when the writer was released): field by field, not a whole Event copied over it.
 func fillEvent(e *Event, base eventBase, eventType string, at time.Time) {
-	*e = Event{
-		ID:          newEventID(),
-		ProjectID:   base.projectID,
-		EventType:   eventType,
-		Timestamp:   isoTimestamp(at),
-		SDKLanguage: SDKLanguage,
-		SDKVersion:  SDKVersion,
-		SessionID:   base.sessionID,
-		Stateless:   base.sessionID == "",
-	}
+	e.ID = newEventID()
+	e.ProjectID = base.projectID
+	e.EventType = eventType
+	e.Timestamp = isoTimestamp(at)
+	e.SDKLanguage, e.SDKVersion = SDKLanguage, SDKVersion
+	e.SessionID, e.Stateless = base.sessionID, base.sessionID == ""
 	e.ClientName = truncate(base.client.Name, limitName)
 	if e.ClientName != "" {
 		e.ClientVersion = truncate(base.client.Version, limitName)

@@ -190,6 +190,7 @@ func (t *Tracker) identifySession(state *sessionState, r *Request, at time.Time)
 	state.pending = future
 	state.mu.Unlock()
 
+	slot := t.identifyEventSlot(future)
 	t.runIdentify(r, func(o identifyOutcome) {
 		defer t.recoverInternal("identify")
 		var identity *UserIdentity
@@ -216,18 +217,30 @@ func (t *Tracker) identifySession(state *sessionState, r *Request, at time.Time)
 			state.pending = nil
 		}
 		state.mu.Unlock()
-		// The identify event is queued before the requests waiting for the identity are released
-		// (deferred: even if queueing fails), so it is never delivered after them.
+		// The event fills its slot before the identity is released (deferred: even if building
+		// the event fails).
 		defer future.resolve(identity)
 		if emit {
-			t.emitIdentify(identity, state, r, at)
+			slot.ready = t.identifyEvent(state, r, at)
 		}
 	})
+}
+
+// identifyEventSlot queues the place of the identify event that the identify run resolving
+// future may emit, when the run starts: ahead of the events of the requests waiting for that
+// identity, and accepted before them, so that the identify event is delivered first and a Flush
+// that waits for them waits for it too. The run fills the slot before it resolves future;
+// delivery passes over a slot left empty (no new identity).
+func (t *Tracker) identifyEventSlot(future *identityFuture) *pending {
+	slot := &pending{t: t, identity: future}
+	t.rt.submit(slot)
+	return slot
 }
 
 // identifyStateless identifies one stateless request.
 func (t *Tracker) identifyStateless(r *Request, at time.Time) *identityFuture {
 	future := newFuture(t.rt.wakeUp)
+	slot := t.identifyEventSlot(future)
 	t.runIdentify(r, func(o identifyOutcome) {
 		defer t.recoverInternal("identify")
 		if o.kind != identified {
@@ -236,7 +249,7 @@ func (t *Tracker) identifyStateless(r *Request, at time.Time) *identityFuture {
 		}
 		defer future.resolve(o.identity)
 		if t.memory.noteStatelessIdentity(o.identity, at) {
-			t.emitIdentify(o.identity, nil, r, at)
+			slot.ready = t.identifyEvent(nil, r, at)
 		}
 	})
 	return future

@@ -14,6 +14,7 @@ import (
 // (identify runs beside the requests, so without this each would miss the cache and call it).
 func TestIdentifyCacheSharesTheCallInProgress(t *testing.T) {
 	release := make(chan struct{})
+	credential := newEventID() // the project's cache outlives the test: a credential of this run's own
 	var calls atomic.Int32
 	tracker, err := NewTracker("proj_identify_shared", &Options[testReq]{
 		APIBaseURL: "http://127.0.0.1:1",
@@ -25,7 +26,7 @@ func TestIdentifyCacheSharesTheCallInProgress(t *testing.T) {
 		},
 		IdentifyCache: &IdentifyCacheOptions[testReq]{
 			TTL: time.Minute,
-			Key: func(context.Context, testReq) string { return "the-credential" },
+			Key: func(context.Context, testReq) string { return credential },
 		},
 	}, func(r *Request) testReq { return testReq{r.Method} })
 	if err != nil {

@@ -173,8 +173,15 @@ func cutContextMember(raw []byte, wantIntent bool) (rest json.RawMessage, intent
 // takeContext takes the `context` argument out of a tools/call's arguments (the decoded ones,
 // the JSON text, or both, as the library holds them), and records it as the intent.
 func (c *Call) takeContext(r *Request) {
-	if _, has := r.Arguments[contextParameter]; has {
-		c.Forward, c.Intent = stripContext(r.Arguments)
+	if value, has := r.Arguments[contextParameter]; has {
+		if r.ArgumentsOwned && !c.t.cfg.userSeesRequests {
+			// Nothing else reads the map as received: no copy.
+			delete(r.Arguments, contextParameter)
+			intent, _ := value.(string)
+			c.Forward, c.Intent = r.Arguments, clip(intent, limitUserIntent)
+		} else {
+			c.Forward, c.Intent = stripContext(r.Arguments)
+		}
 	}
 	if len(r.RawArguments) > 0 && bytes.Contains(r.RawArguments, []byte(`"`+contextParameter+`"`)) {
 		if rest, intent, ok := cutContextMember(r.RawArguments, r.Arguments == nil); ok {

@@ -2,10 +2,10 @@ package mcpsight
 
 import (
 	"errors"
-	"math"
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/mcpsight/mcpsight/sdks/go/internal/jsonwrite"
 )
 
 // JSON text, written and read without reflection: events are written field by field, and the
@@ -13,86 +13,22 @@ import (
 // and encoding it again. The output is byte for byte what encoding/json writes with HTML escaping
 // off (as JSON.stringify: `<`, `>` and `&` stay as they are); jsontext_test.go checks it.
 
-const hexDigits = "0123456789abcdef"
-
 // appendJSONString appends s as a JSON string: `"` and `\` escaped, control characters as \b,
 // \f, \n, \r, \t or \u00XX, U+2028 and U+2029 escaped (JavaScript line terminators), invalid
 // UTF-8 as \ufffd.
 func appendJSONString[T string | []byte](dst []byte, s T) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := decodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-		} else {
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return jsonwrite.AppendString(dst, s, false)
 }
 
 // decodeRune is utf8.DecodeRune for either kind of text, without copying it.
 func decodeRune[T string | []byte](s T) (rune, int) {
-	if len(s) > utf8.UTFMax {
-		s = s[:utf8.UTFMax]
-	}
-	var buf [utf8.UTFMax]byte
-	n := copy(buf[:], s)
-	return utf8.DecodeRune(buf[:n])
+	return jsonwrite.DecodeRune(s)
 }
 
 // appendJSONFloat appends f as encoding/json writes a float64 (no exponent between 1e-6 and
 // 1e21).
 func appendJSONFloat(dst []byte, f float64) []byte {
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	if format == 'e' {
-		// e-07 → e-7, as encoding/json (and JavaScript) write it.
-		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
-	}
-	return dst
+	return jsonwrite.AppendFloat(dst, f)
 }
 
 // appendKey appends `"key":` (with a comma before it unless first) for the event writer.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpsight/mcpsight/sdks/go/internal/jsontest"
 )
 
 // The hand-written JSON must be what encoding/json writes (HTML escaping off, as the SDK always
@@ -24,22 +26,9 @@ func stdJSON(t *testing.T, v any) []byte {
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
-// trickyStrings covers every byte, the escapes, the line terminators JavaScript needs escaped,
-// invalid UTF-8, and text outside the Basic Multilingual Plane.
+// trickyStrings are the odd strings and random ones.
 func trickyStrings() []string {
-	out := []string{"", "plain", `quote " backslash \ slash /`, "<a & b>", "\u2028\u2029", "é€😀漢", "\xff", "a\xc3", "\xed\xa0\x80", "\x7f"}
-	for b := 0; b < 256; b++ {
-		out = append(out, string([]byte{'x', byte(b), 'y'}))
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 500; i++ {
-		b := make([]byte, r.IntN(40))
-		for j := range b {
-			b[j] = byte(r.IntN(256))
-		}
-		out = append(out, string(b))
-	}
-	return out
+	return append(jsontest.OddStrings(), jsontest.RandomStrings(rand.New(rand.NewPCG(1, 2)), 500)...)
 }
 
 func TestAppendJSONStringWritesWhatEncodingJSONWrites(t *testing.T) {

@@ -116,6 +116,9 @@ type config struct {
 	maxQueueBytes       int
 	flushInterval       time.Duration
 	logger              *slog.Logger
+	// userSeesRequests: a callback or the observer is handed requests (their arguments as
+	// received), so the `context` argument is never taken out of them in place.
+	userSeesRequests bool
 }
 
 func orDefault[T int | time.Duration](v, fallback T) T {
@@ -193,5 +196,6 @@ func resolve[R any](opts *Options[R], toReq func(*Request) R) *config {
 	if f := opts.EventProperties; f != nil {
 		c.eventProperties = func(ctx context.Context, r *Request) map[string]any { return f(ctx, toReq(r)) }
 	}
+	c.userSeesRequests = c.identify != nil || c.identifyCacheKey != nil || c.eventTags != nil || c.eventProperties != nil || c.observer != nil
 	return c
 }

@@ -18,7 +18,7 @@ func (rt *runtime) prepare(p *pending) {
 	t := p.t
 	fail := func(key, msg string) {
 		rt.mu.Lock()
-		rt.dropLocked(1)
+		rt.dropLocked(p.number)
 		rt.mu.Unlock()
 		t.log.warnOnce("pipeline:"+key, msg+"; the event was dropped")
 	}
@@ -27,6 +27,12 @@ func (rt *runtime) prepare(p *pending) {
 			fail("internal", fmt.Sprintf("internal error while preparing an event (%v)", v))
 		}
 	}()
+	if p.call == nil && p.ready == nil { // an identify event's slot, left empty
+		rt.mu.Lock()
+		rt.settleLocked(p.number)
+		rt.mu.Unlock()
+		return
+	}
 	w := getWriter() // released by whoever runs the last stage with it
 	e := p.ready
 	if p.call != nil {
@@ -44,25 +50,13 @@ func (rt *runtime) prepare(p *pending) {
 	if p.call != nil {
 		t.addCallbackData(rt, e, p.call.req)
 	}
-	type scrubbed struct {
-		data []byte
-		err  error
-	}
-	scrub := func() scrubbed {
-		defer w.release()
-		data, err := w.scrub(e, t.cfg.redact)
-		if err != nil {
-			return scrubbed{err: err}
-		}
-		return scrubbed{data: bytes.Clone(data)}
-	}
-	var out scrubbed
+	var out scrubResult
 	if t.cfg.redact == nil {
-		out = scrub()
+		out = scrubAndRelease(w, e, nil)
 	} else {
 		// The user's function is bounded like every callback; a timeout drops the event too.
 		var err error
-		if out, err = bounded(rt, t.cfg.identifyTimeout, scrub); err != nil {
+		if out, err = bounded(rt, t.cfg.identifyTimeout, func() scrubResult { return scrubAndRelease(w, e, t.cfg.redact) }); err != nil {
 			out.err = &redactFailure{err}
 		}
 	}
@@ -76,7 +70,23 @@ func (rt *runtime) prepare(p *pending) {
 		return
 	}
 	data := out.data
-	rt.enqueue(batchKey{t.cfg.apiBaseURL, t.projectID}, data)
+	rt.enqueue(batchKey{t.cfg.apiBaseURL, t.projectID}, p.number, data)
+}
+
+// scrubResult is an event's JSON after the privacy pass, or why there is none.
+type scrubResult struct {
+	data []byte
+	err  error
+}
+
+// scrubAndRelease runs the privacy pass of e with w, then releases w.
+func scrubAndRelease(w *eventWriter, e *Event, redact func(string) (string, error)) scrubResult {
+	defer w.release()
+	data, err := w.scrub(e, redact)
+	if err != nil {
+		return scrubResult{err: err}
+	}
+	return scrubResult{data: bytes.Clone(data)}
 }
 
 // addCallbackData runs EventTags and EventProperties, each bounded by the identify timeout.

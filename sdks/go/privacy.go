@@ -82,12 +82,27 @@ func (w *eventWriter) release() {
 	writers.Put(w)
 }
 
+// JSONAppender is a recorded value (Request.Params, a result given to Finish) that writes its own
+// JSON text: adapters wrap their library's tools/call params and results in one, so that the
+// event is written without reflection. AppendJSON appends exactly what json.Marshal writes for
+// the value, or returns json.Marshal's error; it runs on the delivery goroutine, after the
+// handler returned.
+type JSONAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
 // marshal is the JSON text of a recorded value (json.RawMessage as it is), in the writer's
 // buffer for field; nil for null or nothing.
 func (w *eventWriter) marshal(field int, v any) ([]byte, error) {
 	switch t := v.(type) {
 	case json.RawMessage:
 		return nonNull(t), nil
+	case JSONAppender:
+		var err error
+		if w.raw[field], err = t.AppendJSON(w.raw[field][:0]); err != nil {
+			return nil, err
+		}
+		return nonNull(w.raw[field]), nil
 	case json.Marshaler:
 		// Called directly: encoding/json would check and compact what it returns, a second
 		// scan the privacy pass makes anyway (it refuses text that is not JSON).

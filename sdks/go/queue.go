@@ -15,8 +15,9 @@ import (
 type batchKey struct{ url, project string }
 
 type queued struct {
-	key  batchKey
-	json []byte
+	key    batchKey
+	json   []byte
+	number int // pending.number
 }
 
 // batch is a set of events of one project for one collector, compressed once and re-sent as is
@@ -25,6 +26,7 @@ type batch struct {
 	key      batchKey
 	seq      int      // order taken from the queue: batches are held, sent and dropped oldest first
 	events   [][]byte // the events' JSON until compressed
+	numbers  []int    // the events' pending.number
 	body     []byte   // the gzipped request body, once compressed
 	count    int
 	bytes    int  // what it counts toward MaxQueueBytes: its events' JSON, then its body
@@ -48,16 +50,16 @@ func (rt *runtime) notePeakLocked() {
 
 // enqueue adds an event's JSON to the queue, making room by dropping the oldest; an event that
 // cannot fit (larger than the whole budget, or only batches in flight left to drop) is dropped.
-func (rt *runtime) enqueue(key batchKey, data []byte) {
+func (rt *runtime) enqueue(key batchKey, number int, data []byte) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if len(data) > rt.maxBytes || !rt.makeRoomLocked(len(data)) {
-		rt.dropLocked(1)
+		rt.dropLocked(number)
 		rt.droppedSinceReport++
 		rt.logFullLocked()
 		return
 	}
-	rt.queue = append(rt.queue, queued{key: key, json: data})
+	rt.queue = append(rt.queue, queued{key: key, json: data, number: number})
 	rt.queueBytes += len(data)
 	rt.notePeakLocked()
 }
@@ -84,20 +86,22 @@ func (rt *runtime) dropOldestLocked() bool {
 		rt.releaseLocked(b)
 		rt.droppedSinceReport += b.dropped
 		rt.stats.FailedBatches++
+		rt.dropLocked(b.numbers...)
 		n = b.count
 	case len(rt.queue) > 0:
 		rt.queueBytes -= len(rt.queue[0].json)
+		rt.dropLocked(rt.queue[0].number)
 		rt.queue[0] = queued{}
 		rt.queue = rt.queue[1:]
 		n = 1
 	case len(rt.waiting) > 0:
+		rt.dropLocked(rt.waiting[0].number)
 		rt.waiting[0] = nil
 		rt.waiting = rt.waiting[1:]
 		n = 1
 	default:
 		return false
 	}
-	rt.dropLocked(n)
 	rt.droppedSinceReport += n
 	rt.logFullLocked()
 	return true
@@ -110,11 +114,11 @@ func (rt *runtime) logFullLocked() {
 	}
 }
 
-// dropLocked counts events lost: queue full, a failing pipeline stage, a refused batch.
-func (rt *runtime) dropLocked(n int) {
-	rt.stats.Dropped += n
-	rt.settled += n
-	rt.notifyLocked()
+// dropLocked counts the events with these numbers as lost: queue full, a failing pipeline stage,
+// a refused batch.
+func (rt *runtime) dropLocked(numbers ...int) {
+	rt.stats.Dropped += len(numbers)
+	rt.settleLocked(numbers...)
 }
 
 // fullBatchLocked reports whether the queue holds a full batch.
@@ -128,12 +132,14 @@ func (rt *runtime) fullBatchLocked() bool {
 func (rt *runtime) takeBatchLocked() *batch {
 	key := rt.queue[0].key
 	var events [][]byte
+	var numbers []int
 	size, full, skipped := 0, false, false
 	var rest []queued
 	for _, q := range rt.queue {
 		if !full && q.key == key {
 			if len(events) < rt.batchEvents && (len(events) == 0 || size+len(q.json)+1 <= rt.batchBytes-64) {
 				events = append(events, q.json)
+				numbers = append(numbers, q.number)
 				size += len(q.json) + 1
 				continue
 			}
@@ -153,7 +159,7 @@ func (rt *runtime) takeBatchLocked() *batch {
 		clear(rt.queue[:len(events)])
 		rt.queue = rt.queue[len(events):]
 	}
-	b := &batch{key: key, seq: rt.batchSeq, events: events, count: len(events), dropped: rt.droppedSinceReport, counted: true}
+	b := &batch{key: key, seq: rt.batchSeq, events: events, numbers: numbers, count: len(events), dropped: rt.droppedSinceReport, counted: true}
 	rt.batchSeq++
 	for _, e := range events {
 		rt.queueBytes -= len(e)

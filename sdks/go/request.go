@@ -25,6 +25,10 @@ type Request struct {
 	ToolName     string
 	Arguments    map[string]any
 	RawArguments json.RawMessage
+	// ArgumentsOwned says Arguments were decoded for this request alone (from RawArguments):
+	// when no callback or observer is handed the request, the core takes the `context`
+	// argument out of that map in place, and Call.Forward is the same map, not a copy.
+	ArgumentsOwned bool
 	// ResourceName is the tool name, resource URI or prompt name.
 	ResourceName string
 	// TransportSessionID is the Streamable HTTP session id (Mcp-Session-Id), if any.

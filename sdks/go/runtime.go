@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	goruntime "runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -17,8 +18,9 @@ import (
 type pending struct {
 	t        *Tracker
 	call     *Call  // a request event
-	ready    *Event // an identify or custom event
+	ready    *Event // an identify or custom event; nil in an identify event's empty slot
 	identity *identityFuture
+	number   int // its place in the order submit accepted events (see flushWait)
 }
 
 // DeliveryStats counts what happened to the events recorded since the delivery started.
@@ -85,8 +87,8 @@ type runtime struct {
 	failures           int
 	droppedSinceReport int
 	loggedFull         bool
-	accepted, settled  int
-	flushing           int
+	accepted, settled  int          // events taken by submit, and those delivered or dropped
+	flushes            []*flushWait // the Flush calls waiting
 	stopped            bool
 	stats              DeliveryStats
 	progress           chan struct{}
@@ -146,10 +148,11 @@ func (rt *runtime) submit(p *pending) {
 		rt.mu.Unlock()
 		return
 	}
-	rt.accepted++
 	if rt.backlogLocked() >= rt.maxEvents {
 		rt.dropOldestLocked()
 	}
+	p.number = rt.accepted
+	rt.accepted++
 	rt.waiting = append(rt.waiting, p)
 	n := len(rt.waiting)
 	rt.mu.Unlock()
@@ -182,7 +185,7 @@ func (rt *runtime) run() {
 		}
 		rt.process()
 		rt.mu.Lock()
-		partial := tick || rt.flushing > 0
+		partial := tick || len(rt.flushes) > 0
 		rt.mu.Unlock()
 		rt.pump(partial)
 
@@ -190,10 +193,10 @@ func (rt *runtime) run() {
 		// settled identify or a finished send wakes it sooner.
 		rt.mu.Lock()
 		wait := time.Until(nextTick)
-		if len(rt.waiting) > 0 && (rt.flushing > 0 || len(rt.waiting) >= drainBatch) {
+		if len(rt.waiting) > 0 && (len(rt.flushes) > 0 || len(rt.waiting) >= drainBatch) {
 			wait = 0
 		}
-		if now := time.Now(); rt.backingOffLocked(now) && (len(rt.held) > 0 || rt.flushing > 0 && len(rt.queue) > 0) {
+		if now := time.Now(); rt.backingOffLocked(now) && (len(rt.held) > 0 || len(rt.flushes) > 0 && len(rt.queue) > 0) {
 			wait = min(wait, rt.pausedUntil.Sub(now))
 		}
 		rt.mu.Unlock()
@@ -247,21 +250,42 @@ func (rt *runtime) process() {
 	}
 }
 
+// flushWait is a Flush call's account of the events accepted before it, numbered below goal:
+// left of them are neither delivered nor dropped yet. Events settle in another order than they
+// were accepted in (one parked while its identify runs while later ones go out, other projects'
+// batches, parallel sends), so a flush counts its own events, not how many settled.
+type flushWait struct {
+	goal, left int
+}
+
+// settleLocked records that the events with these numbers were delivered or dropped.
+func (rt *runtime) settleLocked(numbers ...int) {
+	rt.settled += len(numbers)
+	for _, f := range rt.flushes {
+		for _, n := range numbers {
+			if n < f.goal {
+				f.left--
+			}
+		}
+	}
+	rt.notifyLocked()
+}
+
 // flush waits until every event accepted before the call is sent or dropped, or ctx ends.
 func (rt *runtime) flush(ctx context.Context) error {
 	rt.mu.Lock()
-	goal := rt.accepted
-	rt.flushing++
+	f := &flushWait{goal: rt.accepted, left: rt.accepted - rt.settled}
+	rt.flushes = append(rt.flushes, f)
 	rt.mu.Unlock()
 	defer func() {
 		rt.mu.Lock()
-		rt.flushing--
+		rt.flushes = slices.DeleteFunc(rt.flushes, func(other *flushWait) bool { return other == f })
 		rt.mu.Unlock()
 	}()
 	rt.wakeUp()
 	for {
 		rt.mu.Lock()
-		if rt.settled >= goal || rt.stopped {
+		if f.left <= 0 || rt.stopped {
 			rt.mu.Unlock()
 			return nil
 		}
@@ -297,9 +321,12 @@ func (rt *runtime) shutdown(ctx context.Context) error {
 	rt.waiting, rt.parked, rt.queue, rt.held = nil, nil, nil, nil
 	rt.queueBytes = 0
 	if left > 0 {
-		rt.dropLocked(left)
+		// Stopped: no flush waits for them any more.
+		rt.stats.Dropped += left
+		rt.settled += left
 		rt.log.debug(fmt.Sprintf("shut down with %d undelivered events", left))
 	}
+	rt.notifyLocked() // a Flush still waiting returns
 	rt.mu.Unlock()
 	rt.transport.CloseIdleConnections()
 	return err

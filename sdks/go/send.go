@@ -270,18 +270,18 @@ func (rt *runtime) settle(b *batch, o postOutcome) {
 		rt.stats.Sent += b.count - len(rejected)
 		rt.stats.Rejected += len(rejected)
 		rt.stats.Dropped += len(rejected)
-		rt.settled += b.count
+		rt.settleLocked(b.numbers...)
 		rt.log.debug(fmt.Sprintf("delivered %d events (HTTP %d)", b.count-len(rejected), o.status))
 	case retryLater: // after Shutdown nothing is retried
 		rt.stats.FailedBatches++
 		rt.droppedSinceReport += b.dropped
-		rt.dropLocked(b.count)
+		rt.dropLocked(b.numbers...)
 		rt.log.debug(fmt.Sprintf("dropping %d events after shutdown (%s)", b.count, o.reason))
 	default:
 		rt.failures = 0 // the collector answered: backing off would not help
 		rt.stats.FailedBatches++
 		rt.droppedSinceReport += b.dropped
-		rt.dropLocked(b.count)
+		rt.dropLocked(b.numbers...)
 		if o.status == http.StatusNotFound {
 			rt.log.warnOnce("404:"+b.key.project, fmt.Sprintf("the collector at %s does not know project %q: create it (mcpsight project create <name>) or check the project id; %d events dropped", b.key.url, b.key.project, b.count))
 		} else {

@@ -359,8 +359,9 @@ func errorDataOfResult(result map[string]any) *ErrorData {
 	return &ErrorData{Message: text, Type: "ToolResultError"}
 }
 
-// emitIdentify sends an mcpsight:identify event for a session (or a stateless user).
-func (t *Tracker) emitIdentify(identity *UserIdentity, state *sessionState, r *Request, at time.Time) {
+// identifyEvent is the mcpsight:identify event of a session (or a stateless user); it carries
+// the identity through its slot's future (identifyEventSlot).
+func (t *Tracker) identifyEvent(state *sessionState, r *Request, at time.Time) *Event {
 	sessionID := ""
 	var client NameVersion
 	if state != nil {
@@ -369,6 +370,5 @@ func (t *Tracker) emitIdentify(identity *UserIdentity, state *sessionState, r *R
 	} else {
 		client, _ = t.memory.clients.resolve(r, "") // identify events carry no correlationId
 	}
-	e := newEvent(eventBase{projectID: t.projectID, sessionID: sessionID, client: client, server: t.serverInfo()}, eventTypeIdentify, at)
-	t.rt.submit(&pending{t: t, ready: e, identity: resolvedFuture(identity)})
+	return newEvent(eventBase{projectID: t.projectID, sessionID: sessionID, client: client, server: t.serverInfo()}, eventTypeIdentify, at)
 }

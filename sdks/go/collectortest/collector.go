@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -354,6 +355,24 @@ func WaitFor(t testing.TB, what string, check func() (bool, error)) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s (last error: %v)", what, last)
+}
+
+var (
+	namesMu sync.Mutex
+	names   = map[string]int{}
+)
+
+// Fresh is name the first time a test binary asks for it, then name-2, name-3…: a test that
+// names its server (or user) with it finds only its own sessions in the collector, which one
+// test binary starts once, also when go test -count runs the test again.
+func Fresh(name string) string {
+	namesMu.Lock()
+	defer namesMu.Unlock()
+	names[name]++
+	if n := names[name]; n > 1 {
+		return name + "-" + strconv.Itoa(n)
+	}
+	return name
 }
 
 // Deref is *p, or "" for nil.

@@ -134,7 +134,7 @@ func (a *adapter) load(ctx context.Context) *mcpsight.Call {
 
 // toolCallRecord is what a tools/call hands the core, in one allocation: the Request, the request as
 // received (identify sees it so) and its params for the event, without _meta (never recorded,
-// and in Request.Meta).
+// and in Request.Meta), recorded as toolParams (encode.go).
 type toolCallRecord struct {
 	r      mcpsight.Request
 	raw    mcp.CallToolRequest
@@ -174,7 +174,7 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 		tc := &toolCallRecord{raw: *toolCall, params: toolCall.Params}
 		tc.params.Meta = nil
 		r = &tc.r
-		r.Raw, r.Params = &tc.raw, &tc.params
+		r.Raw, r.Params = &tc.raw, toolParams{&tc.params}
 		meta, header = toolCall.Params.Meta, toolCall.Header
 	} else {
 		params := field(message, "Params")
@@ -214,6 +214,9 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 		r.ToolName, r.ResourceName = m.Params.Name, m.Params.Name
 		r.Arguments = m.GetArguments()
 		r.RawArguments = m.Params.RawArguments
+		// mcp-go decoded the map from that text for this request: the handler gets it without
+		// `context` (the copy in the record keeps the text, which is what is recorded).
+		r.ArgumentsOwned = len(r.RawArguments) > 0
 	case *mcp.ReadResourceRequest:
 		r.ResourceName = m.Params.URI
 	case *mcp.GetPromptRequest:
@@ -258,9 +261,13 @@ func (a *adapter) success(ctx context.Context, _ any, method mcp.MCPMethod, _ an
 		defer func() { _ = recover() }()
 		switch res := result.(type) {
 		case *mcp.CallToolResult:
-			if call.Modern() {
-				recorded, copied = copyToolResult(res), true
+			if res == nil {
+				break
 			}
+			if call.Modern() {
+				res, copied = copyToolResult(res), true
+			}
+			recorded = toolResult{res} // written by encode.go
 		case *mcp.ListToolsResult:
 			// Recorded as the server returned it; the client gets the `context` argument added.
 			original := *res

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,7 +142,7 @@ func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
 	for _, protocol := range protocols() {
 		t.Run(protocol, func(t *testing.T) {
 			var identifies atomic.Int32
-			name := "mcpgo-inprocess-" + protocol
+			name := collectortest.Fresh("mcpgo-inprocess-" + protocol)
 			s := newNotesServer(name)
 			if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromArgs(&identifies)})); err != nil {
 				t.Fatal(err)
@@ -204,7 +205,7 @@ func TestInProcessRecordsRequestsIntentErrorsAndPanics(t *testing.T) {
 func TestToolResultRecordedAsTheHandlerReturnedIt(t *testing.T) {
 	for _, protocol := range protocols() {
 		t.Run(protocol, func(t *testing.T) {
-			name := "mcpgo-result-" + protocol
+			name := collectortest.Fresh("mcpgo-result-" + protocol)
 			s := server.NewMCPServer(name, "1.0.0", server.WithToolCapabilities(false))
 			s.AddTool(mcp.NewTool("annotated"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 				res := mcp.NewToolResultText("done")
@@ -235,6 +236,55 @@ func TestToolResultRecordedAsTheHandlerReturnedIt(t *testing.T) {
 				strings.Contains(response, "resultType") || strings.Contains(response, "serverInfo") {
 				t.Fatalf("recorded response %s", response)
 			}
+		})
+	}
+}
+
+// The `context` argument never reaches the tool and is recorded as the intent, not among the
+// parameters; Identify still sees the arguments as received (without callbacks the adapter lets
+// the core take it out of mcp-go's map in place, with them the map is copied).
+func TestContextArgumentTakenOutWithAndWithoutCallbacks(t *testing.T) {
+	for _, withIdentify := range []bool{false, true} {
+		t.Run(fmt.Sprintf("identify=%v", withIdentify), func(t *testing.T) {
+			name := collectortest.Fresh(fmt.Sprintf("mcpgo-context-%v", withIdentify))
+			s := newNotesServer(name)
+			var sawContext atomic.Int32
+			o := mcpgo.Options{}
+			if withIdentify {
+				o.Identify = func(_ context.Context, req *mcp.CallToolRequest) (*mcpgo.UserIdentity, error) {
+					if req.GetString("context", "") == "why <not>" && strings.Contains(string(req.Params.RawArguments), `"context"`) {
+						sawContext.Add(1)
+					}
+					return &mcpgo.UserIdentity{UserID: "u_context"}, nil
+				}
+			}
+			if err := mcpgo.Track(s, collector.ProjectID, options(o)); err != nil {
+				t.Fatal(err)
+			}
+			c := connectInProcess(t, s, "mcpgo-test-client", "1.2.3", legacyProtocol)
+			defer c.Close()
+			if res, err := call(t, c, "search_notes", map[string]any{"query": "q", "context": "why <not>"}); err != nil || res.IsError {
+				t.Fatalf("search_notes: %v %+v", err, res)
+			}
+			collectortest.Flush(t)
+			if withIdentify && sawContext.Load() != 1 {
+				t.Fatal("Identify did not see the context argument as received")
+			}
+			events, err := collector.Replay(toolSessions(t, name)[0].SessionID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range events {
+				if e.EventType != "mcp:tools/call" {
+					continue
+				}
+				if params := string(e.Parameters); params != `{"name":"search_notes","arguments":{"query":"q"}}` ||
+					collectortest.Deref(e.UserIntent) != "why <not>" {
+					t.Fatalf("recorded parameters %s, intent %q", params, collectortest.Deref(e.UserIntent))
+				}
+				return
+			}
+			t.Fatal("no tools/call event")
 		})
 	}
 }
@@ -271,9 +321,9 @@ func TestStreamableHTTPWithHeaderAuth(t *testing.T) {
 			mode := map[bool]string{false: "stateful", true: "stateless"}[stateless]
 			t.Run(mode+"-"+protocol, func(t *testing.T) {
 				var identifies atomic.Int32
-				name := "mcpgo-http-" + mode + "-" + protocol
+				name := collectortest.Fresh("mcpgo-http-" + mode + "-" + protocol)
 				// A user per subtest: the collector joins a user's stateless requests into sessions.
-				user := "u_mcpgo_" + mode + "_" + protocol
+				user := collectortest.Fresh("u_mcpgo_" + mode + "_" + protocol)
 				s := newNotesServer(name)
 				if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{Identify: identifyFromHeader(&identifies, "tok_mcpgo_ada", user)})); err != nil {
 					t.Fatal(err)
@@ -326,7 +376,7 @@ func TestStdioChildProcess(t *testing.T) {
 		t.Run(protocol, func(t *testing.T) {
 			// Two server processes, one client each: two sessions (mcp-go names every stdio
 			// session "stdio", which must not make them one).
-			name := "mcpgo-stdio-" + protocol
+			name := collectortest.Fresh("mcpgo-stdio-" + protocol)
 			users := []string{"u_mcpgo_stdio_a", "u_mcpgo_stdio_b"}
 			for _, user := range users {
 				c, err := client.NewStdioMCPClient(os.Args[0], collector.ChildEnv(name), "-test.run=^$")

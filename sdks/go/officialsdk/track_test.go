@@ -40,7 +40,7 @@ func TestInMemoryRecordsEveryRequestAndIdentifiesOnce(t *testing.T) {
 func testInMemory(t *testing.T, p protocol) {
 	var calls atomic.Int32
 	logs := &logBuffer{}
-	name := "go-inmem-notes-" + p.name
+	name := collectortest.Fresh("go-inmem-notes-" + p.name)
 	server := newNotesServer(name)
 	if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{
 		Identify: identifyFromArgs(&calls),
@@ -177,7 +177,7 @@ func TestIdentifyFailuresNeverBreakTheCall(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			name := "go-identify-" + strings.ReplaceAll(tc.name, " ", "-")
+			name := collectortest.Fresh("go-identify-" + strings.ReplaceAll(tc.name, " ", "-"))
 			logs := &logBuffer{}
 			server := newNotesServer(name)
 			if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{
@@ -261,7 +261,7 @@ func TestStreamableHTTPStatefulWithBearerAuth(t *testing.T) {
 			// Sessions are a 2025 feature: a go-sdk 1.8 client probes with server/discover
 			// (2026-07-28, session-less), then initializes a 2025-11-25 session with this handler.
 			var sessionCalls atomic.Int32
-			name := "go-http-auth-" + p.name
+			name := collectortest.Fresh("go-http-auth-" + p.name)
 			server := newNotesServer(name)
 			err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{
 				Identify: func(ctx context.Context, req *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
@@ -321,7 +321,7 @@ func mustJSON(v any) []byte {
 func TestStreamableHTTPStatelessIdentifiesEveryRequest(t *testing.T) {
 	for _, p := range protocols() {
 		for _, cached := range []bool{false, true} {
-			name := "go-http-stateless-" + p.name
+			name := collectortest.Fresh("go-http-stateless-" + p.name)
 			if cached {
 				name += "-cached"
 			}
@@ -385,7 +385,7 @@ func TestStreamableHTTPStatelessIdentifiesEveryRequest(t *testing.T) {
 func TestStatelessAnonymousClientRunIsOneSession(t *testing.T) {
 	for _, p := range protocols() {
 		t.Run(p.name, func(t *testing.T) {
-			name := "go-http-anonymous-" + p.name
+			name := collectortest.Fresh("go-http-anonymous-" + p.name)
 			server := newNotesServer(name)
 			if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{})); err != nil {
 				t.Fatal(err)
@@ -395,7 +395,8 @@ func TestStatelessAnonymousClientRunIsOneSession(t *testing.T) {
 			t.Cleanup(httpServer.Close)
 			// Behind a proxy (X-Forwarded-For names the client's address), every request carries
 			// the same correlationId, so the client's run is one session under its own name.
-			cs := connectHTTP(t, httpServer.URL, "go-anonymous-client", map[string]string{"X-Forwarded-For": "203.0.113.9"}, p.opts)
+			client := collectortest.Fresh("go-anonymous-client") // a run of its own, also under go test -count
+			cs := connectHTTP(t, httpServer.URL, client, map[string]string{"X-Forwarded-For": "203.0.113.9"}, p.opts)
 			withTools(t, cs, 3)
 			collectortest.Flush(t)
 			var sessions []collectortest.Session
@@ -405,7 +406,7 @@ func TestStatelessAnonymousClientRunIsOneSession(t *testing.T) {
 				return len(sessions) == 1 && sessions[0].ToolCalls == 3, err
 			})
 			s := sessions[0]
-			if s.UserID != nil || !s.Stateless || collectortest.Deref(s.ClientName) != "go-anonymous-client" || s.Events != 5 {
+			if s.UserID != nil || !s.Stateless || collectortest.Deref(s.ClientName) != client || s.Events != 5 {
 				t.Fatalf("session %+v: want one anonymous stateless session of 5 events", s)
 			}
 		})
@@ -425,7 +426,7 @@ func serveStdioChild(child collectortest.Child) error {
 func TestStdioChildProcess(t *testing.T) {
 	for _, p := range protocols() {
 		t.Run(p.name, func(t *testing.T) {
-			name := "go-stdio-notes-" + p.name
+			name := collectortest.Fresh("go-stdio-notes-" + p.name)
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), collector.ChildEnv(name)...)
 			client := mcp.NewClient(&mcp.Implementation{Name: "go-stdio-client", Version: "0.9.0"}, nil)
