@@ -26,7 +26,8 @@ export function copyField(value: unknown): string {
  * pipelined connection (a statement written behind it would be read as part of the copy), so
  * `pg` refuses it there. `fn` awaits each statement before the next and leaves the client idle,
  * answered and outside a transaction; the client goes back to the pool pipelined. An error `fn`
- * marks as `broken` (the client could not be put back in order) closes the connection instead.
+ * marks as `broken` (the client could not be put back in order), or the connection's own, closes
+ * the connection instead.
  */
 export async function unpipelined<T>(
   pool: pg.Pool,
@@ -37,13 +38,18 @@ export async function unpipelined<T>(
   const mode = client as unknown as { pipeline: boolean };
   const pipelined = mode.pipeline;
   let failure: Error | undefined;
+  const broken = (error: Error) => {
+    failure = error;
+  };
+  // A connection lost while the client is out of the pool fails its statement; the client's own
+  // error event must not go unheard (it would end the process).
+  client.on("error", broken);
   mode.pipeline = false;
   try {
-    return await fn(client, (error) => {
-      failure = error;
-    });
+    return await fn(client, broken);
   } finally {
     mode.pipeline = pipelined;
+    client.off("error", broken);
     client.release(failure);
   }
 }

@@ -1,5 +1,5 @@
 import { type Event, eventSchema } from "@mcpsight/protocol";
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "../../../../test/backends.js";
 import { oddEvents } from "../../../../test/odd-events.js";
@@ -139,6 +139,32 @@ run("appending events with COPY (MCPSIGHT_TEST_DATABASE_URL)", () => {
     expect(await append(batch, 1)).toEqual({ accepted: 0, duplicates: 500 });
     expect(await counters()).toEqual({ dropped: 1, duplicates: 501 });
     expect(await stored()).toHaveLength(500);
+  });
+
+  it("fails an append whose connection is lost, and the next one gets a new connection", async () => {
+    const [{ pid }] = (await pool.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows as [
+      { pid: number },
+    ];
+    const admin = new pg.Client({
+      connectionString: parsePostgresUrl(database.url as string).connectionString,
+    });
+    await admin.connect();
+    try {
+      const batch = events(500, { parameters: { text: "x".repeat(4000) } });
+      const appended = append(batch).then(
+        () => "stored",
+        () => "failed",
+      );
+      await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+      // Terminated while copying or just after: either way the collector goes on.
+      expect(["stored", "failed"]).toContain(await appended);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const next = events(2);
+      expect(await append([...batch, ...next])).toMatchObject({ accepted: expect.any(Number) });
+      expect(await stored()).toEqual(ids([...batch, ...next]));
+    } finally {
+      await admin.end();
+    }
   });
 
   it("copies any text exactly as the INSERT it falls back to stores it", async () => {
