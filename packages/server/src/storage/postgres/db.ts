@@ -44,7 +44,8 @@ export function createPool(url: PostgresUrl, max = 10): pg.Pool {
     options: `-c search_path=${url.schema}`,
     application_name: "mcpsight",
     // Queries issued without awaiting the previous one go out together (protocol pipelining):
-    // an ingest batch is two round trips plus its commit, however many statements it runs.
+    // a transaction is a few round trips, however many statements it runs. COPY cannot go out
+    // that way: ingest takes its client out of pipeline mode for it (copy.ts).
     pipeline: true,
   });
   // An idle client losing its connection must not crash the collector; the pool replaces it.

@@ -8,9 +8,10 @@ import { mapEventText } from "../shared/event-text.js";
  * a NUL finds what its write stored). JSON payloads are stored as their JSON text, where a NUL is
  * the escape `\u0000`: they keep it verbatim.
  * A lone UTF-16 surrogate (half of an emoji cut in two) is no character either. `pg` sends a bound
- * string as UTF-8, which already turns one into U+FFFD; an event's text fields, which travel in a
- * JSON parameter (escaped as `\ud83d`, which PostgreSQL refuses), get the same replacement here,
- * as in SQLite (shared/event-text.ts).
+ * string, and ingest its COPY text, as UTF-8, which already turns one into U+FFFD; an event's text
+ * fields, which also travel in a JSON parameter when a retried batch is appended again (escaped as
+ * `\ud83d`, which PostgreSQL refuses), get the same replacement here, as in SQLite
+ * (shared/event-text.ts). So either way of appending stores the same text.
  */
 const NUL = "\u0000";
 const REPLACEMENT = "\uFFFD";

@@ -1,7 +1,9 @@
 import type { Event } from "@mcpsight/protocol";
-import { EVENT_FIELDS, eventValues } from "../../shared/derive-event.js";
+import type pg from "pg";
+import { EVENT_FIELDS, eventValues, pushEventValues } from "../../shared/derive-event.js";
 import type { IngestResult } from "../../types.js";
-import { get, type Sql } from "../db.js";
+import { copyField, copyIn, unpipelined } from "../copy.js";
+import { get, run, type Sql } from "../db.js";
 
 /** Each field's SQL type. */
 const TYPES: Record<(typeof EVENT_FIELDS)[number], string> = {
@@ -37,14 +39,14 @@ const TYPES: Record<(typeof EVENT_FIELDS)[number], string> = {
 const PROJECT = EVENT_FIELDS.length;
 
 /**
- * One statement, committed on its own: the batch's rows travel as one JSON parameter, each row
+ * The fallback append, one statement: the batch's rows travel as one JSON parameter, each row
  * an array of its values in `EVENT_FIELDS` order then its project's key (native
  * `JSON.stringify` of plain arrays, the cheapest form to build; each JSON column as its text, so
  * PostgreSQL only unescapes it and stores it verbatim), an id already stored in its project is
  * skipped, and the project's drop/duplicate counters move only when there is something to count
  * (the project row is the one every batch would otherwise lock).
  */
-const APPEND = `
+const INSERT = `
   WITH inserted AS (
     INSERT INTO events (project_pk, ${EVENT_FIELDS.join(", ")})
     SELECT (r->>${PROJECT})::bigint, ${EVENT_FIELDS.map((field, i) => `(r->>${i})::${TYPES[field]}`).join(", ")}
@@ -56,25 +58,105 @@ const APPEND = `
   )
   SELECT accepted FROM counted`;
 
+/** Events as the COPY below reads them: their project's key, then their `EVENT_FIELDS` values. */
+const COPY = `COPY events (project_pk, ${EVENT_FIELDS.join(", ")}) FROM STDIN`;
+
+/** A batch's drop count, moved in the transaction of its COPY. */
+const COUNT_DROPPED = "UPDATE projects SET dropped_events = dropped_events + $1 WHERE pk = $2";
+
+const UNIQUE_VIOLATION = "23505";
+
+/** The batch as COPY text: one line per event, its fields separated by tabs. */
+function copyText(events: Event[], projectPks: Map<string, number>, receivedAt: number): string {
+  let text = "";
+  const values: unknown[] = [];
+  for (const e of events) {
+    values.length = 0;
+    pushEventValues(values, e, receivedAt, (flag) => flag);
+    text += projectPks.get(e.projectId);
+    for (const value of values) text += `\t${copyField(value)}`;
+    text += "\n";
+  }
+  return text;
+}
+
 /**
  * Appends a batch's events (every project must exist: `projectPks`): events only, no locks, no
  * reads of derived tables — the derivation pass does the rest. Duplicates are the events whose
- * id was already stored (a retried batch).
+ * id was already stored (a retried batch). A batch of new ids, the usual one, is one COPY
+ * (`copyEvents`); one holding an id already stored, or twice, is appended by `insertEvents`.
  */
 export async function appendEvents(
-  db: Sql,
+  pool: pg.Pool,
   events: Event[],
   projectPks: Map<string, number>,
   droppedEvents: number,
 ): Promise<IngestResult> {
   const receivedAt = Date.now();
+  return (
+    (await copyEvents(pool, events, projectPks, droppedEvents, receivedAt)) ??
+    insertEvents(pool, events, projectPks, droppedEvents, receivedAt)
+  );
+}
+
+/**
+ * Appends a batch with one COPY, committed on its own or, when the batch reports events the
+ * sender dropped, in one transaction with its project's counter. COPY cannot skip a conflict: a
+ * batch holding an id already stored (or twice) fails as a whole, and this resolves to null,
+ * having stored and counted nothing. Other errors are thrown.
+ */
+export async function copyEvents(
+  pool: pg.Pool,
+  events: Event[],
+  projectPks: Map<string, number>,
+  droppedEvents: number,
+  receivedAt = Date.now(),
+): Promise<IngestResult | null> {
+  const text = copyText(events, projectPks, receivedAt);
+  const first = projectPks.get((events[0] as Event).projectId) as number;
+  const counted = droppedEvents > 0;
+  return unpipelined(pool, async (client, broken) => {
+    try {
+      if (counted) await client.query("BEGIN");
+      await copyIn(client, COPY, text);
+      if (counted) {
+        await run(client, COUNT_DROPPED, [droppedEvents, first]);
+        await client.query("COMMIT");
+      }
+      return { accepted: events.length, duplicates: 0 };
+    } catch (error) {
+      // Back in order before anything else: out of the failed transaction, or past the
+      // server's answer to the failed COPY.
+      try {
+        await client.query(counted ? "ROLLBACK" : "SELECT 1");
+      } catch (syncError) {
+        broken(syncError as Error);
+        throw error;
+      }
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return null;
+      throw error;
+    }
+  });
+}
+
+/**
+ * Appends a batch with one INSERT, committed on its own, that skips the ids already stored and
+ * moves the project's drop and duplicate counters: what `appendEvents` falls back to.
+ */
+export async function insertEvents(
+  db: Sql,
+  events: Event[],
+  projectPks: Map<string, number>,
+  droppedEvents: number,
+  receivedAt = Date.now(),
+): Promise<IngestResult> {
   const rows = events.map((e) => {
     const row = eventValues(e, receivedAt, (flag) => flag);
     row.push(projectPks.get(e.projectId));
     return row;
   });
   const first = projectPks.get((events[0] as Event).projectId);
-  const { accepted } = (await get<{ accepted: number }>(db, APPEND, [
+  const { accepted } = (await get<{ accepted: number }>(db, INSERT, [
     JSON.stringify(rows),
     droppedEvents,
     events.length,
