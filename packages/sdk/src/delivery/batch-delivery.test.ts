@@ -180,3 +180,36 @@ describe("retries", () => {
     await delivery.shutdown();
   });
 });
+
+describe("flush", () => {
+  it("waits for the events accepted before it, though later ones settle first", async () => {
+    // The first batch's answer is held until the test releases it; batches of one go out at once,
+    // two in parallel, so an event accepted after the flush is delivered while the first waits.
+    let answerFirst: (() => void) | undefined;
+    sink.respondWith((_request, response, attempt) => {
+      if (attempt !== 1) return false;
+      answerFirst = () => {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(JSON.stringify({ accepted: 1, duplicates: 0 }));
+      };
+      return true;
+    });
+    const { delivery } = testDelivery(sink.url, { maxBatchSize: 1, maxConcurrency: 2 });
+    delivery.enqueue(makeEvent(1));
+    await vi.waitFor(() => expect(answerFirst).toBeDefined());
+
+    let flushed = false;
+    const flushing = delivery.flush(60_000).then(() => {
+      flushed = true;
+    });
+    delivery.enqueue(makeEvent(2)); // accepted after the flush; delivered at once
+    await vi.waitFor(() => expect(delivery.stats().sent).toBe(1));
+    await new Promise((resolve) => setImmediate(resolve)); // the flush has seen it settle
+    expect(flushed).toBe(false);
+
+    answerFirst?.();
+    await flushing;
+    expect(delivery.stats()).toMatchObject({ sent: 2, inFlight: 0, queued: 0 });
+    await delivery.shutdown();
+  });
+});

@@ -29,6 +29,19 @@ interface HeldBatch {
   seq: number;
   /** Queue-full drops this batch reports; handed back if the batch itself is lost. */
   droppedEvents: number;
+  /** The numbers its events were accepted with. */
+  numbers: number[];
+}
+
+/**
+ * A flush's account of the events accepted before it, numbered below `goal`: `left` of them are
+ * neither delivered nor dropped yet. Events settle in another order than they were accepted in
+ * (parallel sends, a batch retried while later ones go out), so a flush counts its own events, not
+ * how many settled.
+ */
+interface FlushWait {
+  goal: number;
+  left: number;
 }
 
 const MIB = 1024 * 1024;
@@ -75,11 +88,11 @@ export class BatchDelivery implements Delivery {
   private loggedFull = false;
   private readonly refusals: Refusals;
   private pausedUntil = 0;
-  private flushing = 0;
+  private readonly flushes: FlushWait[] = [];
   private stopped = false;
   private shutdownPromise: Promise<void> | undefined;
 
-  // Totals for flush(): it waits until everything accepted before the call has settled.
+  // Events accepted (each numbered in that order) and settled (delivered or dropped), for flush().
   private accepted = 0;
   private settled = 0;
   private counters = { sent: 0, dropped: 0, rejected: 0, failedBatches: 0, retriedBatches: 0 };
@@ -118,6 +131,7 @@ export class BatchDelivery implements Delivery {
         this.counters.dropped += 1;
         return;
       }
+      const number = this.accepted;
       this.accepted += 1;
       // Serialized now rather than per batch: a flat string held until its batch is sent costs
       // the garbage collector far less than the event's object graph (measured: latency ratio
@@ -127,7 +141,7 @@ export class BatchDelivery implements Delivery {
         json = JSON.stringify(event);
       } catch (error) {
         this.counters.dropped += 1;
-        this.settled += 1;
+        this.settleNumbers([number]);
         this.options.logger.warn(
           `mcpsight: dropped an event that could not be serialized to JSON (${String(error)})`,
         );
@@ -135,10 +149,10 @@ export class BatchDelivery implements Delivery {
       }
       const bytes = Buffer.byteLength(json);
       if (!this.makeRoomFor(bytes)) {
-        this.dropQueued(1); // Too big for the budget, or everything held is in flight: the newest goes.
+        this.dropQueued([number]); // Too big for the budget, or everything held is in flight: the newest goes.
         return;
       }
-      this.queue.push(event.projectId, json, bytes);
+      this.queue.push(event.projectId, json, bytes, number);
       if (this.queue.length >= this.batchSize || this.queue.bytes >= this.maxBatchBytes) this.schedulePump();
       else if (this.tickTimer === undefined) this.armTick();
       this.exitFlush.arm();
@@ -196,11 +210,11 @@ export class BatchDelivery implements Delivery {
    * awaits flush() (they asked to wait), no on beforeExit (only requests already in flight run).
    */
   private async flushInternal(timeoutMs: number, keepAlive: boolean): Promise<void> {
-    const goal = this.accepted;
+    const wait: FlushWait = { goal: this.accepted, left: this.accepted - this.settled };
     const deadline = Date.now() + timeoutMs;
-    this.flushing += 1;
+    this.flushes.push(wait);
     try {
-      while (this.settled < goal && !this.isIdle()) {
+      while (wait.left > 0 && !this.isIdle()) {
         this.pump();
         const remaining = deadline - Date.now();
         if (remaining <= 0) break;
@@ -209,7 +223,15 @@ export class BatchDelivery implements Delivery {
     } catch (error) {
       this.options.logger.error(`mcpsight: flush failed: ${String(error)}`);
     } finally {
-      this.flushing -= 1;
+      this.flushes.splice(this.flushes.indexOf(wait), 1);
+    }
+  }
+
+  /** Records that the events with these numbers were delivered or dropped. */
+  private settleNumbers(numbers: readonly number[]): void {
+    this.settled += numbers.length;
+    for (const wait of this.flushes) {
+      for (const number of numbers) if (number < wait.goal) wait.left -= 1;
     }
   }
 
@@ -232,18 +254,19 @@ export class BatchDelivery implements Delivery {
       this.release(oldest);
       this.droppedSinceReport += oldest.droppedEvents;
       this.counters.failedBatches += 1;
-      this.dropQueued(oldest.count);
+      this.dropQueued(oldest.numbers);
       return true;
     }
-    if (!this.queue.dropOldest()) return false;
-    this.dropQueued(1);
+    const number = this.queue.dropOldest();
+    if (number === undefined) return false;
+    this.dropQueued([number]);
     return true;
   }
 
-  private dropQueued(count: number): void {
-    this.counters.dropped += count;
-    this.settled += count;
-    this.droppedSinceReport += count;
+  private dropQueued(numbers: readonly number[]): void {
+    this.counters.dropped += numbers.length;
+    this.settleNumbers(numbers);
+    this.droppedSinceReport += numbers.length;
     this.logFull();
   }
 
@@ -257,7 +280,7 @@ export class BatchDelivery implements Delivery {
   }
 
   /** Starts as many sends as concurrency and backoff allow. Full batches only, unless flushing or on a tick. */
-  private pump(partial = this.flushing > 0): void {
+  private pump(partial = this.flushes.length > 0): void {
     if (this.stopped) return;
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) {
@@ -312,7 +335,7 @@ export class BatchDelivery implements Delivery {
       this.droppedSinceReport = 0;
       this.loggedFull = false;
     }
-    return groups.map(({ project, texts, bytes }, i) => {
+    return groups.map(({ project, texts, bytes, numbers }, i) => {
       const reported = i === 0 ? droppedEvents : 0;
       this.heldEvents += texts.length;
       this.heldBytes += bytes;
@@ -325,6 +348,7 @@ export class BatchDelivery implements Delivery {
         held: true,
         seq: this.batchSeq++,
         droppedEvents: reported,
+        numbers,
       };
     });
   }
@@ -348,7 +372,7 @@ export class BatchDelivery implements Delivery {
         this.inFlight -= 1;
         if (this.isIdle()) this.exitFlush.disarm();
         this.progress.notify();
-        this.pump(this.flushing > 0 || this.retries.length > 0);
+        this.pump(this.flushes.length > 0 || this.retries.length > 0);
       });
   }
 
@@ -374,7 +398,7 @@ export class BatchDelivery implements Delivery {
       return;
     }
     this.release(batch);
-    this.settled += batch.count;
+    this.settleNumbers(batch.numbers);
     if (outcome.kind === "sent") {
       if (this.backoff.failures > 0) logger.debug("mcpsight: collector reachable again");
       this.backoff.succeeded();
@@ -407,15 +431,15 @@ export class BatchDelivery implements Delivery {
     clearTimeout(this.tickTimer);
     clearTimeout(this.pauseTimer);
     this.exitFlush.disarm();
-    let abandoned = this.queue.clear();
+    const abandoned = this.queue.clear();
     for (const batch of this.retries.splice(0)) {
-      abandoned += batch.count;
+      abandoned.push(...batch.numbers);
       this.release(batch);
     }
-    if (abandoned > 0) {
-      this.counters.dropped += abandoned;
-      this.settled += abandoned;
-      this.options.logger.debug(`mcpsight: shut down with ${abandoned} undelivered events`);
+    if (abandoned.length > 0) {
+      this.counters.dropped += abandoned.length;
+      this.settleNumbers(abandoned);
+      this.options.logger.debug(`mcpsight: shut down with ${abandoned.length} undelivered events`);
     }
     this.progress.notify();
   }

@@ -3,7 +3,7 @@ import { EventQueue } from "./event-queue.js";
 
 const fill = (entries: [project: string, text: string][]): EventQueue => {
   const queue = new EventQueue(100);
-  for (const [project, text] of entries) queue.push(project, text, Buffer.byteLength(text));
+  for (const [i, [project, text]] of entries.entries()) queue.push(project, text, Buffer.byteLength(text), i);
   return queue;
 };
 
@@ -17,8 +17,8 @@ describe("EventQueue", () => {
       ["c", '"c1"'],
     ]);
     expect(queue.take(4, 1000)).toEqual([
-      { project: "b", texts: ['"b1"', '"b2"'], bytes: 8 },
-      { project: "a", texts: ['"a1"', '"a2"'], bytes: 8 },
+      { project: "b", texts: ['"b1"', '"b2"'], bytes: 8, numbers: [0, 2] },
+      { project: "a", texts: ['"a1"', '"a2"'], bytes: 8, numbers: [1, 3] },
     ]);
     expect(queue.length).toBe(1);
     expect(queue.bytes).toBe(4);
@@ -35,16 +35,16 @@ describe("EventQueue", () => {
     expect(queue.bytes).toBe(0);
   });
 
-  it("counts bytes as events come and go", () => {
+  it("counts bytes as events come and go, and hands back the numbers of those dropped", () => {
     const queue = fill([
       ["a", "é"],
       ["a", "abc"],
     ]);
     expect(queue.bytes).toBe(5);
-    expect(queue.dropOldest()).toBe(true);
+    expect(queue.dropOldest()).toBe(0);
     expect(queue.bytes).toBe(3);
-    expect(queue.clear()).toBe(1);
-    expect(queue.dropOldest()).toBe(false);
+    expect(queue.clear()).toEqual([1]);
+    expect(queue.dropOldest()).toBeUndefined();
     expect(queue.bytes).toBe(0);
   });
 });
