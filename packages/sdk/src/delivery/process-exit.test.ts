@@ -76,6 +76,8 @@ describe("process lifetime", () => {
     });
     const result = await runChild({ SINK_URL: sink.url, EVENT_COUNT: "25" });
     expect(result).toMatchObject({ code: 0, signal: null, stdout: "" });
-    expect(sink.attempts).toHaveLength(1);
+    // It tried; a retry whose random delay (under a second) ends before the process does may
+    // fire too, so the count is not fixed: the backoff does not keep the process alive.
+    expect(sink.attempts.length).toBeGreaterThanOrEqual(1);
   });
 });
