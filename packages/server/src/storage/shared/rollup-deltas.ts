@@ -1,6 +1,7 @@
 import { bucketOf, type Histogram } from "../histogram.js";
 import { floorTo, HOUR_MS } from "../time.js";
 import type { Register } from "./hll.js";
+import { Lookup } from "./lookup.js";
 import { ToolUserDeltas } from "./tool-users.js";
 
 /** What a session contributes to the hourly session and client rollups. */
@@ -78,13 +79,16 @@ export class BaseRollupDeltas {
   readonly sessionHours = new Map<number, SessionHourDelta>();
   readonly clientHours = new Map<string, ClientHourDelta>();
   readonly toolUsers = new ToolUserDeltas();
+  private readonly toolLookup = new Lookup<ToolHourDelta>();
+  private readonly userToolLookup = new Lookup<UserToolDelta>();
+  private readonly userClientLookup = new Lookup<UserClientDelta>();
 
   private toolHour(hour: number, tool: string): ToolHourDelta {
-    const key = `${pad(hour)}${SEP}${tool}`;
-    let entry = this.tools.get(key);
+    let entry = this.toolLookup.get(hour, tool);
     if (!entry) {
       entry = { hour, tool, calls: 0, errors: 0, histogram: {} };
-      this.tools.set(key, entry);
+      this.tools.set(`${pad(hour)}${SEP}${tool}`, entry);
+      this.toolLookup.set(hour, tool, undefined, entry);
     }
     return entry;
   }
@@ -112,10 +116,12 @@ export class BaseRollupDeltas {
   }
 
   userTool(userPk: number, tool: string, calls: number, errors: number, first: number, last: number): void {
-    const key = `${pad(userPk)}${SEP}${tool}`;
-    const entry = this.userTools.get(key);
-    if (!entry) this.userTools.set(key, { userPk, tool, calls, errors, first, last });
-    else {
+    const entry = this.userToolLookup.get(userPk, tool);
+    if (!entry) {
+      const created = { userPk, tool, calls, errors, first, last };
+      this.userTools.set(`${pad(userPk)}${SEP}${tool}`, created);
+      this.userToolLookup.set(userPk, tool, undefined, created);
+    } else {
       entry.calls += calls;
       entry.errors += errors;
       entry.first = Math.min(entry.first, first);
@@ -129,10 +135,12 @@ export class BaseRollupDeltas {
   }
 
   userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {
-    const key = `${pad(userPk)}${SEP}${name ?? ""}${SEP}${version ?? ""}`;
-    const entry = this.userClients.get(key);
-    if (!entry) this.userClients.set(key, { userPk, name: name ?? "", version: version ?? "", first, last });
-    else {
+    const entry = this.userClientLookup.get(userPk, name ?? "", version ?? "");
+    if (!entry) {
+      const created = { userPk, name: name ?? "", version: version ?? "", first, last };
+      this.userClients.set(`${pad(userPk)}${SEP}${created.name}${SEP}${created.version}`, created);
+      this.userClientLookup.set(userPk, created.name, created.version, created);
+    } else {
       entry.first = Math.min(entry.first, first);
       entry.last = Math.max(entry.last, last);
     }
