@@ -82,6 +82,7 @@ export class BaseRollupDeltas {
   private readonly toolLookup = new Lookup<ToolHourDelta>();
   private readonly userToolLookup = new Lookup<UserToolDelta>();
   private readonly userClientLookup = new Lookup<UserClientDelta>();
+  private readonly clientHourLookup = new Lookup<ClientHourDelta>();
 
   private toolHour(hour: number, tool: string): ToolHourDelta {
     let entry = this.toolLookup.get(hour, tool);
@@ -162,18 +163,19 @@ export class BaseRollupDeltas {
   }
 
   private sessionContribution(key: RollupKey, sign: number): void {
-    const hour = this.sessionHours.get(key.hour) ?? { hour: key.hour, sessions: 0, identified: 0 };
+    let hour = this.sessionHours.get(key.hour);
+    if (!hour) {
+      hour = { hour: key.hour, sessions: 0, identified: 0 };
+      this.sessionHours.set(key.hour, hour);
+    }
     hour.sessions += sign;
     if (key.identified) hour.identified += sign;
-    this.sessionHours.set(key.hour, hour);
-    const clientKey = `${pad(key.hour)}${SEP}${key.clientName}${SEP}${key.clientVersion}`;
-    const client = this.clientHours.get(clientKey) ?? {
-      hour: key.hour,
-      name: key.clientName,
-      version: key.clientVersion,
-      sessions: 0,
-    };
+    let client = this.clientHourLookup.get(key.hour, key.clientName, key.clientVersion);
+    if (!client) {
+      client = { hour: key.hour, name: key.clientName, version: key.clientVersion, sessions: 0 };
+      this.clientHours.set(`${pad(key.hour)}${SEP}${key.clientName}${SEP}${key.clientVersion}`, client);
+      this.clientHourLookup.set(key.hour, key.clientName, key.clientVersion, client);
+    }
     client.sessions += sign;
-    this.clientHours.set(clientKey, client);
   }
 }
