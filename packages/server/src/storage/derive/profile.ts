@@ -1,15 +1,23 @@
 import type { JsonObject } from "../types.js";
-import { byOrder, type Ordered } from "./order.js";
+import { compareIds, type Ordered } from "./order.js";
 import type { Profile, Stamp } from "./types.js";
 
-const newer = (stamp: Ordered, than: Stamp | null | undefined): boolean =>
-  !than || byOrder(stamp, { ts: than[0], id: than[1] }) > 0;
+const newer = (event: Ordered, than: Stamp | null | undefined): boolean =>
+  !than || event.ts - than[0] > 0 || (event.ts === than[0] && compareIds(event.id, than[1]) > 0);
+
+/**
+ * Data and clock objects `mergeProfile` made (copies nobody else holds), which later merges
+ * into the same profile change in place rather than copy again: one copy per profile, not one
+ * per event.
+ */
+const owned = new WeakSet<object>();
 
 /**
  * Merges one event's name and data into a profile: the newest non-empty name wins, and each
  * data key takes the value of the newest event that set it (newest by timestamp, then id). Every
  * field remembers the event that set it, so any arrival order gives the same profile. Returns
- * whether anything changed; `profile` is updated in place (its data object is replaced).
+ * whether anything changed; `profile` is updated in place (its data and clock objects are
+ * replaced by copies on its first change, which later merges change in place).
  */
 export function mergeProfile(
   profile: Profile,
@@ -18,29 +26,40 @@ export function mergeProfile(
   data: JsonObject | null,
 ): boolean {
   let changed = false;
-  const stamp: Stamp = [event.ts, event.id];
+  let stamp: Stamp | null = null;
   if (name && newer(event, profile.clock.name)) {
+    stamp = [event.ts, event.id];
+    ownClock(profile).name = stamp;
     profile.userName = name;
-    profile.clock = { ...profile.clock, name: stamp };
     changed = true;
   }
   if (data) {
-    let merged: JsonObject | null = null;
-    let clock: Record<string, Stamp> | null = null;
-    for (const key of Object.keys(data)) {
-      if (!newer(event, profile.clock.data[key])) continue;
-      merged ??= { ...(profile.userData ?? {}) };
-      clock ??= { ...profile.clock.data };
-      merged[key] = data[key] as JsonObject[string];
-      clock[key] = stamp;
-    }
-    if (merged && clock) {
-      profile.userData = merged;
-      profile.clock = { ...profile.clock, data: clock };
+    for (const key in data) {
+      if (!Object.hasOwn(data, key) || !newer(event, profile.clock.data[key])) continue;
+      stamp ??= [event.ts, event.id];
+      const clock = ownClock(profile);
+      if (!owned.has(clock.data)) {
+        clock.data = { ...clock.data };
+        owned.add(clock.data);
+      }
+      if (profile.userData === null || !owned.has(profile.userData)) {
+        profile.userData = { ...(profile.userData ?? {}) };
+        owned.add(profile.userData);
+      }
+      profile.userData[key] = data[key] as JsonObject[string];
+      clock.data[key] = stamp;
       changed = true;
     }
   }
   return changed;
+}
+
+function ownClock(profile: Profile): Profile["clock"] {
+  if (!owned.has(profile.clock)) {
+    profile.clock = { ...profile.clock };
+    owned.add(profile.clock);
+  }
+  return profile.clock;
 }
 
 export const emptyProfile = (): Profile => ({

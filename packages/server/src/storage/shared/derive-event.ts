@@ -124,8 +124,26 @@ export const DERIVE_COLUMNS = `e.pk, e.project_pk, e.event_id, e.ts, e.received_
 
 const truthy = (v: number | boolean) => v === true || v === 1;
 
-export function toDeriveEvent(row: DeriveRow): DeriveEvent {
+/**
+ * `row` as the engine takes it. `actorData`, when given, holds the identity data already parsed
+ * in this read by their text: events of one user mostly repeat it, and it is only read (merged
+ * into profiles by reference), so they share one object rather than parse one each.
+ */
+export function toDeriveEvent(row: DeriveRow, actorData?: Map<string, JsonObject | null>): DeriveEvent {
   const isError = truthy(row.is_error);
+  let data: JsonObject | null = null;
+  if (row.actor_data !== null) {
+    const text = row.actor_data;
+    if (actorData === undefined) data = fromJson<JsonObject>(text);
+    else {
+      const known = actorData.get(text);
+      if (known !== undefined) data = known;
+      else {
+        data = fromJson<JsonObject>(text);
+        actorData.set(text, data);
+      }
+    }
+  }
   return {
     pk: row.pk,
     id: row.event_id,
@@ -142,7 +160,7 @@ export function toDeriveEvent(row: DeriveRow): DeriveEvent {
     correlationId: row.correlation_id,
     actorId: row.actor_id,
     actorName: row.actor_name,
-    actorData: fromJson<JsonObject>(row.actor_data),
+    actorData: data,
     clientName: row.client_name,
     clientVersion: row.client_version,
     serverName: row.server_name,
@@ -151,9 +169,13 @@ export function toDeriveEvent(row: DeriveRow): DeriveEvent {
 }
 
 /** A stored event as the pass reads it after the cursor, with its project and acknowledgement. */
-export function toChunkEvent(row: DeriveRow, projectId: string): ChunkEvent {
+export function toChunkEvent(
+  row: DeriveRow,
+  projectId: string,
+  actorData?: Map<string, JsonObject | null>,
+): ChunkEvent {
   // Set on the object `toDeriveEvent` made rather than spread into a new one: one per event.
-  const event = toDeriveEvent(row) as ChunkEvent;
+  const event = toDeriveEvent(row, actorData) as ChunkEvent;
   event.projectPk = row.project_pk;
   event.projectId = projectId;
   event.receivedAt = row.received_at;

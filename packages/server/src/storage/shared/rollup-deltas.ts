@@ -1,6 +1,7 @@
 import { bucketOf, type Histogram } from "../histogram.js";
 import { floorTo, HOUR_MS } from "../time.js";
 import type { Register } from "./hll.js";
+import { Lookup } from "./lookup.js";
 import { ToolUserDeltas } from "./tool-users.js";
 
 /** What a session contributes to the hourly session and client rollups. */
@@ -78,13 +79,17 @@ export class BaseRollupDeltas {
   readonly sessionHours = new Map<number, SessionHourDelta>();
   readonly clientHours = new Map<string, ClientHourDelta>();
   readonly toolUsers = new ToolUserDeltas();
+  private readonly toolLookup = new Lookup<ToolHourDelta>();
+  private readonly userToolLookup = new Lookup<UserToolDelta>();
+  private readonly userClientLookup = new Lookup<UserClientDelta>();
+  private readonly clientHourLookup = new Lookup<ClientHourDelta>();
 
   private toolHour(hour: number, tool: string): ToolHourDelta {
-    const key = `${pad(hour)}${SEP}${tool}`;
-    let entry = this.tools.get(key);
+    let entry = this.toolLookup.get(hour, tool);
     if (!entry) {
       entry = { hour, tool, calls: 0, errors: 0, histogram: {} };
-      this.tools.set(key, entry);
+      this.tools.set(`${pad(hour)}${SEP}${tool}`, entry);
+      this.toolLookup.set(hour, tool, undefined, entry);
     }
     return entry;
   }
@@ -112,10 +117,12 @@ export class BaseRollupDeltas {
   }
 
   userTool(userPk: number, tool: string, calls: number, errors: number, first: number, last: number): void {
-    const key = `${pad(userPk)}${SEP}${tool}`;
-    const entry = this.userTools.get(key);
-    if (!entry) this.userTools.set(key, { userPk, tool, calls, errors, first, last });
-    else {
+    const entry = this.userToolLookup.get(userPk, tool);
+    if (!entry) {
+      const created = { userPk, tool, calls, errors, first, last };
+      this.userTools.set(`${pad(userPk)}${SEP}${tool}`, created);
+      this.userToolLookup.set(userPk, tool, undefined, created);
+    } else {
       entry.calls += calls;
       entry.errors += errors;
       entry.first = Math.min(entry.first, first);
@@ -129,10 +136,12 @@ export class BaseRollupDeltas {
   }
 
   userClient(userPk: number, name: string | null, version: string | null, first: number, last: number): void {
-    const key = `${pad(userPk)}${SEP}${name ?? ""}${SEP}${version ?? ""}`;
-    const entry = this.userClients.get(key);
-    if (!entry) this.userClients.set(key, { userPk, name: name ?? "", version: version ?? "", first, last });
-    else {
+    const entry = this.userClientLookup.get(userPk, name ?? "", version ?? "");
+    if (!entry) {
+      const created = { userPk, name: name ?? "", version: version ?? "", first, last };
+      this.userClients.set(`${pad(userPk)}${SEP}${created.name}${SEP}${created.version}`, created);
+      this.userClientLookup.set(userPk, created.name, created.version, created);
+    } else {
       entry.first = Math.min(entry.first, first);
       entry.last = Math.max(entry.last, last);
     }
@@ -154,18 +163,19 @@ export class BaseRollupDeltas {
   }
 
   private sessionContribution(key: RollupKey, sign: number): void {
-    const hour = this.sessionHours.get(key.hour) ?? { hour: key.hour, sessions: 0, identified: 0 };
+    let hour = this.sessionHours.get(key.hour);
+    if (!hour) {
+      hour = { hour: key.hour, sessions: 0, identified: 0 };
+      this.sessionHours.set(key.hour, hour);
+    }
     hour.sessions += sign;
     if (key.identified) hour.identified += sign;
-    this.sessionHours.set(key.hour, hour);
-    const clientKey = `${pad(key.hour)}${SEP}${key.clientName}${SEP}${key.clientVersion}`;
-    const client = this.clientHours.get(clientKey) ?? {
-      hour: key.hour,
-      name: key.clientName,
-      version: key.clientVersion,
-      sessions: 0,
-    };
+    let client = this.clientHourLookup.get(key.hour, key.clientName, key.clientVersion);
+    if (!client) {
+      client = { hour: key.hour, name: key.clientName, version: key.clientVersion, sessions: 0 };
+      this.clientHours.set(`${pad(key.hour)}${SEP}${key.clientName}${SEP}${key.clientVersion}`, client);
+      this.clientHourLookup.set(key.hour, key.clientName, key.clientVersion, client);
+    }
     client.sessions += sign;
-    this.clientHours.set(clientKey, client);
   }
 }

@@ -10,6 +10,7 @@ import {
   type Register,
   registerOf,
 } from "./hll.js";
+import { Lookup } from "./lookup.js";
 
 /**
  * Distinct users per tool over a range, from HyperLogLog sketches (`hll.ts`) kept at ingest per
@@ -67,6 +68,8 @@ const byKey = (map: Map<string, SketchDelta>) =>
 export class ToolUserDeltas {
   private hours = new Map<string, SketchDelta>();
   private days = new Map<string, SketchDelta>();
+  private hourLookup = new Lookup<SketchDelta>();
+  private dayLookup = new Lookup<SketchDelta>();
 
   /** Records that `userId` called `tool` at `ts`. */
   add(ts: number, tool: string, userId: string): void {
@@ -86,11 +89,12 @@ export class ToolUserDeltas {
     index: number,
     rank: number,
   ): void {
-    const key = `${String(start).padStart(15, "0")}${SEP}${tool}`;
-    let delta = map.get(key);
+    const lookup = map === this.hours ? this.hourLookup : this.dayLookup;
+    let delta = lookup.get(start, tool);
     if (!delta) {
       delta = { start, tool, ranks: new Map() };
-      map.set(key, delta);
+      map.set(`${String(start).padStart(15, "0")}${SEP}${tool}`, delta);
+      lookup.set(start, tool, undefined, delta);
     }
     if ((delta.ranks.get(index) ?? 0) < rank) delta.ranks.set(index, rank);
   }
@@ -107,6 +111,8 @@ export class ToolUserDeltas {
   clear(): void {
     this.hours.clear();
     this.days.clear();
+    this.hourLookup = new Lookup();
+    this.dayLookup = new Lookup();
   }
 }
 

@@ -103,7 +103,8 @@ export class PostgresPass implements PassTransaction {
     );
     const ids = new Map(projects.map((project) => [project.pk, project.id]));
     for (const row of rows) this.txids.set(row.pk, row.txid);
-    return rows.map((row) => toChunkEvent(row, ids.get(row.project_pk) as string));
+    const actorData = new Map<string, JsonObject | null>();
+    return rows.map((row) => toChunkEvent(row, ids.get(row.project_pk) as string, actorData));
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
