@@ -29,27 +29,19 @@ class Pipeline:
             if not self._callbacks:
                 self.delivery.submit(call)
                 return
-            number = self.delivery.reserve()
-            if not spawn(lambda: self._with_callbacks(call, number)):
-                self.delivery.submit(call, number)
+            self.delivery.reserve()
+            if not spawn(lambda: self._with_callbacks(call)):
+                self.delivery.submit(call, reserved=True)
         except Exception as error:
             self.log.warn_once("pipeline:submit", f"could not queue an event ({error}); dropped.")
 
-    def reserve(self) -> int:
-        """The place of an event submitted later (see :meth:`submit_ready`), counted by flush from now."""
-        return self.delivery.reserve()
-
-    def release(self, number: int) -> None:
-        """A reserved place that will carry no event."""
-        self.delivery.release(number)
-
-    def submit_ready(self, ready: ReadyEvent, number: int | None = None) -> None:
+    def submit_ready(self, ready: ReadyEvent) -> None:
         try:
-            self.delivery.submit(ready, number)
+            self.delivery.submit(ready)
         except Exception as error:
             self.log.warn_once("pipeline:submit", f"could not queue an event ({error}); dropped.")
 
-    async def _with_callbacks(self, call: TrackedCall, number: int) -> None:
+    async def _with_callbacks(self, call: TrackedCall) -> None:
         try:
             view = call.view
             tags_fn, properties_fn = self.options.event_tags, self.options.event_properties
@@ -71,7 +63,7 @@ class Pipeline:
         except Exception as error:
             self.log.warn_once("pipeline:callbacks", f"event callbacks failed ({error}).")
         finally:
-            self.delivery.submit(call, number)
+            self.delivery.submit(call, reserved=True)
 
     async def _callback(self, name: str, fn: Any, request: Any, context: Any) -> Any:
         try:

@@ -267,31 +267,24 @@ class Tracker:
         pending: Pending[UserIdentity] = Pending()
         state.pending = pending
         started = time.time()
-        slot = self.pipeline.reserve()
 
         def settle(outcome: IdentifyOutcome | None) -> None:
-            emitted = False
-            try:
-                if outcome is None or outcome.kind == "failed":
-                    # The requests of this credential keep the session's previous identity.
-                    if previous is not None:
-                        previous.add_done_callback(pending.resolve)
-                    else:
-                        pending.resolve(previous_identity)
-                    return
-                identity = outcome.identity if outcome.kind == "identified" else None
-                if state.credential == credential:  # not superseded by a newer credential
-                    if identity is not None:
-                        if identity_changed(state.identity, identity):
-                            state.identity = identity
-                            self._emit_identify(identity, state, view, started, slot)
-                            emitted = True
-                    else:
-                        state.identity = None
-                pending.resolve(identity)
-            finally:
-                if not emitted:
-                    self.pipeline.release(slot)
+            if outcome is None or outcome.kind == "failed":
+                # The requests of this credential keep the session's previous identity.
+                if previous is not None:
+                    previous.add_done_callback(pending.resolve)
+                else:
+                    pending.resolve(previous_identity)
+                return
+            identity = outcome.identity if outcome.kind == "identified" else None
+            if state.credential == credential:  # not superseded by a newer credential
+                if identity is not None:
+                    if identity_changed(state.identity, identity):
+                        state.identity = identity
+                        self._emit_identify(identity, state, view, started)
+                else:
+                    state.identity = None
+            pending.resolve(identity)
 
         self._run_identify(view, settle)
 
@@ -299,19 +292,12 @@ class Tracker:
         """Stateless: identify every request (through the cache when configured)."""
         pending: Pending[UserIdentity] = Pending()
         started = time.time()
-        slot = self.pipeline.reserve()
 
         def settle(outcome: IdentifyOutcome | None) -> None:
-            emitted = False
-            try:
-                identity = outcome.identity if outcome is not None and outcome.kind == "identified" else None
-                if identity is not None and self.memory.note_stateless_identity(identity, time.monotonic()):
-                    self._emit_identify(identity, None, view, started, slot)
-                    emitted = True
-                pending.resolve(identity)
-            finally:
-                if not emitted:
-                    self.pipeline.release(slot)
+            identity = outcome.identity if outcome is not None and outcome.kind == "identified" else None
+            if identity is not None and self.memory.note_stateless_identity(identity, time.monotonic()):
+                self._emit_identify(identity, None, view, started)
+            pending.resolve(identity)
 
         self._run_identify(view, settle)
         return pending
@@ -337,10 +323,8 @@ class Tracker:
             settle(None)
 
     def _emit_identify(
-        self, identity: UserIdentity, state: SessionState | None, view: RequestView, at: float, slot: int
+        self, identity: UserIdentity, state: SessionState | None, view: RequestView, at: float
     ) -> None:
-        """Submits the identify event in the place reserved when identify started: counted by a
-        flush from then on, and accepted before the requests waiting for this identity."""
         client = state.client_info if state is not None else self.stateless_client(view.method, view, None)[0]
         event = new_event(
             self.project_id,
@@ -350,4 +334,4 @@ class Tracker:
             EVENT_IDENTIFY,
             at,
         )
-        self.pipeline.submit_ready(ReadyEvent(event, identity, self.options.redact, self.log), slot)
+        self.pipeline.submit_ready(ReadyEvent(event, identity, self.options.redact, self.log))

@@ -23,8 +23,6 @@ class Batch:
     """Order taken from the queue: batches wait, and are dropped, oldest first."""
     size: int
     """What the batch counts toward ``max_queue_bytes``: its events' JSON, then its gzipped body."""
-    numbers: list[int]
-    """The numbers the delivery accepted its events with."""
     body: bytes | None = None
     attempts: int = 0
 

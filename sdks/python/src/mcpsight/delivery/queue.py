@@ -6,14 +6,13 @@ from collections import deque
 
 
 class EventQueue:
-    """Events per project, each with a sequence number so the oldest is known across projects, and
-    the number the delivery accepted it with.
+    """Events per project, each with a sequence number so the oldest is known across projects.
 
     Not thread-safe: the delivery holds its lock around every call.
     """
 
     def __init__(self) -> None:
-        self._projects: dict[str, deque[tuple[int, bytes, int]]] = {}
+        self._projects: dict[str, deque[tuple[int, bytes]]] = {}
         self._project_bytes: dict[str, int] = {}
         self._sequence = 0
         self.events = 0
@@ -23,13 +22,13 @@ class EventQueue:
     def __len__(self) -> int:
         return self.events
 
-    def push(self, project: str, data: bytes, number: int) -> None:
+    def push(self, project: str, data: bytes) -> None:
         self._sequence += 1
         queue = self._projects.get(project)
         if queue is None:
             queue = self._projects[project] = deque()
             self._project_bytes[project] = 0
-        queue.append((self._sequence, data, number))
+        queue.append((self._sequence, data))
         # A batch's JSON counts the comma between events too.
         self._project_bytes[project] += len(data) + 1
         self.events += 1
@@ -48,40 +47,39 @@ class EventQueue:
         project = self.oldest_project()
         return len(self._projects[project]) >= max_events or self._project_bytes[project] >= max_bytes
 
-    def take(self, max_events: int, max_bytes: int) -> tuple[str, list[bytes], list[int], int]:
+    def take(self, max_events: int, max_bytes: int) -> tuple[str, list[bytes], int]:
         """The oldest project's first events, at most ``max_events`` and ``max_bytes`` of JSON
-        (one event at least), their numbers, and the bytes of their JSON."""
+        (one event at least), and the bytes of their JSON."""
         project = self.oldest_project()
         queue = self._projects[project]
         events: list[bytes] = []
-        numbers: list[int] = []
         size = 0
         while queue and len(events) < max_events:
             data = queue[0][1]
             if events and size + len(events) + len(data) > max_bytes:
                 break
-            numbers.append(queue.popleft()[2])
+            queue.popleft()
             events.append(data)
             size += len(data)
         self._forget(project, len(events), size)
-        return project, events, numbers, size
+        return project, events, size
 
-    def drop_oldest(self) -> int | None:
-        """Drops the oldest event of all; returns its number, None when there is none."""
+    def drop_oldest(self) -> bool:
+        """Drops the oldest event of all; False when there is none."""
         if not self.events:
-            return None
+            return False
         project = self.oldest_project()
-        _sequence, data, number = self._projects[project].popleft()
+        data = self._projects[project].popleft()[1]
         self._forget(project, 1, len(data))
-        return number
+        return True
 
-    def clear(self) -> list[int]:
-        """Empties the queue; returns the numbers of the events it held."""
-        numbers = [number for queue in self._projects.values() for _sequence, _data, number in queue]
+    def clear(self) -> int:
+        """Empties the queue; returns how many events it held."""
+        count = self.events
         self._projects.clear()
         self._project_bytes.clear()
         self.events = self.bytes = 0
-        return numbers
+        return count
 
     def _forget(self, project: str, count: int, size: int) -> None:
         self._project_bytes[project] -= size + count

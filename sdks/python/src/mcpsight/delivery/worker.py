@@ -62,19 +62,6 @@ class Stats:
     rejections_by_code: dict[str, int] = field(default_factory=dict)
 
 
-class _FlushWait:
-    """A flush's account of the events accepted before it (numbered below ``bound``): ``left`` of
-    them are neither delivered nor dropped yet. Events settle in another order than they were
-    accepted in (one parked while its identify runs while later ones go out, other projects'
-    batches, parallel sends), so a flush counts its own events, not how many settled."""
-
-    __slots__ = ("bound", "left")
-
-    def __init__(self, bound: int, left: int) -> None:
-        self.bound = bound
-        self.left = left
-
-
 class Delivery:
     """Queue → batches → POSTs for one collector URL. Thread-safe; never raises to its callers."""
 
@@ -104,10 +91,9 @@ class Delivery:
 
     def _init_state(self) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._inbox: deque[tuple[int, Item]] = deque()  # with the number each was accepted with
+        self._inbox: deque[Item] = deque()
         self._accepted = Tally()
         self._settled = 0
-        self._flushes: list[_FlushWait] = []
         self._queue = EventQueue()
         # Batches waiting out a backoff, oldest first: failed ones, and full ones formed meanwhile.
         self._waiting: list[Batch] = []
@@ -121,6 +107,7 @@ class Delivery:
         self._failures = 0
         self._paused_until = 0.0
         self._tick_due: float | None = None
+        self._flushing = 0
         self._stopped = False
         self._threads: list[threading.Thread] = []
         self._idle = False  # a thread sleeps with nothing scheduled: new items must wake it
@@ -129,35 +116,26 @@ class Delivery:
 
     # --- called from the server's threads -------------------------------------------------------
 
-    def reserve(self) -> int:
-        """Counts an item that will be submitted later (after loop-side callbacks, or an identify
-        event once identify ends), for flush; returns the number to submit it with, or to
-        :meth:`release` when there is nothing to submit."""
-        return self._accepted.add()
+    def reserve(self) -> None:
+        """Counts an item that will be submitted later (after loop-side callbacks), for flush."""
+        self._accepted.add()
 
-    def release(self, number: int) -> None:
-        """A reserved number that will carry no event: it counts as settled."""
-        with self._cond:
-            self._settle_numbers([number])
-
-    def submit(self, item: Item, number: int | None = None) -> None:
-        """Accepts an item (with the number :meth:`reserve` returned, if reserved); it is prepared
-        once its identity (if pending) is known."""
+    def submit(self, item: Item, reserved: bool = False) -> None:
+        """Accepts an item; it is prepared once its identity (if pending) is known."""
         try:
-            if number is None:
-                number = self._accepted.add()
-            accepted = number
+            if not reserved:
+                self._accepted.add()
             pending = item.pending_identity()
             if pending is not None:
-                pending.add_done_callback(lambda _value: self._enqueue(accepted, item))
+                pending.add_done_callback(lambda _value: self._enqueue(item))
             else:
-                self._enqueue(accepted, item)
+                self._enqueue(item)
         except Exception as error:
             self.log.error(f"could not queue an event: {error}")
 
-    def _enqueue(self, number: int, item: Item) -> None:
+    def _enqueue(self, item: Item) -> None:
         if self._stopped:
-            self._settle_dropped([number], locked=False)
+            self._settle_dropped(1, locked=False)
             return
         inbox = self._inbox
         if self.backlog() >= self.max_queue_size:
@@ -165,9 +143,9 @@ class Delivery:
                 # Again under the lock: a thread may have taken the inbox to prepare meanwhile.
                 if self.backlog() >= self.max_queue_size and not self._make_room():
                     # Everything held is in flight or being prepared: the newest event goes.
-                    self._drop_counted([number])
+                    self._drop_counted(1)
                     return
-        inbox.append((number, item))
+        inbox.append(item)
         if not self._threads:
             self._start_threads()
         # A thread preparing looks at the inbox again when done; a sleeping one wakes for its tick.
@@ -181,19 +159,18 @@ class Delivery:
         seconds pass. Returns whether it all settled."""
         deadline = time.monotonic() + max(0.0, timeout)
         with self._cond:
-            bound, accepted = self._accepted.read()
-            wait = _FlushWait(bound, accepted - self._settled)
-            self._flushes.append(wait)
+            goal = self._accepted.read()
+            self._flushing += 1
             self._cond.notify_all()
             try:
-                while wait.left > 0 and not self._stopped:
+                while self._settled < goal and not self._stopped:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
                     self._cond.wait(remaining)
-                return wait.left <= 0
+                return self._settled >= goal
             finally:
-                self._flushes.remove(wait)
+                self._flushing -= 1
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Flushes with a deadline, then stops the threads; later events are dropped."""
@@ -202,15 +179,15 @@ class Delivery:
             if self._stopped:
                 return
             self._stopped = True
-            abandoned = [number for number, _item in self._inbox] + self._queue.clear()
+            abandoned = len(self._inbox) + self._queue.clear()
             self._inbox.clear()
             for batch in self._waiting:
-                abandoned += batch.numbers
+                abandoned += batch.count
                 self._release(batch)
             self._waiting.clear()
             if abandoned:
                 self._settle_dropped(abandoned, locked=True)
-                self.log.debug(f"shut down with {len(abandoned)} undelivered events")
+                self.log.debug(f"shut down with {abandoned} undelivered events")
             self._cond.notify_all()
         self.target.close()
 
@@ -230,7 +207,7 @@ class Delivery:
 
     def has_pending(self) -> bool:
         with self._cond:
-            return self._settled < self._accepted.read()[1]
+            return self._settled < self._accepted.read()
 
     def after_fork_in_child(self) -> None:
         """A forked child starts empty: the parent still holds (and sends) what was queued."""
@@ -302,14 +279,14 @@ class Delivery:
             return "send", batch
         if not self._queue.events:
             return None
-        partial = bool(self._flushes) or (self._tick_due is not None and now >= self._tick_due)
+        partial = self._flushing > 0 or (self._tick_due is not None and now >= self._tick_due)
         if not partial and not self._queue.has_full_batch(self.batch_events, BATCH_BYTES):
             return None
         batch = self._take_batch()
         self._in_flight += 1
         if not self._queue.events:
             self._tick_due = None
-        elif partial and not self._flushes:
+        elif partial and self._flushing == 0:
             self._tick_due = now + self.flush_interval
         return "send", batch
 
@@ -322,12 +299,12 @@ class Delivery:
             wait = max(0.001, self._tick_due - now)
         else:
             wait = None
-        if self._flushes and (self._queue.events or self._waiting):
+        if self._flushing and (self._queue.events or self._waiting):
             wait = _FLUSH_POLL if wait is None else min(wait, _FLUSH_POLL)
         return wait
 
     def _take_batch(self) -> Batch:
-        project, events, numbers, size = self._queue.take(self.batch_events, BATCH_BYTES)
+        project, events, size = self._queue.take(self.batch_events, BATCH_BYTES)
         self._held_events += len(events)
         self._held_bytes += size
         dropped, self._dropped_since_report = self._dropped_since_report, 0
@@ -335,39 +312,39 @@ class Delivery:
             self._logged_full = False
             self.log.debug(f"reporting {dropped} dropped events to the collector")
         self._batch_sequence += 1
-        return Batch(project, events, len(events), dropped, self._batch_sequence, size, numbers)
+        return Batch(project, events, len(events), dropped, self._batch_sequence, size)
 
-    def _prepare(self, items: list[tuple[int, Item]]) -> None:
-        prepared: list[tuple[int, str, bytes]] = []
-        failed: list[int] = []
-        for number, item in items:
+    def _prepare(self, items: list[Item]) -> None:
+        prepared: list[tuple[str, bytes]] = []
+        failed = 0
+        for item in items:
             result = prepare(item)
             if result is None:
-                failed.append(number)
+                failed += 1
             else:
-                prepared.append((number, *result))
+                prepared.append(result)
         with self._cond:
             self._preparing = False
             if failed:
                 self._settle_dropped(failed, locked=True)
-            for number, project, data in prepared:
-                self._append(number, project, data)
+            for project, data in prepared:
+                self._append(project, data)
             self._cond.notify_all()
 
-    def _append(self, number: int, project: str, data: bytes) -> None:
+    def _append(self, project: str, data: bytes) -> None:
         if self._stopped:
-            self._settle_dropped([number], locked=True)
+            self._settle_dropped(1, locked=True)
             return
         while (
             self.backlog() >= self.max_queue_size
             or self._queue.bytes + self._held_bytes + len(data) > self.max_queue_bytes
         ):
             if not self._make_room(include_inbox=False):
-                self._drop_counted([number])  # the waiting ones are newer: this one is the oldest left
+                self._drop_counted(1)  # the waiting ones are newer: this one is the oldest left
                 return
         if not self._queue.events:
             self._tick_due = self.clock() + self.flush_interval
-        self._queue.push(project, data, number)
+        self._queue.push(project, data)
 
     def _make_room(self, include_inbox: bool = True) -> bool:
         """Under the lock: drops the oldest events: a waiting batch first, then the queue, then
@@ -377,24 +354,23 @@ class Delivery:
             self._release(batch)
             self._dropped_since_report += batch.dropped_events
             self._stats.failed_batches += 1
-            self._drop_counted(batch.numbers)
+            self._drop_counted(batch.count)
             return True
-        dropped = self._queue.drop_oldest()
-        if dropped is not None:
-            self._drop_counted([dropped])
+        if self._queue.drop_oldest():
+            self._drop_counted(1)
             return True
         if include_inbox and self._inbox:
             try:
-                number, _item = self._inbox.popleft()
+                self._inbox.popleft()
             except IndexError:
                 return False
-            self._drop_counted([number])
+            self._drop_counted(1)
             return True
         return False
 
-    def _drop_counted(self, numbers: list[int]) -> None:
-        self._settle_dropped(numbers, locked=True)
-        self._dropped_since_report += len(numbers)
+    def _drop_counted(self, count: int) -> None:
+        self._settle_dropped(count, locked=True)
+        self._dropped_since_report += count
         if not self._logged_full:
             self._logged_full = True
             self.log.debug(
@@ -402,19 +378,13 @@ class Delivery:
                 "dropping the oldest events until the collector catches up"
             )
 
-    def _settle_dropped(self, numbers: list[int], *, locked: bool) -> None:
+    def _settle_dropped(self, count: int, *, locked: bool) -> None:
         if not locked:
             with self._cond:
-                self._settle_dropped(numbers, locked=True)
+                self._settle_dropped(count, locked=True)
             return
-        self._stats.dropped += len(numbers)
-        self._settle_numbers(numbers)
-
-    def _settle_numbers(self, numbers: list[int]) -> None:
-        """Under the lock: the events with these numbers were delivered or dropped."""
-        self._settled += len(numbers)
-        for wait in self._flushes:
-            wait.left -= sum(1 for number in numbers if number < wait.bound)
+        self._stats.dropped += count
+        self._settled += count
         self._cond.notify_all()
 
     def _release(self, batch: Batch) -> None:
@@ -437,7 +407,7 @@ class Delivery:
         with self._cond:
             if self._stopped:
                 self._release(batch)
-                self._settle_dropped(batch.numbers, locked=True)
+                self._settle_dropped(batch.count, locked=True)
                 return
             self._wait_for_retry(batch)
             self._cond.notify_all()
@@ -470,7 +440,7 @@ class Delivery:
                 self.log.debug(message)
             return
         self._release(batch)
-        self._settle_numbers(batch.numbers)
+        self._settled += count
         if outcome.kind == "sent":
             if self._failures:
                 self.log.debug("collector reachable again")
