@@ -8,9 +8,9 @@ import { type Delivery, RingQueue } from "./delivery/index.js";
 import { withIdentity } from "./event.js";
 import type { SdkLogger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
+import { type PreparingEpoch, preparingDone, preparingStarted } from "./preparing.js";
 import { fitEventSize, redactEvent, type SanitizedEvent, sanitizeOwnEvent } from "./redact.js";
 import type { RequestView } from "./request-view.js";
-import { preparingDone, preparingStarted } from "./runtime.js";
 import type { SessionState } from "./session-id.js";
 import { validateTags } from "./tags.js";
 import type { McpRequest, UserIdentity } from "./types.js";
@@ -29,6 +29,8 @@ export interface PendingEvent {
   /** Present for request events: the arguments of eventTags/eventProperties. */
   request?: McpRequest | undefined;
   view?: RequestView | undefined;
+  /** Set by the pipeline: the epoch the event is counted in while it is prepared, for flush(). */
+  epoch?: PreparingEpoch | undefined;
 }
 
 /** A pending event around an event that is already built. */
@@ -74,7 +76,7 @@ export class Pipeline {
     try {
       if (this.waiting.length + this.delivery.backlog() >= this.maxQueueSize) this.makeRoom();
       if (!this.waiting.push(pending)) throw new Error("no room in the pipeline");
-      preparingStarted();
+      pending.epoch = preparingStarted();
       this.schedule();
     } catch (error) {
       this.drop(`the event pipeline failed (${describe(error)})`);
@@ -92,8 +94,9 @@ export class Pipeline {
    */
   private makeRoom(): void {
     if (this.waiting.length < this.maxQueueSize && this.delivery.dropOldest()) return;
-    if (this.waiting.shift() === undefined) return;
-    preparingDone();
+    const dropped = this.waiting.shift();
+    if (dropped === undefined) return;
+    preparingDone(dropped.epoch);
     this.delivery.reportDropped(1);
   }
 
@@ -132,8 +135,21 @@ export class Pipeline {
     }
   };
 
-  private process(pending: PendingEvent): void {
+  /**
+   * Processes an event at once, ahead of the events waiting for their turn: an identify event,
+   * which must reach the delivery before the events parked behind its identify. Returns a promise
+   * that settles once it is queued for delivery (or dropped) if that takes asynchronous work, else
+   * undefined. Never throws, never rejects.
+   */
+  submitNow(pending: PendingEvent): Promise<void> | undefined {
+    pending.epoch = preparingStarted();
+    return this.process(pending);
+  }
+
+  /** Builds and finishes one event; the promise (never rejecting) when that goes asynchronous. */
+  private process(pending: PendingEvent): Promise<void> | undefined {
     let sync = false;
+    let later: Promise<void> | undefined;
     try {
       const event = pending.build();
       const { session, identity } = pending;
@@ -144,40 +160,45 @@ export class Pipeline {
         withIdentity(event, session ? session.identity : (identity as UserIdentity | undefined));
         this.delivery.enqueue(fitEventSize(sanitizeOwnEvent(event)));
       } else {
-        this.processAsync(pending, event).then(preparingDone, (error: unknown) => {
-          this.drop(`the event pipeline failed (${describe(error)})`);
-          preparingDone();
-        });
+        later = this.processAsync(pending, event);
       }
     } catch (error) {
       sync = true;
       this.drop(`the event pipeline failed (${describe(error)})`);
     }
-    if (sync) preparingDone();
+    if (sync) preparingDone(pending.epoch);
+    return later;
   }
 
+  /** Never rejects: a failure drops the event; either way the event stops counting as prepared. */
   private async processAsync(pending: PendingEvent, event: Event): Promise<void> {
-    const { session } = pending;
-    if (session) {
-      if (session.pending) await session.pending;
-      withIdentity(event, session.identity);
-    } else if (pending.identity) {
-      withIdentity(event, await pending.identity);
-    }
-    if (pending.request && pending.view) await this.addCallbackData(event, pending.request, pending.view);
-    let safe: SanitizedEvent;
     try {
-      const redact = this.options.redact;
-      safe = redact
-        ? await this.bounded(redactEvent(event, redact), "redactSensitiveInformation")
-        : sanitizeOwnEvent(event);
+      const { session } = pending;
+      if (session) {
+        if (session.pending) await session.pending;
+        withIdentity(event, session.identity);
+      } else if (pending.identity) {
+        withIdentity(event, await pending.identity);
+      }
+      if (pending.request && pending.view) await this.addCallbackData(event, pending.request, pending.view);
+      let safe: SanitizedEvent;
+      try {
+        const redact = this.options.redact;
+        safe = redact
+          ? await this.bounded(redactEvent(event, redact), "redactSensitiveInformation")
+          : sanitizeOwnEvent(event);
+      } catch (error) {
+        this.drop(
+          `redactSensitiveInformation failed (${describe(error)}); the event was dropped, not sent unredacted`,
+        );
+        return;
+      }
+      this.delivery.enqueue(fitEventSize(safe));
     } catch (error) {
-      this.drop(
-        `redactSensitiveInformation failed (${describe(error)}); the event was dropped, not sent unredacted`,
-      );
-      return;
+      this.drop(`the event pipeline failed (${describe(error)})`);
+    } finally {
+      preparingDone(pending.epoch);
     }
-    this.delivery.enqueue(fitEventSize(safe));
   }
 
   private async addCallbackData(event: Event, request: McpRequest, view: RequestView): Promise<void> {

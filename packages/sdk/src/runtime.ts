@@ -1,13 +1,12 @@
-// Process-wide state: one delivery queue per collector URL (however many servers are tracked), and
-// the count of events still being prepared, so flush() also waits for those.
+// Process-wide state: one delivery queue per collector URL (however many servers are tracked);
+// flush() first waits for the events still being prepared (preparing.ts), then for their delivery.
 import { createDelivery, type Delivery } from "./delivery/index.js";
 import type { Logger } from "./log.js";
 import type { ResolvedOptions } from "./options.js";
+import { preparedSoFar } from "./preparing.js";
 import { SDK_LANGUAGE, SDK_VERSION } from "./version.js";
 
 const deliveries = new Map<string, Delivery>();
-let preparing = 0;
-let idleWaiters: (() => void)[] = [];
 
 /** The delivery for the options' collector; the first tracker's queue settings win. */
 export function deliveryFor(options: ResolvedOptions, logger: Logger): Delivery {
@@ -28,26 +27,17 @@ export function deliveryFor(options: ResolvedOptions, logger: Logger): Delivery 
   return delivery;
 }
 
-/** Marks an event as being prepared (identify, callbacks, redaction) before it reaches a queue. */
-export function preparingStarted(): void {
-  preparing += 1;
-}
-
-export function preparingDone(): void {
-  preparing -= 1;
-  if (preparing > 0) return;
-  const waiters = idleWaiters;
-  idleWaiters = [];
-  for (const wake of waiters) wake();
-}
-
-/** Resolves when no event is being prepared, or after `timeoutMs`. */
+/**
+ * Resolves when the events recorded before the call are no longer being prepared (each reached a
+ * delivery queue or was dropped), or after `timeoutMs`. Events recorded meanwhile are not waited for.
+ */
 function preparedOrTimeout(timeoutMs: number): Promise<void> {
-  if (preparing === 0) return Promise.resolve();
+  const prepared = preparedSoFar();
+  if (prepared === undefined) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     timer.unref?.();
-    idleWaiters.push(() => {
+    void prepared.then(() => {
       clearTimeout(timer);
       resolve();
     });
@@ -64,6 +54,8 @@ function preparedOrTimeout(timeoutMs: number): Promise<void> {
 export async function flush(timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   await preparedOrTimeout(timeoutMs);
+  // Each delivery's flush waits for the events it accepted before this point: those prepared
+  // above, and any queued since (already there, they cost no wait for preparation).
   const left = Math.max(0, deadline - Date.now());
   await Promise.all([...deliveries.values()].map((delivery) => delivery.flush(left)));
 }

@@ -7,6 +7,7 @@ import { errorDataOfResult } from "./error-data.js";
 import { eventTypeFor, newEvent, parametersOf, resourceNameOf } from "./event.js";
 import type { OtelSpan } from "./otel.js";
 import type { PendingEvent } from "./pipeline.js";
+import type { PreparingEpoch } from "./preparing.js";
 import type { RequestView } from "./request-view.js";
 import type { SessionRef, SessionState } from "./session-id.js";
 import type { StatelessClients } from "./stateless-client.js";
@@ -44,6 +45,8 @@ export class TrackedCall implements PendingEvent {
   result: unknown;
   error: ErrorData | undefined;
   duration = 0;
+  /** Set by the pipeline (declared here so every call keeps one shape). */
+  epoch: PreparingEpoch | undefined = undefined;
 
   constructor(
     private readonly context: CallContext,

@@ -289,7 +289,8 @@ export class Tracker {
     state.identified = true;
     state.credential = credential;
     // Resolves to the identity of the requests made with this credential: the result, or the
-    // session's previous identity when identify failed.
+    // session's previous identity when identify failed. The events parked behind it resume only
+    // once the identify event is queued for delivery, so it is delivered before theirs.
     const previous = state.pending ?? state.identity;
     const run = this.identifier
       .run(request, view)
@@ -304,7 +305,7 @@ export class Tracker {
         if (outcome.kind === "identified") {
           if (identityChanged(state.identity, outcome.identity)) {
             state.identity = outcome.identity;
-            this.emitIdentify(outcome.identity, state, request, view, now);
+            await this.emitIdentify(outcome.identity, state, request, view, now);
           }
         } else if (outcome.kind === "anonymous") {
           state.identity = undefined;
@@ -332,7 +333,7 @@ export class Tracker {
       const outcome = await this.identifier.run(request, view);
       if (outcome.kind !== "identified") return undefined;
       if (this.memory.noteStatelessIdentity(outcome.identity, now)) {
-        this.emitIdentify(outcome.identity, undefined, request, view, now);
+        await this.emitIdentify(outcome.identity, undefined, request, view, now);
       }
       return outcome.identity;
     } catch (error) {
@@ -346,13 +347,17 @@ export class Tracker {
     this.log.warnOnce("identify:internal", `could not apply an identify result (${String(error)}).`);
   }
 
+  /**
+   * Queues the identify event at once rather than on the pipeline's next turn; the promise (when
+   * that goes asynchronous) settles once it is queued for delivery. Never rejects.
+   */
   private emitIdentify(
     identity: UserIdentity,
     state: SessionState | undefined,
     request: McpRequest,
     view: RequestView,
     at: number,
-  ): void {
+  ): Promise<void> | undefined {
     const client = state
       ? (state.clientInfo ?? resolveClientInfo(this.server.low, request, view))
       : this.memory.statelessClients.resolve(request.method, request, view, undefined, at).client;
@@ -361,6 +366,6 @@ export class Tracker {
       EVENT_TYPES.identify,
       at,
     );
-    this.pipeline.submit(readyEvent(withIdentity(event, identity)));
+    return this.pipeline.submitNow(readyEvent(withIdentity(event, identity)));
   }
 }
