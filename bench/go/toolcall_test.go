@@ -128,11 +128,14 @@ func settle(b *testing.B) {
 	}
 }
 
-// contextText is the `context` argument the clients of tracked and untrackedContext send.
-const contextText = "The user checks that the echo tool answers."
+// contextText is the `context` argument the clients of tracked and untrackedContext send: an
+// intent as agents write it when the schema's description asks for one (one or two sentences,
+// third person, why the tool is called and how it fits the user's goal), 103 characters.
+const contextText = "The user wants to save a meeting summary, so the assistant first checks that the notes server responds."
 
-// arguments are what an agent sends: the `context` argument only to a server whose tool lists it
-// (plain untracked's closed schema would refuse it).
+// arguments are what an agent sends. untracked: {"text":"hello"}; untrackedContext and tracked:
+// {"text":"hello","context":contextText}: the `context` argument only to a server whose tool
+// lists it.
 func arguments(s server) map[string]any {
 	if s == untracked {
 		return map[string]any{"text": "hello"}
