@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpsight/mcpsight/sdks/go/internal/jsontest"
 	"github.com/mcpsight/mcpsight/sdks/go/internal/sinktest"
 )
 
@@ -75,6 +76,51 @@ func TestCutContext(t *testing.T) {
 		rest, intent, ok := cutContext([]byte(tc.in))
 		if string(rest) != tc.rest || intent != tc.intent || ok != tc.ok {
 			t.Errorf("%s: got %s %q %v, want %s %q %v", tc.in, rest, intent, ok, tc.rest, tc.intent, tc.ok)
+		}
+	}
+}
+
+// TestCutContextSplicesCompactText: arguments as clients send them are cut by splicing the text,
+// into what writing their members again gives; other text is written again.
+func TestCutContextSplicesCompactText(t *testing.T) {
+	var values []string
+	for _, s := range jsontest.OddStrings() {
+		data, _ := json.Marshal(s)
+		values = append(values, string(data))
+	}
+	values = append(values, `1`, `-2.5e3`, `true`, `null`, `{}`, `[]`, `{"context":"inner","a":[1,{"b":"}"}]}`, `["]",{"x":"["}]`)
+	compact := func(members ...string) string { return "{" + strings.Join(members, ",") + "}" }
+	var spliced, inputs []string
+	for _, v := range values {
+		spliced = append(spliced,
+			compact(`"context":`+v),
+			compact(`"context":`+v, `"q":1`),
+			compact(`"q":1`, `"context":`+v),
+			compact(`"a":`+v, `"context":"why"`, `"b":`+v),
+			compact(`"a":`+v, `"b":true`))
+		inputs = append(inputs,
+			compact(`"context":"first"`, `"a":`+v, `"context":"last"`),
+			`{"context":`+v+` ,"q":1}`,
+			`{"q": 1,"context":`+v+`}`,
+			compact(`"\u0063ontext":`+v, `"q":1`),
+			compact(`"é":`+v, `"context":"why"`),
+			compact(`"q":`+v, `"context":"why"`)+" ",
+			compact(`"q":`+v, `"context":"why"`)[:12])
+	}
+	inputs = append(inputs, spliced...)
+	inputs = append(inputs, `{}`, `{"context"}`, `{"context":}`, `{"context":"x",}`, `{"a":{"b":1}`, `{"a":1}}`, `{,"a":1}`)
+	for _, in := range inputs {
+		for _, wantIntent := range []bool{true, false} {
+			rest, intent, ok := cutContextMember([]byte(in), wantIntent)
+			wantRest, wantIntentText, wantOK := rewriteWithoutContext([]byte(in), wantIntent)
+			if string(rest) != string(wantRest) || intent != wantIntentText || ok != wantOK {
+				t.Errorf("%s (intent %v): got %s %q %v, written again %s %q %v", in, wantIntent, rest, intent, ok, wantRest, wantIntentText, wantOK)
+			}
+		}
+	}
+	for _, in := range spliced {
+		if _, _, _, done := spliceContext([]byte(in), true); !done {
+			t.Errorf("%s was not spliced", in)
 		}
 	}
 }
