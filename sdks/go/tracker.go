@@ -134,7 +134,12 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 	}
 	now := time.Now()
 	state := t.memory.sessions.resolve(r, t.cfg.stateless, now)
-	call = &Call{t: t, req: r, state: state, started: now}
+	if r.callTaken {
+		call = &Call{} // a request begun twice: the first Call may still be in flight
+	} else {
+		call, r.callTaken = &r.call, true
+	}
+	*call = Call{t: t, req: r, state: state, started: now}
 	if state != nil {
 		t.lastState.Store(state)
 	}
