@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"reflect"
 	"strings"
@@ -166,6 +167,31 @@ func TestRequestEventContent(t *testing.T) {
 	response, _ := json.Marshal(event["response"])
 	if !strings.Contains(string(response), `"text":"on call: Ada"`) {
 		t.Errorf("response %s", response)
+	}
+}
+
+// TestARequestBegunTwiceIsTwoCalls: Begin puts the first Call in the Request; a second Begin of
+// the same Request gets a Call of its own, and both are recorded.
+func TestARequestBegunTwiceIsTwoCalls(t *testing.T) {
+	s := sinktest.Start(t)
+	shutdown(t)
+	tracker := newTestTracker(t, s.URL, io.Discard)
+	r := &Request{Ctx: context.Background(), Method: "tools/call", ToolName: "t", ResourceName: "t", Connection: tracker}
+	first, second := tracker.Begin(r), tracker.Begin(r)
+	if first == nil || second == nil || first == second {
+		t.Fatalf("calls %p and %p", first, second)
+	}
+	second.Finish(nil, errors.New("second"))
+	first.Finish(nil, errors.New("first"))
+	flushAndStop(t)
+	var messages []string
+	for _, e := range s.Events() {
+		data, _ := e["error"].(map[string]any)
+		message, _ := data["message"].(string)
+		messages = append(messages, message)
+	}
+	if len(messages) != 2 || messages[0] == messages[1] {
+		t.Fatalf("events with errors %q", messages)
 	}
 }
 
