@@ -18,21 +18,24 @@ import (
 
 // BenchmarkToolCall measures what tracking costs a tool call, per adapter and protocol: echo
 // tool calls from a real client of the library to its server over the library's in-memory
-// transport, in the same run, on three servers: untracked; untracked with a `context` argument
-// (the tool declares it, the client sends it); and tracked by mcpsight (default options, events to
-// the sink process). go test runs sub-benchmarks one after the other even with -count, so the
-// servers are driven inside one benchmark, alternating in 10 rounds (untracked, untracked with
-// context, tracked, untracked, …) so that machine drift hits all alike. One op is one call to each.
+// transport, in the same run, on four servers: untracked; untracked with a `context` argument
+// (the tool declares it, the client sends it); tracked by mcpsight (default options, events to
+// the sink process); and tracked with EnableToolCallContext off (no `context` argument). go test
+// runs sub-benchmarks one after the other even with -count, so the servers are driven inside one
+// benchmark, alternating in 10 rounds (untracked, untracked with context, tracked, tracked without
+// intent, untracked, …) so that machine drift hits all alike. One op is one call to each.
 //
-// Reported per call, with the prefixes untracked, context and tracked: -ns (request-path latency,
-// the time the client waits), -allocs (every goroutine's allocations while the round ran; a
-// tracked round also waits for delivery of its events, so they include the delivery goroutine's
-// work) and -cpu-ns (the process's CPU time over the same rounds, every goroutine: what tracking
-// costs the host in CPU, which a busy machine disturbs far less than wall time). Ratios, tracked
-// over: untracked (ratio, cpu-ratio: what a host pays in all, the bigger request its agents send
-// included) and untracked with context (ratio-same-args, cpu-ratio-same-args: what the SDK itself
-// costs for the same request). Protocols: 2025-11-25 (initialize, sessions) and 2026-07-28, the
-// newest both libraries speak (_meta on every request, results stamped by the library).
+// Reported per call, with the prefixes untracked, context, tracked and no-intent: -ns
+// (request-path latency, the time the client waits), -allocs (every goroutine's allocations while
+// the round ran; a tracked round also waits for delivery of its events, so they include the
+// delivery goroutine's work) and -cpu-ns (the process's CPU time over the same rounds, every
+// goroutine: what tracking costs the host in CPU, which a busy machine disturbs far less than wall
+// time). Ratios: tracked over untracked (ratio, cpu-ratio: what a host pays in all, the bigger
+// request its agents send included); tracked over untracked with context (ratio-same-args,
+// cpu-ratio-same-args: what the SDK itself costs for the same request); tracked without intent
+// over untracked (ratio-no-intent, cpu-ratio-no-intent: the same request, intent off). Protocols:
+// 2025-11-25 (initialize, sessions) and 2026-07-28, the newest both libraries speak (_meta on
+// every request, results stamped by the library).
 func BenchmarkToolCall(b *testing.B) {
 	for _, protocol := range []string{"2025-11-25", "2026-07-28"} {
 		b.Run("officialsdk/"+protocol, func(b *testing.B) {
@@ -53,10 +56,15 @@ const (
 	// sends as to a tracked server.
 	untrackedContext
 	tracked
+	// trackedNoIntent is tracked with EnableToolCallContext off: its tool has no `context`
+	// argument, and its client sends what an untracked server's client sends.
+	trackedNoIntent
 )
 
 // prefixes name each server's metrics.
-var prefixes = [...]string{untracked: "untracked", untrackedContext: "context", tracked: "tracked"}
+var prefixes = [...]string{
+	untracked: "untracked", untrackedContext: "context", tracked: "tracked", trackedNoIntent: "no-intent",
+}
 
 // caller makes one tool call.
 type caller func() error
@@ -89,7 +97,7 @@ func compare(b *testing.B, newCaller func(server) caller) {
 				}
 			}
 			spent[s] += time.Since(start)
-			if server(s) == tracked {
+			if server(s) >= tracked {
 				settle(b)
 			}
 			cpu[s] += processCPU() - cpuStart
@@ -106,10 +114,14 @@ func compare(b *testing.B, newCaller func(server) caller) {
 			b.ReportMetric(float64(cpu[s].Nanoseconds())/n, prefix+"-cpu-ns/call")
 		}
 	}
-	for base, suffix := range map[server]string{untracked: "", untrackedContext: "-same-args"} {
-		b.ReportMetric(float64(spent[tracked])/float64(spent[base]), "ratio"+suffix)
-		if cpu[base] > 0 {
-			b.ReportMetric(float64(cpu[tracked])/float64(cpu[base]), "cpu-ratio"+suffix)
+	ratios := []struct {
+		name          string
+		tracked, base server
+	}{{"", tracked, untracked}, {"-same-args", tracked, untrackedContext}, {"-no-intent", trackedNoIntent, untracked}}
+	for _, r := range ratios {
+		b.ReportMetric(float64(spent[r.tracked])/float64(spent[r.base]), "ratio"+r.name)
+		if cpu[r.base] > 0 {
+			b.ReportMetric(float64(cpu[r.tracked])/float64(cpu[r.base]), "cpu-ratio"+r.name)
 		}
 	}
 }
@@ -128,16 +140,28 @@ func settle(b *testing.B) {
 	}
 }
 
-// contextText is the `context` argument the clients of tracked and untrackedContext send.
-const contextText = "The user checks that the echo tool answers."
+// contextText is the `context` argument the clients of tracked and untrackedContext send: an
+// intent as agents write it when the schema's description asks for one (one or two sentences,
+// third person, why the tool is called and how it fits the user's goal), 103 characters.
+const contextText = "The user wants to save a meeting summary, so the assistant first checks that the notes server responds."
 
-// arguments are what an agent sends: the `context` argument only to a server whose tool lists it
-// (plain untracked's closed schema would refuse it).
+// arguments are what an agent sends. untracked: {"text":"hello"}; untrackedContext and tracked:
+// {"text":"hello","context":contextText}: the `context` argument only to a server whose tool
+// lists it.
 func arguments(s server) map[string]any {
-	if s == untracked {
+	if s == untracked || s == trackedNoIntent {
 		return map[string]any{"text": "hello"}
 	}
 	return map[string]any{"text": "hello", "context": contextText}
+}
+
+// intent is the EnableToolCallContext option of a tracked server: the default, or off.
+func intent(s server) *bool {
+	if s == trackedNoIntent {
+		off := false
+		return &off
+	}
+	return nil
 }
 
 // checked makes a first call and fails unless it echoed the text, then returns call.
@@ -188,8 +212,9 @@ func officialCaller(b *testing.B, protocol string, s server) caller {
 	} else {
 		addOfficialEcho[echoIn](server)
 	}
-	if s == tracked {
-		if err := officialsdk.Track(server, "proj_bench", &officialsdk.Options{APIBaseURL: sink(b)}); err != nil {
+	if s >= tracked {
+		options := &officialsdk.Options{APIBaseURL: sink(b), EnableToolCallContext: intent(s)}
+		if err := officialsdk.Track(server, "proj_bench", options); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -222,8 +247,8 @@ func mcpgoCaller(b *testing.B, protocol string, s server) caller {
 		func(_ context.Context, req mcpgomcp.CallToolRequest) (*mcpgomcp.CallToolResult, error) {
 			return mcpgomcp.NewToolResultText(req.GetString("text", "")), nil
 		})
-	if s == tracked {
-		if err := mcpgo.Track(srv, "proj_bench", &mcpgo.Options{APIBaseURL: sink(b)}); err != nil {
+	if s >= tracked {
+		if err := mcpgo.Track(srv, "proj_bench", &mcpgo.Options{APIBaseURL: sink(b), EnableToolCallContext: intent(s)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -121,6 +121,77 @@ func cutContext(raw []byte) (rest json.RawMessage, intent string, ok bool) {
 
 // cutContextMember is cutContext, reading the intent only when wantIntent (it is a copy).
 func cutContextMember(raw []byte, wantIntent bool) (rest json.RawMessage, intent string, ok bool) {
+	if rest, intent, ok, done := spliceContext(raw, wantIntent); done {
+		return rest, intent, ok
+	}
+	return rewriteWithoutContext(raw, wantIntent)
+}
+
+// spliceContext is cutContextMember for arguments as clients send them: a compact object (no
+// space between the tokens of its members), plain keys (no escapes), at most one `context`
+// member. Its members are then written as they are, so the rest is the text around the cut: one
+// scan and one copy. done is false for any other text, which rewriteWithoutContext reads.
+func spliceContext(raw []byte, wantIntent bool) (rest json.RawMessage, intent string, ok, done bool) {
+	last := len(raw) - 1
+	if last < 2 || raw[0] != '{' || raw[last] != '}' {
+		return nil, "", false, false
+	}
+	cutFrom, cutTo, value := -1, -1, 0
+	for i := 1; ; {
+		if raw[i] != '"' {
+			return nil, "", false, false
+		}
+		keyEnd, plain, err := scanString(raw, i)
+		if err != nil || !plain || keyEnd >= last || raw[keyEnd] != ':' || isSpace(raw[keyEnd+1]) {
+			return nil, "", false, false
+		}
+		end, err := skipValue(raw, keyEnd+1)
+		if err != nil || end > last {
+			return nil, "", false, false
+		}
+		if string(raw[i+1:keyEnd-1]) == contextParameter {
+			if cutFrom >= 0 {
+				return nil, "", false, false // the last of several wins: rewriteWithoutContext
+			}
+			cutFrom, cutTo, value = i, end, keyEnd+1
+		}
+		if end == last {
+			break
+		}
+		if raw[end] != ',' {
+			return nil, "", false, false
+		}
+		i = end + 1
+	}
+	if cutFrom < 0 {
+		return nil, "", false, true
+	}
+	if wantIntent && raw[value] == '"' {
+		body := raw[value+1 : cutTo-1]
+		if _, plainValue, _ := scanString(raw, value); plainValue {
+			intent = string(body)
+		} else if text, err := unescape(nil, body); err == nil {
+			intent = string(text)
+		} else {
+			return nil, "", false, false
+		}
+	}
+	// The member goes with the comma after it, or before it when it is the last.
+	if raw[cutTo] == ',' {
+		cutTo++
+	} else if cutFrom > 1 {
+		cutFrom--
+	}
+	out := make([]byte, 0, len(raw)-(cutTo-cutFrom))
+	out = append(append(out, raw[:cutFrom]...), raw[cutTo:]...)
+	return out, clip(intent, limitUserIntent), true, true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// rewriteWithoutContext is cutContextMember for any text: the members but `context` are written
+// again, without the space between their tokens, keys with escapes as appendJSONString writes them.
+func rewriteWithoutContext(raw []byte, wantIntent bool) (rest json.RawMessage, intent string, ok bool) {
 	start := skipSpace(raw, 0)
 	if start >= len(raw) || raw[start] != '{' {
 		return nil, "", false

@@ -1,6 +1,7 @@
 package mcpsight
 
 import (
+	"bytes"
 	"errors"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -67,6 +68,27 @@ func scanString(src []byte, i int) (end int, plain bool, err error) {
 		}
 	}
 	return 0, false, errBadJSON
+}
+
+// skipString returns the index after the JSON string at src[i] (a `"`), as scanString does,
+// searching for its closing quote with bytes.IndexByte.
+func skipString(src []byte, i int) (int, error) {
+	for j := i + 1; ; {
+		k := bytes.IndexByte(src[j:], '"')
+		if k < 0 {
+			return 0, errBadJSON
+		}
+		j += k
+		// The quote ends the string unless an odd run of backslashes escapes it.
+		backslashes := 0
+		for src[j-1-backslashes] == '\\' {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return j + 1, nil
+		}
+		j++
+	}
 }
 
 // unescape appends the value of a JSON string body (without its quotes) to dst, as
@@ -207,8 +229,7 @@ func skipValue(src []byte, i int) (int, error) {
 	}
 	switch src[i] {
 	case '"':
-		end, _, err := scanString(src, i)
-		return end, err
+		return skipString(src, i)
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(src); j++ {
@@ -221,7 +242,7 @@ func skipValue(src []byte, i int) (int, error) {
 					return j + 1, nil
 				}
 			case '"':
-				end, _, err := scanString(src, j)
+				end, err := skipString(src, j)
 				if err != nil {
 					return 0, err
 				}

@@ -138,3 +138,28 @@ func TestEventIDsAreUniqueAndCarryTheProcessPrefix(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestSkipStringEndsWhereScanStringEnds, over JSON strings, text with runs of backslashes before
+// quotes, and text that never closes.
+func TestSkipStringEndsWhereScanStringEnds(t *testing.T) {
+	var sources []string
+	for _, s := range trickyStrings() {
+		data, _ := json.Marshal(s)
+		sources = append(sources, string(data), string(data)+`,"next":"x"`, `"`+s)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		b := make([]byte, 1+r.IntN(12))
+		for j := range b {
+			b[j] = `\"a`[r.IntN(3)]
+		}
+		sources = append(sources, `"`+string(b), `"`+string(b)+`"`)
+	}
+	for _, src := range sources {
+		end, err := skipString([]byte(src), 0)
+		wantEnd, _, wantErr := scanString([]byte(src), 0)
+		if end != wantEnd || (err == nil) != (wantErr == nil) {
+			t.Errorf("%q: got %d %v, want %d %v", src, end, err, wantEnd, wantErr)
+		}
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/mcpsight/mcpsight/sdks/go/internal/jsontest"
 	"github.com/mcpsight/mcpsight/sdks/go/internal/sinktest"
 )
 
@@ -79,6 +81,51 @@ func TestCutContext(t *testing.T) {
 	}
 }
 
+// TestCutContextSplicesCompactText: arguments as clients send them are cut by splicing the text,
+// into what writing their members again gives; other text is written again.
+func TestCutContextSplicesCompactText(t *testing.T) {
+	var values []string
+	for _, s := range jsontest.OddStrings() {
+		data, _ := json.Marshal(s)
+		values = append(values, string(data))
+	}
+	values = append(values, `1`, `-2.5e3`, `true`, `null`, `{}`, `[]`, `{"context":"inner","a":[1,{"b":"}"}]}`, `["]",{"x":"["}]`)
+	compact := func(members ...string) string { return "{" + strings.Join(members, ",") + "}" }
+	var spliced, inputs []string
+	for _, v := range values {
+		spliced = append(spliced,
+			compact(`"context":`+v),
+			compact(`"context":`+v, `"q":1`),
+			compact(`"q":1`, `"context":`+v),
+			compact(`"a":`+v, `"context":"why"`, `"b":`+v),
+			compact(`"a":`+v, `"b":true`))
+		inputs = append(inputs,
+			compact(`"context":"first"`, `"a":`+v, `"context":"last"`),
+			`{"context":`+v+` ,"q":1}`,
+			`{"q": 1,"context":`+v+`}`,
+			compact(`"\u0063ontext":`+v, `"q":1`),
+			compact(`"é":`+v, `"context":"why"`),
+			compact(`"q":`+v, `"context":"why"`)+" ",
+			compact(`"q":`+v, `"context":"why"`)[:12])
+	}
+	inputs = append(inputs, spliced...)
+	inputs = append(inputs, `{}`, `{"context"}`, `{"context":}`, `{"context":"x",}`, `{"a":{"b":1}`, `{"a":1}}`, `{,"a":1}`)
+	for _, in := range inputs {
+		for _, wantIntent := range []bool{true, false} {
+			rest, intent, ok := cutContextMember([]byte(in), wantIntent)
+			wantRest, wantIntentText, wantOK := rewriteWithoutContext([]byte(in), wantIntent)
+			if string(rest) != string(wantRest) || intent != wantIntentText || ok != wantOK {
+				t.Errorf("%s (intent %v): got %s %q %v, written again %s %q %v", in, wantIntent, rest, intent, ok, wantRest, wantIntentText, wantOK)
+			}
+		}
+	}
+	for _, in := range spliced {
+		if _, _, _, done := spliceContext([]byte(in), true); !done {
+			t.Errorf("%s was not spliced", in)
+		}
+	}
+}
+
 // customJSON has its own encoding, which is what gets recorded.
 type customJSON struct{ text string }
 
@@ -120,6 +167,31 @@ func TestRequestEventContent(t *testing.T) {
 	response, _ := json.Marshal(event["response"])
 	if !strings.Contains(string(response), `"text":"on call: Ada"`) {
 		t.Errorf("response %s", response)
+	}
+}
+
+// TestARequestBegunTwiceIsTwoCalls: Begin puts the first Call in the Request; a second Begin of
+// the same Request gets a Call of its own, and both are recorded.
+func TestARequestBegunTwiceIsTwoCalls(t *testing.T) {
+	s := sinktest.Start(t)
+	shutdown(t)
+	tracker := newTestTracker(t, s.URL, io.Discard)
+	r := &Request{Ctx: context.Background(), Method: "tools/call", ToolName: "t", ResourceName: "t", Connection: tracker}
+	first, second := tracker.Begin(r), tracker.Begin(r)
+	if first == nil || second == nil || first == second {
+		t.Fatalf("calls %p and %p", first, second)
+	}
+	second.Finish(nil, errors.New("second"))
+	first.Finish(nil, errors.New("first"))
+	flushAndStop(t)
+	var messages []string
+	for _, e := range s.Events() {
+		data, _ := e["error"].(map[string]any)
+		message, _ := data["message"].(string)
+		messages = append(messages, message)
+	}
+	if len(messages) != 2 || messages[0] == messages[1] {
+		t.Fatalf("events with errors %q", messages)
 	}
 }
 

@@ -64,6 +64,10 @@ type Request struct {
 	// memory all ask).
 	fingerprintOnce  sync.Once
 	fingerprintValue string
+
+	// call is where Begin puts the request's Call, allocated with it; callTaken once it did.
+	call      Call
+	callTaken bool
 }
 
 func (r *Request) header(name string) string {

@@ -100,14 +100,14 @@ func (s *sessionStore) resolve(r *Request, forceStateless *bool, now time.Time) 
 	entry := el.Value.(*sessionEntry)
 	entry.state.mu.Lock()
 	idle := now.Sub(entry.state.lastSeen) > sessionIdleTimeout
+	if !idle {
+		entry.state.lastSeen = now
+	}
 	entry.state.mu.Unlock()
 	if idle {
 		entry.generation++
-		entry.state = s.newState(r, entry.generation, now)
+		entry.state = s.newState(r, entry.generation, now) // seen now
 	}
-	entry.state.mu.Lock()
-	entry.state.lastSeen = now
-	entry.state.mu.Unlock()
 	return entry.state
 }
 

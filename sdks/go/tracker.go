@@ -46,6 +46,15 @@ func NewTracker[R any](projectID string, opts *Options[R], toReq func(*Request) 
 // ProjectID is the project the tracker records into.
 func (t *Tracker) ProjectID() string { return t.projectID }
 
+// SeesRequests reports whether a callback (Identify, IdentifyCache.Key, EventTags,
+// EventProperties) or the Observer is handed requests: only then does Request.Raw need the
+// library's request as received.
+func (t *Tracker) SeesRequests() bool { return t != nil && t.cfg.userSeesRequests }
+
+// Observed reports whether an Observer is set: only then can Call.Context return another
+// context than the one it is given.
+func (t *Tracker) Observed() bool { return t != nil && t.cfg.observer != nil }
+
 // SetServerInfo records the tracked server's own name and version (adapters learn it from
 // initialize results or the server object).
 func (t *Tracker) SetServerInfo(info NameVersion) {
@@ -125,7 +134,12 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 	}
 	now := time.Now()
 	state := t.memory.sessions.resolve(r, t.cfg.stateless, now)
-	call = &Call{t: t, req: r, state: state, started: now}
+	if r.callTaken {
+		call = &Call{} // a request begun twice: the first Call may still be in flight
+	} else {
+		call, r.callTaken = &r.call, true
+	}
+	*call = Call{t: t, req: r, state: state, started: now}
 	if state != nil {
 		t.lastState.Store(state)
 	}

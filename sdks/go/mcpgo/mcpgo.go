@@ -74,7 +74,7 @@ func Track(s *server.MCPServer, projectID string, opts *Options) error {
 	}
 	// The server's name and version; 2026-07-28 requests have no initialize result naming it.
 	t.SetServerInfo(mcpsight.ServerInfoOf(s, "name", "version"))
-	a := &adapter{t: t}
+	a := &adapter{t: t, seesRequests: t.SeesRequests(), observed: t.Observed()}
 	hooks := s.GetHooks()
 	if hooks == nil {
 		hooks = &server.Hooks{}
@@ -111,9 +111,11 @@ func callToolRequest(r *mcpsight.Request) *mcp.CallToolRequest {
 }
 
 type adapter struct {
-	t        *mcpsight.Tracker
-	mu       sync.Mutex
-	inflight map[context.Context]*mcpsight.Call // by the request's context
+	t *mcpsight.Tracker
+	// seesRequests and observed are the tracker's SeesRequests and Observed, read once.
+	seesRequests, observed bool
+	mu                     sync.Mutex
+	inflight               map[context.Context]*mcpsight.Call // by the request's context
 }
 
 func (a *adapter) store(ctx context.Context, call *mcpsight.Call) {
@@ -132,12 +134,11 @@ func (a *adapter) load(ctx context.Context) *mcpsight.Call {
 	return a.inflight[ctx]
 }
 
-// toolCallRecord is what a tools/call hands the core, in one allocation: the Request, the request as
-// received (identify sees it so) and its params for the event, without _meta (never recorded,
-// and in Request.Meta), recorded as toolParams (encode.go).
+// toolCallRecord is what a tools/call hands the core, in one allocation: the Request and its
+// params for the event, without _meta (never recorded, and in Request.Meta), recorded as
+// toolParams (encode.go).
 type toolCallRecord struct {
 	r      mcpsight.Request
-	raw    mcp.CallToolRequest
 	params mcp.CallToolParams
 }
 
@@ -171,10 +172,15 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 	var header http.Header
 	toolCall, _ := message.(*mcp.CallToolRequest)
 	if toolCall != nil { // the frequent one, read without reflection
-		tc := &toolCallRecord{raw: *toolCall, params: toolCall.Params}
+		tc := &toolCallRecord{params: toolCall.Params}
 		tc.params.Meta = nil
 		r = &tc.r
-		r.Raw, r.Params = &tc.raw, toolParams{&tc.params}
+		r.Params = toolParams{&tc.params}
+		if a.seesRequests {
+			// The request as received, for the callbacks (the handler gets it without `context`).
+			raw := *toolCall
+			r.Raw = &raw
+		}
 		meta, header = toolCall.Params.Meta, toolCall.Header
 	} else {
 		params := field(message, "Params")
@@ -313,8 +319,10 @@ func (a *adapter) toolMiddleware(next server.ToolHandlerFunc) server.ToolHandler
 				panic(p)
 			}
 		}()
-		if call := a.load(ctx); call != nil {
-			ctx = call.Context(ctx) // the observer's span, for the tool's own spans
+		if a.observed {
+			if call := a.load(ctx); call != nil {
+				ctx = call.Context(ctx) // the observer's span, for the tool's own spans
+			}
 		}
 		return next(ctx, req)
 	}
