@@ -7,12 +7,16 @@ from __future__ import annotations
 import gzip
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import mcpsight
+from mcpsight import UserIdentity
 from mcpsight._version import SDK_VERSION
+from mcpsight.delivery import Delivery
+from mcpsight.pending import Pending
 from support.collector import Collector, wait_for
 from support.delivery import event, make_delivery
 from support.logs import ListLogger
@@ -167,6 +171,79 @@ def test_flush_gives_up_at_its_deadline_and_shutdown_drops_the_rest() -> None:
     stats = delivery.stats()
     assert stats.sent == 0 and stats.dropped == 2
     assert len(log.matching("could not deliver 1 events")) == 1
+
+
+def test_flush_waits_for_an_event_parked_for_its_identity_though_later_ones_settle_first() -> None:
+    # Flush waits for the events accepted before it, not for as many to settle: an event parked
+    # while its identify runs is overtaken by one accepted after the flush, which is delivered at
+    # once; the flush still waits for the parked one, and for the identify event, whose place was
+    # reserved when identify started.
+    with running_sink() as sink:
+        delivery = make_delivery(sink.url, ListLogger())
+        identity: Pending[UserIdentity] = Pending()
+        slot = delivery.reserve()
+        parked = event(parameters={"n": "parked"})
+        parked.identity = identity
+        delivery.submit(parked)
+        seen_at_return: list[list[str]] = []
+
+        def flush() -> None:
+            assert delivery.flush(30)
+            seen_at_return.append([e["parameters"]["n"] for e in sink.events()])
+
+        flusher = threading.Thread(target=flush)
+        flusher.start()
+        wait_for(flush_started(delivery), "the flush to count what it waits for")
+        delivery.submit(event(parameters={"n": "later"}))
+        wait_for(lambda: delivery.stats().sent == 1 or None, "the later event to be sent")
+        # The identify event is delivered too before the parked event learns its identity: two
+        # events have settled since the flush began, as many as it waits for.
+        delivery.submit(event(parameters={"n": "identify"}), slot)
+        wait_for(lambda: delivery.stats().sent == 2 or None, "the identify event to be sent")
+        identity.resolve(UserIdentity(user_id="u_parked"))
+        flusher.join()
+        delivery.shutdown(1)
+    assert seen_at_return == [["later", "identify", "parked"]]
+
+
+def test_flush_waits_for_a_batch_in_flight_though_a_later_one_settles_first() -> None:
+    # Two batches in flight at once: the one sent after the flush began is answered first.
+    with running_sink() as sink:
+        answer = sink.answer
+        hold = threading.Event()
+
+        def slow_first(received: Received) -> Any:
+            if any(e["parameters"]["n"] == "first" for e in received.body["events"]):
+                hold.wait(30)
+            return answer(received)
+
+        sink.answer = slow_first
+        delivery = make_delivery(sink.url, ListLogger())
+        delivery.submit(event(parameters={"n": "first"}))
+        wait_for(lambda: sink.attempts == 1 or None, "the first batch to be posted")
+        sent_at_return: list[int] = []
+
+        def flush() -> None:
+            assert delivery.flush(30)
+            sent_at_return.append(delivery.stats().sent)
+
+        flusher = threading.Thread(target=flush)
+        flusher.start()
+        wait_for(flush_started(delivery), "the flush to count what it waits for")
+        delivery.submit(event(parameters={"n": "later"}))
+        wait_for(lambda: delivery.stats().sent == 1 or None, "the later batch to be answered")
+        hold.set()
+        flusher.join()
+        delivery.shutdown(1)
+    assert sent_at_return == [2]
+
+
+def flush_started(delivery: Delivery) -> Callable[[], bool]:
+    def check() -> bool:
+        with delivery._cond:
+            return bool(delivery._flushes)
+
+    return check
 
 
 def test_events_submitted_from_many_threads_at_once_are_each_counted_and_delivered() -> None:

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 import mcpsight
+from mcpsight import runtime
 from support.collector import Collector, wait_for
 from support.logs import ListLogger
 from support.mcp_line import LINE, build, http_app, http_client, memory_client, serve, text_of
@@ -310,3 +311,43 @@ async def test_get_access_token_in_identify_sees_the_current_request_on_a_1x_ses
         session_http_client(session).headers["authorization"] = "Bearer tok_refreshed"
         await session.call_tool("search", {"query": "1"})
     assert tokens == ["tok_refreshed"]
+
+
+async def test_flush_waits_for_a_call_parked_behind_its_identify(collector: Collector, kind: str) -> None:
+    # The tool call's event waits for its session's identity; another session's events, recorded
+    # after the flush began, are delivered meanwhile. The flush still waits for the parked event and
+    # for the identify event, whose place was reserved when identify started.
+    client, other = unique(f"parked-{kind}"), unique(f"other-{kind}")
+    release = anyio.Event()
+
+    async def identify(request: Any, context: Any) -> Any:
+        await release.wait()
+        return {"user_id": f"u_{client}"}
+
+    server = build(kind, "identify-parked", tracker(collector, identify=identify))
+    at_return: list[tuple[bool, list[str]]] = []
+
+    async def flush() -> None:
+        done = await mcpsight.aflush(30)
+        at_return.append((done, [event["eventType"] for event in collector.events(client)]))
+
+    async with memory_client(server, client) as session, anyio.create_task_group() as tasks:
+        await session.call_tool("search", {"query": "parked"})
+        tasks.start_soon(flush)
+        await anyio.to_thread.run_sync(
+            lambda: wait_for(
+                lambda: any(delivery._flushes for delivery in list(runtime._deliveries.values())),
+                "the flush to count what it waits for",
+            )
+        )
+        # More events than the flush waits for settle meanwhile: it counts its own.
+        async with memory_client(server, other) as second:
+            for _ in range(4):
+                await second.list_tools()
+        await anyio.to_thread.run_sync(
+            lambda: wait_for(lambda: len(collector.events(other)) == 5, "the other session's events")
+        )
+        release.set()
+    [(done, types)] = at_return
+    assert done
+    assert "mcp:tools/call" in types and "mcpsight:identify" in types

@@ -29,19 +29,27 @@ class Pipeline:
             if not self._callbacks:
                 self.delivery.submit(call)
                 return
-            self.delivery.reserve()
-            if not spawn(lambda: self._with_callbacks(call)):
-                self.delivery.submit(call, reserved=True)
+            place = self.delivery.reserve()
+            if not spawn(lambda: self._with_callbacks(call, place)):
+                self.delivery.submit(call, place)
         except Exception as error:
             self.log.warn_once("pipeline:submit", f"could not queue an event ({error}); dropped.")
 
-    def submit_ready(self, ready: ReadyEvent) -> None:
+    def reserve(self) -> int:
+        """The place of an event submitted later (see :meth:`submit_ready`): a flush counts it from now."""
+        return self.delivery.reserve()
+
+    def release(self, place: int) -> None:
+        """A reserved place that carries no event (nothing once its event was submitted)."""
+        self.delivery.release(place)
+
+    def submit_ready(self, ready: ReadyEvent, place: int | None = None) -> None:
         try:
-            self.delivery.submit(ready)
+            self.delivery.submit(ready, place)
         except Exception as error:
             self.log.warn_once("pipeline:submit", f"could not queue an event ({error}); dropped.")
 
-    async def _with_callbacks(self, call: TrackedCall) -> None:
+    async def _with_callbacks(self, call: TrackedCall, place: int) -> None:
         try:
             view = call.view
             tags_fn, properties_fn = self.options.event_tags, self.options.event_properties
@@ -63,7 +71,7 @@ class Pipeline:
         except Exception as error:
             self.log.warn_once("pipeline:callbacks", f"event callbacks failed ({error}).")
         finally:
-            self.delivery.submit(call, reserved=True)
+            self.delivery.submit(call, place)
 
     async def _callback(self, name: str, fn: Any, request: Any, context: Any) -> Any:
         try:

@@ -268,7 +268,7 @@ class Tracker:
         state.pending = pending
         started = time.time()
 
-        def settle(outcome: IdentifyOutcome | None) -> None:
+        def settle(outcome: IdentifyOutcome | None, place: int) -> None:
             if outcome is None or outcome.kind == "failed":
                 # The requests of this credential keep the session's previous identity.
                 if previous is not None:
@@ -281,7 +281,7 @@ class Tracker:
                 if identity is not None:
                     if identity_changed(state.identity, identity):
                         state.identity = identity
-                        self._emit_identify(identity, state, view, started)
+                        self._emit_identify(identity, state, view, started, place)
                 else:
                     state.identity = None
             pending.resolve(identity)
@@ -293,16 +293,29 @@ class Tracker:
         pending: Pending[UserIdentity] = Pending()
         started = time.time()
 
-        def settle(outcome: IdentifyOutcome | None) -> None:
+        def settle(outcome: IdentifyOutcome | None, place: int) -> None:
             identity = outcome.identity if outcome is not None and outcome.kind == "identified" else None
             if identity is not None and self.memory.note_stateless_identity(identity, time.monotonic()):
-                self._emit_identify(identity, None, view, started)
+                self._emit_identify(identity, None, view, started, place)
             pending.resolve(identity)
 
         self._run_identify(view, settle)
         return pending
 
-    def _run_identify(self, view: RequestView, settle: Callable[[IdentifyOutcome | None], None]) -> None:
+    def _run_identify(self, view: RequestView, settle: Callable[[IdentifyOutcome | None, int], None]) -> None:
+        """Runs identify, then ``settle`` with its outcome and the identify event's place, reserved
+        now: a flush from now on waits for it, and it is submitted before the requests that wait
+        for this identity. Released if ``settle`` submitted no event in it."""
+        place = self.pipeline.reserve()
+
+        def finish(outcome: IdentifyOutcome | None) -> None:
+            try:
+                settle(outcome, place)
+            except Exception as error:
+                self.log.warn_once("identify:internal", f"could not apply an identify result ({error}).")
+            finally:
+                self.pipeline.release(place)
+
         async def run() -> None:
             outcome: IdentifyOutcome | None = None
             try:
@@ -310,20 +323,17 @@ class Tracker:
             except Exception as error:
                 self.log.warn_once("identify:internal", f"could not run identify ({error}).")
             finally:
-                try:
-                    settle(outcome)
-                except Exception as error:
-                    self.log.warn_once("identify:internal", f"could not apply an identify result ({error}).")
+                finish(outcome)
 
         if not spawn(run):
             self.log.warn_once(
                 "identify:loop",
                 "identify needs a running event loop; the request stays anonymous.",
             )
-            settle(None)
+            finish(None)
 
     def _emit_identify(
-        self, identity: UserIdentity, state: SessionState | None, view: RequestView, at: float
+        self, identity: UserIdentity, state: SessionState | None, view: RequestView, at: float, place: int
     ) -> None:
         client = state.client_info if state is not None else self.stateless_client(view.method, view, None)[0]
         event = new_event(
@@ -334,4 +344,4 @@ class Tracker:
             EVENT_IDENTIFY,
             at,
         )
-        self.pipeline.submit_ready(ReadyEvent(event, identity, self.options.redact, self.log))
+        self.pipeline.submit_ready(ReadyEvent(event, identity, self.options.redact, self.log), place)

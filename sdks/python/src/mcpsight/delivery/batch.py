@@ -23,8 +23,12 @@ class Batch:
     """Order taken from the queue: batches wait, and are dropped, oldest first."""
     size: int
     """What the batch counts toward ``max_queue_bytes``: its events' JSON, then its gzipped body."""
+    first: int
+    """The position of its first event: no event of a batch taken later has a lower one."""
     body: bytes | None = None
     attempts: int = 0
+    released: bool = False
+    """Sent, dropped or given up on: no longer held."""
 
     def compressed(self) -> bytes:
         """The gzipped body, made once: ``{"events":[…],"droppedEvents":n}``. Not under the lock."""

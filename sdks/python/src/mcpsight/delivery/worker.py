@@ -1,10 +1,18 @@
 """The delivery: a bounded in-memory queue and a few daemon threads that turn recorded requests into
 events, batch them per project and POST them, gzipped, to the collector, with retries.
 
-The request path only appends to a deque (one atomic step, no lock) and counts the item in a
-:class:`Tally`; it wakes a thread only when one sleeps with nothing scheduled, or when a chunk of
-items has piled up. Otherwise the threads prepare what arrived when they wake for the next flush
-tick, so a busy server pays for neither a lock nor a thread switch per request.
+The request path only appends to a deque (one atomic step, no lock); it wakes a thread only when
+one sleeps with nothing scheduled, or when a chunk of items has piled up. Otherwise the threads
+prepare what arrived when they wake for the next flush tick, so a busy server pays for neither a
+lock nor a thread switch per request.
+
+A flush waits for what was accepted before it, not for as many events to settle: events settle in
+another order than they arrive in (one parked while its identify runs, other projects' batches,
+parallel sends). Items get a position as they are taken from the inbox, in order; the queue keeps
+it and a batch remembers its first, so the lowest position not settled yet is read from the few
+places that hold events, when a flush looks, at no cost per event. Items not in the inbox yet (one
+parked for its identity, one reserved while event callbacks or identify run) hold a place in a
+small set, which a flush waits to see emptied of those it began with.
 
 Memory is bounded by events (``max_queue_size``) and bytes (``max_queue_bytes``): queued events
 count by their JSON, batches in flight or waiting out a backoff by what they hold (their JSON, then
@@ -17,6 +25,7 @@ to the collector in the next batch's ``droppedEvents``.
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 import time
 from collections import deque
@@ -31,7 +40,6 @@ from .batch import Batch, verdict
 from .post import PostOutcome, Target
 from .prepare import Item, prepare
 from .queue import EventQueue
-from .tally import Tally
 
 BATCH_BYTES = 1024 * 1024
 """Most bytes of event JSON in one batch, before gzip."""
@@ -62,6 +70,17 @@ class Stats:
     rejections_by_code: dict[str, int] = field(default_factory=dict)
 
 
+class _FlushWait:
+    """A flush's account: the places it waits to see leave (items accepted before it, not in the
+    inbox yet), then the position every item taken from the inbox before it stays below."""
+
+    __slots__ = ("places", "target")
+
+    def __init__(self, places: list[int]) -> None:
+        self.places = places
+        self.target: int | None = None
+
+
 class Delivery:
     """Queue → batches → POSTs for one collector URL. Thread-safe; never raises to its callers."""
 
@@ -87,16 +106,20 @@ class Delivery:
         self.batch_events = max(1, min(batch_events, BATCH_EVENTS))
         self.clock = clock
         self.target = Target(endpoint, request_timeout)
+        self._places = itertools.count()  # reservations' numbers, unique for the process's life
         self._init_state()
 
     def _init_state(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._inbox: deque[Item] = deque()
-        self._accepted = Tally()
-        self._settled = 0
+        # Places of items accepted but not in the inbox: reserved, or parked for their identity.
+        self._outside: set[int] = set()
+        self._taken = 0  # items taken from the inbox so far: the next one's position
+        self._preparing_from = 0  # the position of the first item being prepared
         self._queue = EventQueue()
         # Batches waiting out a backoff, oldest first: failed ones, and full ones formed meanwhile.
         self._waiting: list[Batch] = []
+        self._held: deque[Batch] = deque()  # batches taken, not released yet: in the order taken
         self._batch_sequence = 0
         self._held_events = 0  # in batches being compressed, sent, or waiting
         self._held_bytes = 0
@@ -107,7 +130,7 @@ class Delivery:
         self._failures = 0
         self._paused_until = 0.0
         self._tick_due: float | None = None
-        self._flushing = 0
+        self._flushes: list[_FlushWait] = []
         self._stopped = False
         self._threads: list[threading.Thread] = []
         self._idle = False  # a thread sleeps with nothing scheduled: new items must wake it
@@ -116,25 +139,54 @@ class Delivery:
 
     # --- called from the server's threads -------------------------------------------------------
 
-    def reserve(self) -> None:
-        """Counts an item that will be submitted later (after loop-side callbacks), for flush."""
-        self._accepted.add()
+    def reserve(self) -> int:
+        """Reserves the place of an item submitted later (after loop-side callbacks, or an
+        identify event once identify ends): a flush from now on waits for it. Returns the place to
+        :meth:`submit` the item in, or to :meth:`release`."""
+        place = next(self._places)
+        self._outside.add(place)
+        return place
 
-    def submit(self, item: Item, reserved: bool = False) -> None:
-        """Accepts an item; it is prepared once its identity (if pending) is known."""
+    def release(self, place: int) -> None:
+        """Gives up a reserved place that will carry no item (nothing once its item was submitted)."""
+        self._outside.discard(place)
+        # A flush that began after the discard does not wait for the place: no need to wake it.
+        if self._flushes:
+            with self._cond:
+                self._cond.notify_all()
+
+    def submit(self, item: Item, place: int | None = None) -> None:
+        """Accepts an item (in its reserved place, if any); it is prepared once its identity (if
+        pending) is known."""
         try:
-            if not reserved:
-                self._accepted.add()
             pending = item.pending_identity()
-            if pending is not None:
-                pending.add_done_callback(lambda _value: self._enqueue(item))
-            else:
-                self._enqueue(item)
+            if pending is None:
+                self._enqueue(item, place)
+                return
+            if place is None:
+                place = next(self._places)
+                self._outside.add(place)
+            parked = place
+            pending.add_done_callback(lambda _value: self._enqueue_identified(item, parked))
         except Exception as error:
+            if place is not None:
+                self.release(place)
             self.log.error(f"could not queue an event: {error}")
 
-    def _enqueue(self, item: Item) -> None:
+    def _enqueue_identified(self, item: Item, place: int) -> None:
+        """An item parked in ``place`` while its identify ran: its identity is known now."""
+        try:
+            self._enqueue(item, place)
+        except Exception as error:
+            self.release(place)
+            self.log.error(f"could not queue an event: {error}")
+
+    def _enqueue(self, item: Item, place: int | None = None) -> None:
+        # A place leaves the set after its item is in the inbox, or before it is counted as dropped
+        # (which wakes a flush): a flush never misses it.
         if self._stopped:
+            if place is not None:
+                self._outside.discard(place)
             self._settle_dropped(1, locked=False)
             return
         inbox = self._inbox
@@ -143,9 +195,13 @@ class Delivery:
                 # Again under the lock: a thread may have taken the inbox to prepare meanwhile.
                 if self.backlog() >= self.max_queue_size and not self._make_room():
                     # Everything held is in flight or being prepared: the newest event goes.
+                    if place is not None:
+                        self._outside.discard(place)
                     self._drop_counted(1)
                     return
         inbox.append(item)
+        if place is not None:
+            self._outside.discard(place)
         if not self._threads:
             self._start_threads()
         # A thread preparing looks at the inbox again when done; a sleeping one wakes for its tick.
@@ -155,22 +211,49 @@ class Delivery:
                 self._cond.notify()
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Waits until everything accepted before the call is sent or dropped, or ``timeout``
-        seconds pass. Returns whether it all settled."""
+        """Waits until everything accepted before the call (reserved places included) is sent or
+        dropped, or ``timeout`` seconds pass. Returns whether it all settled."""
         deadline = time.monotonic() + max(0.0, timeout)
         with self._cond:
-            goal = self._accepted.read()
-            self._flushing += 1
+            wait = _FlushWait([])
+            # Listed before the places are read: release() wakes it for any place it reads.
+            self._flushes.append(wait)
+            wait.places = list(self._outside.copy())
             self._cond.notify_all()
             try:
-                while self._settled < goal and not self._stopped:
+                while not self._flushed(wait):
                     remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
+                    if remaining <= 0 or self._stopped:
+                        return False
                     self._cond.wait(remaining)
-                return self._settled >= goal
+                return True
             finally:
-                self._flushing -= 1
+                self._flushes.remove(wait)
+
+    def _flushed(self, wait: _FlushWait) -> bool:
+        """Under the lock: whether everything accepted before the flush began has settled."""
+        if wait.places:
+            outside = self._outside
+            wait.places = [place for place in wait.places if place in outside]
+            if wait.places:
+                return False
+        if wait.target is None:
+            # Items leave their place once in the inbox: those accepted before the flush are now
+            # taken from it, or will be, before this position.
+            wait.target = self._taken + len(self._inbox)
+        return self._unsettled_from() >= wait.target
+
+    def _unsettled_from(self) -> int:
+        """Under the lock: the lowest position not settled yet (items still in the inbox will be
+        given one from ``_taken`` on). Queued events and batches hold theirs oldest first."""
+        low = self._preparing_from if self._preparing else self._taken
+        first = self._queue.first_position()
+        if first is not None and first < low:
+            low = first
+        held = self._held
+        if held and held[0].first < low:
+            low = held[0].first
+        return low
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Flushes with a deadline, then stops the threads; later events are dropped."""
@@ -179,8 +262,10 @@ class Delivery:
             if self._stopped:
                 return
             self._stopped = True
-            abandoned = len(self._inbox) + self._queue.clear()
+            unprepared = len(self._inbox)
             self._inbox.clear()
+            self._taken += unprepared
+            abandoned = unprepared + self._queue.clear()
             for batch in self._waiting:
                 abandoned += batch.count
                 self._release(batch)
@@ -207,7 +292,7 @@ class Delivery:
 
     def has_pending(self) -> bool:
         with self._cond:
-            return self._settled < self._accepted.read()
+            return bool(self._outside) or self._unsettled_from() < self._taken + len(self._inbox)
 
     def after_fork_in_child(self) -> None:
         """A forked child starts empty: the parent still holds (and sends) what was queued."""
@@ -263,7 +348,10 @@ class Delivery:
         inbox = self._inbox
         if inbox and not self._preparing:
             self._preparing = True
-            return "prepare", [inbox.popleft() for _ in range(min(len(inbox), PREPARE_CHUNK))]
+            items = [inbox.popleft() for _ in range(min(len(inbox), PREPARE_CHUNK))]
+            self._preparing_from = self._taken
+            self._taken += len(items)
+            return "prepare", items
         now = self.clock()
         if self._paused_until > now:
             if self._queue.has_full_batch(self.batch_events, BATCH_BYTES):
@@ -279,14 +367,14 @@ class Delivery:
             return "send", batch
         if not self._queue.events:
             return None
-        partial = self._flushing > 0 or (self._tick_due is not None and now >= self._tick_due)
+        partial = bool(self._flushes) or (self._tick_due is not None and now >= self._tick_due)
         if not partial and not self._queue.has_full_batch(self.batch_events, BATCH_BYTES):
             return None
         batch = self._take_batch()
         self._in_flight += 1
         if not self._queue.events:
             self._tick_due = None
-        elif partial and self._flushing == 0:
+        elif partial and not self._flushes:
             self._tick_due = now + self.flush_interval
         return "send", batch
 
@@ -299,12 +387,12 @@ class Delivery:
             wait = max(0.001, self._tick_due - now)
         else:
             wait = None
-        if self._flushing and (self._queue.events or self._waiting):
+        if self._flushes and (self._queue.events or self._waiting):
             wait = _FLUSH_POLL if wait is None else min(wait, _FLUSH_POLL)
         return wait
 
     def _take_batch(self) -> Batch:
-        project, events, size = self._queue.take(self.batch_events, BATCH_BYTES)
+        project, events, size, first = self._queue.take(self.batch_events, BATCH_BYTES)
         self._held_events += len(events)
         self._held_bytes += size
         dropped, self._dropped_since_report = self._dropped_since_report, 0
@@ -312,26 +400,28 @@ class Delivery:
             self._logged_full = False
             self.log.debug(f"reporting {dropped} dropped events to the collector")
         self._batch_sequence += 1
-        return Batch(project, events, len(events), dropped, self._batch_sequence, size)
+        batch = Batch(project, events, len(events), dropped, self._batch_sequence, size, first)
+        self._held.append(batch)
+        return batch
 
     def _prepare(self, items: list[Item]) -> None:
-        prepared: list[tuple[str, bytes]] = []
-        failed = 0
-        for item in items:
-            result = prepare(item)
-            if result is None:
-                failed += 1
-            else:
-                prepared.append(result)
+        prepared = [prepare(item) for item in items]
         with self._cond:
             self._preparing = False
+            position = self._preparing_from
+            failed = 0
+            for result in prepared:
+                if result is None:
+                    failed += 1
+                else:
+                    project, data = result
+                    self._append(project, data, position)
+                position += 1
             if failed:
                 self._settle_dropped(failed, locked=True)
-            for project, data in prepared:
-                self._append(project, data)
             self._cond.notify_all()
 
-    def _append(self, project: str, data: bytes) -> None:
+    def _append(self, project: str, data: bytes, position: int) -> None:
         if self._stopped:
             self._settle_dropped(1, locked=True)
             return
@@ -344,7 +434,7 @@ class Delivery:
                 return
         if not self._queue.events:
             self._tick_due = self.clock() + self.flush_interval
-        self._queue.push(project, data)
+        self._queue.push(project, data, position)
 
     def _make_room(self, include_inbox: bool = True) -> bool:
         """Under the lock: drops the oldest events: a waiting batch first, then the queue, then
@@ -364,6 +454,7 @@ class Delivery:
                 self._inbox.popleft()
             except IndexError:
                 return False
+            self._taken += 1  # its position, settled at once
             self._drop_counted(1)
             return True
         return False
@@ -384,13 +475,16 @@ class Delivery:
                 self._settle_dropped(count, locked=True)
             return
         self._stats.dropped += count
-        self._settled += count
         self._cond.notify_all()
 
     def _release(self, batch: Batch) -> None:
         """A held batch leaves the bounds: sent, dropped or given up on."""
         self._held_events -= batch.count
         self._held_bytes -= batch.size
+        batch.released = True
+        held = self._held
+        while held and held[0].released:
+            held.popleft()
 
     def _wait_for_retry(self, batch: Batch) -> None:
         """Under the lock: the batch waits among the others in the order it was taken, now counted
@@ -440,7 +534,6 @@ class Delivery:
                 self.log.debug(message)
             return
         self._release(batch)
-        self._settled += count
         if outcome.kind == "sent":
             if self._failures:
                 self.log.debug("collector reachable again")
