@@ -13,7 +13,6 @@ import type {
 import {
   DERIVE_COLUMNS,
   type DeriveRow,
-  toChunkEvent,
   toDeriveEvent,
   toUserEvent,
   USER_EVENT_FROM,
@@ -25,6 +24,7 @@ import type { JsonObject } from "../../types.js";
 import { all, fromJson, get, run, type Sql } from "../db.js";
 import { arrayLiteral } from "../text.js";
 import { recordErrors } from "./errors.js";
+import { readChunk } from "./read-chunk.js";
 import { writeRollups } from "./rollups.js";
 
 const noClock = (): ProfileClock => ({ name: null, data: {} });
@@ -78,33 +78,25 @@ async function recountGroups(db: Sql, groupPks: number[], counter: "sessions" | 
  * table; nothing else writes derived rows meanwhile (erasure and retention take the same lock).
  */
 export class PostgresPass implements PassTransaction {
-  /** The transaction of each event read, for the cursor. */
-  private txids = new Map<number, string>();
+  /** The transaction of the chunk's last event, for the cursor. */
+  private lastTxid = "";
 
   constructor(private readonly db: Sql) {}
 
   async readAfter(limit: number): Promise<ChunkEvent[]> {
     const cursor = await readCursor(this.db);
-    const rows = await all<DeriveRow & { txid: string }>(
-      this.db,
-      // Only events of transactions that have all ended (below the oldest one still running), so
-      // a slow commit of a lower txid is never skipped; in (txid, pk) order.
-      `SELECT ${DERIVE_COLUMNS}, e.txid FROM events e
-       WHERE (e.txid, e.pk) > ($1::xid8, $2::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY e.txid, e.pk LIMIT $3`,
-      [cursor.txid, cursor.pk, limit],
-    );
-    if (rows.length === 0) return [];
-    // The projects' public ids once per chunk, not once per event.
-    const projects = await all<{ pk: number; id: string }>(
-      this.db,
-      "SELECT pk, id FROM projects WHERE pk = ANY($1::bigint[])",
-      [[...new Set(rows.map((row) => row.project_pk))]],
-    );
-    const ids = new Map(projects.map((project) => [project.pk, project.id]));
-    for (const row of rows) this.txids.set(row.pk, row.txid);
-    const actorData = new Map<string, JsonObject | null>();
-    return rows.map((row) => toChunkEvent(row, ids.get(row.project_pk) as string, actorData));
+    const chunk = await readChunk(this.db as pg.PoolClient, cursor, limit, async (pks) => {
+      // The projects' public ids once per chunk, not once per event.
+      const rows = await all<{ pk: number; id: string }>(
+        this.db,
+        "SELECT pk, id FROM projects WHERE pk = ANY($1::bigint[])",
+        [pks],
+      );
+      return new Map(rows.map((project) => [project.pk, project.id]));
+    });
+    if (!chunk) return [];
+    this.lastTxid = chunk.lastTxid;
+    return chunk.events;
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
@@ -518,7 +510,7 @@ export class PostgresPass implements PassTransaction {
   }
 
   async advance(last: ChunkEvent): Promise<void> {
-    const txid = this.txids.get(last.pk) as string;
+    const txid = this.lastTxid;
     await run(
       this.db,
       `UPDATE derivation SET cursor_txid = $1::xid8, cursor_pk = $2,

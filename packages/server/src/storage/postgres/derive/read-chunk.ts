@@ -1,0 +1,203 @@
+import type pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import type { ChunkEvent } from "../../derive/pass.js";
+import { errorKeyOf } from "../../shared/error-key.js";
+import type { JsonObject } from "../../types.js";
+
+/**
+ * The events after the cursor as the pass reads them: COPY's text format, one line per event,
+ * fields in this order (the payloads only of errors, whose key needs them), and the appending
+ * transaction last (the cursor needs only the chunk's last one). One COPY hands over the chunk as a
+ * few buffers, decoded at once and cut with `indexOf`: a row per event through `pg`'s row parser
+ * costs the pass several times as much (a message, an array, an object and a string per field).
+ */
+const COLUMNS = `e.pk, e.project_pk, e.event_id, e.ts, e.received_at, e.event_type, e.resource_name, e.duration,
+  e.is_error, CASE WHEN e.is_error THEN e.error END, CASE WHEN e.is_error THEN e.response END, e.session_key,
+  e.stateless, e.correlation_id, e.actor_id, e.actor_name, e.actor_data, e.client_name, e.client_version,
+  e.server_name, e.server_version, e.txid`;
+
+export interface ReadChunk {
+  events: ChunkEvent[];
+  /** The transaction of the last event (the cursor's). */
+  lastTxid: string;
+}
+
+/**
+ * Up to `limit` events after the cursor `(txid, pk)`, in cursor order: only events of
+ * transactions that have all ended (below the oldest one still running), so a slow commit of a
+ * lower txid is never skipped. `projectIds` gives the public id of each project key read.
+ */
+export async function readChunk(
+  client: pg.PoolClient,
+  cursor: { txid: string; pk: number },
+  limit: number,
+  projectIds: (pks: number[]) => Promise<Map<number, string>>,
+): Promise<ReadChunk | null> {
+  // COPY takes no parameters: the cursor is written into the statement, checked to be numbers.
+  if (!/^\d+$/.test(cursor.txid) || !Number.isSafeInteger(cursor.pk) || !Number.isSafeInteger(limit))
+    throw new Error(`derivation: unexpected cursor ${cursor.txid}/${cursor.pk}`);
+  const text = await copyOut(
+    client,
+    `COPY (SELECT ${COLUMNS} FROM events e
+       WHERE (e.txid, e.pk) > ('${cursor.txid}'::xid8, ${cursor.pk}::bigint)
+         AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY e.txid, e.pk LIMIT ${limit}) TO STDOUT`,
+  );
+  if (text.length === 0) return null;
+  return parseChunk(text, projectIds);
+}
+
+/** Runs a `COPY … TO STDOUT` on `client` (out of pipeline mode meanwhile) and returns its text. */
+function copyOut(client: pg.PoolClient, copy: string): Promise<string> {
+  // `pipeline` is read at each query; every earlier statement of the client has been answered.
+  const mode = client as unknown as { pipeline: boolean };
+  const pipelined = mode.pipeline;
+  mode.pipeline = false;
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const stream = client.query(copyTo(copy));
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    stream.once("error", reject);
+  }).finally(() => {
+    mode.pipeline = pipelined;
+  });
+}
+
+const TAB = 9;
+const BACKSLASH = 92;
+const DIGIT_0 = 48;
+const MINUS = 45;
+const T = 116;
+
+/** COPY text's escapes: `\\`, `\n`, `\t`… (and, not written by COPY TO, octal and `\x` hex). */
+const ESCAPE = /\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))/gs;
+const LETTERS: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+const decoded = (field: string): string =>
+  field.replace(ESCAPE, (_, octal?: string, hex?: string, char?: string) =>
+    octal !== undefined
+      ? String.fromCharCode(Number.parseInt(octal, 8))
+      : hex !== undefined
+        ? String.fromCharCode(Number.parseInt(hex, 16))
+        : (LETTERS[char as string] ?? (char as string)),
+  );
+
+/**
+ * Decodes the COPY text of a chunk into events. Text fields are `slice`s of the chunk's text
+ * (escapes decoded where a backslash shows one); whole numbers are read digit by digit; identity
+ * data repeated across the chunk's events is parsed once and shared (it is only read).
+ */
+export async function parseChunk(
+  text: string,
+  projectIds: (pks: number[]) => Promise<Map<number, string>>,
+): Promise<ReadChunk> {
+  const events: ChunkEvent[] = [];
+  const actorData = new Map<string, JsonObject | null>();
+  let at = 0;
+  let end = 0;
+  let lastTxid = "";
+
+  /** The next field as text (null for `\N`), up to its tab or the line's end. */
+  const field = (): string | null => {
+    let stop = text.indexOf("\t", at);
+    if (stop === -1 || stop > end) stop = end;
+    const start = at;
+    at = stop + 1;
+    if (stop - start === 2 && text.charCodeAt(start) === BACKSLASH && text.charCodeAt(start + 1) === 78)
+      return null;
+    const raw = text.slice(start, stop);
+    return raw.includes("\\") ? decoded(raw) : raw;
+  };
+  /** The next field as a whole number (bigint columns; never null here). */
+  const integer = (): number => {
+    const start = at;
+    let value = 0;
+    let i = start;
+    const negative = text.charCodeAt(i) === MINUS;
+    if (negative) i++;
+    for (let c = text.charCodeAt(i); c !== TAB && i < end; c = text.charCodeAt(++i))
+      value = value * 10 + c - DIGIT_0;
+    at = i + 1;
+    // Past 15 digits a running total may round differently from Number(): let it parse those.
+    if (i - start > 15) return Number(text.slice(start, i));
+    return negative ? -value : value;
+  };
+  const flag = (): boolean => {
+    const value = text.charCodeAt(at) === T;
+    at = text.indexOf("\t", at) + 1;
+    return value;
+  };
+
+  while (at < text.length) {
+    end = text.indexOf("\n", at);
+    if (end === -1) end = text.length;
+    const pk = integer();
+    const projectPk = integer();
+    const id = field() as string;
+    const ts = integer();
+    const receivedAt = integer();
+    const type = field() as string;
+    const tool = field();
+    const durationText = field();
+    const isError = flag();
+    const error = field();
+    const response = field();
+    const sessionId = field();
+    const stateless = flag();
+    const correlationId = field();
+    const actorId = field();
+    const actorName = field();
+    const actorText = field();
+    let data: JsonObject | null = null;
+    if (actorText !== null) {
+      const known = actorData.get(actorText);
+      if (known !== undefined) data = known;
+      else {
+        data = JSON.parse(actorText) as JsonObject | null;
+        actorData.set(actorText, data);
+      }
+    }
+    const clientName = field();
+    const clientVersion = field();
+    const serverName = field();
+    const serverVersion = field();
+    // The transaction, last on the line: read for the chunk's last event only.
+    if (end === text.length || end === text.length - 1) lastTxid = text.slice(at, end);
+    events.push({
+      pk,
+      id,
+      ts,
+      type,
+      tool,
+      duration: durationText === null ? null : Number(durationText),
+      isError,
+      errorKey: isError
+        ? errorKeyOf(
+            tool,
+            type,
+            error === null ? null : JSON.parse(error),
+            response === null ? null : JSON.parse(response),
+          )
+        : null,
+      sessionId,
+      stateless,
+      correlationId,
+      actorId,
+      actorName,
+      actorData: data,
+      clientName,
+      clientVersion,
+      serverName,
+      serverVersion,
+      projectPk,
+      projectId: "",
+      receivedAt,
+    });
+    at = end + 1;
+  }
+  const pks = new Set<number>();
+  for (const e of events) pks.add(e.projectPk);
+  const ids = await projectIds([...pks]);
+  for (const e of events) e.projectId = ids.get(e.projectPk) as string;
+  return { events, lastTxid };
+}
