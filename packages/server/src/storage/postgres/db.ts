@@ -1,5 +1,5 @@
 import pg from "pg";
-import { storableParam } from "./text.js";
+import { storableParam, withoutNul } from "./text.js";
 
 /** A pool or a client checked out of it: anything that runs a query. */
 export type Sql = pg.Pool | pg.PoolClient;
@@ -68,18 +68,33 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values: values.map(param) };
 }
 
+const QUOTED = /[\\"]/;
+
 /**
- * A statement parameter as sent: an array of numbers (keys, timestamps, counters: most of what
- * the pass binds) as its array literal built in one pass — what `pg` would send, without its
- * per-element escaping; anything else as `storableParam` makes it.
+ * One string as an element of an array literal, as `pg` writes it: quoted, with `\` and `"`
+ * escaped; NULs replaced (text.ts).
+ */
+const element = (text: string): string => {
+  const safe = withoutNul(text);
+  return QUOTED.test(safe) ? `"${safe.replace(/[\\"]/g, "\\$&")}"` : `"${safe}"`;
+};
+
+/**
+ * A statement parameter as sent: an array of numbers, strings and booleans (keys, timestamps,
+ * counters, ids: most of what the pass binds) as its array literal built in one pass — what `pg`
+ * would send, without its per-element preparing and escaping; anything else as `storableParam`
+ * makes it.
  */
 function param(value: unknown): unknown {
   if (!Array.isArray(value) || value.length === 0) return storableParam(value);
   let literal = "{";
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
-    if (item === null || item === undefined) literal += i === 0 ? "NULL" : ",NULL";
-    else if (typeof item === "number") literal += i === 0 ? String(item) : `,${item}`;
+    if (i > 0) literal += ",";
+    if (item === null || item === undefined) literal += "NULL";
+    else if (typeof item === "number") literal += item;
+    else if (typeof item === "string") literal += element(item);
+    else if (typeof item === "boolean") literal += item ? "t" : "f";
     else return storableParam(value);
   }
   return `${literal}}`;
