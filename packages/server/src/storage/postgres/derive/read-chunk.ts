@@ -96,6 +96,8 @@ export async function parseChunk(
   let at = 0;
   let end = 0;
   let lastTxid = "";
+  // Where the next backslash is (escapes are rare: most chunks have none, found in one scan).
+  let backslash = text.indexOf("\\");
 
   /** The next field as text (null for `\N`), up to its tab or the line's end. */
   const field = (): string | null => {
@@ -105,8 +107,9 @@ export async function parseChunk(
     at = stop + 1;
     if (stop - start === 2 && text.charCodeAt(start) === BACKSLASH && text.charCodeAt(start + 1) === 78)
       return null;
+    if (backslash !== -1 && backslash < start) backslash = text.indexOf("\\", start);
     const raw = text.slice(start, stop);
-    return raw.includes("\\") ? decoded(raw) : raw;
+    return backslash !== -1 && backslash < stop ? decoded(raw) : raw;
   };
   /** The next field as a whole number (bigint columns; never null here). */
   const integer = (): number => {
