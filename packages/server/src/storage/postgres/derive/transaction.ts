@@ -278,27 +278,20 @@ export class PostgresPass implements PassTransaction {
       );
     // An event derived the first time has no link yet (the cursor passes each event once, and
     // its link goes with the cursor in this transaction): a plain insert, cheaper than an upsert.
-    const fresh = ws.links.filter((l) => !l.linked);
-    const moved = ws.links.filter((l) => l.linked);
-    for (const [list, conflict] of [
-      [fresh, ""],
+    for (const [links, conflict] of [
+      [ws.links.fresh, ""],
       [
-        moved,
+        ws.links.moved,
         "ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk",
       ],
     ] as const)
-      if (list.length > 0)
+      if (links.eventPks.length > 0)
         statements.push(
           run(
             db,
             `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) ${conflict}`,
-            [
-              list.map((l) => l.eventPk),
-              list.map((l) => l.sessionPk),
-              list.map((l) => l.userPk),
-              list.map((l) => l.ts),
-            ],
+            [links.eventPks, links.sessionPks, links.userPks, links.ts],
           ),
         );
     const inserted = ws.users.insert;
