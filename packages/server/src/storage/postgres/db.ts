@@ -1,5 +1,5 @@
 import pg from "pg";
-import { storableParam, withoutNul } from "./text.js";
+import { numberText, storableParam, withoutNul } from "./text.js";
 
 /** A pool or a client checked out of it: anything that runs a query. */
 export type Sql = pg.Pool | pg.PoolClient;
@@ -92,7 +92,7 @@ function param(value: unknown): unknown {
     const item: unknown = value[i];
     if (i > 0) literal += ",";
     if (item === null || item === undefined) literal += "NULL";
-    else if (typeof item === "number") literal += item;
+    else if (typeof item === "number") literal += numberText(item);
     else if (typeof item === "string") literal += element(item);
     else if (typeof item === "boolean") literal += item ? "t" : "f";
     else return storableParam(value);
