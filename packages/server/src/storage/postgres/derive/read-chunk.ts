@@ -1,8 +1,8 @@
 import type pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import type { ChunkEvent } from "../../derive/pass.js";
 import { errorKeyOf } from "../../shared/error-key.js";
 import type { JsonObject } from "../../types.js";
+import { copyOut } from "./pass-copy.js";
 
 /**
  * The events after the cursor as the pass reads them: COPY's text format, one line per event,
@@ -45,23 +45,6 @@ export async function readChunk(
   );
   if (text.length === 0) return null;
   return parseChunk(text, projectIds);
-}
-
-/** Runs a `COPY … TO STDOUT` on `client` (out of pipeline mode meanwhile) and returns its text. */
-function copyOut(client: pg.PoolClient, copy: string): Promise<string> {
-  // `pipeline` is read at each query; every earlier statement of the client has been answered.
-  const mode = client as unknown as { pipeline: boolean };
-  const pipelined = mode.pipeline;
-  mode.pipeline = false;
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const stream = client.query(copyTo(copy));
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    stream.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    stream.once("error", reject);
-  }).finally(() => {
-    mode.pipeline = pipelined;
-  });
 }
 
 const TAB = 9;

@@ -4,6 +4,7 @@ import { profileTime } from "../../derive/profile.js";
 import type { SketchRow, UserTotals } from "../../derive/recompute.js";
 import type {
   LinkedEvent,
+  Links,
   LoadedState,
   ProfileClock,
   StateRequest,
@@ -22,8 +23,9 @@ import { type SessionTableRow, toSessionState } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
 import type { JsonObject } from "../../types.js";
 import { all, fromJson, get, run, type Sql } from "../db.js";
-import { arrayLiteral } from "../text.js";
+import { arrayLiteral, numberText } from "../text.js";
 import { recordErrors } from "./errors.js";
+import { copyIn } from "./pass-copy.js";
 import { readChunk } from "./read-chunk.js";
 import { writeRollups } from "./rollups.js";
 
@@ -59,6 +61,18 @@ export const readCursor = async (db: Sql): Promise<Cursor & { reindex: Cursor | 
     reindex: row.reindex_txid === null ? null : { txid: row.reindex_txid, pk: row.reindex_pk as number },
   };
 };
+
+/** Inserts links of events derived the first time with COPY: the cheapest insert per row. */
+async function copyLinks(client: pg.PoolClient, links: Links): Promise<void> {
+  const n = links.eventPks.length;
+  if (n === 0) return;
+  let data = "";
+  for (let i = 0; i < n; i++) {
+    const userPk = links.userPks[i];
+    data += `${links.eventPks[i]}\t${links.sessionPks[i]}\t${userPk === null ? "\\N" : userPk}\t${numberText(links.ts[i] as number)}\n`;
+  }
+  await copyIn(client, "COPY event_links (event_pk, session_pk, user_pk, ts) FROM STDIN", data);
+}
 
 /** Recounts error groups' distinct sessions or users from their link rows. */
 async function recountGroups(db: Sql, groupPks: number[], counter: "sessions" | "users"): Promise<void> {
@@ -222,6 +236,10 @@ export class PostgresPass implements PassTransaction {
         ),
       ]);
     }
+    // An event derived the first time has no link yet (the cursor passes each event once, and
+    // its link goes with the cursor in this transaction): its link is copied in, one row per
+    // event, before the statements below go out pipelined.
+    await copyLinks(db as pg.PoolClient, ws.links.fresh);
     const statements: Promise<unknown>[] = [];
     // The tools a session gains, written with its row (an array literal each: `unnest` flattens arrays).
     const gained = new Map<number, string[]>();
@@ -276,24 +294,18 @@ export class PostgresPass implements PassTransaction {
           [p, ...columns(ws.sessions.insert)],
         ),
       );
-    // An event derived the first time has no link yet (the cursor passes each event once, and
-    // its link goes with the cursor in this transaction): a plain insert, cheaper than an upsert.
-    for (const [links, conflict] of [
-      [ws.links.fresh, ""],
-      [
-        ws.links.moved,
-        "ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk",
-      ],
-    ] as const)
-      if (links.eventPks.length > 0)
-        statements.push(
-          run(
-            db,
-            `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) ${conflict}`,
-            [links.eventPks, links.sessionPks, links.userPks, links.ts],
-          ),
-        );
+    // A rebuilt session's events have stored links: upserted.
+    const moved = ws.links.moved;
+    if (moved.eventPks.length > 0)
+      statements.push(
+        run(
+          db,
+          `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
+           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
+           ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk`,
+          [moved.eventPks, moved.sessionPks, moved.userPks, moved.ts],
+        ),
+      );
     const inserted = ws.users.insert;
     if (inserted.length > 0)
       statements.push(
