@@ -1,17 +1,19 @@
 /**
  * CPU cost of the PostgreSQL derivation pass per derived event: a version (this checkout as it
  * is, or `--new <ref>`) against a baseline (`--base <ref>`, default main; or `--base-root <dir>`,
- * another checkout), measured alternately in the same run. Refs are extracted into bench/.tmp.
- * Each version gets its own schema with the same `--events` events stored (the data of
- * postgres-ingest.ts); then, in `--pairs` pairs (order ABBA…, so drift hits both alike), a process
- * with that version's source empties the derived tables, derives the first quarter unmeasured
- * (the tables then hold rows and statistics, as in a running collector) and derives the rest
- * measured (src/pass-child.ts): its own CPU time and that of the PostgreSQL backend serving the
- * pass, per derived event. Prints each run, the medians, new ÷ base of the medians and the median
- * of each pair's ratio (the load drifts less within a pair).
- * Usage: tsx --conditions=@mcpsight/source postgres-pass.ts [--events 100000] [--pairs 3]
- *   [--base main | --base-root <dir>] [--new <ref>] [--cpu-prof <dir>] [--reuse]
- *   [--database-url postgres://…]
+ * another checkout). Refs are extracted into bench/.tmp. Each version gets its own schema with the
+ * same `--events` events stored (the data of postgres-ingest.ts). Each of `--rounds` rounds starts
+ * one process per version with that version's source (src/pass-child.ts), which empties the
+ * derived tables and derives the first quarter unmeasured (the tables then hold rows and
+ * statistics, as in a running collector); then the two derive the rest taking turns chunk by chunk
+ * (ABBA), so that the machine's load, which drifts, weighs alike on both. Measured: each process's
+ * CPU time and that of the PostgreSQL backend serving its pass, per derived event. Prints each
+ * round, the medians, new ÷ base of the medians and the median of each round's ratio.
+ * Usage: tsx --conditions=@mcpsight/source postgres-pass.ts [--events 100000] [--rounds 3]
+ *   [--base main | --base-root <dir>] [--new <ref>] [--chunk 5000] [--base-chunk <n>]
+ *   [--cpu-prof <dir>] [--reuse] [--database-url postgres://…]
+ * `--chunk` is the events per chunk (the pass's MAX_CHUNK, what it takes when behind); with
+ * `--base-chunk` the baseline takes another (the same version on both sides compares sizes).
  * The database (default: MCPSIGHT_TEST_DATABASE_URL's server, database `mcpsight_bench_pass`) is
  * created when missing. The schemas are dropped at the end, unless `--reuse`: then they are kept,
  * named by version, and a later run with `--reuse` and as many events skips storing them.
@@ -21,6 +23,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -29,7 +32,9 @@ import { describeMachine } from "./src/machine.js";
 const { values } = parseArgs({
   options: {
     events: { type: "string" },
-    pairs: { type: "string" },
+    rounds: { type: "string" },
+    chunk: { type: "string" },
+    "base-chunk": { type: "string" },
     base: { type: "string" },
     new: { type: "string" },
     "base-root": { type: "string" },
@@ -40,7 +45,7 @@ const { values } = parseArgs({
 });
 const REUSE = values.reuse ?? false;
 const EVENTS = Number(values.events ?? 100_000);
-const PAIRS = Number(values.pairs ?? 3);
+const ROUNDS = Number(values.rounds ?? 3);
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, "..");
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -113,26 +118,61 @@ const schemaUrl = (schema: string) => {
   return url.toString();
 };
 
-function child(args: string[], profile?: string): Promise<Record<string, number>> {
-  return new Promise((resolvePromise, reject) => {
-    const proc = spawn(
-      process.execPath,
-      ["--conditions=@mcpsight/source", "--import", "tsx", join(here, "src/pass-child.ts"), ...args],
-      {
-        cwd: here,
-        stdio: ["ignore", "pipe", "inherit"],
-        env: profile ? { ...process.env, PASS_CPU_PROFILE: profile } : process.env,
-      },
-    );
-    let text = "";
-    proc.stdout.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-    });
-    proc.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`pass-child ${args[0]} exited with ${code}`));
-      else resolvePromise(JSON.parse(text.trim().split("\n").at(-1) as string));
-    });
-  });
+/** A pass-child process: its JSON replies in order, and a way to send it a line. */
+function child(args: string[], profile?: string) {
+  const proc = spawn(
+    process.execPath,
+    ["--conditions=@mcpsight/source", "--import", "tsx", join(here, "src/pass-child.ts"), ...args],
+    {
+      cwd: here,
+      stdio: ["pipe", "pipe", "inherit"],
+      env: profile ? { ...process.env, PASS_CPU_PROFILE: profile } : process.env,
+    },
+  );
+  const replies = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  const exited = new Promise<number | null>((resolvePromise) => proc.once("exit", resolvePromise));
+  return {
+    async reply(): Promise<Record<string, number>> {
+      const line = await replies.next();
+      if (line.done) throw new Error(`pass-child ${args[0]} exited with ${await exited}`);
+      return JSON.parse(line.value) as Record<string, number>;
+    },
+    send(line: string): void {
+      proc.stdin.write(`${line}\n`);
+    },
+    async end(): Promise<Record<string, number>> {
+      proc.stdin.end();
+      const result = await this.reply();
+      if ((await exited) !== 0) throw new Error(`pass-child ${args[0]} failed`);
+      return result;
+    },
+  };
+}
+
+/**
+ * One round: both versions' processes derive the warm-up, then take turns chunk by chunk (ABBA),
+ * so that the machine's load drifts alike for both; each one's totals.
+ */
+async function round(index: number): Promise<Record<string, number>[]> {
+  const dir = values["cpu-prof"];
+  if (dir) mkdirSync(dir, { recursive: true });
+  const children = variants.map((v) =>
+    child(
+      ["pass", v.root, schemaUrl(v.schema), String(warm), String(v.chunk)],
+      dir ? join(resolve(dir), `pass-${v.name}-${index}.cpuprofile`) : undefined,
+    ),
+  );
+  for (const c of children) await c.reply();
+  const pending = new Set(children);
+  for (let turn = 0; pending.size > 0; turn++) {
+    const order = turn % 2 === 0 ? children : [...children].reverse();
+    for (const c of order) {
+      if (!pending.has(c)) continue;
+      c.send("chunk");
+      if ((await c.reply()).derived === 0) pending.delete(c);
+    }
+  }
+  return Promise.all(children.map((c) => c.end()));
 }
 
 const median = (xs: number[]) => {
@@ -147,31 +187,36 @@ const base = baseRoot();
 const next = newRoot();
 const variants = [
   { name: "base", label: base.label, root: base.root, schema: `pass_${base.id}` },
-  { name: "new", label: next.label, root: next.root, schema: `pass_${next.id}` },
-].map((v) => (REUSE ? v : { ...v, schema: `${v.schema}_${process.pid}` }));
+  // The same version on both sides (to see the measurement's own spread) needs two schemas.
+  {
+    name: "new",
+    label: next.label,
+    root: next.root,
+    schema: `pass_${next.id}${next.id === base.id ? "_b" : ""}`,
+  },
+]
+  .map((v) => ({ ...v, chunk: Number((v.name === "base" && values["base-chunk"]) || values.chunk || 5_000) }))
+  .map((v) => (REUSE ? v : { ...v, schema: `${v.schema}_${process.pid}` }));
 const warm = Math.floor(EVENTS / 4);
-out(`events: ${EVENTS} stored, ${warm} derived unmeasured, ${EVENTS - warm} measured; ${PAIRS} pairs`);
+out(`events: ${EVENTS} stored, ${warm} derived unmeasured, ${EVENTS - warm} measured; ${ROUNDS} rounds`);
 for (const v of variants) {
   if (REUSE && (await storedEvents(v.schema)) === EVENTS) out(`reused for ${v.name}: ${v.label}`);
   else {
-    await child(["setup", v.root, schemaUrl(v.schema), String(EVENTS)]);
+    await child(["setup", v.root, schemaUrl(v.schema), String(EVENTS)]).end();
     out(`stored for ${v.name}: ${v.label}`);
   }
 }
 const runs = new Map<string, Record<string, number>[]>(variants.map((v) => [v.name, []]));
 try {
-  for (let pair = 0; pair < PAIRS; pair++) {
-    const order = pair % 2 === 0 ? variants : [...variants].reverse();
-    for (const v of order) {
-      const dir = values["cpu-prof"];
-      const profile = dir ? join(resolve(dir), `pass-${v.name}-${pair}.cpuprofile`) : undefined;
-      if (dir) mkdirSync(dir, { recursive: true });
-      const result = await child(["pass", v.root, schemaUrl(v.schema), String(warm)], profile);
+  for (let i = 0; i < ROUNDS; i++) {
+    const results = await round(i);
+    variants.forEach((v, j) => {
+      const result = results[j] as Record<string, number>;
       runs.get(v.name)?.push(result);
       out(
-        `  ${v.name}: node ${result.nodeUs?.toFixed(2)} µs/event, postgres backend ${result.pgUs?.toFixed(2)} µs/event (${result.derived} events, ${result.chunks} chunks, ${((result.wallMs ?? 0) / 1000).toFixed(1)} s)`,
+        `  ${v.name}: node ${result.nodeUs?.toFixed(2)} µs/event, postgres backend ${result.pgUs?.toFixed(2)} µs/event (${result.derived} events, ${result.chunks} chunks)`,
       );
-    }
+    });
   }
 } finally {
   if (!REUSE) for (const v of variants) await query(`DROP SCHEMA IF EXISTS ${v.schema} CASCADE`);
@@ -183,14 +228,14 @@ for (const key of ["nodeUs", "pgUs"]) {
     `${key === "nodeUs" ? "node" : "postgres backend"} CPU per event (medians): base ${b.toFixed(2)} µs, new ${n.toFixed(2)} µs, new ÷ base ${(n / b).toFixed(3)}`,
   );
 }
-const pairRatio = (key: (r: Record<string, number>) => number) =>
+const roundRatio = (key: (r: Record<string, number>) => number) =>
   median(
     (runs.get("new") ?? []).map(
       (r, i) => key(r) / key((runs.get("base") ?? [])[i] as Record<string, number>),
     ),
   );
 out(
-  `median of per-pair ratios new ÷ base: node ${pairRatio((r) => r.nodeUs ?? 0).toFixed(3)}, postgres backend ${pairRatio((r) => r.pgUs ?? 0).toFixed(3)}, sum ${pairRatio((r) => (r.nodeUs ?? 0) + (r.pgUs ?? 0)).toFixed(3)}`,
+  `median of per-round ratios new ÷ base: node ${roundRatio((r) => r.nodeUs ?? 0).toFixed(3)}, postgres backend ${roundRatio((r) => r.pgUs ?? 0).toFixed(3)}, sum ${roundRatio((r) => (r.nodeUs ?? 0) + (r.pgUs ?? 0)).toFixed(3)}`,
 );
 const total = (name: string) => median((runs.get(name) ?? []).map((r) => (r.nodeUs ?? 0) + (r.pgUs ?? 0)));
 out(

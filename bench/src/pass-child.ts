@@ -3,21 +3,24 @@
  * the collector's source from `root` (a checkout of the repository), so that two versions of the
  * pass are measured one after the other on the same machine. Prints one JSON line.
  *   setup <root> <url> <events>: a fresh schema with `events` events stored, nothing derived.
- *   pass <root> <url> <warm>: migrates, empties the derived tables, derives the first `warm` events
- *     (unmeasured; then ANALYZE), then derives the rest: the process's CPU time (process.cpuUsage:
- *     the pass and its garbage collection) and the CPU time of the PostgreSQL backend serving the
- *     pass (/proc/<pid>/stat), per derived event. With PASS_CPU_PROFILE set, the measured part is
+ *   pass <root> <url> <warm> [chunk]: migrates, empties the derived tables, derives the first `warm` events
+ *     (unmeasured; then ANALYZE) and prints `{"ready":true}`; then derives one chunk per `chunk`
+ *     line on stdin (printing `{"derived":n}`), and at any other line or the end of stdin prints
+ *     the totals of those chunks: the process's CPU time (process.cpuUsage: the pass and its
+ *     garbage collection, also between chunks) and the CPU time of the PostgreSQL backend serving
+ *     the pass (/proc/<pid>/stat), per derived event. With PASS_CPU_PROFILE set, that part is
  *     profiled into that file (.cpuprofile).
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { type Event, validateBatch } from "@mcpsight/protocol";
 import type pg from "pg";
 import { rng, sessionEvents } from "../collector-data.js";
 import { CLK_TCK, procTimes } from "./proc-cpu.js";
 
-const [mode, root, url, count] = process.argv.slice(2) as [string, string, string, string];
+const [mode, root, url, count, chunk] = process.argv.slice(2) as [string, string, string, string, string?];
 const server = (path: string) => import(pathToFileURL(`${root}/packages/server/src/${path}`).href);
 
 interface Db {
@@ -29,7 +32,8 @@ interface Pass {
 }
 
 const BATCH = 500;
-const CHUNK = 5_000;
+/** Events per chunk: what the pass takes when it is behind (MAX_CHUNK in derive/runner.ts). */
+const CHUNK = Number(chunk ?? 5_000);
 
 async function setup(events: number): Promise<void> {
   const { openStorage } = await server("storage/index.ts");
@@ -71,7 +75,7 @@ async function pass(warm: number): Promise<void> {
   await client.query("COMMIT");
   let warmed = 0;
   while (warmed < warm) {
-    const { derived } = await postgresChunk(client, parsed.schema, Math.min(CHUNK, warm - warmed));
+    const { derived } = await postgresChunk(client, parsed.schema, Math.min(5_000, warm - warmed));
     if (derived === 0) break;
     warmed += derived;
   }
@@ -85,20 +89,26 @@ async function pass(warm: number): Promise<void> {
   if (profiler) {
     profiler.connect();
     await profiler.post("Profiler.enable");
-    await profiler.post("Profiler.start");
   }
-  const pgStart = procTimes(backend);
-  const start = process.cpuUsage();
-  const wallStart = performance.now();
+  // Stepped by the driver: one chunk per `chunk` line, so that two versions take turns.
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  reply({ ready: true, backend });
+  let pgStart: ReturnType<typeof procTimes>;
+  let start: NodeJS.CpuUsage | undefined;
   let derived = 0;
   let chunks = 0;
-  for (;;) {
+  for (let line = await lines.next(); !line.done && line.value === "chunk"; line = await lines.next()) {
+    if (!start) {
+      await profiler?.post("Profiler.start");
+      pgStart = procTimes(backend);
+      start = process.cpuUsage();
+    }
     const result = await postgresChunk(client, parsed.schema, CHUNK);
-    if (result.derived === 0) break;
     derived += result.derived;
-    chunks++;
+    if (result.derived > 0) chunks++;
+    reply({ derived: result.derived });
   }
-  const wallMs = performance.now() - wallStart;
   const node = process.cpuUsage(start);
   const pgEnd = procTimes(backend);
   if (profiler) {
@@ -108,15 +118,13 @@ async function pass(warm: number): Promise<void> {
   client.release();
   await pool.end();
   const pgSeconds = pgStart && pgEnd ? (pgEnd.ticks - pgStart.ticks) / CLK_TCK : Number.NaN;
-  process.stdout.write(
-    `${JSON.stringify({
-      derived,
-      chunks,
-      wallMs,
-      nodeUs: (node.user + node.system) / derived,
-      pgUs: (pgSeconds * 1e6) / derived,
-    })}\n`,
-  );
+  reply({
+    derived,
+    chunks,
+    nodeUs: (node.user + node.system) / derived,
+    pgUs: (pgSeconds * 1e6) / derived,
+  });
+  process.stdin.destroy();
 }
 
 if (mode === "setup") await setup(Number(count));
