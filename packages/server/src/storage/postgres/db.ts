@@ -1,4 +1,5 @@
 import pg from "pg";
+import { arrayCasts, binaryArray, type ElementType } from "./binary-array.js";
 import { numberText, storableParam, withoutNul } from "./text.js";
 
 /** A pool or a client checked out of it: anything that runs a query. */
@@ -53,19 +54,29 @@ export function createPool(url: PostgresUrl, max = 10): pg.Pool {
   return pool;
 }
 
-const names = new Map<string, string>();
+const statements = new Map<string, { name: string; casts: (ElementType | undefined)[] }>();
 
 /**
  * A named (server-side prepared, per connection) statement for `text`; NULs in its string
- * parameters are replaced (text.ts).
+ * parameters are replaced (text.ts), and arrays of numbers or booleans it casts to such an array
+ * go in binary (binary-array.ts).
  */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
-  let name = names.get(text);
-  if (!name) {
-    name = `mcpsight_${names.size}`;
-    names.set(text, name);
+  let statement = statements.get(text);
+  if (!statement) {
+    statement = { name: `mcpsight_${statements.size}`, casts: arrayCasts(text) };
+    statements.set(text, statement);
   }
-  return { name, text, values: values.map(param) };
+  const casts = statement.casts;
+  return {
+    name: statement.name,
+    text,
+    values: values.map((value, i) => {
+      const type = casts[i];
+      if (type && Array.isArray(value) && value.length > 0) return binaryArray(value, type) ?? param(value);
+      return param(value);
+    }),
+  };
 }
 
 const QUOTED = /[\\"]/;
