@@ -33,8 +33,8 @@ export function copyOut(client: pg.PoolClient, copy: string): Promise<string> {
   );
 }
 
-/** Runs a `COPY … FROM STDIN` with `data`, rows in COPY's text format, in one write. */
-export function copyIn(client: pg.PoolClient, copy: string, data: string): Promise<void> {
+/** Runs a `COPY … FROM STDIN` with `data` (rows in the format the COPY names) in one write. */
+export function copyIn(client: pg.PoolClient, copy: string, data: string | Buffer): Promise<void> {
   return unpipelined(
     client,
     () =>
