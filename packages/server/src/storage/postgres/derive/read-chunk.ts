@@ -82,8 +82,12 @@ export async function parseChunk(
   // Where the next backslash is (escapes are rare: most chunks have none, found in one scan).
   let backslash = text.indexOf("\\");
 
-  /** The next field as text (null for `\N`), up to its tab or the line's end. */
-  const field = (): string | null => {
+  // Per column, its value in the event before: events of a session follow each other, and most
+  // columns repeat (type, client, server, identity), so most fields are that string again, not
+  // a new one for the collector to keep through the chunk.
+  const previous: (string | null)[] = [];
+  /** The next field of column `column` as text (null for `\N`), up to its tab or the line's end. */
+  const field = (column: number): string | null => {
     let stop = text.indexOf("\t", at);
     if (stop === -1 || stop > end) stop = end;
     const start = at;
@@ -91,8 +95,13 @@ export async function parseChunk(
     if (stop - start === 2 && text.charCodeAt(start) === BACKSLASH && text.charCodeAt(start + 1) === 78)
       return null;
     if (backslash !== -1 && backslash < start) backslash = text.indexOf("\\", start);
-    const raw = text.slice(start, stop);
-    return backslash !== -1 && backslash < stop ? decoded(raw) : raw;
+    // With an escape, the text is not the value: decoded, never compared.
+    if (backslash !== -1 && backslash < stop) return decoded(text.slice(start, stop));
+    const before = previous[column];
+    if (before != null && before.length === stop - start && text.startsWith(before, start)) return before;
+    const value = text.slice(start, stop);
+    previous[column] = value;
+    return value;
   };
   /** The next field as a whole number (bigint columns; never null here). */
   const integer = (): number => {
@@ -119,21 +128,21 @@ export async function parseChunk(
     if (end === -1) end = text.length;
     const pk = integer();
     const projectPk = integer();
-    const id = field() as string;
+    const id = field(0) as string;
     const ts = integer();
     const receivedAt = integer();
-    const type = field() as string;
-    const tool = field();
-    const durationText = field();
+    const type = field(1) as string;
+    const tool = field(2);
+    const durationText = field(3);
     const isError = flag();
-    const error = field();
-    const response = field();
-    const sessionId = field();
+    const error = field(4);
+    const response = field(5);
+    const sessionId = field(6);
     const stateless = flag();
-    const correlationId = field();
-    const actorId = field();
-    const actorName = field();
-    const actorText = field();
+    const correlationId = field(7);
+    const actorId = field(8);
+    const actorName = field(9);
+    const actorText = field(10);
     let data: JsonObject | null = null;
     if (actorText !== null) {
       const known = actorData.get(actorText);
@@ -143,10 +152,10 @@ export async function parseChunk(
         actorData.set(actorText, data);
       }
     }
-    const clientName = field();
-    const clientVersion = field();
-    const serverName = field();
-    const serverVersion = field();
+    const clientName = field(11);
+    const clientVersion = field(12);
+    const serverName = field(13);
+    const serverVersion = field(14);
     // The transaction, last on the line: read for the chunk's last event only.
     if (end === text.length || end === text.length - 1) lastTxid = text.slice(at, end);
     events.push({
