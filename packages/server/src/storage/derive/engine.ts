@@ -3,7 +3,7 @@ import { type Register, registerOf } from "../shared/hll.js";
 import { BaseRollupDeltas, rollupKeyOf } from "../shared/rollup-deltas.js";
 import { floorTo, HOUR_MS } from "../time.js";
 import type { JsonObject } from "../types.js";
-import { byOrder, components } from "./order.js";
+import { byOrder, components, inOrder } from "./order.js";
 import { placementOf, statelessSessionId } from "./placement.js";
 import { emptyProfile, mergeProfile } from "./profile.js";
 import {
@@ -140,7 +140,7 @@ export async function deriveProject(
     sessionId?: string;
   }[] = [];
   for (const [sessionId, list] of byId) {
-    const added = list.sort(byOrder);
+    const added = inOrder(list);
     const stored = storedById.get(sessionId);
     if (!stored)
       drafts.push(
@@ -156,7 +156,7 @@ export async function deriveProject(
     }
   }
   for (const [key, list] of byGroup) {
-    const added = list.sort(byOrder);
+    const added = inOrder(list);
     const overlapping = (storedByGroup.get(key) ?? []).filter((s) =>
       added.some((e) => s.lastSeen >= e.ts - GAP && s.firstSeen <= e.ts + GAP),
     );
