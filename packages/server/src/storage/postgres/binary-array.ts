@@ -56,12 +56,13 @@ const fits = (value: unknown, type: ElementType): boolean =>
  * refuse as it would any other.
  */
 export function binaryArray(values: readonly unknown[], type: ElementType): Buffer | null {
+  const n = values.length;
   let nulls = 0;
-  for (const value of values) {
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
     if (value === null || value === undefined) nulls++;
     else if (!fits(value, type)) return null;
   }
-  const n = values.length;
   const buffer = Buffer.allocUnsafe(20 + n * 4 + (n - nulls) * type.size);
   buffer.writeInt32BE(1, 0); // dimensions
   buffer.writeInt32BE(nulls > 0 ? 1 : 0, 4);
@@ -69,7 +70,8 @@ export function binaryArray(values: readonly unknown[], type: ElementType): Buff
   buffer.writeInt32BE(n, 12);
   buffer.writeInt32BE(1, 16); // lower bound
   let at = 20;
-  for (const value of values) {
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
     if (value === null || value === undefined) {
       buffer.writeInt32BE(-1, at);
       at += 4;
