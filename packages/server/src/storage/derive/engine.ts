@@ -374,31 +374,43 @@ function writeSet(
       out.sessions.delete.push(r.pk);
       out.rollups.session(rollupKeyOf(r), null);
     }
-    // Each draft is one session row: its tools are a set of their own.
-    const tools = new Set<string>();
+    // Each draft is one session row: its tools are a set of their own (a few: a list).
+    const tools: string[] = [];
     const addTool = (tool: string) => {
-      if (tools.has(tool)) return;
-      tools.add(tool);
+      if (tools.includes(tool)) return;
+      tools.push(tool);
       out.sessionTools.push({ sessionPk: pk, tool });
     };
+    // Only a rebuilt session's members have stored links, to stored sessions.
     const storedClients = new Map<number, SessionState>();
-    for (const s of [...(draft.base ? [draft.base] : []), ...draft.replaced]) storedClients.set(s.pk, s);
+    if (draft.mode === "rebuild")
+      for (const s of [...(draft.base ? [draft.base] : []), ...draft.replaced]) storedClients.set(s.pk, s);
 
-    // A user counts the sessions holding an event attributed to them.
+    // A user counts the sessions holding an event attributed to them (mostly one user a session:
+    // a set only once a second one shows).
     if (draft.mode !== "append") {
-      const before = new Map<number, Set<number>>();
-      const after = new Set<number>();
+      let before: Map<number, Set<number>> | null = null;
+      let only: number | null = null;
+      let after: Set<number> | null = null;
       for (const m of draft.members) {
         const userPk = userPkOf(m.userId);
-        if (userPk !== null) after.add(userPk);
+        if (userPk !== null && userPk !== only) {
+          if (only === null) only = userPk;
+          else {
+            after ??= new Set([only]);
+            after.add(userPk);
+          }
+        }
         if (m.old?.userPk != null) {
+          before ??= new Map();
           const set = before.get(m.old.sessionPk) ?? new Set();
           set.add(m.old.userPk);
           before.set(m.old.sessionPk, set);
         }
       }
-      for (const userPk of after) delta(userPk).sessions++;
-      for (const set of before.values()) for (const userPk of set) delta(userPk).sessions--;
+      if (after) for (const userPk of after) delta(userPk).sessions++;
+      else if (only !== null) delta(only).sessions++;
+      if (before) for (const set of before.values()) for (const userPk of set) delta(userPk).sessions--;
     }
 
     for (const m of draft.members) {
