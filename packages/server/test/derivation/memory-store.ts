@@ -227,8 +227,13 @@ export class MemoryStore implements DeriveSource, RecomputeSource {
       this.events.delete(pk);
       this.links.delete(pk);
     }
-    for (const link of ws.links)
-      this.links.set(link.eventPk, { sessionPk: link.sessionPk, userPk: link.userPk, ts: link.ts });
+    for (const l of [ws.links.fresh, ws.links.moved])
+      for (const [i, pk] of l.eventPks.entries())
+        this.links.set(pk, {
+          sessionPk: l.sessionPks[i] as number,
+          userPk: l.userPks[i] as number | null,
+          ts: l.ts[i] as number,
+        });
     for (const row of [...ws.sessions.insert, ...ws.sessions.update]) this.sessions.set(row.pk, { ...row });
     for (const pk of ws.sessions.delete) {
       this.sessions.delete(pk);

@@ -132,7 +132,8 @@ describe("derivation rules", () => {
     ]);
     const [, second] = store.applied;
     expect(second?.sessions.update).toHaveLength(1);
-    expect(second?.links.map((l) => l.eventPk)).toEqual([2, 3]);
+    expect(second?.links.fresh.eventPks).toEqual([2, 3]);
+    expect(second?.links.moved.eventPks).toEqual([]);
     expect(second?.users.update[0]).toMatchObject({ events: 2, sessions: 0 });
     expect(second?.recompute.users).toEqual([]);
   });

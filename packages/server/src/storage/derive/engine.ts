@@ -2,7 +2,8 @@ import { SESSION_IDLE_TIMEOUT_MS } from "@mcpsight/protocol";
 import { type Register, registerOf } from "../shared/hll.js";
 import { BaseRollupDeltas, rollupKeyOf } from "../shared/rollup-deltas.js";
 import { floorTo, HOUR_MS } from "../time.js";
-import { byOrder, components } from "./order.js";
+import type { JsonObject } from "../types.js";
+import { byOrder, components, inOrder } from "./order.js";
 import { placementOf, statelessSessionId } from "./placement.js";
 import { emptyProfile, mergeProfile } from "./profile.js";
 import {
@@ -18,6 +19,7 @@ import type {
   DeriveEvent,
   DeriveSource,
   LinkedEvent,
+  Links,
   Profile,
   SessionState,
   UserDelta,
@@ -42,6 +44,10 @@ interface UserEntry extends Profile {
   partial: boolean;
   profileChanged: boolean;
   register?: Register;
+  /** Its counters' delta, once it has one (writeSet). */
+  delta?: UserDelta;
+  /** The newest event of the identity its events repeat, not merged into the profile yet. */
+  identity?: { e: DeriveEvent; name: string | null; data: JsonObject | null } | undefined;
 }
 
 /**
@@ -57,14 +63,23 @@ export async function deriveProject(
   events: DeriveEvent[],
   source: DeriveSource,
 ): Promise<WriteSet> {
-  const placed = events.map((e) => ({ e, at: placementOf(project.id, e) }));
+  // Each event's session id or group key (placement.ts), by index: no object per event.
+  const placements: string[] = new Array(events.length);
+  const grouped: boolean[] = new Array(events.length);
   const sessionIds = new Set<string>();
   const groupSpans = new Map<string, { from: number; to: number }>();
   const actorIds = new Set<string>();
-  for (const { e, at } of placed) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as DeriveEvent;
     if (e.actorId !== null) actorIds.add(e.actorId);
-    if (at.kind === "session") sessionIds.add(at.sessionId);
-    else {
+    // A stateful event's placement is its session id (placementOf's first case, without its object).
+    const at = e.sessionId !== null ? null : placementOf(project.id, e);
+    grouped[i] = at?.kind === "group";
+    if (at === null || at.kind === "session") {
+      placements[i] = at === null ? (e.sessionId as string) : at.sessionId;
+      sessionIds.add(placements[i] as string);
+    } else {
+      placements[i] = at.key;
       const span = groupSpans.get(at.key);
       if (span) {
         span.from = Math.min(span.from, e.ts - GAP);
@@ -82,20 +97,24 @@ export async function deriveProject(
   const dropped: number[] = [];
   const byId = new Map<string, DeriveEvent[]>();
   const byGroup = new Map<string, DeriveEvent[]>();
+  const erasures = state.erasedUsers.size + state.erasedSessions.size > 0;
   let lastEventAt: number | null = null;
-  for (const { e, at } of placed) {
-    const erasedUser = e.actorId === null ? undefined : state.erasedUsers.get(e.actorId);
-    const erasedSession = e.sessionId === null ? undefined : state.erasedSessions.get(e.sessionId);
-    if (
-      (erasedUser !== undefined && e.ts <= erasedUser) ||
-      (erasedSession !== undefined && e.ts <= erasedSession)
-    ) {
-      dropped.push(e.pk);
-      continue;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as DeriveEvent;
+    if (erasures) {
+      const erasedUser = e.actorId === null ? undefined : state.erasedUsers.get(e.actorId);
+      const erasedSession = e.sessionId === null ? undefined : state.erasedSessions.get(e.sessionId);
+      if (
+        (erasedUser !== undefined && e.ts <= erasedUser) ||
+        (erasedSession !== undefined && e.ts <= erasedSession)
+      ) {
+        dropped.push(e.pk);
+        continue;
+      }
     }
     lastEventAt = Math.max(lastEventAt ?? e.ts, e.ts);
-    const map = at.kind === "session" ? byId : byGroup;
-    const key = at.kind === "session" ? at.sessionId : at.key;
+    const map = grouped[i] ? byGroup : byId;
+    const key = placements[i] as string;
     const list = map.get(key);
     if (list) list.push(e);
     else map.set(key, [e]);
@@ -121,12 +140,12 @@ export async function deriveProject(
     sessionId?: string;
   }[] = [];
   for (const [sessionId, list] of byId) {
-    const added = list.sort(byOrder);
+    const added = inOrder(list);
     const stored = storedById.get(sessionId);
     if (!stored)
       drafts.push(
         fresh(
-          added.map((e) => ({ e, old: null })),
+          added.map((e) => ({ e, old: null, userId: null })),
           { sessionId, groupKey: null },
         ),
       );
@@ -137,7 +156,7 @@ export async function deriveProject(
     }
   }
   for (const [key, list] of byGroup) {
-    const added = list.sort(byOrder);
+    const added = inOrder(list);
     const overlapping = (storedByGroup.get(key) ?? []).filter((s) =>
       added.some((e) => s.lastSeen >= e.ts - GAP && s.firstSeen <= e.ts + GAP),
     );
@@ -213,10 +232,7 @@ export async function deriveProject(
   return writeSet(project.pk, drafts, users, dropped, lastEventAt);
 }
 
-function fresh(
-  sorted: { e: DeriveEvent; old: null }[],
-  identity: { sessionId: string; groupKey: string | null },
-): Draft {
+function fresh(sorted: Member[], identity: { sessionId: string; groupKey: string | null }): Draft {
   // Added to the built draft, not spread into a new object (cheaper for an object this wide).
   return Object.assign(buildDraft(sorted, identity), {
     pk: null,
@@ -229,7 +245,7 @@ function fresh(
 function freshGroup(projectId: string, key: string, part: DeriveEvent[]): Draft {
   const first = part[0] as DeriveEvent;
   return fresh(
-    part.map((e) => ({ e, old: null })),
+    part.map((e) => ({ e, old: null, userId: null })),
     { sessionId: statelessSessionId(projectId, first.id), groupKey: key },
   );
 }
@@ -244,10 +260,10 @@ function rebuilt(
   rebuild: { stored: SessionState[]; added: DeriveEvent[]; groupKey: string | null; sessionId?: string },
   bySession: Map<number, LinkedEvent[]>,
 ): Draft[] {
-  const all: { e: DeriveEvent; old: Member["old"] }[] = rebuild.added.map((e) => ({ e, old: null }));
+  const all: Member[] = rebuild.added.map((e) => ({ e, old: null, userId: null }));
   for (const s of rebuild.stored)
     for (const e of bySession.get(s.pk) ?? [])
-      all.push({ e, old: { sessionPk: e.sessionPk, userPk: e.userPk } });
+      all.push({ e, old: { sessionPk: e.sessionPk, userPk: e.userPk }, userId: null });
   sortEvents(all);
   const parts = rebuild.groupKey === null ? [all] : components(all, GAP, (m) => m.e.ts);
   const drafts: Draft[] = [];
@@ -290,7 +306,7 @@ function writeSet(
 ): WriteSet {
   const out: WriteSet = {
     projectPk,
-    links: [],
+    links: { fresh: emptyLinks(), moved: emptyLinks() },
     droppedEvents: dropped,
     sessions: { insert: [], update: [], delete: [] },
     sessionTools: [],
@@ -318,17 +334,20 @@ function writeSet(
     }
     return d;
   };
-  const userPkOf = (userId: string | null): number | null =>
-    userId === null ? null : (users.get(userId) as UserEntry).pk;
+  // Consecutive members mostly name the same user: the last one looked up is kept.
+  let lastId: string | null = null;
+  let lastEntry: UserEntry | null = null;
+  const entryOf = (userId: string | null): UserEntry | null => {
+    if (userId === null) return null;
+    if (userId !== lastId) {
+      lastId = userId;
+      lastEntry = users.get(userId) as UserEntry;
+    }
+    return lastEntry;
+  };
+  const userPkOf = (userId: string | null): number | null => entryOf(userId)?.pk ?? null;
   const lost = new Set<number>();
   const sketchHours = new Map<string, { tool: string; hour: number }>();
-  const tools = new Set<string>();
-  const addTool = (sessionPk: number, tool: string) => {
-    const key = `${sessionPk}\u0000${tool}`;
-    if (tools.has(key)) return;
-    tools.add(key);
-    out.sessionTools.push({ sessionPk, tool });
-  };
 
   for (const draft of drafts) {
     const pk = draft.pk as number;
@@ -355,41 +374,60 @@ function writeSet(
       out.sessions.delete.push(r.pk);
       out.rollups.session(rollupKeyOf(r), null);
     }
+    // Each draft is one session row: its tools are a set of their own (a few: a list).
+    const tools: string[] = [];
+    const addTool = (tool: string) => {
+      if (tools.includes(tool)) return;
+      tools.push(tool);
+      out.sessionTools.push({ sessionPk: pk, tool });
+    };
+    // Only a rebuilt session's members have stored links, to stored sessions.
     const storedClients = new Map<number, SessionState>();
-    for (const s of [...(draft.base ? [draft.base] : []), ...draft.replaced]) storedClients.set(s.pk, s);
+    if (draft.mode === "rebuild")
+      for (const s of [...(draft.base ? [draft.base] : []), ...draft.replaced]) storedClients.set(s.pk, s);
 
-    // A user counts the sessions holding an event attributed to them.
+    // A user counts the sessions holding an event attributed to them (mostly one user a session:
+    // a set only once a second one shows).
     if (draft.mode !== "append") {
-      const before = new Map<number, Set<number>>();
-      const after = new Set<number>();
+      let before: Map<number, Set<number>> | null = null;
+      let only: number | null = null;
+      let after: Set<number> | null = null;
       for (const m of draft.members) {
         const userPk = userPkOf(m.userId);
-        if (userPk !== null) after.add(userPk);
+        if (userPk !== null && userPk !== only) {
+          if (only === null) only = userPk;
+          else {
+            after ??= new Set([only]);
+            after.add(userPk);
+          }
+        }
         if (m.old?.userPk != null) {
+          before ??= new Map();
           const set = before.get(m.old.sessionPk) ?? new Set();
           set.add(m.old.userPk);
           before.set(m.old.sessionPk, set);
         }
       }
-      for (const userPk of after) delta(userPk).sessions++;
-      for (const set of before.values()) for (const userPk of set) delta(userPk).sessions--;
+      if (after) for (const userPk of after) delta(userPk).sessions++;
+      else if (only !== null) delta(only).sessions++;
+      if (before) for (const set of before.values()) for (const userPk of set) delta(userPk).sessions--;
     }
 
     for (const m of draft.members) {
       const e = m.e;
-      const userPk = userPkOf(m.userId);
-      const user = m.userId === null ? null : (users.get(m.userId) as UserEntry);
+      const user = entryOf(m.userId);
+      const userPk = user === null ? null : user.pk;
       if (e.actorId !== null) {
-        const actor = users.get(e.actorId) as UserEntry;
+        const actor = e.actorId === m.userId ? (user as UserEntry) : (users.get(e.actorId) as UserEntry);
         if (actor.partial) throw new Error(`derivation: the profile of user ${actor.userId} was not loaded`);
-        if (mergeProfile(actor, e, e.actorName, e.actorData)) actor.profileChanged = true;
+        identify(actor, e);
       }
       let gains = user !== null;
       if (m.old === null) {
-        out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts, linked: false });
+        pushLink(out.links.fresh, e, pk, userPk);
         if (isToolCall(e)) {
           out.rollups.toolCall(floorTo(e.ts, HOUR_MS), toolOf(e), e.isError, e.duration);
-          addTool(pk, toolOf(e));
+          addTool(toolOf(e));
         }
         if (e.errorKey)
           out.errors.occurrences.push({
@@ -405,10 +443,9 @@ function writeSet(
         const clientMoved =
           oldSession !== undefined &&
           (oldSession.clientName !== draft.clientName || oldSession.clientVersion !== draft.clientVersion);
-        if (m.old.sessionPk !== pk || m.old.userPk !== userPk)
-          out.links.push({ eventPk: e.pk, sessionPk: pk, userPk, ts: e.ts, linked: true });
+        if (m.old.sessionPk !== pk || m.old.userPk !== userPk) pushLink(out.links.moved, e, pk, userPk);
         if (m.old.sessionPk !== pk) {
-          if (isToolCall(e)) addTool(pk, toolOf(e));
+          if (isToolCall(e)) addTool(toolOf(e));
           if (e.errorKey) out.errors.sessionLinks.push({ key: e.errorKey, sessionPk: pk });
         }
         if (m.old.userPk !== null && (m.old.userPk !== userPk || clientMoved)) {
@@ -423,7 +460,8 @@ function writeSet(
         if (gains && e.errorKey) out.errors.userLinks.push({ key: e.errorKey, userPk: userPk as number });
       }
       if (!gains || !user) continue;
-      const d = delta(user.pk);
+      user.delta ??= delta(user.pk);
+      const d = user.delta;
       d.events++;
       if (e.isError) d.errors++;
       d.firstSeen = Math.min(d.firstSeen ?? e.ts, e.ts);
@@ -440,6 +478,7 @@ function writeSet(
   }
 
   for (const user of users.values()) {
+    if (user.identity) mergeIdentity(user);
     if (!user.stored) {
       const d = deltas.get(user.pk);
       out.users.insert.push({
@@ -463,4 +502,36 @@ function writeSet(
   out.users.update = [...deltas.values()].sort((a, b) => a.pk - b.pk);
   out.recompute = { users: [...lost].sort((a, b) => a - b), sketchHours: [...sketchHours.values()] };
   return out;
+}
+
+const emptyLinks = (): Links => ({ eventPks: [], sessionPks: [], userPks: [], ts: [] });
+
+function pushLink(links: Links, e: DeriveEvent, sessionPk: number, userPk: number | null): void {
+  links.eventPks.push(e.pk);
+  links.sessionPks.push(sessionPk);
+  links.userPks.push(userPk);
+  links.ts.push(e.ts);
+}
+
+/**
+ * Notes an event's identity for its user's profile. Its user's events mostly repeat one name and
+ * one data object (shared per chunk by the backends' reads), and merging the newest of them gives
+ * the profile merging all of them would (each field takes its newest event's value): so one
+ * candidate per run of the same name and data is kept, and merged once the run ends.
+ */
+function identify(user: UserEntry, e: DeriveEvent): void {
+  const pending = user.identity;
+  if (pending && pending.name === e.actorName && pending.data === e.actorData) {
+    if (byOrder(e, pending.e) > 0) pending.e = e;
+    return;
+  }
+  if (pending) mergeIdentity(user);
+  user.identity = { e, name: e.actorName, data: e.actorData };
+}
+
+function mergeIdentity(user: UserEntry): void {
+  const pending = user.identity;
+  if (!pending) return;
+  user.identity = undefined;
+  if (mergeProfile(user, pending.e, pending.name, pending.data)) user.profileChanged = true;
 }

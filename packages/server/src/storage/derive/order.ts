@@ -33,6 +33,13 @@ export function compareIds(a: string, b: string): number {
 
 export const byOrder = (a: Ordered, b: Ordered): number => a.ts - b.ts || compareIds(a.id, b.id);
 
+/** `list` sorted by `byOrder`, in place; a list in order already (the usual case) is only checked. */
+export function inOrder<T extends Ordered>(list: T[]): T[] {
+  for (let i = 1; i < list.length; i++)
+    if (byOrder(list[i - 1] as T, list[i] as T) > 0) return list.sort(byOrder);
+  return list;
+}
+
 /**
  * Splits items sorted by `byOrder` (their time is `tsOf(item)`) where the gap between neighbours exceeds `gap` ms: the
  * connected components of "within `gap` of each other", the same whatever the arrival order.

@@ -48,9 +48,10 @@ export const toolOf = (e: DeriveEvent): string => e.tool || "(unknown)";
  *   its latest identified event;
  * - each client/server field comes from the earliest event that has it;
  * - a session named by id is stateless when its earliest event says so; a group's always is.
+ * `sorted` becomes the draft's members: each one's `userId` is set in place (one object per event).
  */
 export function buildDraft(
-  sorted: { e: DeriveEvent; old: Member["old"] }[],
+  sorted: Member[],
   identity: { sessionId: string; groupKey: string | null },
 ): Omit<Draft, "pk" | "base" | "replaced" | "mode"> {
   const first = sorted[0];
@@ -65,10 +66,10 @@ export function buildDraft(
   let current: string | null = null;
   let toolCalls = 0;
   let errors = 0;
-  const members: Member[] = [];
-  for (const { e, old } of sorted) {
+  for (const m of sorted) {
+    const e = m.e;
     if (e.actorId !== null) current = e.actorId;
-    members.push({ e, old, userId: current ?? firstUser });
+    m.userId = current ?? firstUser;
     for (const field of CLIENT_FIELDS) if (fields[field] === null) fields[field] = e[field];
     if (isToolCall(e)) toolCalls++;
     if (e.isError) errors++;
@@ -84,7 +85,7 @@ export function buildDraft(
     events: sorted.length,
     toolCalls,
     errors,
-    members,
+    members: sorted,
   };
 }
 

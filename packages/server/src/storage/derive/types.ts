@@ -165,6 +165,14 @@ export interface ErrorOccurrence {
   userPk: number | null;
 }
 
+/** Links of events to their session and user (`event_links`), as columns: one entry per event. */
+export interface Links {
+  eventPks: number[];
+  sessionPks: number[];
+  userPks: (number | null)[];
+  ts: number[];
+}
+
 /**
  * Everything a chunk writes for one project; the backend applies it and the new cursor in one
  * transaction. Keys are final (allocated through the source).
@@ -172,10 +180,10 @@ export interface ErrorOccurrence {
 export interface WriteSet {
   projectPk: number;
   /**
-   * New and changed links of events to their session and user; `linked` when the event has a
-   * stored link already (a rebuilt session's event), false for an event derived the first time.
+   * New and changed links of events to their session and user: `fresh` for events derived the
+   * first time (no stored link yet), `moved` for events with a stored link (a rebuilt session's).
    */
-  links: { eventPk: number; sessionPk: number; userPk: number | null; ts: number; linked: boolean }[];
+  links: { fresh: Links; moved: Links };
   /** Events the pass drops instead of deriving (their user or session was erased). */
   droppedEvents: number[];
   sessions: { insert: SessionRow[]; update: SessionRow[]; delete: number[] };

@@ -1,5 +1,6 @@
 import pg from "pg";
-import { storableParam } from "./text.js";
+import { arrayCasts, binaryArray, type ElementType } from "./binary-array.js";
+import { numberText, storableParam, withoutNul } from "./text.js";
 
 /** A pool or a client checked out of it: anything that runs a query. */
 export type Sql = pg.Pool | pg.PoolClient;
@@ -53,33 +54,58 @@ export function createPool(url: PostgresUrl, max = 10): pg.Pool {
   return pool;
 }
 
-const names = new Map<string, string>();
+const statements = new Map<string, { name: string; casts: (ElementType | undefined)[] }>();
 
 /**
  * A named (server-side prepared, per connection) statement for `text`; NULs in its string
- * parameters are replaced (text.ts).
+ * parameters are replaced (text.ts), and arrays of numbers or booleans it casts to such an array
+ * go in binary (binary-array.ts).
  */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
-  let name = names.get(text);
-  if (!name) {
-    name = `mcpsight_${names.size}`;
-    names.set(text, name);
+  let statement = statements.get(text);
+  if (!statement) {
+    statement = { name: `mcpsight_${statements.size}`, casts: arrayCasts(text) };
+    statements.set(text, statement);
   }
-  return { name, text, values: values.map(param) };
+  const casts = statement.casts;
+  return {
+    name: statement.name,
+    text,
+    values: values.map((value, i) => {
+      const type = casts[i];
+      if (type && Array.isArray(value) && value.length > 0) return binaryArray(value, type) ?? param(value);
+      return param(value);
+    }),
+  };
 }
 
+const QUOTED = /[\\"]/;
+
 /**
- * A statement parameter as sent: an array of numbers (keys, timestamps, counters: most of what
- * the pass binds) as its array literal built in one pass — what `pg` would send, without its
- * per-element escaping; anything else as `storableParam` makes it.
+ * One string as an element of an array literal, as `pg` writes it: quoted, with `\` and `"`
+ * escaped; NULs replaced (text.ts).
+ */
+const element = (text: string): string => {
+  const safe = withoutNul(text);
+  return QUOTED.test(safe) ? `"${safe.replace(/[\\"]/g, "\\$&")}"` : `"${safe}"`;
+};
+
+/**
+ * A statement parameter as sent: an array of numbers, strings and booleans (keys, timestamps,
+ * counters, ids: most of what the pass binds) as its array literal built in one pass — what `pg`
+ * would send, without its per-element preparing and escaping; anything else as `storableParam`
+ * makes it.
  */
 function param(value: unknown): unknown {
   if (!Array.isArray(value) || value.length === 0) return storableParam(value);
   let literal = "{";
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
-    if (item === null || item === undefined) literal += i === 0 ? "NULL" : ",NULL";
-    else if (typeof item === "number") literal += i === 0 ? String(item) : `,${item}`;
+    if (i > 0) literal += ",";
+    if (item === null || item === undefined) literal += "NULL";
+    else if (typeof item === "number") literal += numberText(item);
+    else if (typeof item === "string") literal += element(item);
+    else if (typeof item === "boolean") literal += item ? "t" : "f";
     else return storableParam(value);
   }
   return `${literal}}`;

@@ -1,6 +1,6 @@
 import { eventSchema } from "@mcpsight/protocol";
 import { describe, expect, it } from "vitest";
-import { CLIENT_FIELD_BYTES, fitBytes, storableEvent, storableParam } from "./text.js";
+import { CLIENT_FIELD_BYTES, fitBytes, numberText, storableEvent, storableParam } from "./text.js";
 
 const base = {
   id: "e1",
@@ -11,6 +11,28 @@ const base = {
 };
 
 describe("text PostgreSQL can store", () => {
+  it("writes numbers as String() does", () => {
+    const numbers = [
+      0,
+      -1,
+      1e9 - 1,
+      1e9,
+      1e9 + 1,
+      1733326000000,
+      2 ** 31,
+      2 ** 53 - 1,
+      2 ** 53,
+      2 ** 60,
+      -1e12,
+    ];
+    numbers.push(0.5, 1e21, 123456789.5, Number.NaN, Number.POSITIVE_INFINITY, -0);
+    for (let k = 1; k < 1e8; k *= 7)
+      for (const m of [1e9, 1e12, 1e15]) numbers.push(m * k, m * k - 1, m * k + 1);
+    for (let high = 1e7; high < 9e7; high += 12_345_678)
+      for (const low of [0, 1, 99_999_999, 5e7]) numbers.push(high * 1e8 + low);
+    for (const n of numbers) expect(numberText(n), String(n)).toBe(String(n));
+  });
+
   it("cuts text to a number of UTF-8 bytes at a character", () => {
     expect(fitBytes("abc", 3)).toBe("abc");
     expect(fitBytes("a".repeat(2000), 1200)).toBe("a".repeat(1200));

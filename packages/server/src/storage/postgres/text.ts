@@ -30,6 +30,26 @@ export function storableParam(value: unknown): unknown {
 }
 
 /**
+ * A number as PostgreSQL reads it back exactly: `String(n)`, faster for the epoch-millisecond
+ * timestamps the pass writes by the thousand. V8 writes integers above 2^30 as doubles (~200 ns
+ * each); two halves of at most nine digits each are small integers, written from a cache.
+ */
+export function numberText(n: number): string {
+  if (n < 1e9 || n > Number.MAX_SAFE_INTEGER || !Number.isInteger(n)) return String(n);
+  let high = Math.floor(n / 1e8);
+  let low = n - high * 1e8;
+  // The division rounds: near a multiple of 1e8 the quotient may be one off.
+  if (low < 0) {
+    high -= 1;
+    low += 1e8;
+  } else if (low >= 1e8) {
+    high += 1;
+    low -= 1e8;
+  }
+  return `${high}${String(low + 1e8).slice(1)}`;
+}
+
+/**
  * A PostgreSQL array literal (`{1,"a b"}`), for an array bound as one text parameter and cast
  * (`$1::text[]`), or one element of a `text[]` of arrays, which `unnest` would otherwise flatten:
  * numbers as they are, strings quoted with backslashes and double quotes escaped, so any text

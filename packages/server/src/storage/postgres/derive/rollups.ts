@@ -24,15 +24,25 @@ export async function writeRollups(db: Sql, projectPk: number, deltas: BaseRollu
   const sketches = mergeToolUsers(db, projectPk, deltas.toolUsers);
   const tools = await withDurations(db, projectPk, toolHours);
   const rows = tools.length + userTools.length + userClients.length + hours.length + clients.length;
-  // Rows go as JSON arrays (native JSON.stringify) rather than 26 pg array literals.
+  // The few rows of tool, session and client hours go as JSON; the many of users' tools and
+  // clients as arrays, whose numbers go in binary (db.ts).
   const counters =
     rows === 0
       ? Promise.resolve()
       : run(db, FLUSH_ROLLUPS, [
           projectPk,
           JSON.stringify(tools),
-          JSON.stringify(userTools),
-          JSON.stringify(userClients),
+          userTools.map((d) => d.userPk),
+          userTools.map((d) => d.tool),
+          userTools.map((d) => d.calls),
+          userTools.map((d) => d.errors),
+          userTools.map((d) => d.first),
+          userTools.map((d) => d.last),
+          userClients.map((d) => d.userPk),
+          userClients.map((d) => d.name),
+          userClients.map((d) => d.version),
+          userClients.map((d) => d.first),
+          userClients.map((d) => d.last),
           JSON.stringify(hours),
           JSON.stringify(clients),
         ]);
@@ -66,25 +76,27 @@ const FLUSH_ROLLUPS = `
         durations = excluded.durations
   ), user_tool_rows AS (
     INSERT INTO user_tools (user_pk, tool, project_pk, calls, errors, first_at, last_at)
-    SELECT "userPk", tool, $1, calls, errors, first, last
-    FROM json_to_recordset($3::json) AS x("userPk" bigint, tool text, calls int, errors int, first bigint, last bigint)
+    SELECT user_pk, tool, $1, calls, errors, first, last
+    FROM unnest($3::bigint[], $4::text[], $5::int[], $6::int[], $7::bigint[], $8::bigint[])
+      AS x(user_pk, tool, calls, errors, first, last)
     ON CONFLICT (user_pk, tool) DO UPDATE SET calls = user_tools.calls + excluded.calls,
       errors = user_tools.errors + excluded.errors, first_at = LEAST(user_tools.first_at, excluded.first_at),
       last_at = GREATEST(user_tools.last_at, excluded.last_at)
   ), user_client_rows AS (
     INSERT INTO user_clients (user_pk, client_name, client_version, project_pk, first_at, last_at)
-    SELECT "userPk", name, version, $1, first, last
-    FROM json_to_recordset($4::json) AS x("userPk" bigint, name text, version text, first bigint, last bigint)
+    SELECT user_pk, name, version, $1, first, last
+    FROM unnest($9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::bigint[])
+      AS x(user_pk, name, version, first, last)
     ON CONFLICT (user_pk, client_name, client_version) DO UPDATE
       SET first_at = LEAST(user_clients.first_at, excluded.first_at),
           last_at = GREATEST(user_clients.last_at, excluded.last_at)
   ), session_rows AS (
     INSERT INTO session_hours (project_pk, hour, sessions, identified)
-    SELECT $1, * FROM json_to_recordset($5::json) AS x(hour bigint, sessions int, identified int)
+    SELECT $1, * FROM json_to_recordset($14::json) AS x(hour bigint, sessions int, identified int)
     ON CONFLICT (project_pk, hour) DO UPDATE SET sessions = session_hours.sessions + excluded.sessions,
       identified = session_hours.identified + excluded.identified
   )
   INSERT INTO client_hours (project_pk, hour, client_name, client_version, sessions)
-  SELECT $1, * FROM json_to_recordset($6::json) AS x(hour bigint, name text, version text, sessions int)
+  SELECT $1, * FROM json_to_recordset($15::json) AS x(hour bigint, name text, version text, sessions int)
   ON CONFLICT (project_pk, hour, client_name, client_version) DO UPDATE
     SET sessions = client_hours.sessions + excluded.sessions`;

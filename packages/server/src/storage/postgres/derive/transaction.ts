@@ -4,6 +4,7 @@ import { profileTime } from "../../derive/profile.js";
 import type { SketchRow, UserTotals } from "../../derive/recompute.js";
 import type {
   LinkedEvent,
+  Links,
   LoadedState,
   ProfileClock,
   StateRequest,
@@ -13,7 +14,6 @@ import type {
 import {
   DERIVE_COLUMNS,
   type DeriveRow,
-  toChunkEvent,
   toDeriveEvent,
   toUserEvent,
   USER_EVENT_FROM,
@@ -25,6 +25,8 @@ import type { JsonObject } from "../../types.js";
 import { all, fromJson, get, run, type Sql } from "../db.js";
 import { arrayLiteral } from "../text.js";
 import { recordErrors } from "./errors.js";
+import { copyIn } from "./pass-copy.js";
+import { readChunk } from "./read-chunk.js";
 import { writeRollups } from "./rollups.js";
 
 const noClock = (): ProfileClock => ({ name: null, data: {} });
@@ -60,6 +62,48 @@ export const readCursor = async (db: Sql): Promise<Cursor & { reindex: Cursor | 
   };
 };
 
+/** COPY's binary format: its signature, flags and header extension length, then rows. */
+const COPY_HEADER = Buffer.from("PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0", "latin1");
+
+/**
+ * Inserts the links of events derived the first time with COPY, the cheapest insert per row, in
+ * its binary format: four `bigint`s a row, written straight into one buffer.
+ */
+async function copyLinks(client: pg.PoolClient, links: Links): Promise<void> {
+  const n = links.eventPks.length;
+  if (n === 0) return;
+  const data = Buffer.allocUnsafe(COPY_HEADER.length + n * (2 + 4 * 12) + 2);
+  COPY_HEADER.copy(data, 0);
+  let at = COPY_HEADER.length;
+  const int8 = (value: number | null) => {
+    if (value === null) {
+      data.writeInt32BE(-1, at);
+      at += 4;
+      return;
+    }
+    const high = Math.floor(value / 4294967296);
+    data.writeInt32BE(8, at);
+    data.writeInt32BE(high, at + 4);
+    data.writeUInt32BE(value - high * 4294967296, at + 8);
+    at += 12;
+  };
+  for (let i = 0; i < n; i++) {
+    data.writeInt16BE(4, at);
+    at += 2;
+    int8(links.eventPks[i] as number);
+    int8(links.sessionPks[i] as number);
+    int8(links.userPks[i] as number | null);
+    int8(links.ts[i] as number);
+  }
+  data.writeInt16BE(-1, at);
+  at += 2;
+  await copyIn(
+    client,
+    "COPY event_links (event_pk, session_pk, user_pk, ts) FROM STDIN (FORMAT binary)",
+    data.subarray(0, at),
+  );
+}
+
 /** Recounts error groups' distinct sessions or users from their link rows. */
 async function recountGroups(db: Sql, groupPks: number[], counter: "sessions" | "users"): Promise<void> {
   if (groupPks.length === 0) return;
@@ -78,33 +122,25 @@ async function recountGroups(db: Sql, groupPks: number[], counter: "sessions" | 
  * table; nothing else writes derived rows meanwhile (erasure and retention take the same lock).
  */
 export class PostgresPass implements PassTransaction {
-  /** The transaction of each event read, for the cursor. */
-  private txids = new Map<number, string>();
+  /** The transaction of the chunk's last event, for the cursor. */
+  private lastTxid = "";
 
   constructor(private readonly db: Sql) {}
 
   async readAfter(limit: number): Promise<ChunkEvent[]> {
     const cursor = await readCursor(this.db);
-    const rows = await all<DeriveRow & { txid: string }>(
-      this.db,
-      // Only events of transactions that have all ended (below the oldest one still running), so
-      // a slow commit of a lower txid is never skipped; in (txid, pk) order.
-      `SELECT ${DERIVE_COLUMNS}, e.txid FROM events e
-       WHERE (e.txid, e.pk) > ($1::xid8, $2::bigint) AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY e.txid, e.pk LIMIT $3`,
-      [cursor.txid, cursor.pk, limit],
-    );
-    if (rows.length === 0) return [];
-    // The projects' public ids once per chunk, not once per event.
-    const projects = await all<{ pk: number; id: string }>(
-      this.db,
-      "SELECT pk, id FROM projects WHERE pk = ANY($1::bigint[])",
-      [[...new Set(rows.map((row) => row.project_pk))]],
-    );
-    const ids = new Map(projects.map((project) => [project.pk, project.id]));
-    for (const row of rows) this.txids.set(row.pk, row.txid);
-    const actorData = new Map<string, JsonObject | null>();
-    return rows.map((row) => toChunkEvent(row, ids.get(row.project_pk) as string, actorData));
+    const chunk = await readChunk(this.db as pg.PoolClient, cursor, limit, async (pks) => {
+      // The projects' public ids once per chunk, not once per event.
+      const rows = await all<{ pk: number; id: string }>(
+        this.db,
+        "SELECT pk, id FROM projects WHERE pk = ANY($1::bigint[])",
+        [pks],
+      );
+      return new Map(rows.map((project) => [project.pk, project.id]));
+    });
+    if (!chunk) return [];
+    this.lastTxid = chunk.lastTxid;
+    return chunk.events;
   }
 
   async loadState(projectPk: number, request: StateRequest): Promise<LoadedState> {
@@ -230,6 +266,10 @@ export class PostgresPass implements PassTransaction {
         ),
       ]);
     }
+    // An event derived the first time has no link yet (the cursor passes each event once, and
+    // its link goes with the cursor in this transaction): its link is copied in, one row per
+    // event, before the statements below go out pipelined.
+    await copyLinks(db as pg.PoolClient, ws.links.fresh);
     const statements: Promise<unknown>[] = [];
     // The tools a session gains, written with its row (an array literal each: `unnest` flattens arrays).
     const gained = new Map<number, string[]>();
@@ -284,31 +324,18 @@ export class PostgresPass implements PassTransaction {
           [p, ...columns(ws.sessions.insert)],
         ),
       );
-    // An event derived the first time has no link yet (the cursor passes each event once, and
-    // its link goes with the cursor in this transaction): a plain insert, cheaper than an upsert.
-    const fresh = ws.links.filter((l) => !l.linked);
-    const moved = ws.links.filter((l) => l.linked);
-    for (const [list, conflict] of [
-      [fresh, ""],
-      [
-        moved,
-        "ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk",
-      ],
-    ] as const)
-      if (list.length > 0)
-        statements.push(
-          run(
-            db,
-            `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) ${conflict}`,
-            [
-              list.map((l) => l.eventPk),
-              list.map((l) => l.sessionPk),
-              list.map((l) => l.userPk),
-              list.map((l) => l.ts),
-            ],
-          ),
-        );
+    // A rebuilt session's events have stored links: upserted.
+    const moved = ws.links.moved;
+    if (moved.eventPks.length > 0)
+      statements.push(
+        run(
+          db,
+          `INSERT INTO event_links (event_pk, session_pk, user_pk, ts)
+           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
+           ON CONFLICT (event_pk) DO UPDATE SET session_pk = excluded.session_pk, user_pk = excluded.user_pk`,
+          [moved.eventPks, moved.sessionPks, moved.userPks, moved.ts],
+        ),
+      );
     const inserted = ws.users.insert;
     if (inserted.length > 0)
       statements.push(
@@ -518,7 +545,7 @@ export class PostgresPass implements PassTransaction {
   }
 
   async advance(last: ChunkEvent): Promise<void> {
-    const txid = this.txids.get(last.pk) as string;
+    const txid = this.lastTxid;
     await run(
       this.db,
       `UPDATE derivation SET cursor_txid = $1::xid8, cursor_pk = $2,

@@ -248,7 +248,9 @@ export class SqlitePass implements PassTransaction {
       db,
       "INSERT OR REPLACE INTO event_links (event_pk, session_pk, user_pk, ts) VALUES",
       4,
-      ws.links.flatMap((l) => [l.eventPk, l.sessionPk, l.userPk, l.ts]),
+      [ws.links.fresh, ws.links.moved].flatMap((l) =>
+        l.eventPks.flatMap((pk, i) => [pk, l.sessionPks[i], l.userPks[i], l.ts[i]]),
+      ),
     );
     insertRows(
       db,
