@@ -72,7 +72,7 @@ export async function unpipelined<T>(
  * The data goes in one write: between writes the stream waits for the socket to drain, and one
  * resumed after the server's error had already ended the COPY would find its connection gone.
  */
-export function copyIn(client: pg.PoolClient, copy: string, data: string): Promise<void> {
+export function copyIn(client: pg.PoolClient, copy: string, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(copy));
     stream.once("finish", resolve).once("error", reject);

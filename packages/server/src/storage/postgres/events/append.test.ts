@@ -48,7 +48,7 @@ describe("COPY rows", () => {
       )
       .join("");
     expect(EVENT_FIELDS).toHaveLength(27);
-    expect(copyRows(events, pks, 123)).toBe(expected);
+    expect(copyRows(events, pks, 123).toString("utf8")).toBe(expected);
   });
 });
 

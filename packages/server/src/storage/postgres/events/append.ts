@@ -69,31 +69,48 @@ const UNIQUE_VIOLATION = "23505";
 const NULL = "\\N";
 const text = (value: string | undefined) => (value === undefined ? NULL : copyText(value));
 const json = (value: unknown) => (value === undefined ? NULL : copyJson(JSON.stringify(value)));
-const number = (value: number | undefined) => (value === undefined ? NULL : copyField(value));
 const flag = (value: boolean) => (value ? "t" : "f");
 
 /**
- * The batch as COPY text: one line per event, its project's key then the values `pushEventValues`
- * gives, in `EVENT_FIELDS` order, each written as `copyField` writes it. Written field by field
- * rather than through an array of values: this runs for every event stored, and JSON text only
- * needs its backslashes escaped (append.test.ts holds the two ways together).
+ * An event's COPY line: its project's key then the values `pushEventValues` gives, in
+ * `EVENT_FIELDS` order, each written as `copyField` writes it. Written field by field rather than
+ * through an array of values: this runs for every event stored, and JSON text only needs its
+ * backslashes escaped (append.test.ts holds the two ways together). `received` is the receive
+ * time between tabs.
  */
-export function copyRows(events: Event[], projectPks: Map<string, number>, receivedAt: number): string {
-  let rows = "";
+const copyRow = (e: Event, projectPk: number | undefined, received: string): string =>
+  `${projectPk}\t${text(e.id)}\t${copyField(Date.parse(e.timestamp))}${received}` +
+  `${text(e.eventType)}\t${text(e.resourceName)}\t${copyField(e.duration)}\t` +
+  `${flag(e.isError === true || e.error !== undefined)}\t` +
+  `${json(e.error)}\t${text(e.userIntent)}\t${json(e.parameters)}\t${json(e.response)}\t` +
+  `${text(e.sessionId)}\t${flag(e.stateless === true)}\t${text(e.correlationId)}\t` +
+  `${text(e.identifyActorGivenId)}\t${text(e.identifyActorName)}\t${json(e.identifyActorData)}\t` +
+  `${text(e.clientName)}\t${text(e.clientVersion)}\t${text(e.serverName)}\t${text(e.serverVersion)}\t` +
+  `${text(e.sdkLanguage)}\t${text(e.sdkVersion)}\t${json(e.tags)}\t${json(e.properties)}\t` +
+  `${text(e.traceId)}\t${text(e.spanId)}\n`;
+
+/** Room for a typical event's line; a batch of bigger ones grows its buffer. */
+const ROW_BYTES = 1024;
+
+/**
+ * The batch as COPY text in UTF-8, one line per event, each line written into the buffer as it is
+ * made: no string of the whole batch to join and then encode again.
+ */
+export function copyRows(events: Event[], projectPks: Map<string, number>, receivedAt: number): Buffer {
   const received = `\t${receivedAt}\t`;
+  let rows = Buffer.allocUnsafe(events.length * ROW_BYTES);
+  let size = 0;
   for (const e of events) {
-    const isError = e.isError === true || e.error !== undefined;
-    rows +=
-      `${projectPks.get(e.projectId)}\t${text(e.id)}\t${number(Date.parse(e.timestamp))}${received}` +
-      `${text(e.eventType)}\t${text(e.resourceName)}\t${number(e.duration)}\t${flag(isError)}\t` +
-      `${json(e.error)}\t${text(e.userIntent)}\t${json(e.parameters)}\t${json(e.response)}\t` +
-      `${text(e.sessionId)}\t${flag(e.stateless === true)}\t${text(e.correlationId)}\t` +
-      `${text(e.identifyActorGivenId)}\t${text(e.identifyActorName)}\t${json(e.identifyActorData)}\t` +
-      `${text(e.clientName)}\t${text(e.clientVersion)}\t${text(e.serverName)}\t${text(e.serverVersion)}\t` +
-      `${text(e.sdkLanguage)}\t${text(e.sdkVersion)}\t${json(e.tags)}\t${json(e.properties)}\t` +
-      `${text(e.traceId)}\t${text(e.spanId)}\n`;
+    const line = copyRow(e, projectPks.get(e.projectId), received);
+    const most = line.length * 3; // a UTF-16 unit takes at most 3 bytes of UTF-8
+    if (rows.length - size < most) {
+      const bigger = Buffer.allocUnsafe(2 * rows.length + most);
+      rows.copy(bigger, 0, 0, size);
+      rows = bigger;
+    }
+    size += rows.write(line, size);
   }
-  return rows;
+  return rows.subarray(0, size);
 }
 
 /**
