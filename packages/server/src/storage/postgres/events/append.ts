@@ -1,4 +1,4 @@
-import type { Event } from "@mcpsight/protocol";
+import { type Event, parseTimestamp } from "@mcpsight/protocol";
 import type pg from "pg";
 import { EVENT_FIELDS, eventValues } from "../../shared/derive-event.js";
 import type { IngestResult } from "../../types.js";
@@ -79,7 +79,7 @@ const flag = (value: boolean) => (value ? "t" : "f");
  * time between tabs.
  */
 const copyRow = (e: Event, projectPk: number | undefined, received: string): string =>
-  `${projectPk}\t${text(e.id)}\t${copyField(Date.parse(e.timestamp))}${received}` +
+  `${projectPk}\t${text(e.id)}\t${copyField(parseTimestamp(e.timestamp))}${received}` +
   `${text(e.eventType)}\t${text(e.resourceName)}\t${copyField(e.duration)}\t` +
   `${flag(e.isError === true || e.error !== undefined)}\t` +
   `${json(e.error)}\t${text(e.userIntent)}\t${json(e.parameters)}\t${json(e.response)}\t` +
