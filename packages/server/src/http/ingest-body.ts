@@ -19,6 +19,9 @@ const tooLarge = () =>
  */
 const declaredSize = (body: Buffer): number => (body.length >= 18 ? body.readUInt32LE(body.length - 4) : 0);
 
+/** The smallest output chunk of a decompression (a body may say it decompresses to less than it does). */
+const MIN_CHUNK_BYTES = 64 * 1024;
+
 /** Decompresses a gzip body within the protocol's limit, taking memory from the reservation as it grows. */
 function gunzip(body: Buffer, reservation: Reservation): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -28,7 +31,9 @@ function gunzip(body: Buffer, reservation: Reservation): Promise<Buffer> {
     } catch (error) {
       return reject(error);
     }
-    const stream = createGunzip({ chunkSize: 64 * 1024 });
+    // Output chunks hold the declared size and a byte: an honest body comes out in one pass of the
+    // thread pool, into one buffer (a full chunk makes zlib pass again, into a new buffer).
+    const stream = createGunzip({ chunkSize: Math.max(MIN_CHUNK_BYTES, reserved + 1) });
     const chunks: Buffer[] = [];
     let size = 0;
     const fail = (error: unknown) => {
@@ -48,7 +53,9 @@ function gunzip(body: Buffer, reservation: Reservation): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    stream.on("end", () => resolve(Buffer.concat(chunks, size)));
+    stream.on("end", () =>
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)),
+    );
     stream.on("error", (error) =>
       fail(
         new AppError("invalid_body", "The body is not valid gzip.", [

@@ -14,12 +14,23 @@ const escaped = (char: string) => ESCAPED[char] as string;
  * tested before it is rewritten: almost none needs it.
  */
 export function copyField(value: unknown): string {
-  if (typeof value === "string") return SPECIAL.test(value) ? value.replace(SPECIALS, escaped) : value;
+  if (typeof value === "string") return copyText(value);
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "\\N";
   if (typeof value === "boolean") return value ? "t" : "f";
   if (value === null || value === undefined) return "\\N";
   throw new TypeError(`no COPY text for a value of type ${typeof value}`);
 }
+
+/** Text as one COPY field: its backslashes, tabs and line breaks escaped. */
+export const copyText = (text: string): string =>
+  SPECIAL.test(text) ? text.replace(SPECIALS, escaped) : text;
+
+/**
+ * JSON text as one COPY field. JSON writes every control character as an escape, so a tab or
+ * line break never appears raw in it: only its backslashes need doubling.
+ */
+export const copyJson = (json: string): string =>
+  json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
 
 /**
  * Runs `fn` on a client of its own, out of the pool's pipeline mode: COPY cannot share a
@@ -61,7 +72,7 @@ export async function unpipelined<T>(
  * The data goes in one write: between writes the stream waits for the socket to drain, and one
  * resumed after the server's error had already ended the COPY would find its connection gone.
  */
-export function copyIn(client: pg.PoolClient, copy: string, data: string): Promise<void> {
+export function copyIn(client: pg.PoolClient, copy: string, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(copy));
     stream.once("finish", resolve).once("error", reject);

@@ -1,4 +1,4 @@
-import type { Event } from "@mcpsight/protocol";
+import { type Event, parseTimestamp } from "@mcpsight/protocol";
 import type { ChunkEvent } from "../derive/pass.js";
 import type { DeriveEvent, LinkedEvent } from "../derive/types.js";
 import type { JsonObject } from "../types.js";
@@ -54,7 +54,7 @@ export function pushEventValues<F>(
   const isError = e.isError === true || e.error !== undefined;
   target.push(
     e.id,
-    Date.parse(e.timestamp),
+    parseTimestamp(e.timestamp),
     receivedAt,
     e.eventType,
     e.resourceName ?? null,

@@ -3,13 +3,54 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "../../../../test/backends.js";
 import { oddEvents } from "../../../../test/odd-events.js";
+import { EVENT_FIELDS, eventValues } from "../../shared/derive-event.js";
 import { createProject } from "../admin/projects.js";
+import { copyField } from "../copy.js";
 import { createPool, parsePostgresUrl } from "../db.js";
 import { migrate } from "../schema.js";
 import { storableEvent } from "../text.js";
-import { appendEvents, copyEvents, insertEvents } from "./append.js";
+import { appendEvents, copyEvents, copyRows, insertEvents } from "./append.js";
 
 const run = TEST_DATABASE_URL ? describe : describe.skip;
+
+describe("COPY rows", () => {
+  it("hold each event's values in column order, each field as copyField writes it", () => {
+    const events = oddEvents("p1", 100).map((event) => storableEvent(eventSchema.parse(event)));
+    events.push(
+      eventSchema.parse({
+        id: "bare",
+        projectId: "p2",
+        stateless: true,
+        eventType: "mcp:ping",
+        timestamp: "2026-12-03T10:00:00.000Z",
+      }),
+      eventSchema.parse({
+        id: "error",
+        projectId: "p2",
+        sessionId: "s\\1\t",
+        eventType: "mcp:tools/call",
+        timestamp: "2026-12-03T10:00:00.000Z",
+        error: { message: "a\\b\nc" },
+        parameters: null,
+        response: "tab\there",
+        tags: { env: "prod" },
+        properties: { path: "C:\\x" },
+      }),
+    );
+    const pks = new Map([
+      ["p1", 7],
+      ["p2", 8],
+    ]);
+    const expected = events
+      .map(
+        (e) =>
+          `${[pks.get(e.projectId), ...eventValues(e, 123, (flag) => flag)].map(copyField).join("\t")}\n`,
+      )
+      .join("");
+    expect(EVENT_FIELDS).toHaveLength(27);
+    expect(copyRows(events, pks, 123).toString("utf8")).toBe(expected);
+  });
+});
 
 run("appending events with COPY (MCPSIGHT_TEST_DATABASE_URL)", () => {
   let database: TestDatabase;

@@ -1,8 +1,8 @@
-import type { Event } from "@mcpsight/protocol";
+import { type Event, parseTimestamp } from "@mcpsight/protocol";
 import type pg from "pg";
-import { EVENT_FIELDS, eventValues, pushEventValues } from "../../shared/derive-event.js";
+import { EVENT_FIELDS, eventValues } from "../../shared/derive-event.js";
 import type { IngestResult } from "../../types.js";
-import { copyField, copyIn, unpipelined } from "../copy.js";
+import { copyField, copyIn, copyJson, copyText, unpipelined } from "../copy.js";
 import { get, run, type Sql } from "../db.js";
 
 /** Each field's SQL type. */
@@ -66,18 +66,51 @@ const COUNT_DROPPED = "UPDATE projects SET dropped_events = dropped_events + $1 
 
 const UNIQUE_VIOLATION = "23505";
 
-/** The batch as COPY text: one line per event, its fields separated by tabs. */
-function copyText(events: Event[], projectPks: Map<string, number>, receivedAt: number): string {
-  let text = "";
-  const values: unknown[] = [];
+const NULL = "\\N";
+const text = (value: string | undefined) => (value === undefined ? NULL : copyText(value));
+const json = (value: unknown) => (value === undefined ? NULL : copyJson(JSON.stringify(value)));
+const flag = (value: boolean) => (value ? "t" : "f");
+
+/**
+ * An event's COPY line: its project's key then the values `pushEventValues` gives, in
+ * `EVENT_FIELDS` order, each written as `copyField` writes it. Written field by field rather than
+ * through an array of values: this runs for every event stored, and JSON text only needs its
+ * backslashes escaped (append.test.ts holds the two ways together). `received` is the receive
+ * time between tabs.
+ */
+const copyRow = (e: Event, projectPk: number | undefined, received: string): string =>
+  `${projectPk}\t${text(e.id)}\t${copyField(parseTimestamp(e.timestamp))}${received}` +
+  `${text(e.eventType)}\t${text(e.resourceName)}\t${copyField(e.duration)}\t` +
+  `${flag(e.isError === true || e.error !== undefined)}\t` +
+  `${json(e.error)}\t${text(e.userIntent)}\t${json(e.parameters)}\t${json(e.response)}\t` +
+  `${text(e.sessionId)}\t${flag(e.stateless === true)}\t${text(e.correlationId)}\t` +
+  `${text(e.identifyActorGivenId)}\t${text(e.identifyActorName)}\t${json(e.identifyActorData)}\t` +
+  `${text(e.clientName)}\t${text(e.clientVersion)}\t${text(e.serverName)}\t${text(e.serverVersion)}\t` +
+  `${text(e.sdkLanguage)}\t${text(e.sdkVersion)}\t${json(e.tags)}\t${json(e.properties)}\t` +
+  `${text(e.traceId)}\t${text(e.spanId)}\n`;
+
+/** Room for a typical event's line; a batch of bigger ones grows its buffer. */
+const ROW_BYTES = 1024;
+
+/**
+ * The batch as COPY text in UTF-8, one line per event, each line written into the buffer as it is
+ * made: no string of the whole batch to join and then encode again.
+ */
+export function copyRows(events: Event[], projectPks: Map<string, number>, receivedAt: number): Buffer {
+  const received = `\t${receivedAt}\t`;
+  let rows = Buffer.allocUnsafe(events.length * ROW_BYTES);
+  let size = 0;
   for (const e of events) {
-    values.length = 0;
-    pushEventValues(values, e, receivedAt, (flag) => flag);
-    text += projectPks.get(e.projectId);
-    for (const value of values) text += `\t${copyField(value)}`;
-    text += "\n";
+    const line = copyRow(e, projectPks.get(e.projectId), received);
+    const most = line.length * 3; // a UTF-16 unit takes at most 3 bytes of UTF-8
+    if (rows.length - size < most) {
+      const bigger = Buffer.allocUnsafe(2 * rows.length + most);
+      rows.copy(bigger, 0, 0, size);
+      rows = bigger;
+    }
+    size += rows.write(line, size);
   }
-  return text;
+  return rows.subarray(0, size);
 }
 
 /**
@@ -112,13 +145,13 @@ export async function copyEvents(
   droppedEvents: number,
   receivedAt = Date.now(),
 ): Promise<IngestResult | null> {
-  const text = copyText(events, projectPks, receivedAt);
+  const rows = copyRows(events, projectPks, receivedAt);
   const first = projectPks.get((events[0] as Event).projectId) as number;
   const counted = droppedEvents > 0;
   return unpipelined(pool, async (client, broken) => {
     try {
       if (counted) await client.query("BEGIN");
-      await copyIn(client, COPY, text);
+      await copyIn(client, COPY, rows);
       if (counted) {
         await run(client, COUNT_DROPPED, [droppedEvents, first]);
         await client.query("COMMIT");
