@@ -291,6 +291,8 @@ run("postgres (MCPSIGHT_TEST_DATABASE_URL)", () => {
         ].map((e) => eventSchema.parse(e)),
       );
       await storage.deleteUser("p", "alice");
+      // Whatever the pass had not derived yet is derived now: alice stays erased, bob is there.
+      await storage.waitForDerivation();
       const { connectionString, schema } = parsePostgresUrl(database.url as string);
       const client = new pg.Client({ connectionString, options: `-c search_path=${schema}` });
       await client.connect();
