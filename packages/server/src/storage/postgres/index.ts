@@ -3,6 +3,7 @@ import type pg from "pg";
 import { waitUntil } from "../derive/wait.js";
 import { classifyIngestError } from "../errors.js";
 import type { DerivationStatus, Storage } from "../index.js";
+import { PENDING_EXACT, pendingFrom } from "../shared/pending.js";
 import type { IngestResult, RetentionResult } from "../types.js";
 import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
@@ -93,15 +94,15 @@ function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): 
   const status = async (): Promise<DerivationStatus> => {
     const cursor = await readCursor(pool);
     const after = [cursor.txid, cursor.pk];
-    const [pending, oldest, done, total] = await Promise.all([
+    const [counted, oldest, done, total] = await Promise.all([
       get<{ n: number }>(
         pool,
-        "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE (txid, pk) > ($1::xid8, $2::bigint) LIMIT 1000000) x",
-        after,
+        "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE (txid, pk) > ($1::xid8, $2::bigint) LIMIT $3) x",
+        [...after, PENDING_EXACT + 1],
       ),
-      get<{ received_at: number }>(
+      get<{ pk: number; received_at: number }>(
         pool,
-        "SELECT received_at FROM events WHERE (txid, pk) > ($1::xid8, $2::bigint) ORDER BY txid, pk LIMIT 1",
+        "SELECT pk, received_at FROM events WHERE (txid, pk) > ($1::xid8, $2::bigint) ORDER BY txid, pk LIMIT 1",
         after,
       ),
       cursor.reindex
@@ -119,11 +120,16 @@ function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): 
           )
         : undefined,
     ]);
+    let pending = counted?.n ?? 0;
+    if (pending > PENDING_EXACT) {
+      const last = await get<{ pk: number }>(pool, "SELECT max(pk) AS pk FROM events");
+      pending = pendingFrom(pending, oldest?.pk, last?.pk);
+    }
     const now = Date.now();
     const asOf = Math.min(now, oldest?.received_at ?? now);
     const report = leader?.report() ?? null;
     return {
-      pending: pending?.n ?? 0,
+      pending,
       dataAsOf: new Date(asOf).toISOString(),
       lagMs: now - asOf,
       recent: report?.lag ?? null,

@@ -3,6 +3,7 @@ import { waitUntil } from "../derive/wait.js";
 import { classifyIngestError } from "../errors.js";
 import type { DerivationStatus, Storage } from "../index.js";
 import { wellFormedEvent } from "../shared/index.js";
+import { PENDING_EXACT, pendingFrom } from "../shared/pending.js";
 import * as access from "./admin/access.js";
 import * as accounts from "./admin/accounts.js";
 import { deleteUser } from "./admin/erasure.js";
@@ -177,14 +178,24 @@ const cursorOf = (db: Db) =>
 
 function derivationStatus(db: Db, writer: IngestWriter): DerivationStatus {
   const { cursor, reindex_to } = cursorOf(db);
-  const pending = (
-    get<{ n: number }>(db, "SELECT count(*) AS n FROM events WHERE pk > ?", cursor) as { n: number }
+  const counted = (
+    get<{ n: number }>(
+      db,
+      "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE pk > ? LIMIT ?)",
+      cursor,
+      PENDING_EXACT + 1,
+    ) as { n: number }
   ).n;
-  const oldest = get<{ received_at: number }>(
+  const first = get<{ pk: number; received_at: number }>(
     db,
-    "SELECT received_at FROM events WHERE pk > ? ORDER BY pk LIMIT 1",
+    "SELECT pk, received_at FROM events WHERE pk > ? ORDER BY pk LIMIT 1",
     cursor,
-  )?.received_at;
+  );
+  const pending =
+    counted > PENDING_EXACT
+      ? pendingFrom(counted, first?.pk, get<{ pk: number }>(db, "SELECT max(pk) AS pk FROM events")?.pk)
+      : counted;
+  const oldest = first?.received_at;
   const now = Date.now();
   const asOf = Math.min(now, oldest ?? now);
   const report = writer.report();
