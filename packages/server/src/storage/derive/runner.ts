@@ -1,6 +1,6 @@
 import type { ChunkResult } from "./pass.js";
 
-/** The most events one chunk reads: large enough to amortise a transaction when behind. */
+/** The events a chunk reads when behind, unless the pass is given a size range of its own. */
 export const MAX_CHUNK = 5_000;
 const WINDOW_MS = 60_000;
 const MAX_SAMPLES = 200_000;
@@ -83,6 +83,38 @@ function select(values: Float64Array, k: number, from: number, to: number): numb
 }
 
 /**
+ * How many events the pass's next chunk reads, between `min` and `max`: a chunk that came back
+ * full (the pass is behind) and took at most half of `targetMs` doubles the next; one that took
+ * longer than `targetMs` halves it; a chunk that was not full (caught up) starts over at `min`.
+ * Larger chunks cost less per event (a user, a session or an hour's rollup touched by many events
+ * is written once per chunk) but hold their events back until they commit, and the lock that
+ * erasure and retention wait for, longer; the time target bounds that.
+ */
+export class ChunkSize {
+  private size: number;
+
+  constructor(
+    readonly min: number,
+    readonly max: number,
+    readonly targetMs: number,
+  ) {
+    if (!(min >= 1 && max >= min)) throw new RangeError(`chunk sizes ${min}..${max}: need 1 <= min <= max`);
+    this.size = min;
+  }
+
+  get next(): number {
+    return this.size;
+  }
+
+  /** After a chunk of `limit` events that read `derived` of them in `elapsedMs`. */
+  done(limit: number, derived: number, elapsedMs: number): void {
+    if (derived < limit) this.size = this.min;
+    else if (elapsedMs > this.targetMs) this.size = Math.max(this.min, Math.floor(limit / 2));
+    else if (elapsedMs * 2 <= this.targetMs) this.size = Math.min(this.max, limit * 2);
+  }
+}
+
+/**
  * Runs the pass: chunks until nothing is pending, then sleeps until woken (by an ingest) or for
  * `idleMs` (events another process stored). A failing chunk is retried after a pause, never
  * stopping ingest; its error is kept for the status.
@@ -94,6 +126,8 @@ export class PassRunner {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly size: ChunkSize;
+  private readonly now: () => number;
 
   constructor(
     private readonly chunk: (limit: number) => Promise<ChunkResult>,
@@ -104,8 +138,15 @@ export class PassRunner {
       /** Nothing is pending any more (after at least one chunk). */
       onCaughtUp?: () => void;
       onError?: (error: unknown) => void;
+      /** Events per chunk (default: always MAX_CHUNK). */
+      chunkSize?: ChunkSize;
+      /** The clock chunks are timed with (tests). */
+      now?: () => number;
     } = {},
-  ) {}
+  ) {
+    this.size = options.chunkSize ?? new ChunkSize(MAX_CHUNK, MAX_CHUNK, Number.POSITIVE_INFINITY);
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** Derives soon (after the current chunk, if one runs). */
   wake(): void {
@@ -134,8 +175,11 @@ export class PassRunner {
     for (let chunks = 0; ; chunks++) {
       if (this.closed) return;
       let result: ChunkResult;
+      const limit = this.size.next;
+      const started = this.now();
       try {
-        result = await this.chunk(MAX_CHUNK);
+        result = await this.chunk(limit);
+        this.size.done(limit, result.derived, this.now() - started);
       } catch (error) {
         this.lastError = { message: error instanceof Error ? error.message : String(error), at: Date.now() };
         this.options.onError?.(error);
