@@ -7,8 +7,9 @@
  * derived tables and derives the first quarter unmeasured (the tables then hold rows and
  * statistics, as in a running collector); then the two derive the rest taking turns chunk by chunk
  * (ABBA), so that the machine's load, which drifts, weighs alike on both. Measured: each process's
- * CPU time and that of the PostgreSQL backend serving its pass, per derived event. Prints each
- * round, the medians, new ÷ base of the medians and the median of each round's ratio.
+ * CPU time and that of the PostgreSQL backend serving its pass, per derived event, and the longest
+ * the pass held the process's event loop (what a collector's requests would wait meanwhile). Prints
+ * each round, the medians, new ÷ base of the medians and the median of each round's ratio.
  * Usage: tsx --conditions=@mcpsight/source postgres-pass.ts [--events 100000] [--rounds 3]
  *   [--base main | --base-root <dir>] [--new <ref>] [--chunk 5000] [--base-chunk <n>]
  *   [--cpu-prof <dir>] [--reuse] [--database-url postgres://…]
@@ -214,7 +215,7 @@ try {
       const result = results[j] as Record<string, number>;
       runs.get(v.name)?.push(result);
       out(
-        `  ${v.name}: node ${result.nodeUs?.toFixed(2)} µs/event, postgres backend ${result.pgUs?.toFixed(2)} µs/event (${result.derived} events, ${result.chunks} chunks)`,
+        `  ${v.name}: node ${result.nodeUs?.toFixed(2)} µs/event, postgres backend ${result.pgUs?.toFixed(2)} µs/event (${result.derived} events, ${result.chunks} chunks; event loop held up to ${result.blockMs?.toFixed(0)} ms)`,
       );
     });
   }
@@ -236,6 +237,9 @@ const roundRatio = (key: (r: Record<string, number>) => number) =>
   );
 out(
   `median of per-round ratios new ÷ base: node ${roundRatio((r) => r.nodeUs ?? 0).toFixed(3)}, postgres backend ${roundRatio((r) => r.pgUs ?? 0).toFixed(3)}, sum ${roundRatio((r) => (r.nodeUs ?? 0) + (r.pgUs ?? 0)).toFixed(3)}`,
+);
+out(
+  `longest event-loop block (medians): base ${stat("base", "blockMs").toFixed(0)} ms, new ${stat("new", "blockMs").toFixed(0)} ms`,
 );
 const total = (name: string) => median((runs.get(name) ?? []).map((r) => (r.nodeUs ?? 0) + (r.pgUs ?? 0)));
 out(

@@ -13,6 +13,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { type Event, validateBatch } from "@mcpsight/protocol";
@@ -94,6 +95,8 @@ async function pass(warm: number): Promise<void> {
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
   reply({ ready: true, backend });
+  // The longest the pass held the event loop (a collector's requests wait that long meanwhile).
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   let pgStart: ReturnType<typeof procTimes>;
   let start: NodeJS.CpuUsage | undefined;
   let derived = 0;
@@ -103,6 +106,7 @@ async function pass(warm: number): Promise<void> {
       await profiler?.post("Profiler.start");
       pgStart = procTimes(backend);
       start = process.cpuUsage();
+      loop.enable();
     }
     const result = await postgresChunk(client, parsed.schema, CHUNK);
     derived += result.derived;
@@ -111,6 +115,7 @@ async function pass(warm: number): Promise<void> {
   }
   const node = process.cpuUsage(start);
   const pgEnd = procTimes(backend);
+  loop.disable();
   if (profiler) {
     const { profile } = await profiler.post("Profiler.stop");
     writeFileSync(process.env.PASS_CPU_PROFILE as string, JSON.stringify(profile));
@@ -123,6 +128,7 @@ async function pass(warm: number): Promise<void> {
     chunks,
     nodeUs: (node.user + node.system) / derived,
     pgUs: (pgSeconds * 1e6) / derived,
+    blockMs: loop.max / 1e6,
   });
   process.stdin.destroy();
 }

@@ -4,13 +4,16 @@ import { postgresChunk } from "./transaction.js";
 
 const RETRY_MS = 1_000;
 /**
- * Chunk sizes when behind: from 5,000 events up to 40,000 while a chunk takes at most half a
- * second. A chunk of 40,000 costs ~15 % less CPU per event than chunks of 5,000 (bench/README.md,
+ * Chunk sizes when behind: from 5,000 events up to 20,000 while a chunk takes at most half a
+ * second. Chunks of 20,000 cost ~12 % less CPU per event than chunks of 5,000 (bench/README.md,
  * `postgres-pass.ts --chunk`): the users, sessions and rollup rows many events touch are written
- * once per chunk. SQLite keeps 5,000: its chunks run on the thread that appends.
+ * once per chunk. Not more: the pass runs on the collector's main thread, and the stretches a
+ * chunk holds it for grow with the chunk (the longest ~26 ms at 5,000 events, ~100 ms at 20,000,
+ * ~140 ms at 40,000, which saved ~5 % more). SQLite keeps 5,000: its chunks run on the thread
+ * that appends.
  */
 const CHUNK_MIN = 5_000;
-const CHUNK_MAX = 40_000;
+const CHUNK_MAX = 20_000;
 const CHUNK_TARGET_MS = 500;
 
 /**
