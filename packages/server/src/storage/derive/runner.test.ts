@@ -62,81 +62,72 @@ describe("the derivation lag window", () => {
   });
 });
 
+/**
+ * Runs a pass over a backlog of `pending` events, each costing `msPerEvent` on the runner's clock,
+ * until it has caught up; resolves to the limits its chunks were asked for.
+ */
+async function drain(
+  pending: number,
+  options: { chunkSize?: ChunkSize; msPerEvent?: number } = {},
+): Promise<{ limits: number[]; left: number }> {
+  let clock = 0;
+  const limits: number[] = [];
+  const chunk = async (limit: number): Promise<ChunkResult> => {
+    limits.push(limit);
+    const derived = Math.min(limit, pending);
+    pending -= derived;
+    clock += derived * (options.msPerEvent ?? 0);
+    return { derived, receivedAt: [] };
+  };
+  await new Promise<void>((resolve) => {
+    const runner = new PassRunner(chunk, {
+      chunkSize: options.chunkSize,
+      now: () => clock,
+      onCaughtUp: () => {
+        void runner.close();
+        resolve();
+      },
+    });
+    runner.wake();
+  });
+  return { limits, left: pending };
+}
+
 describe("the pass's chunk size", () => {
   it("doubles while full chunks are quick, halves when one is slow, starts over when caught up", () => {
     const size = new ChunkSize(5_000, 40_000, 500);
     expect(size.next).toBe(5_000);
-    size.done(5_000, 5_000, 100);
-    expect(size.next).toBe(10_000);
-    size.done(10_000, 10_000, 250);
-    expect(size.next).toBe(20_000);
-    // Within the target but not within half of it: stays.
-    size.done(20_000, 20_000, 400);
-    expect(size.next).toBe(20_000);
-    size.done(20_000, 20_000, 200);
-    expect(size.next).toBe(40_000);
-    size.done(40_000, 40_000, 10);
-    expect(size.next).toBe(40_000);
-    size.done(40_000, 40_000, 900);
-    expect(size.next).toBe(20_000);
-    // Not full: nothing more was pending.
-    size.done(20_000, 123, 5);
-    expect(size.next).toBe(5_000);
-    size.done(5_000, 5_000, 10_000);
-    expect(size.next).toBe(5_000);
+    // [events asked for, events read, ms taken, the next size]
+    const steps: [number, number, number, number][] = [
+      [5_000, 5_000, 100, 10_000],
+      [10_000, 10_000, 250, 20_000],
+      [20_000, 20_000, 400, 20_000], // within the target but not within half of it: stays
+      [20_000, 20_000, 200, 40_000],
+      [40_000, 40_000, 10, 40_000], // at the most
+      [40_000, 40_000, 900, 20_000],
+      [20_000, 123, 5, 5_000], // not full: nothing more was pending
+      [5_000, 5_000, 10_000, 5_000], // at the least
+    ];
+    for (const [limit, derived, elapsed, next] of steps) {
+      size.done(limit, derived, elapsed);
+      expect(size.next).toBe(next);
+    }
     expect(() => new ChunkSize(10, 5, 100)).toThrow(RangeError);
   });
 
   it("is what the runner asks its chunks for, timed by its clock", async () => {
-    let clock = 0;
-    let pending = 200_000;
-    const limits: number[] = [];
-    /** A backlog derived at 20 µs per event. */
-    const chunk = async (limit: number): Promise<ChunkResult> => {
-      limits.push(limit);
-      const derived = Math.min(limit, pending);
-      pending -= derived;
-      clock += derived * 0.02;
-      return { derived, receivedAt: [] };
-    };
-    const caughtUp = new Promise<void>((resolve) => {
-      const runner = new PassRunner(chunk, {
-        chunkSize: new ChunkSize(5_000, 40_000, 500),
-        now: () => clock,
-        onCaughtUp: () => {
-          void runner.close();
-          resolve();
-        },
-      });
-      runner.wake();
+    const { limits, left } = await drain(200_000, {
+      chunkSize: new ChunkSize(5_000, 40_000, 500),
+      msPerEvent: 0.02,
     });
-    await caughtUp;
     // 100 ms, 200 ms, then 400 ms chunks (20,000 events); 40,000 would take 800 ms.
     expect(limits.slice(0, 4)).toEqual([5_000, 10_000, 20_000, 20_000]);
     expect(limits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(200_000);
-    expect(pending).toBe(0);
+    expect(left).toBe(0);
   });
 
   it("stays at MAX_CHUNK when given no size range", async () => {
-    let pending = 3 * MAX_CHUNK + 1;
-    const limits: number[] = [];
-    await new Promise<void>((resolve) => {
-      const runner = new PassRunner(
-        async (limit) => {
-          limits.push(limit);
-          const derived = Math.min(limit, pending);
-          pending -= derived;
-          return { derived, receivedAt: [] };
-        },
-        {
-          onCaughtUp: () => {
-            void runner.close();
-            resolve();
-          },
-        },
-      );
-      runner.wake();
-    });
+    const { limits } = await drain(3 * MAX_CHUNK + 1);
     expect(limits).toEqual([MAX_CHUNK, MAX_CHUNK, MAX_CHUNK, MAX_CHUNK, MAX_CHUNK]);
   });
 });
