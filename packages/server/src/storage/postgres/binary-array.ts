@@ -44,6 +44,13 @@ export function arrayCasts(text: string): (ElementType | undefined)[] {
 
 const TWO_32 = 4294967296;
 
+/** Writes `value`, a safe integer, as a big-endian 64-bit integer at `at`. */
+export function writeInt8(buffer: Buffer, value: number, at: number): void {
+  const high = Math.floor(value / TWO_32);
+  buffer.writeInt32BE(high, at);
+  buffer.writeUInt32BE(value - high * TWO_32, at + 4);
+}
+
 const fits = (value: unknown, type: ElementType): boolean =>
   type.size === 1
     ? typeof value === "boolean"
@@ -79,12 +86,8 @@ export function binaryArray(values: readonly unknown[], type: ElementType): Buff
     }
     buffer.writeInt32BE(type.size, at);
     at += 4;
-    if (type.size === 8) {
-      const number = value as number;
-      const high = Math.floor(number / TWO_32);
-      buffer.writeInt32BE(high, at);
-      buffer.writeUInt32BE(number - high * TWO_32, at + 4);
-    } else if (type.size === 4) buffer.writeInt32BE(value as number, at);
+    if (type.size === 8) writeInt8(buffer, value as number, at);
+    else if (type.size === 4) buffer.writeInt32BE(value as number, at);
     else buffer[at] = value ? 1 : 0;
     at += type.size;
   }

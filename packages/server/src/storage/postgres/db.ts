@@ -1,6 +1,6 @@
 import pg from "pg";
 import { arrayCasts, binaryArray, type ElementType } from "./binary-array.js";
-import { numberText, storableParam, withoutNul } from "./text.js";
+import { arrayElement, numberText, storableParam, withoutNul } from "./text.js";
 
 /** A pool or a client checked out of it: anything that runs a query. */
 export type Sql = pg.Pool | pg.PoolClient;
@@ -79,17 +79,6 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   };
 }
 
-const QUOTED = /[\\"]/;
-
-/**
- * One string as an element of an array literal, as `pg` writes it: quoted, with `\` and `"`
- * escaped; NULs replaced (text.ts).
- */
-const element = (text: string): string => {
-  const safe = withoutNul(text);
-  return QUOTED.test(safe) ? `"${safe.replace(/[\\"]/g, "\\$&")}"` : `"${safe}"`;
-};
-
 /**
  * A statement parameter as sent: an array of numbers, strings and booleans (keys, timestamps,
  * counters, ids: most of what the pass binds) as its array literal built in one pass — what `pg`
@@ -104,7 +93,7 @@ function param(value: unknown): unknown {
     if (i > 0) literal += ",";
     if (item === null || item === undefined) literal += "NULL";
     else if (typeof item === "number") literal += numberText(item);
-    else if (typeof item === "string") literal += element(item);
+    else if (typeof item === "string") literal += arrayElement(withoutNul(item));
     else if (typeof item === "boolean") literal += item ? "t" : "f";
     else return storableParam(value);
   }

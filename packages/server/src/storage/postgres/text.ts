@@ -56,7 +56,13 @@ export function numberText(n: number): string {
  * round-trips.
  */
 export const arrayLiteral = (items: readonly (number | string)[]): string =>
-  `{${items.map((item) => (typeof item === "number" ? item : `"${item.replace(/[\\"]/g, "\\$&")}"`)).join(",")}}`;
+  `{${items.map((item) => (typeof item === "number" ? item : arrayElement(item))).join(",")}}`;
+
+const QUOTED = /[\\"]/;
+
+/** A string as an element of an array literal: quoted, its backslashes and double quotes escaped. */
+export const arrayElement = (text: string): string =>
+  QUOTED.test(text) ? `"${text.replace(/[\\"]/g, "\\$&")}"` : `"${text}"`;
 
 /**
  * A client's name and version are keys, together, of btree indexes (clients per hour, a user's

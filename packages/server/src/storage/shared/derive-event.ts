@@ -125,25 +125,28 @@ export const DERIVE_COLUMNS = `e.pk, e.project_pk, e.event_id, e.ts, e.received_
 const truthy = (v: number | boolean) => v === true || v === 1;
 
 /**
+ * Identity data parsed once per text within one read: `cache` holds what it parsed by text. Events
+ * of one user mostly repeat it, and it is only read (merged into profiles by reference), so they
+ * share one object rather than parse one each.
+ */
+export function parsedOnce(cache: Map<string, JsonObject | null>, text: string): JsonObject | null {
+  const known = cache.get(text);
+  if (known !== undefined) return known;
+  const data = fromJson<JsonObject>(text);
+  cache.set(text, data);
+  return data;
+}
+
+/**
  * `row` as the engine takes it. `actorData`, when given, holds the identity data already parsed
  * in this read by their text: events of one user mostly repeat it, and it is only read (merged
  * into profiles by reference), so they share one object rather than parse one each.
  */
 export function toDeriveEvent(row: DeriveRow, actorData?: Map<string, JsonObject | null>): DeriveEvent {
   const isError = truthy(row.is_error);
-  let data: JsonObject | null = null;
-  if (row.actor_data !== null) {
-    const text = row.actor_data;
-    if (actorData === undefined) data = fromJson<JsonObject>(text);
-    else {
-      const known = actorData.get(text);
-      if (known !== undefined) data = known;
-      else {
-        data = fromJson<JsonObject>(text);
-        actorData.set(text, data);
-      }
-    }
-  }
+  const text = row.actor_data;
+  const data =
+    text === null ? null : actorData === undefined ? fromJson<JsonObject>(text) : parsedOnce(actorData, text);
   return {
     pk: row.pk,
     id: row.event_id,

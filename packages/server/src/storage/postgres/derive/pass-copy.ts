@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { to as copyTo } from "pg-copy-streams";
+import { copyIn as copyInto } from "../copy.js";
 
 /**
  * COPY on the pass's client, which is pipelined (db.ts): `pg` refuses COPY there, since a
@@ -35,13 +36,5 @@ export function copyOut(client: pg.PoolClient, copy: string): Promise<string> {
 
 /** Runs a `COPY … FROM STDIN` with `data` (rows in the format the COPY names) in one write. */
 export function copyIn(client: pg.PoolClient, copy: string, data: string | Buffer): Promise<void> {
-  return unpipelined(
-    client,
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyFrom(copy));
-        stream.once("finish", resolve).once("error", reject);
-        stream.end(data);
-      }),
-  );
+  return unpipelined(client, () => copyInto(client, copy, data));
 }

@@ -1,20 +1,18 @@
 import type pg from "pg";
 import type { ChunkEvent } from "../../derive/pass.js";
+import { DERIVE_COLUMNS, parsedOnce } from "../../shared/derive-event.js";
 import { errorKeyOf } from "../../shared/error-key.js";
 import type { JsonObject } from "../../types.js";
 import { copyOut } from "./pass-copy.js";
 
 /**
  * The events after the cursor as the pass reads them: COPY's text format, one line per event,
- * fields in this order (the payloads only of errors, whose key needs them), and the appending
- * transaction last (the cursor needs only the chunk's last one). One COPY hands over the chunk as a
+ * the fields of `DERIVE_COLUMNS` (the payloads only of errors, whose key needs them), and the
+ * appending transaction last (the cursor needs only the chunk's last one). One COPY hands over the chunk as a
  * few buffers, decoded at once and cut with `indexOf`: a row per event through `pg`'s row parser
  * costs the pass several times as much (a message, an array, an object and a string per field).
  */
-const COLUMNS = `e.pk, e.project_pk, e.event_id, e.ts, e.received_at, e.event_type, e.resource_name, e.duration,
-  e.is_error, CASE WHEN e.is_error THEN e.error END, CASE WHEN e.is_error THEN e.response END, e.session_key,
-  e.stateless, e.correlation_id, e.actor_id, e.actor_name, e.actor_data, e.client_name, e.client_version,
-  e.server_name, e.server_version, e.txid`;
+const COLUMNS = `${DERIVE_COLUMNS}, e.txid`;
 
 export interface ReadChunk {
   events: ChunkEvent[];
@@ -143,15 +141,7 @@ export async function parseChunk(
     const actorId = field(8);
     const actorName = field(9);
     const actorText = field(10);
-    let data: JsonObject | null = null;
-    if (actorText !== null) {
-      const known = actorData.get(actorText);
-      if (known !== undefined) data = known;
-      else {
-        data = JSON.parse(actorText) as JsonObject | null;
-        actorData.set(actorText, data);
-      }
-    }
+    const data = actorText === null ? null : parsedOnce(actorData, actorText);
     const clientName = field(11);
     const clientVersion = field(12);
     const serverName = field(13);

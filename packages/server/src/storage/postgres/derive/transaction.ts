@@ -22,6 +22,7 @@ import {
 import { type SessionTableRow, toSessionState } from "../../shared/rows.js";
 import { tombstoneKey } from "../../shared/tombstone.js";
 import type { JsonObject } from "../../types.js";
+import { writeInt8 } from "../binary-array.js";
 import { all, fromJson, get, run, type Sql } from "../db.js";
 import { arrayLiteral } from "../text.js";
 import { recordErrors } from "./errors.js";
@@ -81,10 +82,8 @@ async function copyLinks(client: pg.PoolClient, links: Links): Promise<void> {
       at += 4;
       return;
     }
-    const high = Math.floor(value / 4294967296);
     data.writeInt32BE(8, at);
-    data.writeInt32BE(high, at + 4);
-    data.writeUInt32BE(value - high * 4294967296, at + 8);
+    writeInt8(data, value, at + 4);
     at += 12;
   };
   for (let i = 0; i < n; i++) {
