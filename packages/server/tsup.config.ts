@@ -1,12 +1,13 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // The ingest writer thread is loaded by file name (storage/sqlite/writer/index.ts), so it is an
-  // entry of its own next to the bundle: dist/writer-worker.js.
+  // The collector's threads are loaded by file name (shared/worker-entry.ts), so each is an entry
+  // of its own next to the bundle: SQLite's ingest writer and PostgreSQL's derivation pass.
   entry: {
     cli: "src/cli.ts",
     index: "src/index.ts",
     "writer-worker": "src/storage/sqlite/writer/worker.ts",
+    "pass-worker": "src/storage/postgres/derive/pass-worker.ts",
   },
   format: ["esm"],
   dts: { entry: "src/index.ts" },

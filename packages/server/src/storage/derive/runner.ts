@@ -5,6 +5,12 @@ export const MAX_CHUNK = 5_000;
 const WINDOW_MS = 60_000;
 const MAX_SAMPLES = 200_000;
 
+/** The pass's state where it runs (maybe another thread), as the collector reports it. */
+export interface PassReport {
+  lag: { p50Ms: number; p99Ms: number; maxMs: number; events: number };
+  lastError: { message: string; at: number } | null;
+}
+
 /**
  * Derivation lag (acknowledgement → derived) of the events derived in the last minute, as
  * percentiles. Kept where the pass runs, in two rings of numbers (derived at, lag): recording

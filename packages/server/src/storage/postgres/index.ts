@@ -12,7 +12,7 @@ import { completeFirstStart } from "./admin/first-start.js";
 import * as projects from "./admin/projects.js";
 import { deleteOlderThan } from "./admin/retention.js";
 import { all, createPool, get, parsePostgresUrl, run, transaction } from "./db.js";
-import { PassLeader } from "./derive/leader.js";
+import { PassThread } from "./derive/pass-thread.js";
 import { chunkLock, readCursor } from "./derive/transaction.js";
 import { appendEvents } from "./events/append.js";
 import { listErrorGroups, listIntents } from "./queries/errors.js";
@@ -47,7 +47,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     await pool.end();
     throw error;
   }
-  return createPostgresStorage(pool, url.schema, options.derive ?? true);
+  return createPostgresStorage(pool, url.schema, (options.derive ?? true) ? options.url : null);
 }
 
 /** Project keys by public id, cached: projects are never deleted or renumbered. */
@@ -66,7 +66,8 @@ function projectKeys(pool: pg.Pool) {
   };
 }
 
-function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): Storage {
+/** `deriveUrl`: the database URL the pass thread connects with, or null for no pass here. */
+function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string | null): Storage {
   const emptyPage = { items: [], nextCursor: null };
   const keys = projectKeys(pool);
   const withProject = async <T>(projectId: string, empty: T, fn: (pk: number) => Promise<T>): Promise<T> => {
@@ -74,7 +75,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): 
     return pk === undefined ? empty : fn(pk);
   };
 
-  const leader = derive ? new PassLeader(pool, schema) : null;
+  const leader = deriveUrl === null ? null : new PassThread(deriveUrl);
 
   const ingestEvents = (batch: Event[], droppedEvents = 0): Promise<IngestResult> =>
     writeEvents(batch, droppedEvents).catch((error: unknown) =>
@@ -134,7 +135,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, derive: boolean): 
       lagMs: now - asOf,
       recent: report?.lag ?? null,
       reindex: cursor.reindex ? { done: done?.n ?? 0, total: total?.n ?? 0 } : null,
-      lastError: report?.lastError?.message ?? leader?.lastError?.message ?? null,
+      lastError: leader?.lastError?.message ?? null,
     };
   };
 

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { ChunkSize, PassRunner } from "../../derive/runner.js";
+import { ChunkSize, type PassReport, PassRunner } from "../../derive/runner.js";
 import { postgresChunk } from "./transaction.js";
 
 const RETRY_MS = 1_000;
@@ -7,33 +7,33 @@ const RETRY_MS = 1_000;
  * Chunk sizes when behind: from 5,000 events up to 20,000 while a chunk takes at most half a
  * second. Chunks of 20,000 cost ~12 % less CPU per event than chunks of 5,000 (bench/README.md,
  * `postgres-pass.ts --chunk`): the users, sessions and rollup rows many events touch are written
- * once per chunk. Not more: the pass runs on the collector's main thread, and the stretches a
- * chunk holds it for grow with the chunk (the longest ~26 ms at 5,000 events, ~100 ms at 20,000,
- * ~140 ms at 40,000, which saved ~5 % more). SQLite keeps 5,000: its chunks run on the thread
- * that appends.
+ * once per chunk. Not more: a chunk holds back its events, and the lock erasure and retention
+ * wait for, until it commits, and 40,000 saved only ~5 % more. SQLite keeps 5,000: its chunks run
+ * on the thread that appends.
  */
 const CHUNK_MIN = 5_000;
 const CHUNK_MAX = 20_000;
 const CHUNK_TARGET_MS = 500;
 
 /**
- * Runs the derivation pass in this collector while it holds the database's pass lock: a
- * session-level advisory lock on a connection of its own, so that exactly one collector runs the
- * pass and another takes over (within a second) when the holder's connection ends. The holder
- * derives on wake-ups (its own ingest) and polls every `idleMs` for events other collectors
- * stored.
+ * Runs the derivation pass while it holds the database's pass lock: a session-level advisory lock
+ * on a connection of its own, so that exactly one collector runs the pass and another takes over
+ * (within a second) when the holder's connection ends. The holder derives on wake-ups (its
+ * collector's ingest) and polls every `idleMs` for events other collectors stored. It runs on a
+ * thread of its own (pass-worker.ts); `onChange` hears of every chunk (`final` false) and of every
+ * change worth reporting at once (caught up, an error, the lock taken or lost: `final` true).
  */
 export class PassLeader {
   private client: pg.PoolClient | null = null;
   private runner: PassRunner | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly listeners = new Set<() => void>();
   lastError: { message: string; at: number } | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
+    private readonly onChange: (final: boolean) => void = () => {},
     private readonly idleMs = 200,
   ) {
     void this.acquire();
@@ -44,17 +44,9 @@ export class PassLeader {
     this.runner?.wake();
   }
 
-  get leading(): boolean {
-    return this.runner !== null;
-  }
-
-  report() {
+  /** The pass's state while this collector holds the lock; null otherwise. */
+  report(): PassReport | null {
     return this.runner ? { lag: this.runner.lag.summary(), lastError: this.runner.lastError } : null;
-  }
-
-  onDerived(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -86,6 +78,7 @@ export class PassLeader {
     } catch (error) {
       client?.release(error as Error);
       this.lastError = { message: (error as Error).message, at: Date.now() };
+      this.onChange(true);
       return this.retry();
     }
     this.lead(client);
@@ -96,15 +89,17 @@ export class PassLeader {
     const runner = new PassRunner((limit) => postgresChunk(client, this.schema, limit), {
       idleMs: this.idleMs,
       chunkSize: new ChunkSize(CHUNK_MIN, CHUNK_MAX, CHUNK_TARGET_MS),
-      onChunk: () => this.notify(),
+      onChunk: () => this.onChange(false),
+      onCaughtUp: () => this.onChange(true),
       onError: (error) => {
-        this.notify();
+        this.onChange(true);
         // A broken connection has lost the lock: hand it back and try again.
         if ((error as { code?: string }).code === undefined && !this.closed) this.lose(error as Error);
       },
     });
     this.runner = runner;
     client.on("error", (error) => this.lose(error));
+    this.onChange(true);
     runner.wake();
   }
 
@@ -115,14 +110,11 @@ export class PassLeader {
     this.client = null;
     this.runner = null;
     this.lastError = { message: error.message, at: Date.now() };
+    this.onChange(true);
     void runner.close().then(() => {
       client.release(error);
       this.retry();
     });
-  }
-
-  private notify(): void {
-    for (const listener of this.listeners) listener();
   }
 
   private retry(): void {

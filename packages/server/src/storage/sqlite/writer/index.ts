@@ -1,14 +1,13 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { ChunkEvent } from "../../derive/pass.js";
-import { PassRunner } from "../../derive/runner.js";
+import { type PassReport, PassRunner } from "../../derive/runner.js";
+import { workerEntry } from "../../shared/worker-entry.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
 import type { PreparedRows } from "../events/append.js";
 import { RecentEvents } from "../events/recent.js";
-import type { FromWriter, PassReport, ToWriter, WriterData } from "./messages.js";
+import type { FromWriter, ToWriter, WriterData } from "./messages.js";
 import { mainWrite, newTurn } from "./turn.js";
 import { writeBatch } from "./write-batches.js";
 
@@ -73,39 +72,6 @@ export function threadWriter(db: Db, derive: boolean): IngestWriter {
       await runner?.close();
     },
   };
-}
-
-/**
- * The writer thread's entry. Built, it is `dist/writer-worker.js` next to the bundle that holds
- * this code. From source (tsx, vitest) the TypeScript file is imported after registering tsx's
- * loader inside the thread (Node 20 does not apply `--import` hooks to workers), with the source
- * condition so it loads the same protocol code as this thread.
- */
-function workerEntry(): { entry: URL | string; eval: boolean; execArgv: string[] } {
-  if (!import.meta.url.endsWith(".ts"))
-    return { entry: new URL("./writer-worker.js", import.meta.url), eval: false, execArgv: process.execArgv };
-  const cjsApi = createRequire(import.meta.url).resolve("tsx/esm/api");
-  const api = pathToFileURL(cjsApi.replace(/\.cjs$/, ".mjs")).href;
-  const worker = new URL("./worker.ts", import.meta.url).href;
-  return {
-    entry: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`,
-    eval: true,
-    execArgv: [...withoutLoaders(process.execArgv), "--conditions=@mcpsight/source"],
-  };
-}
-
-/**
- * The process's flags (profiling and the like) minus module-loading ones: loaders and resolution
- * conditions of tsx or a test runner, which the thread sets up itself.
- */
-function withoutLoaders(argv: string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (["--import", "--require", "-r", "--conditions", "-C", "--loader"].includes(arg)) i++;
-    else if (!/^--(import|require|conditions|loader)=/.test(arg)) kept.push(arg);
-  }
-  return kept;
 }
 
 /** The writer cannot take batches (closed, or its thread stopped): the database is unavailable. */
@@ -186,10 +152,11 @@ export class WorkerWriter implements IngestWriter {
 
   private start(): MessagePort {
     const { port1, port2 } = new MessageChannel();
-    const { entry, eval: isCode, execArgv } = workerEntry();
-    const worker = new Worker(entry, {
-      eval: isCode,
-      execArgv,
+    // Built: dist/writer-worker.js (tsup.config.ts).
+    const thread = workerEntry(import.meta.url, "./worker.ts", "./writer-worker.js");
+    const worker = new Worker(thread.entry, {
+      eval: thread.eval,
+      execArgv: thread.execArgv,
       workerData: {
         path: this.path,
         port: port2,

@@ -1,4 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
+import type { PassReport } from "../../derive/runner.js";
 import type { IngestResult } from "../../types.js";
 import type { PreparedRows } from "../events/append.js";
 
@@ -10,12 +11,6 @@ export interface WriterData {
   derive: boolean;
   /** The turn-taking flag shared with the main thread (turn.ts). */
   turn: Int32Array;
-}
-
-/** The pass's state where it runs, as the main thread shows it. */
-export interface PassReport {
-  lag: { p50Ms: number; p99Ms: number; maxMs: number; events: number };
-  lastError: { message: string; at: number } | null;
 }
 
 /**

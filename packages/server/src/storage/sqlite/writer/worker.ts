@@ -21,13 +21,24 @@ const { path, port, derive, turn } = workerData as WriterData;
 const db = openDatabase(path);
 const send = (message: FromWriter) => port.postMessage(message);
 
-/** The pass's state goes to the main thread after a chunk, at most every 250 ms (a summary sorts). */
+/**
+ * The pass's state goes to the main thread after a chunk, at most every 250 ms (a summary selects
+ * among up to 200,000 samples), and every second while the last minute's lag still holds samples
+ * (they age out while nothing is derived).
+ */
 let reported = 0;
+let sampled = false;
 const report = (force: boolean) => {
   if (!force && Date.now() - reported < 250) return;
   reported = Date.now();
-  send({ derived: { lag: runner.lag.summary(), lastError: runner.lastError } });
+  const lag = runner.lag.summary();
+  sampled = lag.events > 0;
+  send({ derived: { lag, lastError: runner.lastError } });
 };
+const refresh = setInterval(() => {
+  if (sampled && Date.now() - reported >= 1_000) report(true);
+}, 1_000);
+refresh.unref();
 /** What this thread appended, handed to the pass (only when it runs here). */
 const recent = derive ? new RecentEvents() : null;
 const runner = new PassRunner(
@@ -63,6 +74,7 @@ function write(ids: number[], batches: Batch[]): void {
 }
 
 async function close(target: MessagePort): Promise<void> {
+  clearInterval(refresh);
   await runner.close();
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();

@@ -1,0 +1,43 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+
+/** How to start one of the collector's threads: its entry, and the flags it runs with. */
+export interface WorkerEntry {
+  entry: URL | string;
+  eval: boolean;
+  execArgv: string[];
+}
+
+/**
+ * The entry of a thread whose code is `source` (a TypeScript file, relative to `caller`, the
+ * calling module's `import.meta.url`). Built, it is `built`, an entry of its own next to the bundle
+ * that holds the caller (tsup.config.ts). From source (tsx, vitest) the TypeScript file is imported
+ * after registering tsx's loader inside the thread (Node 20 does not apply `--import` hooks to
+ * workers), with the source condition so it loads the same protocol code as this thread.
+ */
+export function workerEntry(caller: string, source: string, built: string): WorkerEntry {
+  if (!caller.endsWith(".ts"))
+    return { entry: new URL(built, caller), eval: false, execArgv: process.execArgv };
+  const cjsApi = createRequire(caller).resolve("tsx/esm/api");
+  const api = pathToFileURL(cjsApi.replace(/\.cjs$/, ".mjs")).href;
+  const worker = new URL(source, caller).href;
+  return {
+    entry: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`,
+    eval: true,
+    execArgv: [...withoutLoaders(process.execArgv), "--conditions=@mcpsight/source"],
+  };
+}
+
+/**
+ * The process's flags (profiling and the like) minus module-loading ones: loaders and resolution
+ * conditions of tsx or a test runner, which the thread sets up itself.
+ */
+function withoutLoaders(argv: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (["--import", "--require", "-r", "--conditions", "-C", "--loader"].includes(arg)) i++;
+    else if (!/^--(import|require|conditions|loader)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
+}
