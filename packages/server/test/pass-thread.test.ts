@@ -28,12 +28,17 @@ async function storeWithoutPass(): Promise<{ url: string; storage: Storage }> {
 const store = (storage: Storage, n: number) =>
   storage.ingestEvents(Array.from({ length: n }, () => eventSchema.parse(makeEvent("p1"))));
 
-const derivedAll = async (storage: Storage, thread: PassThread) => {
-  thread.wake();
-  await waitUntil(async () => (await storage.getDerivationStatus()).pending === 0, {
-    subscribe: (listener) => thread.onDerived(listener),
+/** Waits for `check`, failing with the store's derivation status after 20 s. */
+const until = (storage: Storage, check: () => Promise<boolean>, thread?: PassThread) =>
+  waitUntil(check, {
+    subscribe: thread ? (listener) => thread.onDerived(listener) : undefined,
     timeoutMs: 20_000,
+    describe: async () => `; derivation: ${JSON.stringify(await storage.getDerivationStatus())}`,
   });
+
+const derivedAll = async (storage: Storage, thread?: PassThread) => {
+  thread?.wake();
+  await until(storage, async () => (await storage.getDerivationStatus()).pending === 0, thread);
 };
 
 describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL pass thread", () => {
@@ -45,7 +50,7 @@ describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL pass thread", () => {
     opened.push(thread);
     await store(storage, 300);
     await derivedAll(storage, thread);
-    await waitUntil(async () => (thread.report()?.lag.events ?? 0) >= 300, { timeoutMs: 5_000 });
+    await until(storage, async () => (thread.report()?.lag.events ?? 0) >= 300);
     expect(thread.lastError).toBeNull();
 
     // The thread dies (as on an out-of-memory in its heap): the failure is reported, the thread
@@ -54,7 +59,7 @@ describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL pass thread", () => {
     expect(thread.lastError?.message).toMatch(/derivation pass thread stopped/);
     expect(thread.report()).toBeNull();
     await store(storage, 200);
-    await waitUntil(async () => (await storage.getDerivationStatus()).pending === 0, { timeoutMs: 20_000 });
+    await derivedAll(storage);
     const overview = await storage.getOverview("p1", { from: 0, to: Date.now() + 60_000 }, "hour");
     expect(overview.totals.toolCalls).toBe(500);
     expect(thread.report()).not.toBeNull();
@@ -68,9 +73,9 @@ describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL pass thread", () => {
     const second = new PassThread(url);
     opened.push(first, second);
     await store(storage, 100);
-    await waitUntil(async () => (await storage.getDerivationStatus()).pending === 0, { timeoutMs: 20_000 });
+    await derivedAll(storage);
     // One of the two holds the lock: only its report is non-null.
-    await waitUntil(async () => first.report() !== null || second.report() !== null, { timeoutMs: 5_000 });
+    await until(storage, async () => first.report() !== null || second.report() !== null);
     expect(first.report() !== null && second.report() !== null).toBe(false);
     const [holder, other] = first.report() !== null ? [first, second] : [second, first];
     await holder.close();
