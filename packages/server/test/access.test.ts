@@ -3,7 +3,7 @@ import type { MeResponse, PutMemberResponse } from "../src/http/responses.js";
 import type { RunningServer } from "../src/server.js";
 import type { ProjectMember, ProjectToken } from "../src/storage/index.js";
 import { BACKENDS, type TestDatabase } from "./backends.js";
-import { ADMIN_TOKEN, api, makeEvent, postBatch, removeDir, startCollector, tempDir } from "./helpers.js";
+import { ADMIN_TOKEN, api, derived, makeEvent, postBatch, removeDir, startCollector, tempDir } from "./helpers.js";
 
 /** Who calls: a login cookie, a bearer token, or nobody. */
 type As = { cookie: string } | { token: string };
@@ -57,6 +57,8 @@ describe.each(BACKENDS)("access for a team ($name)", (backend) => {
     await server.storage.createProject({ id: b, name: "Other team" });
     for (const projectId of [a, b])
       await postBatch(url, [makeEvent(projectId, { sessionId: "s-b", identifyActorGivenId: "u-b" })]);
+    // The reads below expect the user and the session: derived, not only stored.
+    await derived(url);
   });
   afterAll(async () => {
     await server.close();
