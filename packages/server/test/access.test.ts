@@ -3,7 +3,16 @@ import type { MeResponse, PutMemberResponse } from "../src/http/responses.js";
 import type { RunningServer } from "../src/server.js";
 import type { ProjectMember, ProjectToken } from "../src/storage/index.js";
 import { BACKENDS, type TestDatabase } from "./backends.js";
-import { ADMIN_TOKEN, api, derived, makeEvent, postBatch, removeDir, startCollector, tempDir } from "./helpers.js";
+import {
+  ADMIN_TOKEN,
+  api,
+  derived,
+  makeEvent,
+  postBatch,
+  removeDir,
+  startCollector,
+  tempDir,
+} from "./helpers.js";
 
 /** Who calls: a login cookie, a bearer token, or nobody. */
 type As = { cookie: string } | { token: string };
