@@ -1,8 +1,30 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+
+/**
+ * Starts one of the collector's threads (`source`, `built`: see workerEntry) with `data` and the
+ * thread's end of a new channel (as `port`) in its `workerData`; returns the thread and this end.
+ */
+export function startThread(
+  caller: string,
+  source: string,
+  built: string,
+  data: Record<string, unknown>,
+): { worker: Worker; port: MessagePort } {
+  const { port1, port2 } = new MessageChannel();
+  const thread = workerEntry(caller, source, built);
+  const worker = new Worker(thread.entry, {
+    eval: thread.eval,
+    execArgv: thread.execArgv,
+    workerData: { ...data, port: port2 },
+    transferList: [port2],
+  });
+  return { worker, port: port1 };
+}
 
 /** How to start one of the collector's threads: its entry, and the flags it runs with. */
-export interface WorkerEntry {
+interface WorkerEntry {
   entry: URL | string;
   eval: boolean;
   execArgv: string[];
@@ -15,7 +37,7 @@ export interface WorkerEntry {
  * after registering tsx's loader inside the thread (Node 20 does not apply `--import` hooks to
  * workers), with the source condition so it loads the same protocol code as this thread.
  */
-export function workerEntry(caller: string, source: string, built: string): WorkerEntry {
+function workerEntry(caller: string, source: string, built: string): WorkerEntry {
   if (!caller.endsWith(".ts"))
     return { entry: new URL(built, caller), eval: false, execArgv: process.execArgv };
   const cjsApi = createRequire(caller).resolve("tsx/esm/api");

@@ -1,6 +1,6 @@
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import type { PassReport } from "../../derive/runner.js";
-import { workerEntry } from "../../shared/worker-entry.js";
+import { startThread } from "../../shared/worker-entry.js";
 import type { FromPass, PassState, PassThreadData, ToPass } from "./pass-messages.js";
 
 const RESTART_MS = 1_000;
@@ -63,15 +63,11 @@ export class PassThread {
   }
 
   private start(): void {
-    const { port1, port2 } = new MessageChannel();
     // Built: dist/pass-worker.js (tsup.config.ts).
-    const thread = workerEntry(import.meta.url, "./pass-worker.ts", "./pass-worker.js");
-    const worker = new Worker(thread.entry, {
-      eval: thread.eval,
-      execArgv: thread.execArgv,
-      workerData: { url: this.url, port: port2, idleMs: this.idleMs } satisfies PassThreadData,
-      transferList: [port2],
-    });
+    const { worker, port: port1 } = startThread(import.meta.url, "./pass-worker.ts", "./pass-worker.js", {
+      url: this.url,
+      idleMs: this.idleMs,
+    } satisfies Omit<PassThreadData, "port">);
     port1.on("message", (message: FromPass) => {
       if (!("derived" in message)) return;
       if (message.state) this.state = message.state;

@@ -1,7 +1,7 @@
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import type { ChunkEvent } from "../../derive/pass.js";
 import { type PassReport, PassRunner } from "../../derive/runner.js";
-import { workerEntry } from "../../shared/worker-entry.js";
+import { startThread } from "../../shared/worker-entry.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
@@ -151,20 +151,12 @@ export class WorkerWriter implements IngestWriter {
   }
 
   private start(): MessagePort {
-    const { port1, port2 } = new MessageChannel();
     // Built: dist/writer-worker.js (tsup.config.ts).
-    const thread = workerEntry(import.meta.url, "./worker.ts", "./writer-worker.js");
-    const worker = new Worker(thread.entry, {
-      eval: thread.eval,
-      execArgv: thread.execArgv,
-      workerData: {
-        path: this.path,
-        port: port2,
-        derive: this.deriveHere,
-        turn: this.turn,
-      } satisfies WriterData,
-      transferList: [port2],
-    });
+    const { worker, port: port1 } = startThread(import.meta.url, "./worker.ts", "./writer-worker.js", {
+      path: this.path,
+      derive: this.deriveHere,
+      turn: this.turn,
+    } satisfies Omit<WriterData, "port">);
     port1.on("message", (message: FromWriter) => this.settle(message));
     // A crashed writer fails what it held; the next batch starts a new one.
     const fail = (error: Error) => {
