@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ChunkResult } from "./pass.js";
-import { ChunkSize, LagWindow, MAX_CHUNK, PassRunner } from "./runner.js";
+import { ChunkSize, LagWindow, MAX_CHUNK, PassRunner, ReportPacing } from "./runner.js";
 
 /** The percentiles as a sort gives them (the definition the window must match). */
 function bySort(lags: number[]) {
@@ -129,5 +129,40 @@ describe("the pass's chunk size", () => {
   it("stays at MAX_CHUNK when given no size range", async () => {
     const { limits } = await drain(3 * MAX_CHUNK + 1);
     expect(limits).toEqual([MAX_CHUNK, MAX_CHUNK, MAX_CHUNK, MAX_CHUNK, MAX_CHUNK]);
+  });
+});
+
+describe("the pacing of the pass's reports", () => {
+  it("reports a chunk at most every 250 ms, at once when told, and every second while samples remain", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      let events = 5;
+      const sent: boolean[] = [];
+      const pacing = new ReportPacing((derived) => {
+        sent.push(derived);
+        return { lag: { p50Ms: 0, p99Ms: 0, maxMs: 0, events }, lastError: null };
+      });
+      expect(pacing.derived(false)).toBe(true);
+      vi.advanceTimersByTime(100);
+      expect(pacing.derived(false)).toBe(false);
+      expect(pacing.derived(true)).toBe(true);
+      vi.advanceTimersByTime(250);
+      expect(pacing.derived(false)).toBe(true);
+      expect(sent).toEqual([true, true, true]);
+      // Nothing derived: the window still holds samples, so the state goes again on the first
+      // one-second tick at least a second after the last report (not as a chunk), until a report
+      // finds it empty.
+      vi.advanceTimersByTime(1_000);
+      expect(sent).toEqual([true, true, true]);
+      vi.advanceTimersByTime(1_000);
+      expect(sent).toEqual([true, true, true, false]);
+      events = 0;
+      vi.advanceTimersByTime(1_000);
+      vi.advanceTimersByTime(5_000);
+      expect(sent).toEqual([true, true, true, false, false]);
+      pacing.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -12,6 +12,41 @@ export interface PassReport {
 }
 
 /**
+ * When a thread running the pass sends its state to the collector's main thread: after a chunk
+ * at most every 250 ms (a lag summary selects among up to 200,000 samples), at once when told to
+ * (caught up, an error), and every second while the last minute's lag still holds samples (they
+ * age out while nothing is derived). `send` sends the state and returns the report it sent.
+ */
+export class ReportPacing {
+  private sentAt = 0;
+  private sampled = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly send: (derived: boolean) => PassReport | null) {
+    this.timer = setInterval(() => {
+      if (this.sampled && Date.now() - this.sentAt >= 1_000) this.report(false);
+    }, 1_000);
+    this.timer.unref();
+  }
+
+  /** A chunk was derived (or, `now`, something to report at once): whether the state went. */
+  derived(now: boolean): boolean {
+    if (!now && Date.now() - this.sentAt < 250) return false;
+    this.report(true);
+    return true;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private report(derived: boolean): void {
+    this.sentAt = Date.now();
+    this.sampled = (this.send(derived)?.lag.events ?? 0) > 0;
+  }
+}
+
+/**
  * Derivation lag (acknowledgement → derived) of the events derived in the last minute, as
  * percentiles. Kept where the pass runs, in two rings of numbers (derived at, lag): recording
  * allocates nothing, and nothing per event stays on the heap for the collector to trace.

@@ -75,7 +75,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
     return pk === undefined ? empty : fn(pk);
   };
 
-  const leader = deriveUrl === null ? null : new PassThread(deriveUrl);
+  const pass = deriveUrl === null ? null : new PassThread(deriveUrl);
 
   const ingestEvents = (batch: Event[], droppedEvents = 0): Promise<IngestResult> =>
     writeEvents(batch, droppedEvents).catch((error: unknown) =>
@@ -88,7 +88,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
     for (const event of events)
       if (!pks.has(event.projectId)) throw new Error(`unknown project ${event.projectId}`);
     const result = await appendEvents(pool, events, pks, droppedEvents);
-    leader?.wake();
+    pass?.wake();
     return result;
   };
 
@@ -128,14 +128,14 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
     }
     const now = Date.now();
     const asOf = Math.min(now, oldest?.received_at ?? now);
-    const report = leader?.report() ?? null;
+    const report = pass?.report() ?? null;
     return {
       pending,
       dataAsOf: new Date(asOf).toISOString(),
       lagMs: now - asOf,
       recent: report?.lag ?? null,
       reindex: cursor.reindex ? { done: done?.n ?? 0, total: total?.n ?? 0 } : null,
-      lastError: leader?.lastError?.message ?? null,
+      lastError: pass?.lastError?.message ?? null,
     };
   };
 
@@ -161,7 +161,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
 
   return {
     close: async () => {
-      await leader?.close();
+      await pass?.close();
       await pool.end();
     },
     getSetting: (key) => projects.getSetting(pool, key),
@@ -226,7 +226,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
         "SELECT txid, pk FROM events ORDER BY txid DESC, pk DESC LIMIT 1",
       );
       if (!target) return;
-      leader?.wake();
+      pass?.wake();
       await waitUntil(
         async () =>
           (
@@ -237,7 +237,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
             )) as { done: boolean }
           ).done,
         {
-          subscribe: leader ? (listener) => leader.onDerived(listener) : undefined,
+          subscribe: pass ? (listener) => pass.onDerived(listener) : undefined,
           timeoutMs,
           describe: async () => {
             const error = (await status()).lastError;
@@ -263,7 +263,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
         const target = (await readCursor(db)).reindex;
         return { resumed: false, total: target ? ((await count(target))?.n ?? 0) : 0 };
       });
-      leader?.wake();
+      pass?.wake();
       return result;
     },
   };

@@ -5,6 +5,7 @@
  * see tsup.config.ts).
  */
 import { workerData } from "node:worker_threads";
+import { ReportPacing } from "../../derive/runner.js";
 import { createPool, parsePostgresUrl } from "../db.js";
 import { PassLeader } from "./leader.js";
 import type { FromPass, PassThreadData, ToPass } from "./pass-messages.js";
@@ -15,33 +16,24 @@ const parsed = parsePostgresUrl(url);
 const pool = createPool(parsed, 1);
 const send = (message: FromPass) => port.postMessage(message);
 
-/**
- * The state goes along after a chunk at most every 250 ms (a lag summary selects among up to
- * 200,000 samples), at once when it matters, and every second while the last minute's lag still
- * holds samples (they age out while nothing is derived).
- */
-let reported = 0;
-let sampled = false;
-const report = (derived: boolean) => {
-  reported = Date.now();
+/** The state goes along as ReportPacing paces it; a chunk not reported with it still wakes waiters. */
+const pacing = new ReportPacing((derived) => {
   const pass = leader.report();
-  sampled = (pass?.lag.events ?? 0) > 0;
   send({ derived, state: { pass, lastError: leader.lastError } });
-};
+  return pass;
+});
 const leader: PassLeader = new PassLeader(
   pool,
   parsed.schema,
-  (final) => (final || Date.now() - reported >= 250 ? report(true) : send({ derived: true })),
+  (final) => {
+    if (!pacing.derived(final)) send({ derived: true });
+  },
   idleMs,
 );
-const refresh = setInterval(() => {
-  if (sampled && Date.now() - reported >= 1_000) report(false);
-}, 1_000);
-refresh.unref();
 
 port.on("message", (message: ToPass) => {
   if ("wake" in message) return leader.wake();
-  clearInterval(refresh);
+  pacing.stop();
   void leader
     .close()
     .then(() => pool.end())

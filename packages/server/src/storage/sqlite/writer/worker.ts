@@ -6,7 +6,7 @@
  * tsup.config.ts).
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { PassRunner } from "../../derive/runner.js";
+import { PassRunner, ReportPacing } from "../../derive/runner.js";
 import { openDatabase } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
 import { RecentEvents } from "../events/recent.js";
@@ -21,24 +21,12 @@ const { path, port, derive, turn } = workerData as WriterData;
 const db = openDatabase(path);
 const send = (message: FromWriter) => port.postMessage(message);
 
-/**
- * The pass's state goes to the main thread after a chunk, at most every 250 ms (a summary selects
- * among up to 200,000 samples), and every second while the last minute's lag still holds samples
- * (they age out while nothing is derived).
- */
-let reported = 0;
-let sampled = false;
-const report = (force: boolean) => {
-  if (!force && Date.now() - reported < 250) return;
-  reported = Date.now();
-  const lag = runner.lag.summary();
-  sampled = lag.events > 0;
-  send({ derived: { lag, lastError: runner.lastError } });
-};
-const refresh = setInterval(() => {
-  if (sampled && Date.now() - reported >= 1_000) report(true);
-}, 1_000);
-refresh.unref();
+/** The pass's state goes to the main thread as ReportPacing paces it. */
+const pacing = new ReportPacing(() => {
+  const state = { lag: runner.lag.summary(), lastError: runner.lastError };
+  send({ derived: state });
+  return state;
+});
 /** What this thread appended, handed to the pass (only when it runs here). */
 const recent = derive ? new RecentEvents() : null;
 const runner = new PassRunner(
@@ -48,9 +36,9 @@ const runner = new PassRunner(
   },
   {
     idleMs: 1_000,
-    onChunk: () => report(false),
-    onCaughtUp: () => report(true),
-    onError: () => report(true),
+    onChunk: () => pacing.derived(false),
+    onCaughtUp: () => pacing.derived(true),
+    onError: () => pacing.derived(true),
   },
 );
 
@@ -74,7 +62,7 @@ function write(ids: number[], batches: Batch[]): void {
 }
 
 async function close(target: MessagePort): Promise<void> {
-  clearInterval(refresh);
+  pacing.stop();
   await runner.close();
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
