@@ -417,12 +417,14 @@ func TestDeliveryDropsTheOldestHeldBatchesBeyondTheBudget(t *testing.T) {
 	if reported != after.Dropped || len(delivered) != after.Sent {
 		t.Fatalf("droppedEvents reported %d, dropped %d; %d distinct delivered, sent %d", reported, after.Dropped, len(delivered), after.Sent)
 	}
-	// Drops take the oldest held events first. A batch in flight is never dropped, so a batch the
-	// sink answered 503 (sent during the outage) may survive whatever its age; every other
-	// delivered event must be among the newest: from the oldest of them on, none is missing.
+	// Drops take the oldest held events first; a batch in flight is never dropped. So a batch the
+	// sink answered 503 (sent during the outage) may survive whatever its age, and so may up to
+	// maxInFlight batches still in flight when the outage ended (answered 200 after it). Every
+	// other delivered event must be among the newest: none missing from there to the last.
 	o.mu.Lock()
-	attempted, kept := map[int]bool{}, []int{}
+	attempted, answered := map[int]bool{}, [][]int{}
 	for n, b := range o.Batches() {
+		var numbers []int
 		for _, raw := range b.Events {
 			var e struct {
 				Parameters struct{ Arguments struct{ N int } }
@@ -430,27 +432,41 @@ func TestDeliveryDropsTheOldestHeldBatchesBeyondTheBudget(t *testing.T) {
 			if err := json.Unmarshal(raw, &e); err != nil {
 				t.Fatal(err)
 			}
-			if o.delivered[n+1] {
-				kept = append(kept, e.Parameters.Arguments.N)
-			} else {
-				attempted[e.Parameters.Arguments.N] = true
+			numbers = append(numbers, e.Parameters.Arguments.N)
+		}
+		if o.delivered[n+1] {
+			answered = append(answered, numbers)
+		} else {
+			for _, n := range numbers {
+				attempted[n] = true
 			}
 		}
 	}
 	o.mu.Unlock()
-	kept = slices.DeleteFunc(kept, func(n int) bool { return attempted[n] })
-	slices.Sort(kept)
-	if len(kept) == 0 || kept[0] == 0 || kept[len(kept)-1] != events-1 {
-		t.Fatalf("delivered, never sent during the outage: %d events, from %v; want the newest, up to %d (%+v)", len(kept), kept[:min(1, len(kept))], events-1, after)
+	kept := map[int]bool{}
+	for _, numbers := range answered {
+		for _, n := range numbers {
+			kept[n] = true
+		}
 	}
-	next := 0
-	for n := kept[0]; n < events; n++ {
-		if attempted[n] {
-			continue
+	if !kept[events-1] {
+		t.Fatalf("the newest event was not delivered (%+v)", after)
+	}
+	// The newest run: down from the last event while each was delivered or sent during the outage.
+	start := events - 1
+	for start > 0 && (kept[start-1] || attempted[start-1]) {
+		start--
+	}
+	if start == 0 {
+		t.Fatalf("no event older than the newest was dropped (%+v)", after)
+	}
+	strays := 0
+	for _, numbers := range answered {
+		if numbers[0] < start && !attempted[numbers[0]] {
+			strays++
 		}
-		if next >= len(kept) || kept[next] != n {
-			t.Fatalf("event %d was dropped while older event %d was delivered; the oldest go first (%+v)", n, kept[0], after)
-		}
-		next++
+	}
+	if strays > maxInFlight {
+		t.Fatalf("%d delivered batches older than event %d, the oldest of the newest run, and never sent during the outage; at most %d can have been in flight (%+v)", strays, start, maxInFlight, after)
 	}
 }
