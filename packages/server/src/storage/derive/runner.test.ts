@@ -128,7 +128,73 @@ describe("the pass's chunk size", () => {
 
   it("stays at MAX_CHUNK when given no size range", async () => {
     const { limits } = await drain(3 * MAX_CHUNK + 1);
-    expect(limits).toEqual([MAX_CHUNK, MAX_CHUNK, MAX_CHUNK, MAX_CHUNK, MAX_CHUNK]);
+    // The fourth reads the one event left, fewer than asked for: caught up, no empty chunk after.
+    expect(limits).toEqual([MAX_CHUNK, MAX_CHUNK, MAX_CHUNK, MAX_CHUNK]);
+  });
+});
+
+describe("the pass settling after it caught up", () => {
+  it("derives what ingest stored within settleMs of catching up in one chunk at its end", async () => {
+    // Timers and the clock faked; the runner's pause between chunks (setImmediate) real.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const between = async () => {
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      let pending = 30;
+      const chunks: number[] = [];
+      const runner = new PassRunner(
+        async (limit) => {
+          const derived = Math.min(limit, pending);
+          pending -= derived;
+          chunks.push(derived);
+          return { derived, receivedAt: [] };
+        },
+        { settleMs: 250, chunkSize: new ChunkSize(10, 10, 500), now: () => Date.now() },
+      );
+      // Behind: full chunks follow each other at once, until one reads fewer than asked for.
+      pending = 25;
+      runner.wake();
+      await between();
+      expect(chunks).toEqual([10, 10, 5]);
+      // Three ingests within the settle time: no chunk until it ends, then one for all.
+      for (let i = 0; i < 3; i++) {
+        pending += 2;
+        runner.wake();
+        await vi.advanceTimersByTimeAsync(60);
+      }
+      expect(chunks).toEqual([10, 10, 5]);
+      await vi.advanceTimersByTimeAsync(70);
+      await between();
+      expect(chunks).toEqual([10, 10, 5, 6]);
+      // A wake-up later than that derives at once.
+      await vi.advanceTimersByTimeAsync(1_000);
+      pending += 1;
+      runner.wake();
+      await between();
+      expect(chunks).toEqual([10, 10, 5, 6, 1]);
+      await runner.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("runs at once on every wake-up without settleMs", async () => {
+    const chunks: number[] = [];
+    let pending = 0;
+    const runner = new PassRunner(async (limit) => {
+      const derived = Math.min(limit, pending);
+      pending -= derived;
+      chunks.push(derived);
+      return { derived, receivedAt: [] };
+    });
+    for (let i = 1; i <= 3; i++) {
+      pending += i;
+      runner.wake();
+      await vi.waitFor(() => expect(chunks.at(-1)).toBe(i));
+    }
+    expect(chunks).toEqual([1, 2, 3]);
+    await runner.close();
   });
 });
 

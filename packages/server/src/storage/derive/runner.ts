@@ -156,9 +156,12 @@ export class ChunkSize {
 }
 
 /**
- * Runs the pass: chunks until nothing is pending, then sleeps until woken (by an ingest) or for
- * `idleMs` (events another process stored). A failing chunk is retried after a pause, never
- * stopping ingest; its error is kept for the status.
+ * Runs the pass: chunks until nothing is pending (a chunk read fewer events than it asked for),
+ * then sleeps until woken (by an ingest) or for `idleMs` (events another process stored). With
+ * `settleMs`, a wake-up within that long of catching up waits for its end: under a steady load
+ * the pass then derives what gathered meanwhile in one chunk instead of a small chunk per ingest,
+ * whose users', sessions' and rollups' rows it would write again each time. A failing chunk is
+ * retried after a pause, never stopping ingest; its error is kept for the status.
  */
 export class PassRunner {
   readonly lag = new LagWindow();
@@ -166,6 +169,10 @@ export class PassRunner {
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires (the runner's clock). */
+  private due = 0;
+  /** When the pass last caught up (the runner's clock). */
+  private caughtUpAt = Number.NEGATIVE_INFINITY;
   private closed = false;
   private readonly size: ChunkSize;
   private readonly now: () => number;
@@ -174,6 +181,8 @@ export class PassRunner {
     private readonly chunk: (limit: number) => Promise<ChunkResult>,
     private readonly options: {
       idleMs?: number;
+      /** After catching up, how long wake-ups wait before the next chunk (default 0). */
+      settleMs?: number;
       retryMs?: number;
       onChunk?: (result: ChunkResult) => void;
       /** Nothing is pending any more (after at least one chunk). */
@@ -194,6 +203,11 @@ export class PassRunner {
     if (this.closed) return;
     if (this.running) {
       this.again = true;
+      return;
+    }
+    const settle = this.caughtUpAt + (this.options.settleMs ?? 0) - this.now();
+    if (settle > 0) {
+      this.schedule(settle);
       return;
     }
     this.clearTimer();
@@ -230,18 +244,32 @@ export class PassRunner {
       }
       this.lastError = null;
       if (result.derived === 0) {
+        this.caughtUpAt = this.now();
         if (chunks > 0) this.options.onCaughtUp?.();
         return;
       }
       this.lag.record(result.receivedAt);
       this.options.onChunk?.(result);
+      // Fewer than asked for: nothing else was pending when the chunk read (what is stored
+      // since wakes the pass again).
+      if (result.derived < limit) {
+        this.caughtUpAt = this.now();
+        this.options.onCaughtUp?.();
+        return;
+      }
       // Let waiting work (ingest on the same thread) run between chunks.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
+  /** Wakes the pass in `ms`, unless a timer already does sooner. */
   private schedule(ms: number | undefined): void {
-    if (this.closed || ms === undefined || this.timer) return;
+    if (this.closed || ms === undefined) return;
+    if (this.timer) {
+      if (this.due <= this.now() + ms) return;
+      clearTimeout(this.timer);
+    }
+    this.due = this.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.wake();
