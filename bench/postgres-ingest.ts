@@ -24,6 +24,8 @@
  *   collectors is sent the same events again on a fresh schema, paced at that fraction of the rate
  *   they just acknowledged flat out — a load they sustain rather than a saturating burst — and the
  *   derivation lag of that phase is reported beside the burst's.
+ *   `--paced-rate <events/s>`: the paced phase at that rate instead, the same for every run (to
+ *   compare two versions' lag and CPU at one load).
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     "cpu-prof": { type: "string" },
     keep: { type: "boolean" },
     paced: { type: "string" },
+    "paced-rate": { type: "string" },
     "database-url": { type: "string" },
   },
 });
@@ -62,6 +65,11 @@ const KEEP = values.keep ?? false;
 const PACED = Number(values.paced ?? 0.8);
 if (!(PACED >= 0 && PACED <= 1))
   throw new Error("--paced must be a fraction from 0 to 1 (0 skips the paced phase)");
+const PACED_RATE = values["paced-rate"] === undefined ? null : Number(values["paced-rate"]);
+if (PACED_RATE !== null && !(PACED_RATE > 0))
+  throw new Error("--paced-rate must be a number of events per second above 0");
+/** How the paced phase's rate is chosen, as printed. */
+const PACING = PACED_RATE === null ? `${PACED} of the burst's rate` : "a set rate";
 const BATCH = Number(values.batch ?? 500);
 if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > LIMITS.batchEvents)
   throw new Error(
@@ -357,11 +365,11 @@ for (let round = 1; round <= ROUNDS; round++) {
       kept.push(run.schema);
       out(`    schema kept: ${run.schema}`);
     }
-    if (PACED > 0) {
-      const target = run.rate * PACED;
+    if (PACED > 0 || PACED_RATE !== null) {
+      const target = PACED_RATE ?? run.rate * PACED;
       const steady = await collectorRun(n, batches, target);
       out(
-        `  ${n}p paced at ${Math.round(target)} events/s (${PACED} of the burst's rate): ${Math.round(steady.rate)} events/s acknowledged`,
+        `  ${n}p paced at ${Math.round(target)} events/s (${PACING}): ${Math.round(steady.rate)} events/s acknowledged`,
       );
       out(`    CPU per event: ${formatCpu(steady.cpu)}`);
       out(`    ${describeLag(steady.lag)}`);
@@ -410,7 +418,7 @@ for (const n of PROCESSES) {
   const steady = paced.get(n) ?? [];
   if (steady.length > 0)
     out(
-      `  derivation lag p99 paced at ${PACED} of the burst's rate (${Math.round(median(steady.map((p) => p.target)))} events/s; median of rounds): ${median(steady.map((p) => p.lag.recent?.p99Ms ?? 0))} ms (target <= 2000); at most ${median(steady.map((p) => p.lag.maxPending))} pending; catch-up after the last acknowledgement ${median(steady.map((p) => p.lag.catchUpMs)).toFixed(0)} ms`,
+      `  derivation lag p99 paced at ${PACING} (${Math.round(median(steady.map((p) => p.target)))} events/s; median of rounds): ${median(steady.map((p) => p.lag.recent?.p99Ms ?? 0))} ms (target <= 2000); at most ${median(steady.map((p) => p.lag.maxPending))} pending; catch-up after the last acknowledgement ${median(steady.map((p) => p.lag.catchUpMs)).toFixed(0)} ms`,
     );
 }
 for (const n of PROCESSES) {

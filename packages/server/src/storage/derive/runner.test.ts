@@ -134,14 +134,14 @@ describe("the pass's chunk size", () => {
 });
 
 describe("the pass settling after it caught up", () => {
-  it("derives what ingest stored within settleMs of catching up in one chunk at its end", async () => {
+  it("derives what ingests store within settleMs of catching up in one chunk, at its end or at settleEvents", async () => {
     // Timers and the clock faked; the runner's pause between chunks (setImmediate) real.
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     const between = async () => {
       for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
     };
     try {
-      let pending = 30;
+      let pending = 0;
       const chunks: number[] = [];
       const runner = new PassRunner(
         async (limit) => {
@@ -150,36 +150,49 @@ describe("the pass settling after it caught up", () => {
           chunks.push(derived);
           return { derived, receivedAt: [] };
         },
-        { settleMs: 250, chunkSize: new ChunkSize(10, 10, 500), now: () => Date.now() },
+        { settleMs: 250, settleEvents: 8, chunkSize: new ChunkSize(10, 10, 500), now: () => Date.now() },
       );
+      const ingest = (events: number) => {
+        pending += events;
+        runner.wake(events);
+      };
       // Behind: full chunks follow each other at once, until one reads fewer than asked for.
-      pending = 25;
-      runner.wake();
+      ingest(25);
       await between();
       expect(chunks).toEqual([10, 10, 5]);
       // Three ingests within the settle time: no chunk until it ends, then one for all.
       for (let i = 0; i < 3; i++) {
-        pending += 2;
-        runner.wake();
+        ingest(2);
         await vi.advanceTimersByTimeAsync(60);
       }
       expect(chunks).toEqual([10, 10, 5]);
       await vi.advanceTimersByTimeAsync(70);
       await between();
       expect(chunks).toEqual([10, 10, 5, 6]);
-      // A wake-up later than that derives at once.
-      await vi.advanceTimersByTimeAsync(1_000);
+      // Within the settle time again: once ingests stored settleEvents (8), at once.
+      ingest(5);
+      await between();
+      expect(chunks).toEqual([10, 10, 5, 6]);
+      ingest(3);
+      await between();
+      expect(chunks).toEqual([10, 10, 5, 6, 8]);
+      // A wake-up without a count (someone waits for the pass) does not settle.
       pending += 1;
       runner.wake();
       await between();
-      expect(chunks).toEqual([10, 10, 5, 6, 1]);
+      expect(chunks).toEqual([10, 10, 5, 6, 8, 1]);
+      // An ingest later than settleMs after catching up derives at once.
+      await vi.advanceTimersByTimeAsync(1_000);
+      ingest(1);
+      await between();
+      expect(chunks).toEqual([10, 10, 5, 6, 8, 1, 1]);
       await runner.close();
     } finally {
       vi.useRealTimers();
     }
   });
 
-  it("runs at once on every wake-up without settleMs", async () => {
+  it("runs at once on every ingest without settleMs", async () => {
     const chunks: number[] = [];
     let pending = 0;
     const runner = new PassRunner(async (limit) => {
@@ -190,7 +203,7 @@ describe("the pass settling after it caught up", () => {
     });
     for (let i = 1; i <= 3; i++) {
       pending += i;
-      runner.wake();
+      runner.wake(i);
       await vi.waitFor(() => expect(chunks.at(-1)).toBe(i));
     }
     expect(chunks).toEqual([1, 2, 3]);

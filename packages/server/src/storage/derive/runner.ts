@@ -158,10 +158,11 @@ export class ChunkSize {
 /**
  * Runs the pass: chunks until nothing is pending (a chunk read fewer events than it asked for),
  * then sleeps until woken (by an ingest) or for `idleMs` (events another process stored). With
- * `settleMs`, a wake-up within that long of catching up waits for its end: under a steady load
- * the pass then derives what gathered meanwhile in one chunk instead of a small chunk per ingest,
- * whose users', sessions' and rollups' rows it would write again each time. A failing chunk is
- * retried after a pause, never stopping ingest; its error is kept for the status.
+ * `settleMs`, an ingest's wake-up within that long of catching up waits for its end, or until
+ * ingests woke it for `settleEvents` events: under a steady load the pass then derives what
+ * gathered meanwhile in one chunk instead of a small chunk per ingest, whose users', sessions' and
+ * rollups' rows it would write again each time. A failing chunk is retried after a pause, never
+ * stopping ingest; its error is kept for the status.
  */
 export class PassRunner {
   readonly lag = new LagWindow();
@@ -173,6 +174,10 @@ export class PassRunner {
   private due = 0;
   /** When the pass last caught up (the runner's clock). */
   private caughtUpAt = Number.NEGATIVE_INFINITY;
+  /** Events ingests woke the pass for since its last chunk began. */
+  private gathered = 0;
+  /** A wake-up that does not settle came since the last chunk began. */
+  private urgent = false;
   private closed = false;
   private readonly size: ChunkSize;
   private readonly now: () => number;
@@ -181,8 +186,10 @@ export class PassRunner {
     private readonly chunk: (limit: number) => Promise<ChunkResult>,
     private readonly options: {
       idleMs?: number;
-      /** After catching up, how long wake-ups wait before the next chunk (default 0). */
+      /** After catching up, how long ingests' wake-ups wait before the next chunk (default 0). */
       settleMs?: number;
+      /** Ingests' wake-ups for this many events end the wait at once (default: none do). */
+      settleEvents?: number;
       retryMs?: number;
       onChunk?: (result: ChunkResult) => void;
       /** Nothing is pending any more (after at least one chunk). */
@@ -198,22 +205,33 @@ export class PassRunner {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** Derives soon (after the current chunk, if one runs). */
-  wake(): void {
+  /**
+   * Derives soon (after the current chunk, if one runs). `stored`: an ingest stored that many
+   * events, which may wait for the pass to settle; without it, at once.
+   */
+  wake(stored?: number): void {
     if (this.closed) return;
+    if (stored === undefined) this.urgent = true;
+    else this.gathered += stored;
     if (this.running) {
       this.again = true;
       return;
     }
     const settle = this.caughtUpAt + (this.options.settleMs ?? 0) - this.now();
-    if (settle > 0) {
+    if (
+      settle > 0 &&
+      !this.urgent &&
+      this.gathered < (this.options.settleEvents ?? Number.POSITIVE_INFINITY)
+    ) {
       this.schedule(settle);
       return;
     }
+    this.urgent = false;
+    this.gathered = 0;
     this.clearTimer();
     this.running = this.loop().finally(() => {
       this.running = null;
-      if (this.again) this.wake();
+      if (this.again) this.wake(0);
       else this.schedule(this.options.idleMs);
     });
   }

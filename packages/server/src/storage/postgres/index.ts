@@ -88,7 +88,7 @@ function createPostgresStorage(pool: pg.Pool, schema: string, deriveUrl: string 
     for (const event of events)
       if (!pks.has(event.projectId)) throw new Error(`unknown project ${event.projectId}`);
     const result = await appendEvents(pool, events, pks, droppedEvents);
-    pass?.wake();
+    pass?.wake(result.accepted);
     return result;
   };
 

@@ -15,9 +15,9 @@ const CHUNK_MIN = 5_000;
 const CHUNK_MAX = 20_000;
 const CHUNK_TARGET_MS = 500;
 /**
- * After catching up, ingest's wake-ups wait this long for the next chunk (PassRunner's
- * `settleMs`): ~10 % less CPU per event under a steady load (bench/README.md), for up to this
- * much more lag.
+ * After catching up, ingests' wake-ups wait up to this long for the next chunk, or until they
+ * stored a smallest chunk's worth (PassRunner's `settleMs`, `settleEvents`): less CPU per event
+ * under a steady load (bench/README.md), for at most this much more lag.
  */
 const SETTLE_MS = 250;
 
@@ -45,9 +45,12 @@ export class PassLeader {
     void this.acquire();
   }
 
-  /** Derive now (this collector stored events); a collector not holding the lock ignores it. */
-  wake(): void {
-    this.runner?.wake();
+  /**
+   * Derive (this collector stored `stored` events: soon; without it, now); a collector not
+   * holding the lock ignores it.
+   */
+  wake(stored?: number): void {
+    this.runner?.wake(stored);
   }
 
   /** The pass's state while this collector holds the lock; null otherwise. */
@@ -95,6 +98,7 @@ export class PassLeader {
     const runner = new PassRunner((limit) => postgresChunk(client, this.schema, limit), {
       idleMs: this.idleMs,
       settleMs: SETTLE_MS,
+      settleEvents: CHUNK_MIN,
       chunkSize: new ChunkSize(CHUNK_MIN, CHUNK_MAX, CHUNK_TARGET_MS),
       onChunk: () => this.onChange(false),
       onCaughtUp: () => this.onChange(true),

@@ -10,8 +10,8 @@ export interface PassThreadData {
   idleMs: number;
 }
 
-/** Collector → pass thread: derive now (this collector stored events), or close. */
-export type ToPass = { wake: true } | { close: true };
+/** Collector → pass thread: derive (PassLeader's `wake`), or close. */
+export type ToPass = { wake: true; stored?: number } | { close: true };
 
 /**
  * Pass thread → collector: whether a chunk was derived, with the pass's state when it changed or a

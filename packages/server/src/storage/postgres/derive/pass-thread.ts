@@ -27,9 +27,12 @@ export class PassThread {
     this.start();
   }
 
-  /** Derive now (this collector stored events); a thread not holding the lock ignores it. */
-  wake(): void {
-    this.port?.postMessage({ wake: true } satisfies ToPass);
+  /**
+   * Derive (this collector stored `stored` events: soon; without it, now); a thread not holding
+   * the lock ignores it.
+   */
+  wake(stored?: number): void {
+    this.port?.postMessage({ wake: true, stored } satisfies ToPass);
   }
 
   /** The pass's state while this collector holds the lock; null otherwise. */

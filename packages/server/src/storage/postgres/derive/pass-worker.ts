@@ -32,7 +32,7 @@ const leader: PassLeader = new PassLeader(
 );
 
 port.on("message", (message: ToPass) => {
-  if ("wake" in message) return leader.wake();
+  if ("wake" in message) return leader.wake(message.stored);
   pacing.stop();
   void leader
     .close()
