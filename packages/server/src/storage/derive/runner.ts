@@ -262,14 +262,14 @@ export class PassRunner {
       }
       this.lastError = null;
       if (result.derived === 0) {
-        this.caughtUpAt = this.now();
         if (chunks > 0) this.options.onCaughtUp?.();
         return;
       }
       this.lag.record(result.receivedAt);
       this.options.onChunk?.(result);
       // Fewer than asked for: nothing else was pending when the chunk read (what is stored
-      // since wakes the pass again).
+      // since wakes the pass again). It settles from here (not after a poll that found nothing,
+      // which would hold back the next ingest under a light load).
       if (result.derived < limit) {
         this.caughtUpAt = this.now();
         this.options.onCaughtUp?.();
@@ -290,7 +290,8 @@ export class PassRunner {
     this.due = this.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.wake();
+      // As an ingest of nothing: the idle poll too waits while the pass settles.
+      this.wake(0);
     }, ms);
     this.timer.unref();
   }
