@@ -201,6 +201,63 @@ describe("the pass settling after it caught up", () => {
     }
   });
 
+  it("ends a settling before an idle poll due later, and keeps a retry's pause", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    const between = async () => {
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    try {
+      let pending = 0;
+      let failures = 0;
+      const chunks: number[] = [];
+      const runner = new PassRunner(
+        async (limit) => {
+          if (failures > 0) {
+            failures--;
+            throw new Error("connection lost");
+          }
+          const derived = Math.min(limit, pending);
+          pending -= derived;
+          chunks.push(derived);
+          return { derived, receivedAt: [] };
+        },
+        {
+          settleMs: 250,
+          idleMs: 1_000,
+          retryMs: 1_000,
+          chunkSize: new ChunkSize(10, 10, 500),
+          now: () => Date.now(),
+        },
+      );
+      pending = 3;
+      runner.wake(3);
+      await between();
+      expect(chunks).toEqual([3]);
+      // The idle poll is due in 1 s; the ingest is derived when the settling ends.
+      pending += 2;
+      runner.wake(2);
+      await vi.advanceTimersByTimeAsync(250);
+      await between();
+      expect(chunks).toEqual([3, 2]);
+      // A chunk fails: its retry in 1 s holds though an ingest settles sooner.
+      failures = 1;
+      runner.wake();
+      await between();
+      expect(runner.lastError?.message).toBe("connection lost");
+      pending += 1;
+      runner.wake(1);
+      await vi.advanceTimersByTimeAsync(900);
+      await between();
+      expect(chunks).toEqual([3, 2]);
+      await vi.advanceTimersByTimeAsync(100);
+      await between();
+      expect(chunks).toEqual([3, 2, 1]);
+      await runner.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("runs at once on every ingest without settleMs", async () => {
     const chunks: number[] = [];
     let pending = 0;

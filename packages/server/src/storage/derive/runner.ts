@@ -170,8 +170,9 @@ export class PassRunner {
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
-  /** When the timer fires (the runner's clock). */
+  /** When the timer fires (the runner's clock), and whether it is a retry after an error. */
   private due = 0;
+  private retrying = false;
   /** When the pass last caught up (the runner's clock). */
   private caughtUpAt = Number.NEGATIVE_INFINITY;
   /** Events ingests woke the pass for since its last chunk began. */
@@ -223,7 +224,7 @@ export class PassRunner {
       !this.urgent &&
       this.gathered < (this.options.settleEvents ?? Number.POSITIVE_INFINITY)
     ) {
-      this.schedule(settle);
+      this.schedule(settle, true);
       return;
     }
     this.urgent = false;
@@ -258,6 +259,7 @@ export class PassRunner {
         this.options.onError?.(error);
         this.again = false;
         this.schedule(this.options.retryMs ?? 1_000);
+        this.retrying = this.timer !== null;
         return;
       }
       this.lastError = null;
@@ -280,16 +282,20 @@ export class PassRunner {
     }
   }
 
-  /** Wakes the pass in `ms`, unless a timer already does sooner. */
-  private schedule(ms: number | undefined): void {
+  /**
+   * Wakes the pass in `ms`, unless a timer is set already. Only the end of a settling replaces
+   * one, an idle poll due later: a retry after an error keeps its pause.
+   */
+  private schedule(ms: number | undefined, settling = false): void {
     if (this.closed || ms === undefined) return;
     if (this.timer) {
-      if (this.due <= this.now() + ms) return;
+      if (!settling || this.retrying || this.due <= this.now() + ms) return;
       clearTimeout(this.timer);
     }
     this.due = this.now() + ms;
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.retrying = false;
       // As an ingest of nothing: the idle poll too waits while the pass settles.
       this.wake(0);
     }, ms);
@@ -299,5 +305,6 @@ export class PassRunner {
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.retrying = false;
   }
 }
