@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChunkResult } from "./pass.js";
 import { ChunkSize, LagWindow, MAX_CHUNK, PassRunner, ReportPacing } from "./runner.js";
 
@@ -133,129 +133,127 @@ describe("the pass's chunk size", () => {
   });
 });
 
-describe("the pass settling after it caught up", () => {
-  it("derives what ingests store within settleMs of catching up in one chunk, at its end or at settleEvents", async () => {
-    // Timers and the clock faked; the runner's pause between chunks (setImmediate) real.
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const between = async () => {
-      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-    };
-    try {
-      let pending = 0;
-      const chunks: number[] = [];
-      const runner = new PassRunner(
-        async (limit) => {
-          const derived = Math.min(limit, pending);
-          pending -= derived;
-          chunks.push(derived);
-          return { derived, receivedAt: [] };
-        },
-        {
-          settleMs: 250,
-          settleEvents: 8,
-          // The idle poll, due before the settling ends, waits for it too.
-          idleMs: 100,
-          chunkSize: new ChunkSize(10, 10, 500),
-          now: () => Date.now(),
-        },
-      );
-      const ingest = (events: number) => {
-        pending += events;
-        runner.wake(events);
-      };
-      // Behind: full chunks follow each other at once, until one reads fewer than asked for.
-      ingest(25);
-      await between();
-      expect(chunks).toEqual([10, 10, 5]);
-      // Three ingests within the settle time: no chunk until it ends, then one for all.
-      for (let i = 0; i < 3; i++) {
-        ingest(2);
-        await vi.advanceTimersByTimeAsync(60);
+/** The runner's pause between chunks (setImmediate, real under the fake timers below) passed. */
+const between = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/**
+ * A runner over a count of pending events, on fake timers and clock: `ingest` stores and wakes it,
+ * `chunks` lists what each chunk derived, `fail` makes the next chunks throw.
+ */
+function settlingRunner(options: ConstructorParameters<typeof PassRunner>[1]) {
+  let pending = 0;
+  let failures = 0;
+  const chunks: number[] = [];
+  const runner = new PassRunner(
+    async (limit) => {
+      if (failures > 0) {
+        failures--;
+        throw new Error("connection lost");
       }
-      expect(chunks).toEqual([10, 10, 5]);
-      await vi.advanceTimersByTimeAsync(70);
-      await between();
-      expect(chunks).toEqual([10, 10, 5, 6]);
-      // Within the settle time again: once ingests stored settleEvents (8), at once.
-      ingest(5);
-      await between();
-      expect(chunks).toEqual([10, 10, 5, 6]);
-      ingest(3);
-      await between();
-      expect(chunks).toEqual([10, 10, 5, 6, 8]);
-      // A wake-up without a count (someone waits for the pass) does not settle.
-      pending += 1;
-      runner.wake();
-      await between();
-      expect(chunks).toEqual([10, 10, 5, 6, 8, 1]);
-      // An ingest later than settleMs after the last chunk derives at once, though idle polls
-      // that found nothing (the chunks of 0) came meanwhile.
-      await vi.advanceTimersByTimeAsync(1_000);
-      expect(chunks.length).toBeGreaterThan(6);
-      ingest(1);
-      await between();
-      expect(chunks.filter((n) => n > 0)).toEqual([10, 10, 5, 6, 8, 1, 1]);
-      await runner.close();
-    } finally {
-      vi.useRealTimers();
+      const derived = Math.min(limit, pending);
+      pending -= derived;
+      chunks.push(derived);
+      return { derived, receivedAt: [] };
+    },
+    { chunkSize: new ChunkSize(10, 10, 500), now: () => Date.now(), ...options },
+  );
+  return {
+    runner,
+    chunks,
+    ingest: (events: number) => {
+      pending += events;
+      runner.wake(events);
+    },
+    /** Stored without an ingest's wake-up (as by another process). */
+    store: (events: number) => {
+      pending += events;
+    },
+    fail: (times: number) => {
+      failures = times;
+    },
+  };
+}
+
+describe("the pass settling after it caught up", () => {
+  // Timers and the clock faked; the runner's pause between chunks (setImmediate) real.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("derives what ingests store within settleMs of catching up in one chunk, at its end or at settleEvents", async () => {
+    const { runner, chunks, ingest, store } = settlingRunner({
+      settleMs: 250,
+      settleEvents: 8,
+      // The idle poll, due before the settling ends, waits for it too.
+      idleMs: 100,
+    });
+    // Behind: full chunks follow each other at once, until one reads fewer than asked for.
+    ingest(25);
+    await between();
+    expect(chunks).toEqual([10, 10, 5]);
+    // Three ingests within the settle time: no chunk until it ends, then one for all.
+    for (let i = 0; i < 3; i++) {
+      ingest(2);
+      await vi.advanceTimersByTimeAsync(60);
     }
+    expect(chunks).toEqual([10, 10, 5]);
+    await vi.advanceTimersByTimeAsync(70);
+    await between();
+    expect(chunks).toEqual([10, 10, 5, 6]);
+    // Within the settle time again: once ingests stored settleEvents (8), at once.
+    ingest(5);
+    await between();
+    expect(chunks).toEqual([10, 10, 5, 6]);
+    ingest(3);
+    await between();
+    expect(chunks).toEqual([10, 10, 5, 6, 8]);
+    // A wake-up without a count (someone waits for the pass) does not settle.
+    store(1);
+    runner.wake();
+    await between();
+    expect(chunks).toEqual([10, 10, 5, 6, 8, 1]);
+    // An ingest later than settleMs after the last chunk derives at once, though idle polls
+    // that found nothing (the chunks of 0) came meanwhile.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(chunks.length).toBeGreaterThan(6);
+    ingest(1);
+    await between();
+    expect(chunks.filter((n) => n > 0)).toEqual([10, 10, 5, 6, 8, 1, 1]);
+    await runner.close();
   });
 
   it("ends a settling before an idle poll due later, and keeps a retry's pause", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const between = async () => {
-      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-    };
-    try {
-      let pending = 0;
-      let failures = 0;
-      const chunks: number[] = [];
-      const runner = new PassRunner(
-        async (limit) => {
-          if (failures > 0) {
-            failures--;
-            throw new Error("connection lost");
-          }
-          const derived = Math.min(limit, pending);
-          pending -= derived;
-          chunks.push(derived);
-          return { derived, receivedAt: [] };
-        },
-        {
-          settleMs: 250,
-          idleMs: 1_000,
-          retryMs: 1_000,
-          chunkSize: new ChunkSize(10, 10, 500),
-          now: () => Date.now(),
-        },
-      );
-      pending = 3;
-      runner.wake(3);
-      await between();
-      expect(chunks).toEqual([3]);
-      // The idle poll is due in 1 s; the ingest is derived when the settling ends.
-      pending += 2;
-      runner.wake(2);
-      await vi.advanceTimersByTimeAsync(250);
-      await between();
-      expect(chunks).toEqual([3, 2]);
-      // A chunk fails: its retry in 1 s holds though an ingest settles sooner.
-      failures = 1;
-      runner.wake();
-      await between();
-      expect(runner.lastError?.message).toBe("connection lost");
-      pending += 1;
-      runner.wake(1);
-      await vi.advanceTimersByTimeAsync(900);
-      await between();
-      expect(chunks).toEqual([3, 2]);
-      await vi.advanceTimersByTimeAsync(100);
-      await between();
-      expect(chunks).toEqual([3, 2, 1]);
-      await runner.close();
-    } finally {
-      vi.useRealTimers();
-    }
+    const { runner, chunks, ingest, fail } = settlingRunner({
+      settleMs: 250,
+      idleMs: 1_000,
+      retryMs: 1_000,
+    });
+    ingest(3);
+    await between();
+    expect(chunks).toEqual([3]);
+    // The idle poll is due in 1 s; the ingest is derived when the settling ends.
+    ingest(2);
+    await vi.advanceTimersByTimeAsync(250);
+    await between();
+    expect(chunks).toEqual([3, 2]);
+    // A chunk fails: its retry in 1 s holds though an ingest settles sooner.
+    fail(1);
+    runner.wake();
+    await between();
+    expect(runner.lastError?.message).toBe("connection lost");
+    ingest(1);
+    await vi.advanceTimersByTimeAsync(900);
+    await between();
+    expect(chunks).toEqual([3, 2]);
+    await vi.advanceTimersByTimeAsync(100);
+    await between();
+    expect(chunks).toEqual([3, 2, 1]);
+    await runner.close();
   });
 
   it("runs at once on every ingest without settleMs", async () => {
