@@ -31,7 +31,7 @@ import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { type Event, LIMITS } from "@mcpsight/protocol";
-import { EVENT_COLUMNS, eventValues, postgresEventsTable } from "@mcpsight/server";
+import { EVENT_COLUMNS, eventValues, PASS_APPLICATION_NAME, postgresEventsTable } from "@mcpsight/server";
 import pg from "pg";
 import { rng, sessionEvents } from "./collector-data.js";
 import { startServerProcess } from "./src/collector-process.js";
@@ -85,26 +85,66 @@ const POSTGRES_UID = userId("postgres");
 const cpuMeter = () =>
   new CpuMeter(POSTGRES_UID === undefined ? undefined : { uid: POSTGRES_UID, group: "postgres" });
 
-/** CPU µs per event of a phase: by process, in print order, with their sum and the machine's. */
+/** The meter's group of the backends serving the collectors' pass threads (part of postgres). */
+const PASS_BACKENDS = "postgres pass";
+
+/**
+ * CPU µs per event of a phase: by process, in print order, with their sum and the machine's, and
+ * (collector runs) how much of PostgreSQL's was the pass's backend.
+ */
 interface CpuPerEvent {
   parts: [label: string, us: number][];
   accounted: number;
   machine: number;
+  passBackend?: number;
 }
 function cpuPerEvent(usage: CpuUsage, groups: [label: string, group: string][]): CpuPerEvent {
   const us = (seconds: number) => (seconds * 1e6) / TOTAL;
+  const pass = usage.groups.get(PASS_BACKENDS);
   const parts = groups.map(([label, group]): [string, number] => [
     label,
-    us(group === "bench" ? usage.bench : (usage.groups.get(group) ?? 0)),
+    us(
+      group === "bench"
+        ? usage.bench
+        : (usage.groups.get(group) ?? 0) + (group === "postgres" ? (pass ?? 0) : 0),
+    ),
   ]);
   return {
     parts,
     accounted: parts.reduce((sum, [, value]) => sum + value, 0),
     machine: us(usage.machine),
+    ...(pass === undefined ? {} : { passBackend: us(pass) }),
   };
 }
 const formatCpu = (cpu: CpuPerEvent) =>
-  `${cpu.parts.map(([label, us]) => `${label} ${us.toFixed(1)} µs`).join(", ")} (accounted ${cpu.accounted.toFixed(1)} µs; machine ${cpu.machine.toFixed(1)} µs)`;
+  `${cpu.parts
+    .map(
+      ([label, us]) =>
+        `${label} ${us.toFixed(1)} µs${label === "postgres" && cpu.passBackend !== undefined ? ` (the pass's backend ${cpu.passBackend.toFixed(1)} µs)` : ""}`,
+    )
+    .join(", ")} (accounted ${cpu.accounted.toFixed(1)} µs; machine ${cpu.machine.toFixed(1)} µs)`;
+
+/**
+ * The backends of the pass threads of `count` collectors just started (found by the pass
+ * connection's `application_name`; each thread opens its connection soon after its collector
+ * starts): waits up to 10 s for them, then takes what is there.
+ */
+async function passBackends(count: number): Promise<number[]> {
+  const client = new pg.Client({ connectionString: BASE_URL });
+  await client.connect();
+  try {
+    for (let tries = 0; ; tries++) {
+      const { rows } = await client.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
+        [PASS_APPLICATION_NAME],
+      );
+      if (rows.length >= count || tries === 100) return rows.map((row) => row.pid);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 function makeBatches(projectId: string): Buffer[] {
   const random = rng(42);
@@ -292,6 +332,8 @@ async function collectorRun(
   for (let i = 1; i < processes; i++) collectors.push(await startCollector(schemaUrl(schema)));
   const meter = cpuMeter();
   for (const collector of collectors) meter.track("collector", collector.pid);
+  if (POSTGRES_UID !== undefined)
+    for (const pid of await passBackends(collectors.length)) meter.track(PASS_BACKENDS, pid);
   meter.start();
   let rate: number;
   let lag: LagReport;
@@ -388,6 +430,9 @@ const medianCpu = (name: string): CpuPerEvent => {
     ]),
     accounted: median(runs.map((cpu) => cpu.accounted)),
     machine: median(runs.map((cpu) => cpu.machine)),
+    ...(runs[0]?.passBackend === undefined
+      ? {}
+      : { passBackend: median(runs.map((cpu) => cpu.passBackend ?? 0)) }),
   };
 };
 const raw = median(rates.get("raw") ?? []);

@@ -43,6 +43,7 @@ export type {
   UserSummary,
 } from "./storage/index.js";
 export { openStorage, type Storage, type StorageOptions } from "./storage/index.js";
+export { PASS_APPLICATION_NAME } from "./storage/postgres/derive/pass-messages.js";
 export { eventsTable as postgresEventsTable } from "./storage/postgres/events-table.js";
 /**
  * How events are stored: their columns and values in order, and PostgreSQL's events table — for

@@ -1,7 +1,9 @@
 import { eventSchema } from "@mcpsight/protocol";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { waitUntil } from "../src/storage/derive/wait.js";
 import type { Storage } from "../src/storage/index.js";
+import { PASS_APPLICATION_NAME } from "../src/storage/postgres/derive/pass-messages.js";
 import { PassThread } from "../src/storage/postgres/derive/pass-thread.js";
 import { openPostgresStorage } from "../src/storage/postgres/index.js";
 import { freshPostgresSchema, TEST_DATABASE_URL, type TestDatabase } from "./backends.js";
@@ -63,6 +65,31 @@ describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL pass thread", () => {
     const overview = await storage.getOverview("p1", { from: 0, to: Date.now() + 60_000 }, "hour");
     expect(overview.totals.toolCalls).toBe(500);
     expect(thread.report()).not.toBeNull();
+  });
+
+  it('names its connection in pg_stat_activity: the pass lock is held by "mcpsight pass"', {
+    timeout: 60_000,
+  }, async () => {
+    const { url, storage } = await storeWithoutPass();
+    const thread = new PassThread(url);
+    opened.push(thread);
+    await store(storage, 10);
+    await derivedAll(storage, thread);
+    const schema = new URL(url).searchParams.get("schema") as string;
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      // The session-level advisory lock of this schema's pass (PassLeader), and who holds it.
+      const { rows } = await client.query<{ name: string }>(
+        `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)`,
+        [`mcpsight.pass.${schema}`],
+      );
+      expect(rows).toEqual([{ name: PASS_APPLICATION_NAME }]);
+      expect(PASS_APPLICATION_NAME).toBe("mcpsight pass");
+    } finally {
+      await client.end();
+    }
   });
 
   it("hands the lock over on close: another collector's thread derives from then on", {

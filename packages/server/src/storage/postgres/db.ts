@@ -36,14 +36,18 @@ export function parsePostgresUrl(url: string): PostgresUrl {
   return { connectionString: parsed.toString(), schema };
 }
 
-export function createPool(url: PostgresUrl, max = 10): pg.Pool {
+/**
+ * A pool of up to `max` connections to `url`'s schema, named `name` in `pg_stat_activity`
+ * (`application_name`): "mcpsight" for the collector's, "mcpsight pass" for the pass thread's.
+ */
+export function createPool(url: PostgresUrl, max = 10, name = "mcpsight"): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url.connectionString,
     max,
     types,
     // Every connection resolves table names in the configured schema.
     options: `-c search_path=${url.schema}`,
-    application_name: "mcpsight",
+    application_name: name,
     // Queries issued without awaiting the previous one go out together (protocol pipelining):
     // a transaction is a few round trips, however many statements it runs. COPY cannot go out
     // that way: ingest takes its client out of pipeline mode for it (copy.ts).

@@ -1,6 +1,9 @@
 import type { MessagePort } from "node:worker_threads";
 import type { PassReport } from "../../derive/runner.js";
 
+/** The pass thread's connection as `pg_stat_activity` names it (`application_name`). */
+export const PASS_APPLICATION_NAME = "mcpsight pass";
+
 /** `workerData` of the pass thread. */
 export interface PassThreadData {
   /** The database URL the collector was opened with (`?schema=` included). */

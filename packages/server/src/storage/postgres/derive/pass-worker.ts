@@ -8,12 +8,12 @@ import { workerData } from "node:worker_threads";
 import { ReportPacing } from "../../derive/runner.js";
 import { createPool, parsePostgresUrl } from "../db.js";
 import { PassLeader } from "./leader.js";
-import type { FromPass, PassThreadData, ToPass } from "./pass-messages.js";
+import { type FromPass, PASS_APPLICATION_NAME, type PassThreadData, type ToPass } from "./pass-messages.js";
 
 const { url, port, idleMs } = workerData as PassThreadData;
 const parsed = parsePostgresUrl(url);
 // One connection: the lock holder's, on which every chunk runs.
-const pool = createPool(parsed, 1);
+const pool = createPool(parsed, 1, PASS_APPLICATION_NAME);
 const send = (message: FromPass) => port.postMessage(message);
 
 /** The state goes along as ReportPacing paces it; a chunk not reported with it still wakes waiters. */
