@@ -43,15 +43,21 @@ const derivedAll = async (storage: Storage, thread?: PassThread) => {
   await until(storage, async () => (await storage.getDerivationStatus()).pending === 0, thread);
 };
 
+/** A store whose one pass thread has derived `n` events stored in it. */
+async function derivedByThread(n: number) {
+  const { url, storage } = await storeWithoutPass();
+  const thread = new PassThread(url);
+  opened.push(thread);
+  await store(storage, n);
+  await derivedAll(storage, thread);
+  return { url, storage, thread };
+}
+
 describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL pass thread", () => {
   it("derives what was stored, reports its lag, and starts again after its thread stops", {
     timeout: 60_000,
   }, async () => {
-    const { url, storage } = await storeWithoutPass();
-    const thread = new PassThread(url);
-    opened.push(thread);
-    await store(storage, 300);
-    await derivedAll(storage, thread);
+    const { storage, thread } = await derivedByThread(300);
     await until(storage, async () => (thread.report()?.lag.events ?? 0) >= 300);
     expect(thread.lastError).toBeNull();
 
@@ -70,11 +76,7 @@ describe.skipIf(!TEST_DATABASE_URL)("the PostgreSQL pass thread", () => {
   it('names its connection in pg_stat_activity: the pass lock is held by "mcpsight pass"', {
     timeout: 60_000,
   }, async () => {
-    const { url, storage } = await storeWithoutPass();
-    const thread = new PassThread(url);
-    opened.push(thread);
-    await store(storage, 10);
-    await derivedAll(storage, thread);
+    const { url } = await derivedByThread(10);
     const schema = new URL(url).searchParams.get("schema") as string;
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await client.connect();
