@@ -23,6 +23,21 @@ export function startThread(
   return { worker, port: port1 };
 }
 
+/**
+ * Ends a thread `startThread` started: sends it `message` (its close) and resolves once it has
+ * exited, the thread and its port referenced meanwhile so that the process waits for it. Resolves
+ * at once when there is no thread.
+ */
+export function endThread(worker: Worker | null, port: MessagePort | null, message: unknown): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!worker || !port) return resolve();
+    worker.once("exit", () => resolve());
+    worker.ref();
+    port.ref();
+    port.postMessage(message);
+  });
+}
+
 /** How to start one of the collector's threads: its entry, and the flags it runs with. */
 interface WorkerEntry {
   entry: URL | string;

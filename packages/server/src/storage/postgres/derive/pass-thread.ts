@@ -1,6 +1,6 @@
 import type { MessagePort, Worker } from "node:worker_threads";
 import type { PassReport } from "../../derive/runner.js";
-import { startThread } from "../../shared/worker-entry.js";
+import { endThread, startThread } from "../../shared/worker-entry.js";
 import type { FromPass, PassState, PassThreadData, ToPass } from "./pass-messages.js";
 
 const RESTART_MS = 1_000;
@@ -53,15 +53,10 @@ export class PassThread {
 
   /** Lets the chunk in progress finish, releases the lock and ends the thread. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
+    if (!this.closing) {
       if (this.timer) clearTimeout(this.timer);
-      const worker = this.worker;
-      if (!worker || !this.port) return resolve();
-      worker.once("exit", () => resolve());
-      worker.ref();
-      this.port.ref();
-      this.port.postMessage({ close: true } satisfies ToPass);
-    });
+      this.closing = endThread(this.worker, this.port, { close: true } satisfies ToPass);
+    }
     return this.closing;
   }
 

@@ -1,7 +1,7 @@
 import type { MessagePort, Worker } from "node:worker_threads";
 import type { ChunkEvent } from "../../derive/pass.js";
 import { type PassReport, PassRunner } from "../../derive/runner.js";
-import { startThread } from "../../shared/worker-entry.js";
+import { endThread, startThread } from "../../shared/worker-entry.js";
 import type { IngestResult } from "../../types.js";
 import type { Db } from "../db.js";
 import { sqliteChunk } from "../derive/transaction.js";
@@ -140,13 +140,7 @@ export class WorkerWriter implements IngestWriter {
   }
 
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      const worker = this.worker;
-      if (!worker || !this.port) return resolve();
-      worker.once("exit", () => resolve());
-      this.hold(true);
-      this.port.postMessage({ close: true } satisfies ToWriter);
-    });
+    this.closing ??= endThread(this.worker, this.port, { close: true } satisfies ToWriter);
     return this.closing;
   }
 
