@@ -257,18 +257,11 @@ describe("the pass settling after it caught up", () => {
   });
 
   it("runs at once on every ingest without settleMs", async () => {
-    const chunks: number[] = [];
-    let pending = 0;
-    const runner = new PassRunner(async (limit) => {
-      const derived = Math.min(limit, pending);
-      pending -= derived;
-      chunks.push(derived);
-      return { derived, receivedAt: [] };
-    });
+    const { runner, chunks, ingest } = settlingRunner({});
     for (let i = 1; i <= 3; i++) {
-      pending += i;
-      runner.wake(i);
-      await vi.waitFor(() => expect(chunks.at(-1)).toBe(i));
+      ingest(i);
+      await between();
+      expect(chunks.at(-1)).toBe(i);
     }
     expect(chunks).toEqual([1, 2, 3]);
     await runner.close();
