@@ -224,7 +224,7 @@ export class PassRunner {
       !this.urgent &&
       this.gathered < (this.options.settleEvents ?? Number.POSITIVE_INFINITY)
     ) {
-      this.schedule(settle, true);
+      this.schedule(settle, "settle");
       return;
     }
     this.urgent = false;
@@ -258,8 +258,7 @@ export class PassRunner {
         this.lastError = { message: error instanceof Error ? error.message : String(error), at: Date.now() };
         this.options.onError?.(error);
         this.again = false;
-        this.schedule(this.options.retryMs ?? 1_000);
-        this.retrying = this.timer !== null;
+        this.schedule(this.options.retryMs ?? 1_000, "retry");
         return;
       }
       this.lastError = null;
@@ -283,16 +282,18 @@ export class PassRunner {
   }
 
   /**
-   * Wakes the pass in `ms`, unless a timer is set already. Only the end of a settling replaces
-   * one, an idle poll due later: a retry after an error keeps its pause.
+   * Wakes the pass in `ms` (`why`: the idle poll, the end of a settling, a retry after an error),
+   * unless a timer is set already. Only the end of a settling replaces one, an idle poll due
+   * later: a retry keeps its pause.
    */
-  private schedule(ms: number | undefined, settling = false): void {
+  private schedule(ms: number | undefined, why: "idle" | "settle" | "retry" = "idle"): void {
     if (this.closed || ms === undefined) return;
     if (this.timer) {
-      if (!settling || this.retrying || this.due <= this.now() + ms) return;
+      if (why !== "settle" || this.retrying || this.due <= this.now() + ms) return;
       clearTimeout(this.timer);
     }
     this.due = this.now() + ms;
+    this.retrying = why === "retry";
     this.timer = setTimeout(() => {
       this.timer = null;
       this.retrying = false;
