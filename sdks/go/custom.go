@@ -115,6 +115,6 @@ func (t *Tracker) publish(state *sessionState, sessionID string, data *CustomEve
 	if len(data.Properties) > 0 {
 		e.Properties = data.Properties
 	}
-	t.rt.submit(&pending{t: t, ready: e, identity: identity})
+	t.rt().submit(&pending{t: t, ready: e, identity: identity})
 	return nil
 }

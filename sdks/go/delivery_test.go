@@ -161,7 +161,7 @@ func TestFlushWaitsForAnEventParkedForItsIdentify(t *testing.T) {
 	var releaseOnce sync.Once
 	releaseIdentify := func() { releaseOnce.Do(func() { close(release) }) }
 	defer releaseIdentify()
-	rt := tracker.rt
+	rt := tracker.rt()
 	request := func(session any, method string) {
 		call := tracker.Begin(&Request{Ctx: context.Background(), Method: method, ToolName: "t", ResourceName: "t", Connection: session})
 		call.Finish(map[string]any{"content": []any{}}, nil)

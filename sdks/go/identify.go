@@ -186,7 +186,7 @@ func (t *Tracker) identifySession(state *sessionState, r *Request, at time.Time)
 	if previous == nil {
 		previous = resolvedFuture(state.identity)
 	}
-	future := newFuture(t.rt.wakeUp)
+	future := newFuture(t.rt().wakeUp)
 	state.pending = future
 	state.mu.Unlock()
 
@@ -233,13 +233,13 @@ func (t *Tracker) identifySession(state *sessionState, r *Request, at time.Time)
 // delivery passes over a slot left empty (no new identity).
 func (t *Tracker) identifyEventSlot(future *identityFuture) *pending {
 	slot := &pending{t: t, identity: future}
-	t.rt.submit(slot)
+	t.rt().submit(slot)
 	return slot
 }
 
 // identifyStateless identifies one stateless request.
 func (t *Tracker) identifyStateless(r *Request, at time.Time) *identityFuture {
-	future := newFuture(t.rt.wakeUp)
+	future := newFuture(t.rt().wakeUp)
 	slot := t.identifyEventSlot(future)
 	t.runIdentify(r, func(o identifyOutcome) {
 		defer t.recoverInternal("identify")

@@ -18,6 +18,29 @@ func newLogger(l *slog.Logger) *logger {
 	return &logger{slog: l, seen: map[string]bool{}}
 }
 
+// loggers share one logger (and its warnings already given) among the trackers writing to the
+// same *slog.Logger: a server built and tracked per request warns once, not once per request.
+var (
+	loggersMu sync.Mutex
+	loggers   = map[*slog.Logger]*logger{}
+)
+
+// maxSharedLoggers bounds loggers (a new *slog.Logger per Track gets a logger of its own).
+const maxSharedLoggers = 64
+
+func loggerFor(l *slog.Logger) *logger {
+	loggersMu.Lock()
+	defer loggersMu.Unlock()
+	if shared := loggers[l]; shared != nil {
+		return shared
+	}
+	created := newLogger(l)
+	if len(loggers) < maxSharedLoggers {
+		loggers[l] = created
+	}
+	return created
+}
+
 // safe calls the user's handler; a handler that panics must not break tracking.
 func (l *logger) log(level slog.Level, msg string, args ...any) {
 	defer func() { _ = recover() }()

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -175,11 +176,7 @@ func resolve[R any](opts *Options[R], toReq func(*Request) R) *config {
 	}
 	c.apiBaseURL = strings.TrimRight(c.apiBaseURL, "/")
 	if c.logger == nil {
-		level := slog.LevelWarn
-		if opts.Debug {
-			level = slog.LevelDebug
-		}
-		c.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+		c.logger = stderrLogger(opts.Debug)
 	}
 	if f := opts.Identify; f != nil {
 		c.identify = func(ctx context.Context, r *Request) (*UserIdentity, error) { return f(ctx, toReq(r)) }
@@ -199,3 +196,25 @@ func resolve[R any](opts *Options[R], toReq func(*Request) R) *config {
 	c.userSeesRequests = c.identify != nil || c.identifyCacheKey != nil || c.eventTags != nil || c.eventProperties != nil || c.observer != nil
 	return c
 }
+
+var (
+	stderrWarn  = sync.OnceValue(func() *slog.Logger { return stderrAt(slog.LevelWarn) })
+	stderrDebug = sync.OnceValue(func() *slog.Logger { return stderrAt(slog.LevelDebug) })
+)
+
+// stderrLogger is the logger of trackers given none: one per level, shared (see loggerFor).
+func stderrLogger(debug bool) *slog.Logger {
+	if debug {
+		return stderrDebug()
+	}
+	return stderrWarn()
+}
+
+func stderrAt(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr{}, &slog.HandlerOptions{Level: level}))
+}
+
+// stderr writes to os.Stderr as it is when a line is written.
+type stderr struct{}
+
+func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }

@@ -49,6 +49,9 @@ type Request struct {
 	SessionClient NameVersion
 	// InitializeClient is params.clientInfo of an initialize request.
 	InitializeClient NameVersion
+	// Tools, when set, looks up the input schema of a tool that no tools/list in this process
+	// has shown (see Tracker.stripsContext).
+	Tools ToolSchemas
 	// TokenCredential stands for the request's credential when no header carries it (from the
 	// library's verified token info); it is hashed, never stored.
 	TokenCredential string
@@ -122,4 +125,10 @@ func (r *Request) Modern() bool {
 		version, _ = r.Meta[protocolVersionMetaKey].(string)
 	}
 	return version >= modernRevision
+}
+
+// ToolSchemas finds a tool's input schema as the tracked server would list it, before mcpsight
+// adds `context` (found false: the server has no such tool).
+type ToolSchemas interface {
+	ToolSchema(r *Request, name string) (schema map[string]any, found bool)
 }

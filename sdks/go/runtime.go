@@ -332,6 +332,12 @@ func (rt *runtime) shutdown(ctx context.Context) error {
 	return err
 }
 
+func (rt *runtime) isStopped() bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.stopped
+}
+
 func (rt *runtime) snapshot() DeliveryStats {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -358,9 +364,17 @@ func Flush(ctx context.Context) error {
 	return rt.flush(ctx)
 }
 
-// Shutdown flushes within ctx's deadline, then stops the delivery goroutine; events recorded
-// afterwards by servers tracked before it are dropped. A later Track starts delivery again.
-// Call it when your server stops (from your own signal handling: mcpsight installs none).
+// DefaultShutdownTimeout bounds Shutdown when its context has no deadline.
+const DefaultShutdownTimeout = 5 * time.Second
+
+// shutdownTimeout is DefaultShutdownTimeout (tests shorten it).
+var shutdownTimeout = DefaultShutdownTimeout
+
+// Shutdown flushes within ctx's deadline (DefaultShutdownTimeout when ctx has none, so that
+// `defer Shutdown(context.Background())` returns even when the collector cannot be reached),
+// then stops the delivery goroutine; events recorded afterwards by servers tracked before it are
+// dropped. A later Track (of a new server or one tracked before) starts delivery again. Call it
+// when your server stops (from your own signal handling: mcpsight installs none).
 //
 //	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 //	defer cancel()
@@ -372,6 +386,11 @@ func Shutdown(ctx context.Context) error {
 	globalMu.Unlock()
 	if rt == nil {
 		return nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, shutdownTimeout)
+		defer cancel()
 	}
 	return rt.shutdown(ctx)
 }

@@ -193,13 +193,13 @@ func (m *projectMemory) setInjected(tool string, injected bool) {
 	}
 }
 
-// stripsContext reports whether `context` in a tool's arguments is mcpsight's to take out: the
-// tool got it injected, or no tools/list was seen for it in this process.
-func (m *projectMemory) stripsContext(tool string) bool {
+// injected reports whether a tools/list in this process gave the tool the `context` argument
+// (known false: none listed it).
+func (m *projectMemory) injected(tool string) (injected, known bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	injected, known := m.injectedTools[tool]
-	return !known || injected
+	injected, known = m.injectedTools[tool]
+	return injected, known
 }
 
 // cache is the project's identify cache, created by the first tracker asking (its TTL wins).

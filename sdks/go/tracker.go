@@ -19,7 +19,7 @@ type Tracker struct {
 	cfg        *config
 	log        *logger
 	memory     *projectMemory
-	rt         *runtime
+	delivery   atomic.Pointer[runtime]
 	server     atomic.Pointer[NameVersion]
 	lastState  atomic.Pointer[sessionState]
 	lastClient atomic.Pointer[NameVersion]
@@ -35,12 +35,27 @@ func NewTracker[R any](projectID string, opts *Options[R], toReq func(*Request) 
 		return nil, ErrInvalidProjectID
 	}
 	cfg := resolve(opts, toReq)
-	log := newLogger(cfg.logger)
-	t := &Tracker{projectID: projectID, cfg: cfg, log: log, memory: memoryFor(projectID), rt: acquireRuntime(cfg, log)}
+	log := loggerFor(cfg.logger)
+	t := &Tracker{projectID: projectID, cfg: cfg, log: log, memory: memoryFor(projectID)}
+	t.delivery.Store(acquireRuntime(cfg, log))
 	latestTrackers.Store(projectID, t)
 	log.debug("tracking", "project", projectID, "collector", cfg.apiBaseURL,
 		"context", cfg.enableContext, "reportMissing", cfg.enableReportMissing)
 	return t, nil
+}
+
+// rt is the delivery the tracker hands its events to.
+func (t *Tracker) rt() *runtime { return t.delivery.Load() }
+
+// Resume starts delivery again for a tracker whose delivery Shutdown stopped (a server tracked
+// again after Shutdown); it does nothing while delivery runs.
+func (t *Tracker) Resume() {
+	if t == nil {
+		return
+	}
+	if rt := t.rt(); rt.isStopped() {
+		t.delivery.CompareAndSwap(rt, acquireRuntime(t.cfg, t.log))
+	}
 }
 
 // ProjectID is the project the tracker records into.
@@ -114,7 +129,7 @@ type Call struct {
 // submit hands the finished call to delivery.
 func (c *Call) submit() {
 	c.queued = pending{t: c.t, call: c, identity: c.identity}
-	c.t.rt.submit(&c.queued)
+	c.t.rt().submit(&c.queued)
 }
 
 // Begin records the start of a request and starts identify when due. It returns nil when the
@@ -147,7 +162,7 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 	if isToolCall && t.cfg.enableReportMissing && r.ToolName == reportMissingTool {
 		call.ReportMissing = true
 		call.Intent = r.contextArgument()
-	} else if isToolCall && t.cfg.enableContext && (r.Arguments != nil || len(r.RawArguments) > 0) && t.memory.stripsContext(r.ToolName) {
+	} else if isToolCall && t.cfg.enableContext && (r.Arguments != nil || len(r.RawArguments) > 0) && t.stripsContext(r) {
 		call.takeContext(r)
 	}
 	if t.cfg.identify != nil {
@@ -175,6 +190,28 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 	}
 	call.observe()
 	return call
+}
+
+// stripsContext reports whether `context` in a tools/call's arguments is mcpsight's to take out:
+// the tool got it in a tools/list of this process. Before any listed it (a restart, a stateless
+// replica), the tool's schema as the library holds it decides, when the adapter can look it up
+// (Request.Tools): mcpsight takes out only what it would have added, so a tool's own `context`
+// argument reaches it. Without a schema, `context` is taken out.
+func (t *Tracker) stripsContext(r *Request) bool {
+	injected, known := t.memory.injected(r.ToolName)
+	if known || r.Tools == nil {
+		return !known || injected
+	}
+	schema, found := r.Tools.ToolSchema(r, r.ToolName)
+	if !found {
+		return true
+	}
+	if schema == nil {
+		schema = map[string]any{"type": "object"}
+	}
+	injected = injectionBlocker(schema) == ""
+	t.memory.setInjected(r.ToolName, injected)
+	return injected
 }
 
 // Finish records the outcome of the request: its result (the library's result value, read as

@@ -48,7 +48,7 @@ var (
 	Shutdown = mcpsight.Shutdown
 )
 
-var trackers sync.Map // *server.MCPServer → *mcpsight.Tracker
+var trackers mcpsight.Trackers[server.MCPServer]
 
 type trackError string
 
@@ -57,20 +57,18 @@ func (e trackError) Error() string { return string(e) }
 const errNilServer = trackError("mcpgo.Track: server is nil; nothing is tracked")
 
 // Track starts recording s's requests, users and sessions for projectID. Call it before the
-// server starts serving. Tracking a server twice does nothing the second time.
+// server starts serving. Tracking a server twice does nothing the second time (but resume
+// delivery after Shutdown). A server built per request may be tracked per request: its tracker
+// goes with it.
 func Track(s *server.MCPServer, projectID string, opts *Options) error {
 	if s == nil {
 		return errNilServer
 	}
-	if _, ok := trackers.Load(s); ok {
-		return nil
-	}
-	t, err := mcpsight.NewTracker(projectID, opts, callToolRequest)
-	if err != nil {
+	t, added, err := trackers.Add(s, func() (*mcpsight.Tracker, error) {
+		return mcpsight.NewTracker(projectID, opts, callToolRequest)
+	})
+	if err != nil || !added {
 		return err
-	}
-	if _, loaded := trackers.LoadOrStore(s, t); loaded {
-		return nil
 	}
 	// The server's name and version; 2026-07-28 requests have no initialize result naming it.
 	t.SetServerInfo(mcpsight.ServerInfoOf(s, "name", "version"))
@@ -96,11 +94,11 @@ func Track(s *server.MCPServer, projectID string, opts *Options) error {
 
 // PublishCustomEvent records an event of your own in the session of s's latest request.
 func PublishCustomEvent(s *server.MCPServer, data *CustomEventData) error {
-	v, ok := trackers.Load(s)
-	if !ok {
+	t := trackers.Load(s)
+	if t == nil {
 		return mcpsight.ErrNotTracked
 	}
-	return v.(*mcpsight.Tracker).PublishCustomEvent(data)
+	return t.PublishCustomEvent(data)
 }
 
 func callToolRequest(r *mcpsight.Request) *mcp.CallToolRequest {
@@ -223,6 +221,7 @@ func (a *adapter) before(ctx context.Context, id any, method mcp.MCPMethod, mess
 		// mcp-go decoded the map from that text for this request: the handler gets it without
 		// `context` (the copy in the record keeps the text, which is what is recorded).
 		r.ArgumentsOwned = len(r.RawArguments) > 0
+		r.Tools = registeredTools{}
 	case *mcp.ReadResourceRequest:
 		r.ResourceName = m.Params.URI
 	case *mcp.GetPromptRequest:
@@ -328,17 +327,40 @@ func (a *adapter) toolMiddleware(next server.ToolHandlerFunc) server.ToolHandler
 	}
 }
 
+// schemaOf is a tool's input schema as JSON reads it (its raw schema, or the structured one).
+func schemaOf(tool mcp.Tool) map[string]any {
+	var schema map[string]any
+	raw := []byte(tool.RawInputSchema)
+	if len(raw) == 0 {
+		raw, _ = json.Marshal(tool.InputSchema)
+	}
+	_ = json.Unmarshal(raw, &schema)
+	return schema
+}
+
+// registeredTools finds a tool among those the request's session or server has registered (a
+// session's own tool first, as mcp-go calls it), for a tools/call no tools/list preceded.
+type registeredTools struct{}
+
+func (registeredTools) ToolSchema(r *mcpsight.Request, name string) (map[string]any, bool) {
+	if session, ok := server.ClientSessionFromContext(r.Ctx).(server.SessionWithTools); ok {
+		if tool, ok := session.GetSessionTools()[name]; ok {
+			return schemaOf(tool.Tool), true
+		}
+	}
+	if s := server.ServerFromContext(r.Ctx); s != nil {
+		if tool := s.GetTool(name); tool != nil {
+			return schemaOf(tool.Tool), true
+		}
+	}
+	return nil, false
+}
+
 // decorateTools adds the `context` argument to each listed tool's schema, in the result only.
 func (a *adapter) decorateTools(res *mcp.ListToolsResult) {
 	tools := make([]mcp.Tool, len(res.Tools))
 	for i, tool := range res.Tools {
-		var schema map[string]any
-		raw := []byte(tool.RawInputSchema)
-		if len(raw) == 0 {
-			raw, _ = json.Marshal(tool.InputSchema)
-		}
-		_ = json.Unmarshal(raw, &schema)
-		if injected := a.t.ToolSchema(tool.Name, schema); injected != nil {
+		if injected := a.t.ToolSchema(tool.Name, schemaOf(tool)); injected != nil {
 			if data, err := json.Marshal(injected); err == nil {
 				tool.RawInputSchema = data
 				tool.InputSchema = mcp.ToolInputSchema{} // mcp-go refuses a tool with both

@@ -412,3 +412,37 @@ func TestStdioChildProcess(t *testing.T) {
 		})
 	}
 }
+
+// Before any tools/list (a restart, a stateless replica), `context` is taken out only of tools
+// mcpsight would have added it to: a tool's own `context` argument reaches it.
+func TestToolsOwnContextArgumentBeforeAnyToolsList(t *testing.T) {
+	name := collectortest.Fresh("mcpgo-own-context")
+	s := server.NewMCPServer(name, "1.0.0", server.WithToolCapabilities(false))
+	own, other := name+"_summarise", name+"_lookup"
+	s.AddTool(mcp.NewTool(own, mcp.WithString("context", mcp.Required())),
+		func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText("summary of " + req.GetString("context", "(none)")), nil
+		})
+	s.AddTool(mcp.NewTool(other, mcp.WithString("query")),
+		func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			_, leaked := req.GetArguments()["context"]
+			return mcp.NewToolResultText(fmt.Sprintf("context reached the tool: %v", leaked)), nil
+		})
+	if err := mcpgo.Track(s, collector.ProjectID, options(mcpgo.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	c := connectInProcess(t, s, "mcpgo-test-client", "1.2.3", legacyProtocol)
+	defer c.Close()
+	for _, tc := range []struct{ tool, context, want string }{
+		{own, "Quarterly report", "summary of Quarterly report"},
+		{other, "why", "context reached the tool: false"},
+	} {
+		res, err := call(t, c, tc.tool, map[string]any{"query": "q", "context": tc.context})
+		if err != nil || res.IsError || len(res.Content) != 1 {
+			t.Fatalf("%s: %v %+v", tc.tool, err, res)
+		}
+		if text, _ := res.Content[0].(mcp.TextContent); text.Text != tc.want {
+			t.Fatalf("%s answered %q, want %q", tc.tool, text.Text, tc.want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ package officialsdk
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -46,26 +47,24 @@ var (
 	Shutdown = mcpsight.Shutdown
 )
 
-var trackers sync.Map // *mcp.Server → *mcpsight.Tracker
+var trackers mcpsight.Trackers[mcp.Server]
 
 // Track starts recording server's requests, users and sessions for projectID and sending them
-// to the mcpsight collector. Tracking a server twice does nothing the second time. It returns an
+// to the mcpsight collector. Tracking a server twice does nothing the second time (but resume
+// delivery after Shutdown). A server built per request may be tracked per request: its tracker
+// goes with it. It returns an
 // error only for an invalid projectID or a nil server (the server then runs untracked).
 func Track(server *mcp.Server, projectID string, opts *Options) error {
 	if server == nil {
 		return errNilServer
 	}
-	if _, ok := trackers.Load(server); ok {
-		return nil
-	}
-	stateless := opts != nil && opts.Stateless != nil && *opts.Stateless
-	t, err := mcpsight.NewTracker(projectID, opts, callToolRequest)
-	if err != nil {
+	t, added, err := trackers.Add(server, func() (*mcpsight.Tracker, error) {
+		return mcpsight.NewTracker(projectID, opts, callToolRequest)
+	})
+	if err != nil || !added {
 		return err
 	}
-	if _, loaded := trackers.LoadOrStore(server, t); loaded {
-		return nil
-	}
+	stateless := opts != nil && opts.Stateless != nil && *opts.Stateless
 	// The server's name and version; 2026-07-28 requests have no initialize result naming it.
 	t.SetServerInfo(mcpsight.ServerInfoOf(server, "impl.Name", "impl.Version"))
 	a := &adapter{t: t, forceStateless: stateless}
@@ -75,11 +74,11 @@ func Track(server *mcp.Server, projectID string, opts *Options) error {
 
 // PublishCustomEvent records an event of your own in the session of server's latest request.
 func PublishCustomEvent(server *mcp.Server, data *CustomEventData) error {
-	v, ok := trackers.Load(server)
-	if !ok {
+	t := trackers.Load(server)
+	if t == nil {
 		return mcpsight.ErrNotTracked
 	}
-	return v.(*mcpsight.Tracker).PublishCustomEvent(data)
+	return t.PublishCustomEvent(data)
 }
 
 // PublishCustomEventForSession records an event of your own in the session of an MCP session id
@@ -111,7 +110,9 @@ func callToolRequest(r *mcpsight.Request) *mcp.CallToolRequest {
 }
 
 type adapter struct {
-	t              *mcpsight.Tracker
+	t *mcpsight.Tracker
+	// next is the handler after this middleware (the server's own, as the client would get it).
+	next           atomic.Pointer[mcp.MethodHandler]
 	forceStateless bool
 	statelessSeen  sync.Once
 	stateless      bool
@@ -122,6 +123,7 @@ type adapter struct {
 // arguments lose the injected `context` before the handler validates them; tools/list results
 // get it added to each tool's schema, and get_more_tools.
 func (a *adapter) middleware(next mcp.MethodHandler) mcp.MethodHandler {
+	a.next.Store(&next)
 	return func(ctx context.Context, method string, req mcp.Request) (result mcp.Result, err error) {
 		if method == "ping" || len(method) > 14 && method[:14] == "notifications/" {
 			return next(ctx, method, req)

@@ -56,6 +56,7 @@ func (a *adapter) begin(ctx context.Context, method string, req mcp.Request) (ca
 		r.ToolName, r.ResourceName = p.Name, p.Name
 		toolCall, _ = req.(*mcp.CallToolRequest)
 		r.RawArguments = p.Arguments
+		r.Tools = a
 	case *mcp.ReadResourceParams:
 		r.ResourceName = p.URI
 	case *mcp.GetPromptParams:
@@ -194,6 +195,44 @@ func (a *adapter) decorateTools(res *mcp.ListToolsResult) *mcp.ListToolsResult {
 		})
 	}
 	return &copied
+}
+
+// maxToolPages bounds the pages ToolSchema reads of a tools/list.
+const maxToolPages = 100
+
+// ToolSchema finds a tool's input schema for a tools/call no tools/list preceded, by listing the
+// server's tools through the handlers after this middleware: what the client would be listed,
+// before mcpsight adds `context`.
+func (a *adapter) ToolSchema(r *mcpsight.Request, name string) (schema map[string]any, found bool) {
+	defer func() {
+		if recover() != nil {
+			schema, found = nil, false
+		}
+	}()
+	next := a.next.Load()
+	req, _ := r.Raw.(mcp.Request)
+	if next == nil || req == nil {
+		return nil, false
+	}
+	ss, _ := req.GetSession().(*mcp.ServerSession)
+	params := &mcp.ListToolsParams{}
+	for page := 0; page < maxToolPages; page++ {
+		res, err := (*next)(r.Ctx, "tools/list", &mcp.ListToolsRequest{Session: ss, Params: params, Extra: req.GetExtra()})
+		list, ok := res.(*mcp.ListToolsResult)
+		if err != nil || !ok || list == nil {
+			return nil, false
+		}
+		for _, tool := range list.Tools {
+			if tool != nil && tool.Name == name {
+				return schemaMap(tool.InputSchema), true
+			}
+		}
+		if list.NextCursor == "" {
+			return nil, false
+		}
+		params = &mcp.ListToolsParams{Cursor: list.NextCursor}
+	}
+	return nil, false
 }
 
 // schemaMap is a tool's input schema as plain JSON, whatever type the server gave it.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -444,5 +445,75 @@ func TestStdioChildProcess(t *testing.T) {
 				t.Fatalf("session %+v", s)
 			}
 		})
+	}
+}
+
+// A stateless handler may build (and track) a server per request: each goes once served, as an
+// untracked one does, with its tracker.
+func TestServerPerRequestIsFreed(t *testing.T) {
+	name := collectortest.Fresh("go-per-request")
+	before := officialsdk.TrackedServers()
+	var built atomic.Int32
+	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server {
+		built.Add(1)
+		server := newNotesServer(name)
+		if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{})); err != nil {
+			t.Error(err)
+		}
+		return server
+	}, &mcp.StreamableHTTPOptions{Stateless: true})
+	httpServer := httptest.NewServer(handler)
+	cs := connectHTTP(t, httpServer.URL, "go-per-request-client", nil, nil)
+	const calls = 20
+	withTools(t, cs, calls)
+	collectortest.Flush(t)
+	if got := built.Load(); got < calls {
+		t.Fatalf("%d servers built for %d calls", got, calls)
+	}
+	_ = cs.Close()
+	httpServer.Close()
+	for i := 0; i < 100 && officialsdk.TrackedServers() > before; i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if left := officialsdk.TrackedServers() - before; left > 0 {
+		t.Fatalf("%d servers built per request are still held after their requests ended", left)
+	}
+	if got := len(toolSessions(t, name)); got == 0 {
+		t.Fatal("the per-request servers' calls were not recorded")
+	}
+}
+
+// Before any tools/list (a restart, a stateless replica), `context` is taken out only of tools
+// mcpsight would have added it to: a tool's own `context` argument reaches it, and a tool with a
+// closed schema never sees the injected one.
+func TestToolsOwnContextArgumentBeforeAnyToolsList(t *testing.T) {
+	name := collectortest.Fresh("go-own-context")
+	server := mcp.NewServer(&mcp.Implementation{Name: name, Version: "1.0.0"}, nil)
+	own, other := name+"_summarise", name+"_lookup"
+	mcp.AddTool(server, &mcp.Tool{Name: own}, func(_ context.Context, _ *mcp.CallToolRequest, in struct {
+		Context string `json:"context"`
+	}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "summary of " + in.Context}}}, nil, nil
+	})
+	mcp.AddTool(server, &mcp.Tool{Name: other}, func(_ context.Context, _ *mcp.CallToolRequest, in searchIn) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "found " + in.Query}}}, nil, nil
+	})
+	if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{})); err != nil {
+		t.Fatal(err)
+	}
+	cs := connectInMemory(t, server, "go-own-context-client", nil)
+	for _, tc := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{own, map[string]any{"context": "Quarterly report"}, "summary of Quarterly report"},
+		{other, map[string]any{"query": "q", "context": "why"}, "found q"}, // closed schema: context taken out
+	} {
+		res := callTool(t, cs, tc.tool, tc.args)
+		if text, _ := res.Content[0].(*mcp.TextContent); res.IsError || text == nil || text.Text != tc.want {
+			t.Fatalf("%s answered %+v, want %q", tc.tool, res.Content[0], tc.want)
+		}
 	}
 }
