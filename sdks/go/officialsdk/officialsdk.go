@@ -93,6 +93,15 @@ func (e trackError) Error() string { return string(e) }
 
 const errNilServer = trackError("officialsdk.Track: server is nil; nothing is tracked")
 
+// probe reports whether a server/discover is a client's probe that a stateful Streamable HTTP
+// handler turns down: go-sdk clients try it before initialize, on a session of its own that
+// never serves anything. Recorded, it would be a session of one failed request, identified.
+func (a *adapter) probe(req mcp.Request) bool {
+	ss, _ := req.GetSession().(*mcp.ServerSession)
+	stateless, known := transportStateless(ss)
+	return known && !stateless && !a.forceStateless
+}
+
 // callToolRequest is what the callbacks receive for a request: the tools/call request itself,
 // or, for other methods, one with the request's session and extra and empty params.
 func callToolRequest(r *mcpsight.Request) *mcp.CallToolRequest {
@@ -125,7 +134,7 @@ type adapter struct {
 func (a *adapter) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 	a.next.Store(&next)
 	return func(ctx context.Context, method string, req mcp.Request) (result mcp.Result, err error) {
-		if method == "ping" || len(method) > 14 && method[:14] == "notifications/" {
+		if method == "ping" || len(method) > 14 && method[:14] == "notifications/" || method == "server/discover" && a.probe(req) {
 			return next(ctx, method, req)
 		}
 		call, forwarded := a.begin(ctx, method, req)

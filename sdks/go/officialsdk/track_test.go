@@ -517,3 +517,30 @@ func TestToolsOwnContextArgumentBeforeAnyToolsList(t *testing.T) {
 		}
 	}
 }
+
+// go-sdk clients of 2026-07-28 probe a server with server/discover before they initialize; a
+// stateful handler turns the probe down on a session of its own. That is no session of the
+// client's, and identify does not run for it.
+func TestStatefulHTTPIgnoresTheDiscoverProbe(t *testing.T) {
+	name := collectortest.Fresh("go-http-probe")
+	server := newNotesServer(name)
+	var calls atomic.Int32
+	if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{Identify: identifyFromArgs(&calls)})); err != nil {
+		t.Fatal(err)
+	}
+	httpServer := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil))
+	t.Cleanup(httpServer.Close)
+	const connections = 3
+	for i := 0; i < connections; i++ {
+		cs := connectHTTP(t, httpServer.URL, "go-probe-client", nil, nil) // the client's default protocol
+		withTools(t, cs, 1)
+		_ = cs.Close()
+	}
+	collectortest.Flush(t)
+	if got := calls.Load(); got != connections {
+		t.Fatalf("identify ran %d times for %d sessions", got, connections)
+	}
+	if got := len(sessionsOf(t, name, connections)); got != connections {
+		t.Fatalf("%d sessions recorded for %d connections", got, connections)
+	}
+}
