@@ -6,7 +6,8 @@ import { MigrateUsageError, migrateCommand } from "./cli/migrate.js";
 import { out } from "./cli/print.js";
 import { reindexCommand } from "./cli/reindex.js";
 import { AppError } from "./errors.js";
-import { PortInUseError } from "./server.js";
+import { ListenError } from "./server.js";
+import { UnsupportedDatabaseUrlError } from "./storage/index.js";
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   start,
@@ -27,16 +28,32 @@ async function main(argv: string[]): Promise<void> {
   await run(args);
 }
 
+/** An error of the operating system (ENOTFOUND, EACCES, ENOTDIR…), not of Node's own checks (ERR_…). */
+const isSystemError = (error: unknown): error is NodeJS.ErrnoException =>
+  error instanceof Error && /^E(?!RR_)[A-Z0-9_]+$/.test(String((error as NodeJS.ErrnoException).code));
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // A refusal the services explain (unknown member, too short a password): its message is enough.
-  if (error instanceof AppError || error instanceof PortInUseError) {
-    console.error(`mcpsight: ${error.message}`);
-    process.exit(1);
-  }
   const usage =
     error instanceof UsageError ||
     error instanceof MigrateUsageError ||
     (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  console.error(usage ? `mcpsight: ${(error as Error).message}` : error);
-  process.exit(usage ? 2 : 1);
+  if (usage) {
+    console.error(`mcpsight: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  // A refusal the services explain (unknown member, too short a password), a host or port the
+  // collector cannot listen on, a file it cannot open: the message is enough. A stack is only
+  // for what nobody anticipated.
+  if (
+    error instanceof AppError ||
+    error instanceof ListenError ||
+    error instanceof UnsupportedDatabaseUrlError ||
+    isSystemError(error)
+  ) {
+    // Node's AggregateError (every address of a host refused) has no message, only its code.
+    console.error(`mcpsight: ${error.message || (error as NodeJS.ErrnoException).code}`);
+    process.exit(1);
+  }
+  console.error(error);
+  process.exit(1);
 });

@@ -41,15 +41,39 @@ export function defaultDashboardDir(): string | null {
   return existsSync(join(candidate, "index.html")) ? candidate : null;
 }
 
+/** The collector could not listen on its host and port; the message says why and what to change. */
+export class ListenError extends Error {}
+
 /** The collector's port is taken; nothing was opened or set up. */
-export class PortInUseError extends Error {}
+export class PortInUseError extends ListenError {}
+
+/** Why the collector could not listen, in terms of --host and --port; other errors as they are. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code !== "string") return error;
+  if (code === "EADDRINUSE")
+    return new PortInUseError(
+      `port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port <n> (npm start -- --port <n>, npm run demo -- --port <n>).`,
+    );
+  const chooseHost =
+    "choose one of this machine's addresses with --host <addr>, such as 127.0.0.1, or 0.0.0.0 for every interface";
+  const reason =
+    code === "ENOTFOUND" || code === "EAI_AGAIN"
+      ? `"${host}" is neither an IP address nor a host name that resolves (${code}); ${chooseHost}.`
+      : code === "EADDRNOTAVAIL"
+        ? `${host} is not an address of this machine (${code}); ${chooseHost}.`
+        : code === "EACCES"
+          ? `permission denied (${code}: ports below 1024 need privileges); choose another port with --port <n>.`
+          : (error as Error).message;
+  return new ListenError(`could not listen on ${host} port ${port}: ${reason}`, { cause: error });
+}
 
 /**
- * Fails while nothing is set up yet when the port is taken: a first start that got no further
- * than its setup would have generated an admin password that no banner ever showed.
+ * Fails while nothing is set up yet when the collector cannot listen (port taken, no such host):
+ * a first start that got no further than its setup would have generated an admin password that no
+ * banner ever showed. Port 0 is probed too, for the host.
  */
-async function assertPortFree(host: string, port: number): Promise<void> {
-  if (port === 0) return;
+async function assertCanListen(host: string, port: number): Promise<void> {
   const probe = createServer();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -57,16 +81,13 @@ async function assertPortFree(host: string, port: number): Promise<void> {
       probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    throw new PortInUseError(
-      `port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port <n> (npm start -- --port <n>, npm run demo -- --port <n>).`,
-    );
+    throw listenError(error, host, port);
   }
 }
 
 /** Opens storage, bootstraps on first start, listens, and runs retention in the background. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  await assertPortFree(config.host, config.port);
+  await assertCanListen(config.host, config.port);
   const notices: string[] = [];
   const storage = await openStorage({
     dataDir: config.dataDir,
@@ -97,7 +118,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   } catch (error) {
     await app.close();
     await storage.close();
-    throw error;
+    throw listenError(error, config.host, config.port);
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -66,6 +66,22 @@ describe.each(BACKENDS)("collector over HTTP ($name)", (backend) => {
     expect(res).toMatchObject({ status: 200, body: { accepted: 1 } });
   });
 
+  it("answers 404 to a gzip body sent to a path no route has (an SDK with a wrong base URL)", async () => {
+    const body = JSON.stringify({ events: [makeEvent(projectId, { sessionId: "gz-404" })] });
+    const notFound = {
+      status: 404,
+      body: { error: { code: "not_found", message: "No route POST /sub/v1/batch.", details: null } },
+    };
+    for (const gzip of [false, true]) {
+      const res = await api(url, "/sub/v1/batch", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(gzip ? { "content-encoding": "gzip" } : {}) },
+        body: gzip ? gzipSync(body) : body,
+      });
+      expect(res, gzip ? "gzip" : "plain").toMatchObject(notFound);
+    }
+  });
+
   it("rejects bad events with index, code, field and reason, storing the others", async () => {
     const good = makeEvent(projectId, { sessionId: "per-event" });
     const res = await postBatch(url, [good, { ...makeEvent(projectId), timestamp: "yesterday" }]);

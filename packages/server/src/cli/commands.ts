@@ -2,10 +2,9 @@ import { parseArgs } from "node:util";
 import { DEFAULT_INGEST_MEMORY_MB } from "../app.js";
 import { startServer } from "../server.js";
 import { createProject } from "../services/projects.js";
-import { dataDirFrom, STORAGE_OPTIONS, storageFrom, UsageError } from "./common.js";
+import { dataDirFrom, fromEnv, STORAGE_OPTIONS, storageFrom, UsageError } from "./common.js";
+import { logLevel, option, port, publicUrl, type Setting, wholeNumber } from "./options.js";
 import { out, snippetsText, startBanner } from "./print.js";
-
-const env = process.env;
 
 export const HELP = {
   main: `Usage: mcpsight <command> [options]
@@ -31,48 +30,46 @@ Options:
   --data-dir <dir>        data directory (env MCPSIGHT_DATA_DIR, default ./.mcpsight)
   --database-url <url>    postgres://user:password@host/db to use PostgreSQL (env
                           MCPSIGHT_DATABASE_URL; default: SQLite in the data directory)
-  --retention-days <n>    delete events older than this (env MCPSIGHT_RETENTION_DAYS, default 90)
-  --public-url <url>      URL shown in snippets, and an origin the dashboard may call the API
-                          from (env MCPSIGHT_PUBLIC_URL; default: from requests)
+  --retention-days <n>    delete events older than this many days, at least 1 (env
+                          MCPSIGHT_RETENTION_DAYS, default 90)
+  --public-url <url>      the collector's http(s) URL as clients reach it: shown in snippets, and
+                          an origin the dashboard may call the API from (env MCPSIGHT_PUBLIC_URL;
+                          default: from requests)
   --trust-proxy           behind a reverse proxy: trust its X-Forwarded-For/-Proto/-Host
                           (env MCPSIGHT_TRUST_PROXY=1); the client's address is the one the
                           proxy saw (right-most X-Forwarded-For entry), used for login limits
   --proxy-hops <n>        how many proxies are chained in front (env MCPSIGHT_PROXY_HOPS;
                           default 1; implies --trust-proxy)
-  --log-level <level>     pino level (env MCPSIGHT_LOG_LEVEL, default info)
+  --log-level <level>     fatal, error, warn, info, debug, trace or silent (env
+                          MCPSIGHT_LOG_LEVEL, default info)
   --ingest-memory-mb <n>  memory ingest requests in flight may hold, in MiB (env
                           MCPSIGHT_INGEST_MEMORY_MB, default 256); beyond it ingest answers 503
                           with Retry-After
 
 Environment: MCPSIGHT_ADMIN_PASSWORD and MCPSIGHT_ADMIN_TOKEN set the admin's password and API
 token (on first start, or to reset them on any later start: a changed password ends every
-admin login).`,
+admin login). An empty MCPSIGHT_* variable counts as unset.`,
   project: `Usage:
-  mcpsight project create <name> [--data-dir <dir>] [--database-url <url>]
-  mcpsight project list [--data-dir <dir>] [--database-url <url>]`,
+  mcpsight project create <name> [--port <n> | --public-url <url>]
+                                 [--data-dir <dir>] [--database-url <url>]
+  mcpsight project list [--data-dir <dir>] [--database-url <url>]
+
+"create" prints the project's id and track() snippets that send to the collector at
+--public-url <url> (env MCPSIGHT_PUBLIC_URL), else at http://127.0.0.1:<port>, where --port <n>
+is the collector's port (env MCPSIGHT_PORT, default 4747), as for \`mcpsight start\`.`,
   user: `Usage: mcpsight user delete <projectId> <userId> [--data-dir <dir>] [--database-url <url>]
 
 Erases the user's identity, sessions and events (and their share of aggregates).`,
 };
 
-function integer(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--${name} must be a non-negative integer, got "${value}"`);
-  return n;
-}
-
-function positive(name: string, value: string): number {
-  const n = integer(name, value);
-  if (n === 0) throw new UsageError(`--${name} must be at least 1, got "${value}"`);
-  return n;
-}
-
 /** Proxies trusted in front: --proxy-hops (or its variable) implies --trust-proxy. */
-function trustedProxies(flag: boolean | undefined, hops: string | undefined): number {
-  if (hops !== undefined) return positive("proxy-hops", hops);
-  return (flag ?? env.MCPSIGHT_TRUST_PROXY === "1") ? 1 : 0;
+function trustedProxies(flag: boolean | undefined, hops: Setting | undefined): number {
+  if (hops) return wholeNumber(hops, "proxies chained in front", 1);
+  return (flag ?? fromEnv("MCPSIGHT_TRUST_PROXY") === "1") ? 1 : 0;
 }
+
+/** 0.0.0.0 and :: listen on every interface, but no client can send to them. */
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::"]);
 
 export async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -90,25 +87,38 @@ export async function start(args: string[]): Promise<void> {
     },
   });
   if (values.help) return out(HELP.start);
-  const dataDir = dataDirFrom(values);
-  const databaseUrl = values["database-url"] ?? env.MCPSIGHT_DATABASE_URL;
-  const server = await startServer({
-    port: integer("port", values.port ?? env.MCPSIGHT_PORT ?? "4747"),
-    host: values.host ?? env.MCPSIGHT_HOST ?? "127.0.0.1",
-    dataDir,
-    databaseUrl,
-    retentionDays: integer("retention-days", values["retention-days"] ?? env.MCPSIGHT_RETENTION_DAYS ?? "90"),
-    publicUrl: values["public-url"] ?? env.MCPSIGHT_PUBLIC_URL,
-    adminPassword: env.MCPSIGHT_ADMIN_PASSWORD || undefined,
-    adminToken: env.MCPSIGHT_ADMIN_TOKEN || undefined,
-    trustProxy: trustedProxies(values["trust-proxy"], values["proxy-hops"] ?? env.MCPSIGHT_PROXY_HOPS),
-    logLevel: values["log-level"] ?? env.MCPSIGHT_LOG_LEVEL ?? "info",
-    ingestMemoryMb: positive(
-      "ingest-memory-mb",
-      values["ingest-memory-mb"] ?? env.MCPSIGHT_INGEST_MEMORY_MB ?? String(DEFAULT_INGEST_MEMORY_MB),
-    ),
-  });
-  out(startBanner(server.url, server.bootstrap, dataDir, databaseUrl));
+  // Every option is checked before anything is opened or listened on.
+  const retention = option(values, "retention-days", "MCPSIGHT_RETENTION_DAYS");
+  const memory = option(values, "ingest-memory-mb", "MCPSIGHT_INGEST_MEMORY_MB");
+  const config = {
+    port: port(option(values, "port", "MCPSIGHT_PORT"), true),
+    host: values.host ?? fromEnv("MCPSIGHT_HOST") ?? "127.0.0.1",
+    dataDir: dataDirFrom(values),
+    databaseUrl: values["database-url"] ?? fromEnv("MCPSIGHT_DATABASE_URL"),
+    retentionDays: retention ? wholeNumber(retention, "days of events to keep", 1) : 90,
+    publicUrl: publicUrl(option(values, "public-url", "MCPSIGHT_PUBLIC_URL")),
+    adminPassword: fromEnv("MCPSIGHT_ADMIN_PASSWORD"),
+    adminToken: fromEnv("MCPSIGHT_ADMIN_TOKEN"),
+    trustProxy: trustedProxies(values["trust-proxy"], option(values, "proxy-hops", "MCPSIGHT_PROXY_HOPS")),
+    logLevel: logLevel(option(values, "log-level", "MCPSIGHT_LOG_LEVEL")),
+    ingestMemoryMb: memory
+      ? wholeNumber(memory, "MiB ingest requests in flight may hold", 1)
+      : DEFAULT_INGEST_MEMORY_MB,
+  };
+  const server = await startServer(config);
+  // What clients send to: the public URL, else a wildcard host's loopback address.
+  const wildcard = WILDCARD_HOSTS.has(config.host);
+  const clientUrl =
+    config.publicUrl ?? (wildcard ? `http://127.0.0.1:${new URL(server.url).port}` : server.url);
+  out(
+    startBanner({
+      listening: wildcard ? `${server.url} (all interfaces)` : server.url,
+      url: clientUrl,
+      first: server.bootstrap,
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+    }),
+  );
   const shutdown = (signal: string) => {
     server.app.log.info({ signal }, "shutting down");
     server.close().then(
@@ -123,18 +133,32 @@ export async function start(args: string[]): Promise<void> {
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
 
+/** Where `project create`'s snippets send: the public URL, else the collector's port on this machine. */
+function snippetsUrl(values: Record<string, string | boolean | undefined>): string {
+  const given = publicUrl(option(values, "public-url", "MCPSIGHT_PUBLIC_URL"));
+  return given ?? `http://127.0.0.1:${port(option(values, "port", "MCPSIGHT_PORT"), false)}`;
+}
+
 export async function project(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: STORAGE_OPTIONS, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...STORAGE_OPTIONS, port: { type: "string" }, "public-url": { type: "string" } },
+    allowPositionals: true,
+  });
   const [action, ...rest] = positionals;
   if (values.help || !action) return out(HELP.project);
+  // Checked before the database opens.
+  const url = action === "create" ? snippetsUrl(values) : "";
   const storage = await storageFrom(values);
   try {
     if (action === "create") {
       const name = rest.join(" ").trim();
       if (!name) throw new UsageError("project create needs a name: mcpsight project create <name>");
       const created = await createProject(storage, name);
-      const url = env.MCPSIGHT_PUBLIC_URL ?? `http://127.0.0.1:${env.MCPSIGHT_PORT ?? 4747}`;
       out(`Created project "${created.name}": ${created.id}\n\n${snippetsText(created.id, url)}\n`);
+      out(
+        `The snippets send events to ${url}; for a collector elsewhere, run this command with --public-url <url> (or --port <n>), or set apiBaseUrl in the snippet.`,
+      );
     } else if (action === "list") {
       const projects = await storage.listProjects();
       for (const p of projects)

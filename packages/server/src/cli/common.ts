@@ -11,8 +11,17 @@ export const STORAGE_OPTIONS = {
 /** A mistake in how a command was called: its message is printed, exit code 2. */
 export class UsageError extends Error {}
 
+/**
+ * A MCPSIGHT_* variable's value. Empty or blank counts as unset: docker compose passes an unset
+ * `${X}` on as an empty string.
+ */
+export function fromEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value?.trim() ? value : undefined;
+}
+
 export const dataDirFrom = (values: { "data-dir"?: string | undefined }): string =>
-  resolve(values["data-dir"] ?? process.env.MCPSIGHT_DATA_DIR ?? ".mcpsight");
+  resolve(values["data-dir"] ?? fromEnv("MCPSIGHT_DATA_DIR") ?? ".mcpsight");
 
 /**
  * Opens the database the options (or the environment) name; permission fixes go to stderr. A
@@ -28,7 +37,7 @@ export const storageFrom = (
 ) =>
   openStorage({
     dataDir: dataDirFrom(values),
-    databaseUrl: values["database-url"] ?? process.env.MCPSIGHT_DATABASE_URL,
+    databaseUrl: values["database-url"] ?? fromEnv("MCPSIGHT_DATABASE_URL"),
     onNotice: (notice) => console.error(`mcpsight: ${notice}`),
     derive,
   });

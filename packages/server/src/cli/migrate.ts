@@ -1,6 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { sqliteUrlPath } from "../storage/index.js";
+import { fromEnv } from "./common.js";
 import { out, postgresLocation } from "./print.js";
 
 export const MIGRATE_HELP = `Usage: mcpsight migrate --from sqlite://<path> --to postgres://<user>:<password>@<host>/<db>
@@ -20,7 +22,7 @@ export class MigrateUsageError extends Error {}
 
 /** A SQLite URL or path to the database file (a data directory means its mcpsight.db). */
 function sqlitePath(from: string): string {
-  const path = resolve(from.replace(/^(sqlite|file):(\/\/)?/, ""));
+  const path = resolve(sqliteUrlPath(from) ?? from);
   return existsSync(path) && statSync(path).isDirectory() ? join(path, "mcpsight.db") : path;
 }
 
@@ -30,8 +32,8 @@ export async function migrateCommand(args: string[]): Promise<void> {
     options: { from: { type: "string" }, to: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help) return out(MIGRATE_HELP);
-  const from = sqlitePath(values.from ?? process.env.MCPSIGHT_DATA_DIR ?? ".mcpsight");
-  const to = values.to ?? process.env.MCPSIGHT_DATABASE_URL;
+  const from = sqlitePath(values.from ?? fromEnv("MCPSIGHT_DATA_DIR") ?? ".mcpsight");
+  const to = values.to ?? fromEnv("MCPSIGHT_DATABASE_URL");
   if (!to || !/^postgres(ql)?:\/\//.test(to))
     throw new MigrateUsageError(`--to must be a postgres:// URL\n\n${MIGRATE_HELP}`);
   if (!existsSync(from)) throw new MigrateUsageError(`no SQLite database at ${from}`);

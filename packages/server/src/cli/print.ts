@@ -1,5 +1,7 @@
+import { resolve } from "node:path";
 import type { BootstrapResult } from "../services/bootstrap.js";
 import { CHECKOUT, sdkSnippets } from "../services/snippets.js";
+import { sqliteUrlPath } from "../storage/index.js";
 
 /** CLI output goes to stdout; logs (pino) go to stderr. */
 export const out = (text: string): void => {
@@ -37,18 +39,29 @@ export function postgresLocation(databaseUrl: string): string {
   }
 }
 
-/** What `mcpsight start` prints; `databaseUrl` when the data is in PostgreSQL, not the data directory. */
-export function startBanner(
-  url: string,
-  first: BootstrapResult,
-  dataDir: string,
-  databaseUrl: string | undefined,
-): string {
+/** Where the data lives, for people: the SQLite file, or the PostgreSQL server and database. */
+export function databaseLocation(databaseUrl: string): string {
+  const path = sqliteUrlPath(databaseUrl);
+  return path === undefined ? postgresLocation(databaseUrl) : `SQLite at ${resolve(path)}`;
+}
+
+/** What `mcpsight start` prints. */
+export function startBanner(options: {
+  /** Where the collector listens. */
+  listening: string;
+  /** Where clients reach it: the Dashboard line and the snippets. */
+  url: string;
+  first: BootstrapResult;
+  dataDir: string;
+  /** Set when the data is in a database the URL names, not the data directory. */
+  databaseUrl: string | undefined;
+}): string {
+  const { url, first, databaseUrl } = options;
   const lines = [
     ``,
-    `  mcpsight collector listening on ${url}`,
+    `  mcpsight collector listening on ${options.listening}`,
     `  Dashboard: ${url}/`,
-    `  Data: ${databaseUrl ? postgresLocation(databaseUrl) : dataDir}`,
+    `  Data: ${databaseUrl ? databaseLocation(databaseUrl) : options.dataDir}`,
   ];
   if (first.firstStart && first.project) {
     lines.push(

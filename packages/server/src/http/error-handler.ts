@@ -54,7 +54,18 @@ const NON_PAGE_PREFIXES = ["/api/", "/v1/", "/healthz"];
 
 /** The one place errors become responses; `spaFallback` serves index.html for client routes. */
 export function registerErrorHandling(app: FastifyInstance, spaFallback: boolean): void {
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    const isPage = request.method === "GET" && !NON_PAGE_PREFIXES.some((prefix) => path.startsWith(prefix));
+    if (spaFallback && isPage) return reply.type("text/html").sendFile("index.html");
+    return reply
+      .status(404)
+      .send({ error: { code: "not_found", message: `No route ${request.method} ${path}.`, details: null } });
+  };
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // Fastify parses the body before its not-found handler runs: a body it cannot parse (a gzip
+    // batch sent to the wrong base URL) on a path no route matches is still not found.
+    if (request.is404 && String(error.code).startsWith("FST_ERR_CTP_")) return notFound(request, reply);
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, "request failed");
     else request.log.warn({ code: appError.code, reason: appError.message }, "request rejected");
@@ -62,12 +73,5 @@ export function registerErrorHandling(app: FastifyInstance, spaFallback: boolean
       reply.header("retry-after", "60");
     return sendError(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split("?")[0] ?? "/";
-    const isPage = request.method === "GET" && !NON_PAGE_PREFIXES.some((prefix) => path.startsWith(prefix));
-    if (spaFallback && isPage) return reply.type("text/html").sendFile("index.html");
-    return reply
-      .status(404)
-      .send({ error: { code: "not_found", message: `No route ${request.method} ${path}.`, details: null } });
-  });
+  app.setNotFoundHandler(notFound);
 }

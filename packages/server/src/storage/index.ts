@@ -181,6 +181,17 @@ export interface StorageOptions {
   onNotice?: ((message: string) => void) | undefined;
 }
 
+/**
+ * The file a `sqlite:` or `file:` database URL names (relative to the working directory);
+ * undefined for any other URL.
+ */
+export function sqliteUrlPath(url: string): string | undefined {
+  return /^(sqlite|file):/.test(url) ? url.replace(/^(sqlite|file):(\/\/)?/, "") : undefined;
+}
+
+/** A database URL of a backend mcpsight does not have. */
+export class UnsupportedDatabaseUrlError extends Error {}
+
 /** Opens the backend selected by the options. */
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   const url = options.databaseUrl;
@@ -188,13 +199,13 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     const { openPostgresStorage } = await import("./postgres/index.js");
     return openPostgresStorage({ url, derive: options.derive });
   }
-  if (url && !url.startsWith("sqlite:") && !url.startsWith("file:")) {
-    throw new Error(
+  const path = url ? sqliteUrlPath(url) : undefined;
+  if (url && path === undefined) {
+    throw new UnsupportedDatabaseUrlError(
       `Unsupported database URL scheme in "${url.split(":")[0]}:…"; use postgres://user:password@host/db, sqlite:<path>, or leave --database-url unset for SQLite in the data directory.`,
     );
   }
   const { openSqliteStorage } = await import("./sqlite/index.js");
-  const path = url ? url.replace(/^(sqlite|file):(\/\/)?/, "") : undefined;
   return openSqliteStorage({
     dataDir: options.dataDir,
     path,
