@@ -282,7 +282,10 @@ func (rt *runtime) settle(b *batch, o postOutcome) {
 		rt.stats.FailedBatches++
 		rt.droppedSinceReport += b.dropped
 		rt.dropLocked(b.numbers...)
-		if o.status == http.StatusNotFound {
+		if o.status == http.StatusNotFound && strings.Contains(o.reason, `"not_found"`) {
+			// No such route: the URL is not a collector's base URL (a path after it, or another server).
+			rt.log.warnOnce("404:route", fmt.Sprintf("%s answered HTTP 404 to POST /v1/batch: it is no mcpsight collector's base URL; %d events dropped. Set APIBaseURL (or MCPSIGHT_URL) to the URL the collector prints when it starts, such as http://127.0.0.1:4747, without a path", b.key.url, b.count))
+		} else if o.status == http.StatusNotFound {
 			rt.log.warnOnce("404:"+b.key.project, fmt.Sprintf("the collector at %s does not know project %q: create it (mcpsight project create <name>) or check the project id; %d events dropped", b.key.url, b.key.project, b.count))
 		} else {
 			rt.log.warnOnce("rejected-batch:"+strconv.Itoa(o.status), fmt.Sprintf("the collector rejected %d events with HTTP %d; dropping them (a retry would fail the same way): %s", b.count, o.status, o.reason))

@@ -104,3 +104,41 @@ describe.each(BACKENDS)("this repo's SDK (mcpsight) sending to the collector ($n
     await anonymous.close();
   });
 });
+
+describe("this repo's SDK with a base URL that has a path (the collector's batch route under it)", () => {
+  const dir = tempDir();
+  let collector: RunningServer & { projectId: string };
+  beforeAll(async () => {
+    collector = await startCollector(dir);
+  });
+  afterAll(async () => {
+    await collector.close();
+    removeDir(dir);
+  });
+
+  it("warns once that the URL is no collector's base URL, not that the project is unknown", async () => {
+    const warnings: string[] = [];
+    const server = new McpServer({ name: "notes", version: "1.0.0" });
+    server.tool("add_note", { text: z.string() }, async ({ text }) => ({
+      content: [{ type: "text", text }],
+    }));
+    track(server, collector.projectId, {
+      apiBaseUrl: `${collector.url}/sub`,
+      logger: { warn: (message: string) => warnings.push(message), debug: () => {}, error: () => {} },
+    });
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverTransport);
+    const client = new Client({ name: "sdk-test-client", version: "3.0.0" });
+    await client.connect(clientTransport);
+    for (let i = 0; i < 2; i++) {
+      await client.callTool({ name: "add_note", arguments: { text: `note ${i}` } });
+      await flush();
+    }
+    await client.close();
+    const about = warnings.filter((message) => message.includes("HTTP 404"));
+    expect(about).toHaveLength(1);
+    expect(about[0]).toContain(`${collector.url}/sub answered HTTP 404 to POST /v1/batch`);
+    expect(about[0]).toContain("without a path");
+    expect(about[0]).not.toContain("has no project");
+  });
+});

@@ -544,3 +544,24 @@ func TestStatefulHTTPIgnoresTheDiscoverProbe(t *testing.T) {
 		t.Fatalf("%d sessions recorded for %d connections", got, connections)
 	}
 }
+
+// A base URL with a path (the collector's batch route is not under it): one warning saying so,
+// not that the project is unknown.
+func TestBaseURLWithAPathWarnsOnce(t *testing.T) {
+	name := collectortest.Fresh("go-base-url-path")
+	server := newNotesServer(name)
+	var logs logBuffer
+	if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL+"/sub", officialsdk.Options{Logger: logs.logger()})); err != nil {
+		t.Fatal(err)
+	}
+	cs := connectInMemory(t, server, "go-base-url-client", nil)
+	for i := 0; i < 2; i++ {
+		callTool(t, cs, "search_notes", map[string]any{"query": "q"})
+		collectortest.Flush(t)
+	}
+	text := logs.String()
+	if strings.Count(text, "HTTP 404") != 1 || !strings.Contains(text, collector.URL+"/sub answered HTTP 404 to POST /v1/batch") ||
+		!strings.Contains(text, "without a path") || strings.Contains(text, "does not know project") {
+		t.Fatalf("want one warning about the base URL, got:\n%s", text)
+	}
+}

@@ -1,3 +1,4 @@
+import { PATHS } from "@mcpsight/protocol/constants";
 import type { Logger } from "../log.js";
 import type { Rejection } from "./post-batch.js";
 
@@ -47,6 +48,16 @@ export class Refusals {
 
   /** A whole batch refused with a 4xx: one warning per project for a 404, per status otherwise. */
   batch(project: string, count: number, status: number, message: string): void {
+    if (status === 404 && message.includes('"not_found"')) {
+      // No such route: the URL is not a collector's base URL (a path after it, or another server).
+      this.warnOnce(
+        "404:route",
+        `mcpsight: ${this.endpoint} answered HTTP 404 to POST ${PATHS.batch}: it is no mcpsight collector's ` +
+          "base URL; events are dropped. Set apiBaseUrl (or MCPSIGHT_URL) to the URL the collector prints " +
+          "when it starts, such as http://127.0.0.1:4747, without a path.",
+      );
+      return;
+    }
     if (status === 404) {
       this.warnOnce(
         `404:${project}`,
