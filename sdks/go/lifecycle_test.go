@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +95,25 @@ func TestTrackersLetTheirServersGo(t *testing.T) {
 		t.Fatalf("%d trackers left once 49 of their 50 servers were unreachable, want 1", n)
 	}
 	goruntime.KeepAlive(kept)
+}
+
+func TestCollectorURLMustBeHTTP(t *testing.T) {
+	newTracker := func(url string) error {
+		_, err := NewTracker("proj_url", &Options[testReq]{APIBaseURL: url}, func(r *Request) testReq { return testReq{r.Method} })
+		return err
+	}
+	for _, url := range []string{"not a url", "ftp://127.0.0.1:4747", "127.0.0.1:4747"} {
+		if err := newTracker(url); err == nil || !strings.Contains(err.Error(), "APIBaseURL must be the collector's http(s) URL") {
+			t.Fatalf("APIBaseURL %q: %v", url, err)
+		}
+	}
+	t.Setenv("MCPSIGHT_URL", "localhost 4747")
+	if err := newTracker(""); err == nil || !strings.Contains(err.Error(), "MCPSIGHT_URL must be") {
+		t.Fatalf("MCPSIGHT_URL: %v", err)
+	}
+	t.Setenv("MCPSIGHT_URL", " http://127.0.0.1:4747/ ") // spaces and a trailing slash are trimmed
+	if err := newTracker(""); err != nil {
+		t.Fatal(err)
+	}
+	shutdown(t)
 }

@@ -3,6 +3,7 @@ package mcpsight
 import (
 	"context"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
@@ -117,6 +118,7 @@ type config struct {
 	maxQueueBytes       int
 	flushInterval       time.Duration
 	logger              *slog.Logger
+	apiBaseURLFrom      string // APIBaseURL, a variable's name, or "the default"
 	// userSeesRequests: a callback or the observer is handed requests (their arguments as
 	// received), so the `context` argument is never taken out of them in place.
 	userSeesRequests bool
@@ -136,13 +138,24 @@ func boolOr(v *bool, fallback bool) bool {
 	return *v
 }
 
-func envURL() string {
+// apiBaseURLOf is the collector URL and where it came from (the option or a variable), spaces
+// and trailing slashes trimmed.
+func apiBaseURLOf(option string) (url, from string) {
+	if v := strings.TrimSpace(option); v != "" {
+		return strings.TrimRight(v, "/"), "APIBaseURL"
+	}
 	for _, name := range []string{"MCPSIGHT_URL", "MCPCAT_API_URL"} {
 		if v := strings.TrimSpace(os.Getenv(name)); v != "" {
-			return v
+			return strings.TrimRight(v, "/"), name
 		}
 	}
-	return ""
+	return DefaultAPIBaseURL, "the default"
+}
+
+// isHTTPURL reports whether a collector URL can be sent to: absolute, http or https.
+func isHTTPURL(value string) bool {
+	u, err := neturl.Parse(value)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // resolve applies defaults; toReq turns a request into the adapter's R for the callbacks.
@@ -167,14 +180,7 @@ func resolve[R any](opts *Options[R], toReq func(*Request) R) *config {
 	if c.contextDescription == "" {
 		c.contextDescription = defaultContextDescription
 	}
-	c.apiBaseURL = opts.APIBaseURL
-	if c.apiBaseURL == "" {
-		c.apiBaseURL = envURL()
-	}
-	if c.apiBaseURL == "" {
-		c.apiBaseURL = DefaultAPIBaseURL
-	}
-	c.apiBaseURL = strings.TrimRight(c.apiBaseURL, "/")
+	c.apiBaseURL, c.apiBaseURLFrom = apiBaseURLOf(opts.APIBaseURL)
 	if c.logger == nil {
 		c.logger = stderrLogger(opts.Debug)
 	}

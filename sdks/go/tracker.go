@@ -29,12 +29,17 @@ type Tracker struct {
 var ErrInvalidProjectID = errors.New("mcpsight: projectID must be a non-empty string of at most 128 characters")
 
 // NewTracker starts tracking for projectID with opts; toReq turns a Request into the adapter's
-// request type R for the callbacks of opts. It starts the delivery goroutine if none runs.
+// request type R for the callbacks of opts. It starts the delivery goroutine if none runs. It
+// fails for an invalid projectID, or a collector URL (APIBaseURL, MCPSIGHT_URL, MCPCAT_API_URL)
+// that is no http(s) URL.
 func NewTracker[R any](projectID string, opts *Options[R], toReq func(*Request) R) (*Tracker, error) {
 	if projectID == "" || utf16Len(projectID) > limitProjectID {
 		return nil, ErrInvalidProjectID
 	}
 	cfg := resolve(opts, toReq)
+	if !isHTTPURL(cfg.apiBaseURL) {
+		return nil, fmt.Errorf("mcpsight: %s must be the collector's http(s) URL, such as %s, got %q; the server is not tracked", cfg.apiBaseURLFrom, DefaultAPIBaseURL, cfg.apiBaseURL)
+	}
 	log := loggerFor(cfg.logger)
 	t := &Tracker{projectID: projectID, cfg: cfg, log: log, memory: memoryFor(projectID)}
 	t.delivery.Store(acquireRuntime(cfg, log))

@@ -15,6 +15,8 @@ export interface ResolvedOptions {
   customContextDescription: string | undefined;
   enableReportMissing: boolean;
   apiBaseUrl: string;
+  /** Where apiBaseUrl came from: the option, MCPSIGHT_URL, MCPCAT_API_URL or the default. */
+  apiBaseUrlFrom: string;
   stateless: boolean | undefined;
   identifyTimeoutMs: number;
   identifyCache: IdentifyCacheOptions | undefined;
@@ -29,10 +31,29 @@ export interface ResolvedOptions {
 const positive = (value: number | undefined, fallback: number): number =>
   typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
 
-const envUrl = (): string | undefined => {
-  const value = process.env.MCPSIGHT_URL || process.env.MCPCAT_API_URL;
-  return value ? value : undefined;
-};
+/** The collector URL and where it came from (the option or a variable), spaces trimmed. */
+function apiBaseUrlOf(options: MCPSightOptions): { url: string; from: string } {
+  const candidates: [string | undefined, string][] = [
+    [typeof options.apiBaseUrl === "string" ? options.apiBaseUrl : undefined, "apiBaseUrl"],
+    [process.env.MCPSIGHT_URL, "MCPSIGHT_URL"],
+    [process.env.MCPCAT_API_URL, "MCPCAT_API_URL"],
+  ];
+  for (const [value, from] of candidates) {
+    const url = value?.trim();
+    if (url) return { url: url.replace(/\/+$/, ""), from };
+  }
+  return { url: DEFAULT_API_BASE_URL, from: "the default" };
+}
+
+/** Whether a collector URL can be sent to: absolute, http: or https:. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
+}
 
 /** The rule for a project id, as the collector applies it: what `track()` and `publishCustomEvent` check first. */
 export const PROJECT_ID_RULE = `projectId must be a non-empty string of at most ${LIMITS.projectIdLength} characters`;
@@ -44,6 +65,7 @@ export function isProjectId(value: unknown): value is string {
 /** Applies defaults. Never throws: a nonsensical value falls back to its default. */
 export function resolveOptions(options: MCPSightOptions = {}): ResolvedOptions {
   const cache = options.identifyCache;
+  const api = apiBaseUrlOf(options);
   return {
     identify: typeof options.identify === "function" ? options.identify.bind(options) : undefined,
     redact:
@@ -57,7 +79,8 @@ export function resolveOptions(options: MCPSightOptions = {}): ResolvedOptions {
     enableToolCallContext: options.enableToolCallContext ?? true,
     customContextDescription: options.customContextDescription,
     enableReportMissing: options.enableReportMissing ?? true,
-    apiBaseUrl: (options.apiBaseUrl || envUrl() || DEFAULT_API_BASE_URL).replace(/\/+$/, ""),
+    apiBaseUrl: api.url,
+    apiBaseUrlFrom: api.from,
     stateless: options.stateless,
     identifyTimeoutMs: positive(options.identifyTimeoutMs, 5000),
     identifyCache: cache && positive(cache.ttlMs, 0) > 0 ? cache : undefined,

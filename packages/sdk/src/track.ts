@@ -4,7 +4,7 @@ import { interceptHandlers } from "./hook.js";
 import { watchConnections } from "./incoming.js";
 import { REPORT_MISSING_DESCRIPTOR, REPORT_MISSING_RESULT } from "./intent.js";
 import { createLogger, type SdkLogger } from "./log.js";
-import { isProjectId, PROJECT_ID_RULE, resolveOptions } from "./options.js";
+import { DEFAULT_API_BASE_URL, isHttpUrl, isProjectId, PROJECT_ID_RULE, resolveOptions } from "./options.js";
 import { Pipeline } from "./pipeline.js";
 import { deliveryFor } from "./runtime.js";
 import { Tracker } from "./tracker.js";
@@ -62,6 +62,13 @@ export function track<T>(server: T, projectId: string | null, options: MCPSightO
       return server;
     }
     const resolved = resolveOptions(options);
+    if (!isHttpUrl(resolved.apiBaseUrl)) {
+      log.error(
+        `track(): ${resolved.apiBaseUrlFrom} must be the collector's http(s) URL, such as ${DEFAULT_API_BASE_URL}, ` +
+          `got "${resolved.apiBaseUrl}"; the server is not tracked.`,
+      );
+      return server;
+    }
     const pipeline = new Pipeline(resolved, log, deliveryFor(resolved, log));
     const tracker = new Tracker(projectId, detected, resolved, log, pipeline);
     if (resolved.enableReportMissing) registerReportMissingTool(detected, log);

@@ -177,6 +177,52 @@ describe("track()", () => {
     },
   );
 
+  it("leaves a server untracked, with one error naming the setting, when the collector URL is no URL", async () => {
+    const saved = process.env.MCPSIGHT_URL;
+    try {
+      for (const [options, env, from] of [
+        [{ apiBaseUrl: "not a url" }, undefined, "apiBaseUrl"],
+        [{ apiBaseUrl: "ftp://127.0.0.1:4747" }, undefined, "apiBaseUrl"],
+        [{}, "127.0.0.1:4747", "MCPSIGHT_URL"],
+      ] as const) {
+        if (env === undefined) delete process.env.MCPSIGHT_URL;
+        else process.env.MCPSIGHT_URL = env;
+        const logger = recordingLogger();
+        const server = new McpServer({ name: "bad-url", version: "1" });
+        expect(track(server, newProject(), { ...options, logger })).toBe(server);
+        expect(logger.warnings).toHaveLength(1);
+        expect(logger.warnings[0]).toContain(`track(): ${from} must be the collector's http(s) URL`);
+        // Not tracked: tracking it now (with a good URL) takes.
+        expect(track(server, newProject(), { apiBaseUrl: sink.url, logger })).toBe(server);
+        expect(logger.warnings).toHaveLength(1);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.MCPSIGHT_URL;
+      else process.env.MCPSIGHT_URL = saved;
+    }
+  });
+
+  it("trims spaces around a collector URL from the environment", async () => {
+    const saved = process.env.MCPSIGHT_URL;
+    process.env.MCPSIGHT_URL = ` ${sink.url} `;
+    try {
+      const projectId = newProject();
+      const server = new McpServer({ name: "spaced-url", version: "1" });
+      server.registerTool("echo", { inputSchema: { text: z.string() } }, async ({ text }) => ({
+        content: [{ type: "text", text }],
+      }));
+      track(server, projectId);
+      const client = await v1Latest.connect(server);
+      await client.callTool({ name: "echo", arguments: { text: "x" } });
+      await client.close();
+      await flush();
+      expect(ofType(await eventsOf(projectId), "mcp:tools/call")).toHaveLength(1);
+    } finally {
+      if (saved === undefined) delete process.env.MCPSIGHT_URL;
+      else process.env.MCPSIGHT_URL = saved;
+    }
+  });
+
   it("adds eventTags/eventProperties, drops invalid tags with a warning, and sends custom events", async () => {
     const projectId = newProject();
     const logger = recordingLogger();

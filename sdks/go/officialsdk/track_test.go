@@ -550,6 +550,10 @@ func TestStatefulHTTPIgnoresTheDiscoverProbe(t *testing.T) {
 func TestBaseURLWithAPathWarnsOnce(t *testing.T) {
 	name := collectortest.Fresh("go-base-url-path")
 	server := newNotesServer(name)
+	// Delivery (one per process) logs to the logger of the tracker that started it: start anew.
+	if err := officialsdk.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var logs logBuffer
 	if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL+"/sub", officialsdk.Options{Logger: logs.logger()})); err != nil {
 		t.Fatal(err)
