@@ -88,6 +88,57 @@ describe.each(BACKENDS)("derivation on a real database ($name)", (backend) => {
     },
   );
 
+  it.each([
+    ["in one chunk", [[0, 1, 2, 3, 4, 5]]],
+    ["in the SDK's batches", [[0], [1, 2], [3, 4], [5]]],
+  ])(
+    "counts a stateful session re-identified by a new credential once for each user, %s; reindex rebuilds the same",
+    async (_, batches) => {
+      const MIN = 60_000;
+      const T = scenario(1)[0]?.ts as number;
+      const identify = { type: "mcpsight:identify", tool: null };
+      const facts = [
+        fact({ id: "e1", ts: T, type: "mcp:initialize", tool: null }),
+        fact({ id: "e2", ts: T + MIN, ...identify, actorId: "u_keya" }),
+        fact({ id: "e3", ts: T + MIN, actorId: "u_keya" }),
+        fact({ id: "e4", ts: T + 2 * MIN, ...identify, actorId: "u_keyb" }),
+        fact({ id: "e5", ts: T + 2 * MIN, actorId: "u_keyb" }),
+        fact({ id: "e6", ts: T + 3 * MIN, actorId: "u_keyb" }),
+      ];
+      const store = await openStore(backend);
+      try {
+        await store.storage.createProject({ id: "p1", name: "p1" });
+        // Each batch derived before the next arrives: the pass sees them in separate chunks.
+        for (const batch of batches) {
+          await store.storage.ingestEvents(asEvents(batch.map((i) => facts[i] as EventFacts)));
+          await store.storage.waitForDerivation();
+        }
+        const expected = referenceProjection("p1", withPks(facts));
+        expect(expected.users.u_keya?.sessions).toBe(1);
+        expect(expected.users.u_keyb?.sessions).toBe(1);
+        expect(await dbProjection(store.query, store.dialect, "p1")).toEqual(expected);
+        const range = { from: 0, to: T + 86_400_000 };
+        const users = await store.storage.listUsers("p1", {
+          range,
+          search: null,
+          sort: "sessions",
+          limit: 10,
+          cursor: null,
+        });
+        expect(users.items.map((u) => [u.userId, u.sessions])).toEqual([
+          ["u_keya", 1],
+          ["u_keyb", 1],
+        ]);
+
+        await store.storage.reindex();
+        await store.storage.waitForDerivation();
+        expect(await dbProjection(store.query, store.dialect, "p1")).toEqual(expected);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
   it("erases a user while their events are still arriving and being derived; the user never comes back", async () => {
     const others = scenario(11);
     const T = others[0]?.ts as number;

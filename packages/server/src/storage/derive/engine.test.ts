@@ -40,6 +40,30 @@ describe("derivation rules", () => {
     expect(p.users.u2).toMatchObject({ events: 2, sessions: 1 });
   });
 
+  it("counts a stateful session re-identified by a new credential once for each user, however its events are chunked", async () => {
+    // As the SDK sends it: initialize (no user yet), then an identify marker with each credential's
+    // first request, every later event carrying the current user.
+    const identify = { type: "mcpsight:identify", tool: null };
+    const events = [
+      fact({ id: "e1", ts: T0, type: "mcp:initialize", tool: null }),
+      fact({ id: "e2", ts: T0 + MIN, ...identify, actorId: "u_keya" }),
+      fact({ id: "e3", ts: T0 + MIN, actorId: "u_keya" }),
+      fact({ id: "e4", ts: T0 + 2 * MIN, ...identify, actorId: "u_keyb" }),
+      fact({ id: "e5", ts: T0 + 2 * MIN, actorId: "u_keyb" }),
+      fact({ id: "e6", ts: T0 + 3 * MIN, actorId: "u_keyb" }),
+    ];
+    for (const batches of [
+      [events],
+      [[0], [1, 2], [3, 4], [5]].map((b) => b.map((i) => events[i] as EventFacts)),
+    ]) {
+      const p = (await derived(batches)).projection();
+      expect(p.sessions.s1?.userId).toBe("u_keyb");
+      expect(p.users.u_keya).toMatchObject({ sessions: 1, events: 3, toolCalls: 1 });
+      expect(p.users.u_keyb).toMatchObject({ sessions: 1, events: 3, toolCalls: 2 });
+      expect(p).toEqual(referenceProjection("p1", withPks(events)));
+    }
+  });
+
   it("takes each client and server field from the earliest event that has it", async () => {
     const store = await derived([
       [
