@@ -71,3 +71,41 @@ async def test_records_every_request_with_intent_errors_and_missing_tools(
     assert len({event["userId"] for event in events}) == 1  # one anonymous session
     [session_row] = collector.get(f"/sessions?client={client}")["items"]
     assert session_row["stateless"] is False and session_row["toolCalls"] == 4 and session_row["errors"] == 1
+
+
+@pytest.mark.parametrize("kind", ["high", "fastmcp"])
+async def test_a_tools_own_context_argument_reaches_it_before_any_tools_list(
+    collector: Collector, kind: str
+) -> None:
+    # A restarted server or another replica: the first request is a tool call, so only the server's
+    # registry tells that this tool's context argument is its own (fastmcp 2.x's is async).
+    client = f"own-context-{kind}-{uuid.uuid4().hex[:6]}"
+    tool = f"summarize_{uuid.uuid4().hex[:6]}"
+
+    async def summarize(text: str, context: str) -> str:
+        return f"{text} for {context}"
+
+    server = build(kind, "own-context", track_into(collector))
+    if kind == "fastmcp":
+        server.tool(summarize, name=tool)
+    else:
+        server.tool(name=tool)(summarize)
+    async with memory_client(server, client) as session:
+        own = await session.call_tool(tool, {"text": "notes", "context": "the release"})
+        assert text_of(own) == "notes for the release"
+        found = await session.call_tool("late", {"x": 2, "context": "doubling"})
+        assert text_of(found) == "4"
+    assert await mcpsight.aflush(10)
+
+    events = wait_for(
+        lambda: (
+            (found := [e for e in collector.events(client) if e["eventType"] == "mcp:tools/call"])
+            and len(found) == 2
+            and found
+        ),
+        "the tool calls",
+    )
+    calls = {event["resourceName"]: event for event in events}
+    assert calls[tool]["parameters"]["arguments"] == {"text": "notes", "context": "the release"}
+    assert calls[tool].get("userIntent") is None
+    assert calls["late"]["userIntent"] == "doubling"

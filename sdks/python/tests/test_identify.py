@@ -351,3 +351,72 @@ async def test_flush_waits_for_a_call_parked_behind_its_identify(collector: Coll
     [(done, types)] = at_return
     assert done
     assert "mcp:tools/call" in types and "mcpsight:identify" in types
+
+
+async def test_a_hung_sync_identify_holds_no_more_than_mcpsights_few_daemon_threads(
+    collector: Collector,
+) -> None:
+    from mcpsight.callback_threads import SIZE
+
+    release = threading.Event()
+    entered: list[str] = []
+
+    def identify(request: Any, context: Any) -> Any:
+        entered.append(threading.current_thread().name)
+        release.wait(30)
+        return {"user_id": "u_too_late"}
+
+    clients = [unique("hung") for _ in range(SIZE + 4)]
+    server = build("high", "identify-hung", tracker(collector, identify=identify, identify_timeout=0.2))
+    try:
+        for client in clients:
+            async with memory_client(server, client) as session:
+                result = await session.call_tool("search", {"query": "ok"})
+                assert text_of(result).startswith("found ok")
+        assert await mcpsight.aflush(10)
+        # Every identify timed out, running or still waiting for a thread; only SIZE ever started,
+        # each on a daemon thread of mcpsight's own, which it still holds.
+        assert len(entered) == SIZE
+        threads = {thread.name: thread for thread in threading.enumerate()}
+        assert all(name.startswith("mcpsight-callback-") and threads[name].daemon for name in entered)
+        for client in (clients[0], clients[-1]):  # one identify started, the other never did
+            assert collector.session_of(client, 1)["userId"] is None
+    finally:
+        release.set()
+
+
+async def test_a_blocked_sync_identify_leaves_the_loops_worker_threads_to_sync_tools(
+    collector: Collector,
+) -> None:
+    client = unique("tool-threads")
+    entered, release = threading.Event(), threading.Event()
+    returned: list[str] = []
+
+    def identify(request: Any, context: Any) -> Any:
+        entered.set()
+        release.wait(30)
+        returned.append("identify")
+        return {"user_id": f"u_{client}"}
+
+    def echo(text: str) -> str:  # sync: mcp 2.x runs it on a worker thread of the event loop
+        return text
+
+    server = build("high", "identify-threads", tracker(collector, identify=identify, identify_timeout=60))
+    server.tool(name="echo")(echo)
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    tokens = limiter.total_tokens
+    limiter.total_tokens = 1  # one worker thread for the server: identify must not be the one using it
+    try:
+        async with memory_client(server, client) as session:
+            assert text_of(await session.call_tool("echo", {"text": "one"})) == "one"
+            with anyio.fail_after(10):  # without threads of its own, the second call waits for identify
+                await anyio.to_thread.run_sync(entered.wait, limiter=anyio.CapacityLimiter(1))
+                assert text_of(await session.call_tool("echo", {"text": "two"})) == "two"
+            assert returned == []  # the tool answered while identify was blocked
+            release.set()
+    finally:
+        release.set()
+        limiter.total_tokens = tokens
+    assert await mcpsight.aflush(10)
+    assert returned == ["identify"]
+    assert collector.session_of(client, 2)["userId"] == f"u_{client}"

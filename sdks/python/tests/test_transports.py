@@ -19,7 +19,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 import mcpsight
 from support.collector import Collector, wait_for
-from support.mcp_line import LINE, build, http_app, implementation, serve, text_of
+from support.mcp_line import LINE, build, http_app, implementation, modern_client, serve, text_of
 
 pytestmark = pytest.mark.anyio
 SERVER = Path(__file__).parent / "servers" / "stdio_server.py"
@@ -66,6 +66,73 @@ async def test_stdio_child_process_sends_its_events_at_exit(collector: Collector
         "mcp:tools/call",
     ]
     assert next(e for e in events if e["eventType"] == "mcp:tools/call")["userIntent"] == "on call"
+
+
+@pytest.mark.skipif(LINE != 2, reason="the 2026-07-28 protocol is the mcp 2.x line's")
+@pytest.mark.parametrize("over", ["memory", "stdio"])
+async def test_a_2026_connection_over_stdio_or_in_memory_is_one_session(
+    collector: Collector, kind: str, over: str
+) -> None:
+    # mcp 2.x serves each 2026-07-28 request with a Connection of its own; the session still lasts
+    # as long as the transport connection, so identify runs once (on the first tool call).
+    client = unique(f"modern-{over}-{kind}")
+    identified: list[str] = []
+
+    def identify(request: Any, context: Any) -> Any:
+        identified.append(request.method)
+        return {"user_id": f"u_{client}"}
+
+    if over == "memory":
+        target: Any = build(
+            kind,
+            f"modern-{kind}",
+            lambda s: mcpsight.track(
+                s, collector.project_id, mcpsight.Options(api_base_url=collector.url, identify=identify)
+            ),
+        )
+    else:
+        target = StdioServerParameters(
+            command=sys.executable, args=[str(SERVER)], env=child_env(collector, kind)
+        )
+    async with modern_client(target, client) as session:
+        for query in ("a", "b", "c"):
+            result = await session.call_tool("search", {"query": query, "user": f"u_{client}"})
+            assert text_of(result).startswith(f"found {query}")
+    assert await mcpsight.aflush(10)
+    if over == "memory":
+        assert identified == ["tools/call"]
+    row = collector.session_of(client, 3)
+    assert row["stateless"] is False and row["userId"] == f"u_{client}"
+    sessions = collector.get(f"/sessions?client={client}")["items"]
+    assert [session["sessionId"] for session in sessions] == [row["sessionId"]]
+    assert [event["eventType"] for event in collector.events(client)].count("mcpsight:identify") == 1
+
+
+@pytest.mark.skipif(LINE != 2, reason="the 2026-07-28 protocol is the mcp 2.x line's")
+async def test_2026_requests_over_http_stay_stateless(collector: Collector) -> None:
+    client = unique("modern-http")
+    server = build(
+        "high",
+        "modern-http",
+        lambda s: mcpsight.track(s, collector.project_id, {"api_base_url": collector.url}),
+    )
+    async with serve(http_app(server, "high", stateless=False)) as url, modern_client(url, client) as session:
+        await session.call_tool("search", {"query": "a"})
+        await session.call_tool("search", {"query": "b"})
+    assert await mcpsight.aflush(10)
+    events = wait_for(
+        lambda: (
+            [
+                e
+                for s in collector.get("/sessions?stateless=true&limit=200")["items"]
+                for e in collector.get(f"/sessions/{s['sessionId']}")["events"]
+                if e["clientName"] == client and e["eventType"] == "mcp:tools/call"
+            ]
+            or None
+        ),
+        "the stateless tool calls",
+    )
+    assert len(events) == 2
 
 
 def test_stdout_carries_only_json_rpc_even_with_debug_lines(collector: Collector) -> None:

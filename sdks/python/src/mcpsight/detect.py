@@ -31,18 +31,28 @@ class DetectedServer:
     def name_version(self) -> tuple[Any, Any]:
         return getattr(self.low, "name", None), getattr(self.low, "version", None)
 
-    def tool_schema(self, name: str) -> Mapping[str, Any] | None:
-        """A tool's input schema from the server's registry, when it can tell without awaiting."""
+    async def tool_schema(self, name: str) -> Mapping[str, Any] | None:
+        """A tool's input schema from the server's registry, or None when it has no such tool.
+
+        The low-level server's own lookup first (MCPServer; fastmcp 3.x and later, which know only
+        the tools registered here or listed), then the high-level registry, awaited where it is
+        async (fastmcp), then what a 1.x low-level server kept from its last tools/list.
+        """
         try:
             getter = getattr(self.low, "get_tool_input_schema", None)
             if callable(getter):
                 schema = getter(name)
-                return schema if isinstance(schema, Mapping) else None
-            manager = getattr(self.high, "_tool_manager", None) if self.high is not None else None
-            get_tool = getattr(manager, "get_tool", None)
-            if callable(get_tool) and not inspect.iscoroutinefunction(get_tool):
-                parameters = getattr(get_tool(name), "parameters", None)
-                return parameters if isinstance(parameters, Mapping) else None
+                if isinstance(schema, Mapping):
+                    return schema
+            if self.high is not None:
+                manager = getattr(self.high, "_tool_manager", None)
+                for get_tool in (getattr(self.high, "get_tool", None), getattr(manager, "get_tool", None)):
+                    if callable(get_tool):
+                        tool = get_tool(name)
+                        if inspect.isawaitable(tool):
+                            tool = await tool
+                        parameters = getattr(tool, "parameters", None)
+                        return parameters if isinstance(parameters, Mapping) else None
             cached = getattr(self.low, "_tool_cache", {}).get(name)
             schema = getattr(cached, "inputSchema", None)
             return schema if isinstance(schema, Mapping) else None

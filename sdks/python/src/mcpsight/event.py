@@ -59,6 +59,14 @@ def new_event_id() -> str:
     return f"{_ID_PREFIX}-{_base36(next(_id_counter))}"
 
 
+def reset_event_ids() -> None:
+    """A new prefix and counter, for a forked child: it would otherwise send the ids its parent and
+    its sibling workers send, and the collector would drop its events as duplicates."""
+    global _ID_PREFIX, _id_counter
+    _ID_PREFIX = uuid.uuid4().hex
+    _id_counter = itertools.count(1)
+
+
 _second_cache: tuple[int, str] = (-1, "")
 
 

@@ -11,7 +11,9 @@ import time
 
 import anyio.to_thread
 
+from .callback_threads import CALLBACK_THREADS
 from .delivery import Delivery, Stats
+from .event import reset_event_ids
 from .log import SdkLogger
 from .options import ResolvedOptions
 from .otel import end_all_sessions
@@ -54,6 +56,8 @@ def _at_exit() -> None:
 def _after_fork_in_child() -> None:
     global _lock
     _lock = threading.Lock()
+    reset_event_ids()
+    CALLBACK_THREADS.after_fork_in_child()
     for delivery in _deliveries.values():
         delivery.after_fork_in_child()
 

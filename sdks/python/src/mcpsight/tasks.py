@@ -14,7 +14,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import anyio
-import anyio.to_thread
+
+from .callback_threads import CALLBACK_THREADS
 
 _running: set[asyncio.Task[Any]] = set()  # strong references: the loop keeps only weak ones
 
@@ -63,16 +64,17 @@ def describe(error: BaseException) -> str:
 async def call_user(fn: Callable[..., Any], *args: Any, timeout: float, in_thread: bool) -> Any:
     """Calls a user callback, sync or async, bounded by ``timeout`` seconds.
 
-    An async callback runs on the server's event loop; a sync one runs in a worker thread when
-    ``in_thread`` (so a slow one never holds up the loop), else directly. Raises
-    :class:`CallFailed` on a raise or a timeout.
+    An async callback runs on the server's event loop; a sync one runs on one of mcpsight's own
+    threads when ``in_thread`` (so a slow one never holds up the loop, nor the loop's worker
+    threads the host's sync tools run on), else directly. Raises :class:`CallFailed` on a raise or
+    a timeout, which includes the time spent waiting for a free thread.
     """
     try:
         with anyio.fail_after(timeout):
             if _is_async(fn):
                 return await fn(*args)
             if in_thread:
-                result = await anyio.to_thread.run_sync(functools.partial(fn, *args), abandon_on_cancel=True)
+                result = await CALLBACK_THREADS.run(functools.partial(fn, *args))
             else:
                 result = fn(*args)
             if inspect.isawaitable(result):

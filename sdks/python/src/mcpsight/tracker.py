@@ -93,7 +93,7 @@ class Tracker:
     ) -> Any:
         """Runs one request: ``forward(params)`` calls the real handler, with params changed when
         the agent's intent was taken out of them (else None: the request as received)."""
-        call = self.begin(view)
+        call = self.begin(view, await self._unlisted_tool_schema(view))
         if call is None:
             return await forward(None)
         if call.report_missing:
@@ -111,7 +111,9 @@ class Tracker:
             raise
         return self.finish(call, result, codec)
 
-    def begin(self, view: RequestView) -> TrackedCall | None:
+    def begin(self, view: RequestView, tool_schema: Mapping[str, Any] | None = None) -> TrackedCall | None:
+        """Starts tracking a request; ``tool_schema``: the called tool's, when no tools/list told
+        whether its ``context`` argument is mcpsight's (see :meth:`_unlisted_tool_schema`)."""
         try:
             method = view.method
             if method in UNTRACKED_METHODS:
@@ -122,7 +124,7 @@ class Tracker:
                 self.last_session = state
             call = TrackedCall(self, view, state)
             if method == "tools/call":
-                self._strip_intent(call, view.params or {})
+                self._strip_intent(call, view.params or {}, tool_schema)
             if self.identifier.enabled:
                 if state is None:
                     call.identity = self._identify_stateless(view)
@@ -210,7 +212,9 @@ class Tracker:
 
     # --- internals -----------------------------------------------------------------------------
 
-    def _strip_intent(self, call: TrackedCall, params: Mapping[str, Any]) -> None:
+    def _strip_intent(
+        self, call: TrackedCall, params: Mapping[str, Any], tool_schema: Mapping[str, Any] | None
+    ) -> None:
         tool = params.get("name")
         arguments = params.get("arguments")
         if self.options.enable_report_missing and tool == REPORT_MISSING_TOOL:
@@ -222,17 +226,38 @@ class Tracker:
             and isinstance(arguments, Mapping)
             and CONTEXT_PARAMETER in arguments
             and isinstance(tool, str)
-            and self._strips_context(tool)
+            and self._strips_context(tool, tool_schema)
         ):
             rest, call.intent = strip_context(arguments)
             call.forwarded_params = {**params, "arguments": rest}
 
-    def _strips_context(self, tool: str) -> bool:
-        """Whether ``context`` in a tool's arguments is ours to remove (the tool has none of its own)."""
+    async def _unlisted_tool_schema(self, view: RequestView) -> Mapping[str, Any] | None:
+        """The input schema of a called tool that no tools/list result has shown yet (after a
+        restart, or on a replica that served no tools/list), from the server's registry: without it
+        a tool's own ``context`` argument would be taken for the agent's intent and removed."""
+        try:
+            if view.method != "tools/call" or not self.options.enable_tool_call_context:
+                return None
+            params = view.params or {}
+            tool, arguments = params.get("name"), params.get("arguments")
+            if (
+                not isinstance(tool, str)
+                or not isinstance(arguments, Mapping)
+                or CONTEXT_PARAMETER not in arguments
+                or tool in self.memory.injected_tools
+            ):
+                return None
+            return await self.server.tool_schema(tool)
+        except Exception:
+            return None
+
+    def _strips_context(self, tool: str, schema: Mapping[str, Any] | None) -> bool:
+        """Whether ``context`` in a tool's arguments is ours to remove (the tool has none of its own).
+        A tool neither listed nor in a registry mcpsight can read (a low-level ``Server``'s before
+        its first tools/list) is taken to have none."""
         known = self.memory.injected_tools.get(tool)
         if known is not None:
             return known
-        schema = self.server.tool_schema(tool)
         properties = schema.get("properties") if isinstance(schema, Mapping) else None
         return not (isinstance(properties, Mapping) and CONTEXT_PARAMETER in properties)
 

@@ -274,6 +274,23 @@ async def memory_client(server: Any, client: str, version: str = "1.0.0") -> Asy
         group.cancel_scope.cancel()
 
 
+@asynccontextmanager
+async def modern_client(target: Any, client: str, version: str = "1.0.0") -> AsyncIterator[Any]:
+    """mcp 2.x's ``Client`` (fastmcp's for a fastmcp server) with its default protocol
+    negotiation: 2026-07-28 requests, each with its own ``_meta`` envelope and no ``initialize``.
+    ``target``: a server (in process), ``StdioServerParameters`` or a URL."""
+    if type(target).__module__.startswith("fastmcp"):
+        from fastmcp import Client as FastMCPClient
+
+        async with FastMCPClient(target, client_info=implementation(client, version)) as session:
+            yield session
+    else:
+        from mcp import Client
+
+        async with Client(target, client_info=implementation(client, version)) as session:
+            yield session
+
+
 def http_app(server: Any, kind: str, *, stateless: bool) -> Any:
     """The Starlette app serving ``server`` over Streamable HTTP at /mcp."""
     if kind == "fastmcp":
