@@ -310,6 +310,66 @@ def test_the_real_collector_refuses_an_unknown_project_and_the_server_is_untouch
     assert len(log.matching("proj_doesnotexist")) == 1
 
 
+def test_a_base_url_with_a_path_is_one_warning_about_the_url_not_the_project(collector: Collector) -> None:
+    import anyio
+
+    log = ListLogger()
+
+    async def run() -> None:
+        server = build(
+            "high",
+            "base-url-path",
+            lambda s: mcpsight.track(
+                s, collector.project_id, mcpsight.Options(api_base_url=collector.url + "/sub", logger=log)
+            ),
+        )
+        async with memory_client(server, "base-url-path-client") as session:
+            for _ in range(2):
+                await session.call_tool("search", {"query": "x"})
+
+    anyio.run(run)
+    mcpsight.flush(10)
+    expected = f"{collector.url}/sub answered HTTP 404 to POST /v1/batch"
+    wait_for(lambda: log.matching(expected) or None, "the 404 warning")
+    assert len(log.matching("HTTP 404")) == 1
+    assert "without a path" in log.matching(expected)[0]
+    assert not log.matching("does not know project")
+
+
+@pytest.mark.parametrize(
+    ("options", "env", "source"),
+    [
+        ({"api_base_url": "not a url"}, None, "api_base_url"),
+        ({"api_base_url": "ftp://127.0.0.1:4747"}, None, "api_base_url"),
+        ({}, "127.0.0.1:4747", "MCPSIGHT_URL"),
+    ],
+)
+def test_a_collector_url_that_is_no_url_leaves_the_server_untracked(
+    options: dict[str, Any], env: str | None, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcpsight.track import tracker_of
+
+    monkeypatch.delenv("MCPCAT_API_URL", raising=False)
+    if env is None:
+        monkeypatch.delenv("MCPSIGHT_URL", raising=False)
+    else:
+        monkeypatch.setenv("MCPSIGHT_URL", env)
+    log = ListLogger()
+    server = build("high", "bad-url", lambda s: mcpsight.track(s, "proj_bad_url", {**options, "logger": log}))
+    assert log.matching(f"track(): {source} must be the collector's http(s) URL")
+    assert tracker_of(server) is None
+
+
+def test_spaces_around_a_collector_url_from_the_environment_are_trimmed(
+    collector: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcpsight.options import resolve_options
+
+    monkeypatch.setenv("MCPSIGHT_URL", f"  {collector.url}/  ")
+    resolved = resolve_options({})
+    assert (resolved.api_base_url, resolved.api_base_url_from) == (collector.url, "MCPSIGHT_URL")
+
+
 def test_event_json_is_compact_utf8_like_javascript() -> None:
     with running_sink() as sink:
         delivery = make_delivery(sink.url, ListLogger())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -137,6 +138,8 @@ class ResolvedOptions:
     debug: bool
     logger: Logger | None
     otel: OtelOptions | None = None
+    api_base_url_from: str = "api_base_url"
+    """Where api_base_url came from: the option, ``MCPSIGHT_URL``, ``MCPCAT_API_URL`` or the default."""
 
 
 def _positive(value: object, fallback: float) -> float:
@@ -149,8 +152,27 @@ def _callable(value: object) -> Any:
     return value if callable(value) else None
 
 
-def _env_url() -> str | None:
-    return os.environ.get("MCPSIGHT_URL") or os.environ.get("MCPCAT_API_URL") or None
+def _api_base_url(value: object) -> tuple[str, str]:
+    """The collector URL and where it came from (the option or a variable), spaces and trailing
+    slashes trimmed."""
+    candidates = (
+        (value if isinstance(value, str) else None, "api_base_url"),
+        (os.environ.get("MCPSIGHT_URL"), "MCPSIGHT_URL"),
+        (os.environ.get("MCPCAT_API_URL"), "MCPCAT_API_URL"),
+    )
+    for candidate, source in candidates:
+        if candidate and candidate.strip():
+            return candidate.strip().rstrip("/"), source
+    return DEFAULT_API_BASE_URL, "the default"
+
+
+def is_http_url(value: str) -> bool:
+    """Whether a collector URL can be sent to: absolute, http or https."""
+    try:
+        parts = urllib.parse.urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+    except ValueError:
+        return False
 
 
 def option_values(options: object) -> tuple[dict[str, Any], list[str]]:
@@ -182,8 +204,7 @@ def resolve_options(options: object = None) -> ResolvedOptions:
     """Applies defaults. Never raises: a nonsensical value falls back to its default."""
     values, _unknown = option_values(options)
     get = values.get
-    url = get("api_base_url")
-    base = url if isinstance(url, str) and url else (_env_url() or DEFAULT_API_BASE_URL)
+    base, base_from = _api_base_url(get("api_base_url"))
     stateless = get("stateless")
     description = get("custom_context_description")
     return ResolvedOptions(
@@ -195,7 +216,8 @@ def resolve_options(options: object = None) -> ResolvedOptions:
         enable_tool_call_context=get("enable_tool_call_context", True) is not False,
         custom_context_description=description if isinstance(description, str) and description else None,
         enable_report_missing=get("enable_report_missing", True) is not False,
-        api_base_url=base.rstrip("/"),
+        api_base_url=base,
+        api_base_url_from=base_from,
         stateless=stateless if isinstance(stateless, bool) else None,
         identify_timeout=_positive(get("identify_timeout"), 5.0),
         identify_cache=_identify_cache(get("identify_cache")),

@@ -10,7 +10,7 @@ from . import adapters
 from .constants import PROJECT_ID_LENGTH
 from .detect import detect_server
 from .log import SdkLogger
-from .options import option_values, resolve_options
+from .options import DEFAULT_API_BASE_URL, is_http_url, option_values, resolve_options
 from .pipeline import Pipeline
 from .runtime import delivery_for
 from .tracker import Tracker
@@ -76,6 +76,12 @@ def track(server: ServerT, project_id: str | None, options: Any = None) -> Serve
                 log.debug(f"track(): this server is already tracked for project {project_id}; ignoring.")
                 return server
             resolved = resolve_options(options)
+            if not is_http_url(resolved.api_base_url):
+                log.error(
+                    f"track(): {resolved.api_base_url_from} must be the collector's http(s) URL, such as "
+                    f"{DEFAULT_API_BASE_URL}, got {resolved.api_base_url!r}; the server is not tracked."
+                )
+                return server
             delivery = delivery_for(resolved, log)
             tracker = Tracker(project_id, detected, resolved, log, Pipeline(resolved, log, delivery))
             adapters.install(tracker, detected)

@@ -546,7 +546,15 @@ class Delivery:
         self._stats.failed_batches += 1
         self._dropped_since_report += batch.dropped_events
         self._failures = 0  # the collector answered: it is up, backing off would not help
-        if outcome.kind == "not_found":
+        if outcome.kind == "not_found" and outcome.reason.startswith("not_found:"):
+            # No such route: the URL is not a collector's base URL (a path after it, or another server).
+            self.log.warn_once(
+                "delivery:404:route",
+                f"{self.endpoint} answered HTTP 404 to POST /v1/batch: it is no mcpsight collector's "
+                f"base URL; {count} events dropped. Set api_base_url (or MCPSIGHT_URL) to the URL the "
+                "collector prints when it starts, such as http://127.0.0.1:4747, without a path.",
+            )
+        elif outcome.kind == "not_found":
             self.log.warn_once(
                 f"delivery:404:{batch.project_id}",
                 f"the collector at {self.endpoint} does not know project {batch.project_id!r} "
