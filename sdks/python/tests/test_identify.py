@@ -420,3 +420,36 @@ async def test_a_blocked_sync_identify_leaves_the_loops_worker_threads_to_sync_t
     assert await mcpsight.aflush(10)
     assert returned == ["identify"]
     assert collector.session_of(client, 2)["userId"] == f"u_{client}"
+
+
+async def test_a_blocked_sync_event_properties_holds_up_no_request_and_is_cut_at_the_timeout(
+    collector: Collector,
+) -> None:
+    client = unique("properties-threads")
+    entered, release = threading.Event(), threading.Event()
+
+    def event_properties(request: Any, context: Any) -> Any:
+        entered.set()
+        release.wait(30)  # blocks until the test ends: cut off by identify_timeout
+        return {"late": True}
+
+    server = build(
+        "high",
+        "properties-threads",
+        tracker(collector, event_properties=event_properties, identify_timeout=0.5),
+    )
+    try:
+        async with memory_client(server, client) as session:
+            await session.call_tool("search", {"query": "one"})
+            with anyio.fail_after(10):  # inline on the event loop, the next call would wait for it
+                await anyio.to_thread.run_sync(entered.wait)
+                assert text_of(await session.call_tool("search", {"query": "two"})).startswith("found two")
+            assert not release.is_set()
+        assert await mcpsight.aflush(10)
+    finally:
+        release.set()
+    # Both calls are recorded, without the properties that came too late.
+    collector.session_of(client, 2)
+    calls = [e for e in collector.events(client) if e["eventType"] == "mcp:tools/call"]
+    assert len(calls) == 2
+    assert all(not (e.get("properties") or {}).get("late") for e in calls)

@@ -75,8 +75,10 @@ class Pipeline:
 
     async def _callback(self, name: str, fn: Any, request: Any, context: Any) -> Any:
         try:
+            # A sync callback runs on mcpsight's own threads: one that blocks holds up neither the
+            # event loop (every request) nor past identify_timeout.
             return await call_user(
-                fn, request, context, timeout=self.options.identify_timeout, in_thread=False
+                fn, request, context, timeout=self.options.identify_timeout, in_thread=True
             )
         except CallFailed as failure:
             self.log.warn_once(
