@@ -44,23 +44,44 @@ func PublishCustomEvent(sessionID, projectID string, data *CustomEventData) erro
 	if state != nil {
 		id = state.id
 	}
-	return t.publish(state, id, data)
+	return t.publish(state, id, nil, data)
 }
 
-// PublishCustomEvent records a custom event in the session of the tracker's latest request.
+// statelessRequest is a stateless request as a custom event published during it needs it: its
+// user (identify's outcome) and what names its client and correlates its session.
+type statelessRequest struct {
+	req      *Request // clientFacts of the request
+	identity *identityFuture
+}
+
+// clientFacts copies what names a request's client and correlates its session, and nothing that
+// holds the library's objects (its session, and through it the server, which a tracker must not
+// keep alive: see Trackers).
+func clientFacts(r *Request) *Request {
+	return &Request{Method: r.Method, Header: r.Header, Meta: r.Meta, RemoteAddr: r.RemoteAddr,
+		InitializeClient: r.InitializeClient, TokenCredential: r.TokenCredential}
+}
+
+// PublishCustomEvent records a custom event in the session of the tracker's latest request: a
+// stateful server's session, or, on a stateless one, the latest request's user, client and
+// correlation, so that the event joins the stateless session that request is grouped into.
 func (t *Tracker) PublishCustomEvent(data *CustomEventData) error {
 	if t == nil {
 		return ErrNotTracked
+	}
+	if last := t.lastStateless.Load(); last != nil {
+		return t.publish(nil, "", last, data)
 	}
 	state := t.lastState.Load()
 	id := ""
 	if state != nil {
 		id = state.id
 	}
-	return t.publish(state, id, data)
+	return t.publish(state, id, nil, data)
 }
 
-func (t *Tracker) publish(state *sessionState, sessionID string, data *CustomEventData) (err error) {
+// publish records a custom event in a stateful session (state), or beside a stateless request.
+func (t *Tracker) publish(state *sessionState, sessionID string, stateless *statelessRequest, data *CustomEventData) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			t.log.warnOnce("publishCustomEvent", "PublishCustomEvent failed; event not sent")
@@ -72,7 +93,9 @@ func (t *Tracker) publish(state *sessionState, sessionID string, data *CustomEve
 	}
 	var client NameVersion
 	var identity *identityFuture
-	if state != nil {
+	correlationID := ""
+	switch {
+	case state != nil:
 		client = state.clientInfo()
 		state.mu.Lock()
 		if state.pending != nil {
@@ -81,8 +104,12 @@ func (t *Tracker) publish(state *sessionState, sessionID string, data *CustomEve
 			identity = resolvedFuture(state.identity)
 		}
 		state.mu.Unlock()
+	case stateless != nil:
+		client, correlationID = t.memory.clients.resolve(stateless.req, "")
+		identity = stateless.identity
 	}
 	e := newEvent(eventBase{projectID: t.projectID, sessionID: sessionID, client: client, server: t.serverInfo()}, eventTypeCustom, time.Now())
+	e.CorrelationID = correlationID
 	e.ResourceName = truncate(data.ResourceName, limitName)
 	// Encoded now: a value that is not JSON is the caller's error to know.
 	for _, field := range []struct {

@@ -15,14 +15,16 @@ import (
 // NewTracker and report each request with Begin and Call.Finish. Its methods never panic and
 // never block on delivery.
 type Tracker struct {
-	projectID  string
-	cfg        *config
-	log        *logger
-	memory     *projectMemory
-	delivery   atomic.Pointer[runtime]
-	server     atomic.Pointer[NameVersion]
-	lastState  atomic.Pointer[sessionState]
-	lastClient atomic.Pointer[NameVersion]
+	projectID string
+	cfg       *config
+	log       *logger
+	memory    *projectMemory
+	delivery  atomic.Pointer[runtime]
+	server    atomic.Pointer[NameVersion]
+	lastState atomic.Pointer[sessionState]
+	// lastStateless is the latest stateless request, for custom events published meanwhile.
+	lastStateless atomic.Pointer[statelessRequest]
+	lastClient    atomic.Pointer[NameVersion]
 }
 
 // ErrInvalidProjectID is returned by NewTracker for an empty or over-long project id.
@@ -162,6 +164,9 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 	*call = Call{t: t, req: r, state: state, started: now}
 	if state != nil {
 		t.lastState.Store(state)
+		if t.lastStateless.Load() != nil {
+			t.lastStateless.Store(nil) // the latest request is this stateful one
+		}
 	}
 	isToolCall := r.Method == "tools/call"
 	if isToolCall && t.cfg.enableReportMissing && r.ToolName == reportMissingTool {
@@ -192,6 +197,8 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 			call.identity = resolvedFuture(state.identity)
 		}
 		state.mu.Unlock()
+	} else {
+		t.lastStateless.Store(&statelessRequest{req: clientFacts(r), identity: call.identity})
 	}
 	call.observe()
 	return call

@@ -569,3 +569,39 @@ func TestBaseURLWithAPathWarnsOnce(t *testing.T) {
 		t.Fatalf("want one warning about the base URL, got:\n%s", text)
 	}
 }
+
+// On a stateless server, a custom event published during a tool call joins the stateless session
+// of that call's user and client, not an anonymous session of its own.
+func TestCustomEventOfAStatelessRequestJoinsItsSession(t *testing.T) {
+	name := collectortest.Fresh("go-stateless-custom")
+	server := mcp.NewServer(&mcp.Implementation{Name: name, Version: "1.0.0"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "export"}, func(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+		if err := officialsdk.PublishCustomEvent(server, &officialsdk.CustomEventData{ResourceName: "export-done"}); err != nil {
+			return nil, nil, err
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "exported"}}}, nil, nil
+	})
+	user := "u_go_custom" + name
+	if err := officialsdk.Track(server, collector.ProjectID, options(collector.URL, officialsdk.Options{
+		Identify: func(context.Context, *mcp.CallToolRequest) (*officialsdk.UserIdentity, error) {
+			return &officialsdk.UserIdentity{UserID: user}, nil
+		},
+	})); err != nil {
+		t.Fatal(err)
+	}
+	httpServer := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server },
+		&mcp.StreamableHTTPOptions{Stateless: true}))
+	t.Cleanup(httpServer.Close)
+	cs := connectHTTP(t, httpServer.URL, "go-custom-client", nil, nil)
+	callTool(t, cs, "export", map[string]any{})
+	collectortest.Flush(t)
+	sessions := toolSessions(t, name)
+	if len(sessions) != 1 || collectortest.Deref(sessions[0].UserID) != user {
+		t.Fatalf("sessions with tool calls: %+v, want one of %s", sessions, user)
+	}
+	var types map[string]int
+	collectortest.WaitFor(t, "the custom event in the tool call's session", func() (bool, error) {
+		types = eventTypes(replay(t, sessions[0].SessionID))
+		return types["mcpsight:custom"] == 1 && types["mcp:tools/call"] == 1, nil
+	})
+}
