@@ -3,6 +3,7 @@ package mcpsight
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -48,18 +49,21 @@ func PublishCustomEvent(sessionID, projectID string, data *CustomEventData) erro
 }
 
 // statelessRequest is a stateless request as a custom event published during it needs it: its
-// user (identify's outcome) and what names its client and correlates its session.
-type statelessRequest struct {
-	req      *Request // clientFacts of the request
-	identity *identityFuture
-}
-
-// clientFacts copies what names a request's client and correlates its session, and nothing that
+// user (identify's outcome) and what names its client and correlates its session; nothing that
 // holds the library's objects (its session, and through it the server, which a tracker must not
 // keep alive: see Trackers).
-func clientFacts(r *Request) *Request {
-	return &Request{Method: r.Method, Header: r.Header, Meta: r.Meta, RemoteAddr: r.RemoteAddr,
-		InitializeClient: r.InitializeClient, TokenCredential: r.TokenCredential}
+type statelessRequest struct {
+	method, remoteAddr, tokenCredential string
+	header                              http.Header
+	meta                                map[string]any
+	initializeClient                    NameVersion
+	identity                            *identityFuture
+}
+
+// request is the Request the client resolution reads, from the facts kept.
+func (s *statelessRequest) request() *Request {
+	return &Request{Method: s.method, Header: s.header, Meta: s.meta, RemoteAddr: s.remoteAddr,
+		InitializeClient: s.initializeClient, TokenCredential: s.tokenCredential}
 }
 
 // PublishCustomEvent records a custom event in the session of the tracker's latest request: a
@@ -105,7 +109,7 @@ func (t *Tracker) publish(state *sessionState, sessionID string, stateless *stat
 		}
 		state.mu.Unlock()
 	case stateless != nil:
-		client, correlationID = t.memory.clients.resolve(stateless.req, "")
+		client, correlationID = t.memory.clients.resolve(stateless.request(), "")
 		identity = stateless.identity
 	}
 	e := newEvent(eventBase{projectID: t.projectID, sessionID: sessionID, client: client, server: t.serverInfo()}, eventTypeCustom, time.Now())

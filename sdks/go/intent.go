@@ -98,13 +98,19 @@ func (t *Tracker) ToolSchema(name string, schema map[string]any) map[string]any 
 	if schema == nil {
 		schema = map[string]any{"type": "object"}
 	}
-	blocker := injectionBlocker(schema)
-	t.memory.setInjected(name, blocker == "")
-	if blocker != "" {
+	if blocker := t.noteInjection(name, schema); blocker != "" {
 		t.log.debug("context argument not added", "tool", name, "reason", blocker)
 		return nil
 	}
 	return withContextParameter(schema, t.cfg.contextDescription)
+}
+
+// noteInjection remembers whether a tool with this input schema gets the context argument (so
+// tools/call knows whose `context` to take out) and returns why not ("" when it does).
+func (t *Tracker) noteInjection(name string, schema map[string]any) string {
+	blocker := injectionBlocker(schema)
+	t.memory.setInjected(name, blocker == "")
+	return blocker
 }
 
 // ListsReportMissing reports whether tools/list results should carry get_more_tools.

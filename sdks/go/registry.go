@@ -25,21 +25,20 @@ func (r *Trackers[S]) Load(server *S) *Tracker {
 // whose delivery resumes if Shutdown stopped it; added is then false.
 func (r *Trackers[S]) Add(server *S, create func() (*Tracker, error)) (t *Tracker, added bool, err error) {
 	key := weak.Make(server)
-	if v, ok := r.m.Load(key); ok {
-		t = v.(*Tracker)
-		t.Resume()
-		return t, false, nil
+	v, tracked := r.m.Load(key)
+	if !tracked {
+		created, err := create()
+		if err != nil {
+			return nil, false, err
+		}
+		if v, tracked = r.m.LoadOrStore(key, created); !tracked {
+			goruntime.AddCleanup(server, func(key weak.Pointer[S]) { r.m.Delete(key) }, key)
+			return created, true, nil
+		}
 	}
-	if t, err = create(); err != nil {
-		return nil, false, err
-	}
-	if v, loaded := r.m.LoadOrStore(key, t); loaded {
-		t = v.(*Tracker)
-		t.Resume()
-		return t, false, nil
-	}
-	goruntime.AddCleanup(server, func(key weak.Pointer[S]) { r.m.Delete(key) }, key)
-	return t, true, nil
+	t = v.(*Tracker)
+	t.Resume()
+	return t, false, nil
 }
 
 // Len is how many tracked servers have not been collected yet.

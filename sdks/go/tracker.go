@@ -198,7 +198,9 @@ func (t *Tracker) Begin(r *Request) (call *Call) {
 		}
 		state.mu.Unlock()
 	} else {
-		t.lastStateless.Store(&statelessRequest{req: clientFacts(r), identity: call.identity})
+		t.lastStateless.Store(&statelessRequest{method: r.Method, header: r.Header, meta: r.Meta,
+			remoteAddr: r.RemoteAddr, initializeClient: r.InitializeClient,
+			tokenCredential: r.TokenCredential, identity: call.identity})
 	}
 	call.observe()
 	return call
@@ -221,9 +223,7 @@ func (t *Tracker) stripsContext(r *Request) bool {
 	if schema == nil {
 		schema = map[string]any{"type": "object"}
 	}
-	injected = injectionBlocker(schema) == ""
-	t.memory.setInjected(r.ToolName, injected)
-	return injected
+	return t.noteInjection(r.ToolName, schema) == ""
 }
 
 // Finish records the outcome of the request: its result (the library's result value, read as

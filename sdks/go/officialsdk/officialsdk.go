@@ -52,9 +52,8 @@ var trackers mcpsight.Trackers[mcp.Server]
 // Track starts recording server's requests, users and sessions for projectID and sending them
 // to the mcpsight collector. Tracking a server twice does nothing the second time (but resume
 // delivery after Shutdown). A server built per request may be tracked per request: its tracker
-// goes with it. It returns an
-// error only for an invalid projectID or collector URL, or a nil server (the server then runs
-// untracked).
+// goes with it. It returns an error only for an invalid projectID or collector URL, or a nil
+// server (the server then runs untracked).
 func Track(server *mcp.Server, projectID string, opts *Options) error {
 	if server == nil {
 		return errNilServer
