@@ -186,7 +186,8 @@ export interface StorageOptions {
  * undefined for any other URL.
  */
 export function sqliteUrlPath(url: string): string | undefined {
-  return /^(sqlite|file):/.test(url) ? url.replace(/^(sqlite|file):(\/\/)?/, "") : undefined;
+  const scheme = /^(sqlite|file):(\/\/)?/.exec(url);
+  return scheme ? url.slice(scheme[0].length) : undefined;
 }
 
 /** A database URL of a backend mcpsight does not have. */

@@ -7,7 +7,7 @@ import re
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +42,8 @@ def event_type_for(method: str) -> str:
 
 # Event ids: one random UUID per process plus a counter: as unique as a UUID per event, at the
 # cost of a string format. Fixed when the event is built, so a retried batch resends the same ids.
-_ID_PREFIX = uuid.uuid4().hex
-_id_counter = itertools.count(1)
+_ID_PREFIX: str
+_id_counter: Iterator[int]
 
 
 def _base36(number: int) -> str:
@@ -60,11 +60,14 @@ def new_event_id() -> str:
 
 
 def reset_event_ids() -> None:
-    """A new prefix and counter, for a forked child: it would otherwise send the ids its parent and
-    its sibling workers send, and the collector would drop its events as duplicates."""
+    """A new prefix and counter: at import, and in a forked child, which would otherwise send the
+    ids its parent and its sibling workers send (the collector would drop its events as duplicates)."""
     global _ID_PREFIX, _id_counter
     _ID_PREFIX = uuid.uuid4().hex
     _id_counter = itertools.count(1)
+
+
+reset_event_ids()
 
 
 _second_cache: tuple[int, str] = (-1, "")
