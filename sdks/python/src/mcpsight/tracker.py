@@ -93,7 +93,9 @@ class Tracker:
     ) -> Any:
         """Runs one request: ``forward(params)`` calls the real handler, with params changed when
         the agent's intent was taken out of them (else None: the request as received)."""
-        call = self.begin(view, await self._unlisted_tool_schema(view))
+        # Awaited only for a tools/call of a tool no tools/list has shown, carrying `context`.
+        unlisted = self._unlisted_tool(view)
+        call = self.begin(view, await self.server.tool_schema(unlisted) if unlisted is not None else None)
         if call is None:
             return await forward(None)
         if call.report_missing:
@@ -113,7 +115,7 @@ class Tracker:
 
     def begin(self, view: RequestView, tool_schema: Mapping[str, Any] | None = None) -> TrackedCall | None:
         """Starts tracking a request; ``tool_schema``: the called tool's, when no tools/list told
-        whether its ``context`` argument is mcpsight's (see :meth:`_unlisted_tool_schema`)."""
+        whether its ``context`` argument is mcpsight's (see :meth:`_unlisted_tool`)."""
         try:
             method = view.method
             if method in UNTRACKED_METHODS:
@@ -231,10 +233,11 @@ class Tracker:
             rest, call.intent = strip_context(arguments)
             call.forwarded_params = {**params, "arguments": rest}
 
-    async def _unlisted_tool_schema(self, view: RequestView) -> Mapping[str, Any] | None:
-        """The input schema of a called tool that no tools/list result has shown yet (after a
-        restart, or on a replica that served no tools/list), from the server's registry: without it
-        a tool's own ``context`` argument would be taken for the agent's intent and removed."""
+    def _unlisted_tool(self, view: RequestView) -> str | None:
+        """The called tool, when its input schema must come from the server's registry (a
+        ``context`` argument, and no tools/list result has shown the tool yet: after a restart, or on
+        a replica that served none): without it a tool's own ``context`` argument would be taken for
+        the agent's intent and removed. None for every other request."""
         try:
             if view.method != "tools/call" or not self.options.enable_tool_call_context:
                 return None
@@ -247,7 +250,7 @@ class Tracker:
                 or tool in self.memory.injected_tools
             ):
                 return None
-            return await self.server.tool_schema(tool)
+            return tool
         except Exception:
             return None
 
